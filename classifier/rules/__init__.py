@@ -1,0 +1,87 @@
+"""Rules as data: strict loading, meaning checks, and the rule-set registry.
+
+``load_ruleset("nd-07-2021")`` finds ``rules/nd-07-2021/`` under the rules root (the ``rules/``
+folder of this repository, or ``$CHUAN_NGHEO_RULES``, or an explicit ``rules_root``), loads its
+parent first when it ``inherits`` one, and caches the result per (folder, file contents).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from classifier.errors import RuleFileError, RuleProblem, UnknownStandardError
+from classifier.rules.loader import load_facts, load_ruleset_dir
+from classifier.rules.ruleset import RuleSet
+from classifier.rules.schema import did_you_mean
+from classifier.rules.yamlload import load_yaml_file
+
+__all__ = ["RuleSet", "default_rules_root", "list_standards", "load_ruleset", "load_ruleset_path"]
+
+_CACHE: dict[tuple[str, str], RuleSet] = {}
+
+
+def default_rules_root() -> Path:
+    """``$CHUAN_NGHEO_RULES`` if set, else the ``rules/`` folder beside the package."""
+    env = os.environ.get("CHUAN_NGHEO_RULES")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parent.parent.parent / "rules"
+
+
+def list_standards(rules_root: Path | None = None) -> list[str]:
+    """Ids of every rule folder (a folder with a standard.yaml) under the rules root."""
+    root = rules_root or default_rules_root()
+    if not root.is_dir():
+        return []
+    return sorted(p.name for p in root.iterdir() if (p / "standard.yaml").is_file())
+
+
+def _fingerprint(folder: Path) -> str:
+    parts = []
+    for f in sorted(folder.glob("*.yaml")):
+        stat = f.stat()
+        parts.append(f"{f.name}:{stat.st_mtime_ns}:{stat.st_size}")
+    return "|".join(parts)
+
+
+def load_ruleset_path(folder: Path, rules_root: Path | None = None) -> RuleSet:
+    """Load a rule folder given by path (used by ``rules check <folder>``)."""
+    folder = Path(folder)
+    root = rules_root or folder.resolve().parent
+    facts_path = root / "facts.yaml"
+    if not facts_path.is_file():
+        facts_path = default_rules_root() / "facts.yaml"
+    key = (str(folder.resolve()), _fingerprint(folder) + _fingerprint(root) if root.is_dir() else "")
+    if key in _CACHE:
+        return _CACHE[key]
+    facts = load_facts(facts_path)
+    parent = None
+    std_path = folder / "standard.yaml"
+    if std_path.is_file():
+        data, _ = load_yaml_file(std_path)
+        parent_id = data.get("inherits") if isinstance(data, dict) else None
+        if parent_id:
+            parent_dir = root / str(parent_id)
+            if not (parent_dir / "standard.yaml").is_file():
+                known = list_standards(root)
+                hint = did_you_mean(str(parent_id), known)
+                raise RuleFileError([RuleProblem(
+                    str(std_path), data.key_lines.get("inherits") if hasattr(data, "key_lines") else None,
+                    f"inherits unknown standard {parent_id!r}",
+                    hint=f"did you mean {hint!r}?" if hint else f"known: {', '.join(known)}",
+                )])
+            parent = load_ruleset_path(parent_dir, root)
+    ruleset = load_ruleset_dir(folder, facts, parent)
+    _CACHE[key] = ruleset
+    return ruleset
+
+
+def load_ruleset(standard: str, rules_root: Path | None = None) -> RuleSet:
+    """Load a standard by id, e.g. ``load_ruleset("nd-07-2021")``."""
+    root = rules_root or default_rules_root()
+    folder = root / standard
+    if not (folder / "standard.yaml").is_file():
+        known = list_standards(root)
+        raise UnknownStandardError(standard, known, did_you_mean(standard, known))
+    return load_ruleset_path(folder, root)

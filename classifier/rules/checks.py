@@ -1,0 +1,100 @@
+"""Meaning checks that need the whole rule set: classification rules must leave no gap and no overlap.
+
+The classification facts are few (area, income, deprivation count), so we check totality and
+exclusivity *exhaustively* on a grid that contains every threshold the rules mention, and the
+points just above and below it: between two consecutive thresholds no comparison can change its
+answer, so the grid stands for every real income.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from classifier.errors import RuleProblem
+from classifier.rules.conditions import Compare, EvalContext, compile_condition, walk
+from classifier.rules.ruleset import RuleSet
+from classifier.rules.yamlload import line_of
+
+__all__ = ["check_ruleset", "classification_grid", "MAX_REPORTED_PER_KIND"]
+
+MAX_REPORTED_PER_KIND = 5
+MONTHS_PER_YEAR = 12
+
+
+def _income_points(ruleset: RuleSet) -> list[float]:
+    thresholds: set[float] = set()
+    for rule in ruleset.rules:
+        for node in walk(rule.condition):
+            if isinstance(node, Compare) and isinstance(node.value, int | float) and not isinstance(node.value, bool):
+                if node.fact == "income_per_capita_month":
+                    thresholds.add(float(node.value))
+                elif node.fact == "income_per_capita_year":
+                    thresholds.add(float(node.value) / MONTHS_PER_YEAR)
+    points: set[float] = {0.0}
+    for t in thresholds:
+        points.update({t - 0.5, t, t + 0.5})
+    points.add((max(thresholds) if thresholds else 0.0) * 2 + 1)
+    return sorted(p for p in points if p >= 0)
+
+
+def classification_grid(ruleset: RuleSet) -> Iterator[dict[str, Any]]:
+    """Every combination of area × income point × deprivation count that the checks visit."""
+    areas = ruleset.facts.classification["area"].values
+    for area in areas:
+        for income in _income_points(ruleset):
+            for count in range(len(ruleset.indicators) + 1):
+                yield {
+                    "area": area,
+                    "income_per_capita_month": income,
+                    "income_per_capita_year": income * MONTHS_PER_YEAR,
+                    "deprivation_count": count,
+                }
+
+
+def _fmt(point: Mapping[str, Any]) -> str:
+    income = point["income_per_capita_month"]
+    shown = f"{income:,.1f}" if income != int(income) else f"{int(income):,}"
+    return f"area={point['area']}, income_per_capita_month={shown}, deprivation_count={point['deprivation_count']}"
+
+
+def check_ruleset(ruleset: RuleSet, raw: Mapping[str, Any]) -> list[RuleProblem]:
+    """Gaps and overlaps between classification rules, as problems pointing at classification.yaml."""
+    problems: list[RuleProblem] = []
+    file = _display(ruleset.source_dir / "classification.yaml")
+    root = raw.get("classification.yaml")
+    line = line_of(root, "rules") if root is not None else None
+    compiled = [(rule, compile_condition(rule.condition)) for rule in ruleset.rules]
+    gaps: list[str] = []
+    overlaps: dict[tuple[str, ...], list[str]] = {}
+    for point in classification_grid(ruleset):
+        ctx = EvalContext(household=point)
+        matching = tuple(rule.id for rule, fn in compiled if fn(ctx, None, "") is True)
+        if not matching:
+            gaps.append(_fmt(point))
+        elif len(matching) > 1 and len({ruleset.rule(r).outcome for r in matching}) >= 1:
+            overlaps.setdefault(matching, []).append(_fmt(point))
+    for example in gaps[:MAX_REPORTED_PER_KIND]:
+        problems.append(RuleProblem(file, line, f"gap: no classification rule applies to {example}",
+                                    hint="every household must get exactly one class"))
+    if len(gaps) > MAX_REPORTED_PER_KIND:
+        problems.append(RuleProblem(file, line, f"gap: {len(gaps) - MAX_REPORTED_PER_KIND} more uncovered points"))
+    for rule_ids, examples in overlaps.items():
+        rule_line = None
+        if root is not None and isinstance(root.get("rules"), dict):
+            rule_line = line_of(root["rules"], rule_ids[1])
+        problems.append(RuleProblem(
+            file, rule_line or line,
+            f"overlap: rules {', '.join(rule_ids)} all apply to {examples[0]}"
+            + (f" (and {len(examples) - 1} more points)" if len(examples) > 1 else ""),
+            rule_id=rule_ids[1], hint="classification rules must exclude each other",
+        ))
+    return problems
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)

@@ -1,0 +1,281 @@
+"""Condition trees: the only language rule files use to say *when* something holds.
+
+A condition is a tree of ``all`` / ``any`` / ``not`` over comparisons ``{fact, op, value|param}``
+and two member quantifiers, ``any_member`` (some member satisfies a sub-condition) and
+``share_of_members`` (the share of members satisfying ``where`` compared with a number). There is no
+string expression language and nothing is ever ``eval``-ed: the tree maps one-to-one onto
+durable_rules' JSON operators and onto SQL.
+
+Evaluation is three-valued (Kleene): a comparison on a missing answer is *unknown* (None), ``all``
+is False as soon as one child is False, ``any`` is True as soon as one child is True. This is what
+lets a household be classified despite missing answers when the missing ones cannot matter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import attrs
+
+__all__ = [
+    "OPERATORS",
+    "AllOf",
+    "AnyMember",
+    "AnyOf",
+    "Compare",
+    "Condition",
+    "EvalContext",
+    "Not",
+    "ShareOfMembers",
+    "compare_values",
+    "walk",
+]
+
+#: op -> human wording (Vietnamese legal phrasing lives in the rule data, not here).
+OPERATORS: Mapping[str, str] = {
+    "eq": "=",
+    "ne": "≠",
+    "lt": "<",
+    "lte": "≤",
+    "gt": ">",
+    "gte": "≥",
+    "in": "∈",
+    "not_in": "∉",
+}
+
+#: The negation of each operator, used to push ``not`` down for engines without a general NOT.
+NEGATED_OP: Mapping[str, str] = {
+    "eq": "ne",
+    "ne": "eq",
+    "lt": "gte",
+    "lte": "gt",
+    "gt": "lte",
+    "gte": "lt",
+    "in": "not_in",
+    "not_in": "in",
+}
+
+
+@attrs.frozen
+class Compare:
+    """``fact op value``; ``value`` is a literal or was resolved from ``param`` at load time."""
+
+    fact: str
+    op: str
+    value: Any
+    param: str | None = None
+    line: int | None = None
+
+
+@attrs.frozen
+class AllOf:
+    children: tuple[Condition, ...]
+
+
+@attrs.frozen
+class AnyOf:
+    children: tuple[Condition, ...]
+
+
+@attrs.frozen
+class Not:
+    child: Condition
+
+
+@attrs.frozen
+class AnyMember:
+    """True when at least one member satisfies ``where``."""
+
+    where: Condition
+
+
+@attrs.frozen
+class ShareOfMembers:
+    """``(members satisfying where) / (all members)  op  value``."""
+
+    where: Condition
+    op: str
+    value: Any
+    param: str | None = None
+    line: int | None = None
+
+
+Condition = Compare | AllOf | AnyOf | Not | AnyMember | ShareOfMembers
+
+
+def walk(cond: Condition) -> Sequence[Condition]:
+    """Every node of a tree, depth first (used by checks and by the trace to list facts read)."""
+    out: list[Condition] = [cond]
+    if isinstance(cond, AllOf | AnyOf):
+        for child in cond.children:
+            out.extend(walk(child))
+    elif isinstance(cond, Not):
+        out.extend(walk(cond.child))
+    elif isinstance(cond, AnyMember | ShareOfMembers):
+        out.extend(walk(cond.where))
+    return out
+
+
+def compare_values(op: str, left: Any, right: Any) -> bool:
+    """Apply a comparison operator to two known values."""
+    if op == "eq":
+        return bool(left == right)
+    if op == "ne":
+        return bool(left != right)
+    if op == "lt":
+        return bool(left < right)
+    if op == "lte":
+        return bool(left <= right)
+    if op == "gt":
+        return bool(left > right)
+    if op == "gte":
+        return bool(left >= right)
+    if op == "in":
+        return left in right
+    if op == "not_in":
+        return left not in right
+    raise ValueError(f"unknown operator {op!r}")
+
+
+@attrs.define
+class EvalContext:
+    """What one evaluation reads and records.
+
+    ``household`` maps household-level fact names to values; ``members`` is a list of
+    (member label, facts) pairs. ``missing`` collects the paths of unknown answers that were read,
+    ``read`` the values read, ``triggered`` the members that satisfied a quantifier.
+    """
+
+    household: Mapping[str, Any]
+    members: Sequence[tuple[str, Mapping[str, Any]]] = ()
+    missing: list[str] = attrs.field(factory=list)
+    read: dict[str, Any] = attrs.field(factory=dict)
+    triggered: list[str] = attrs.field(factory=list)
+
+
+Tri = bool | None
+Evaluator = Callable[[EvalContext, "Mapping[str, Any] | None", str], Tri]
+
+
+def compile_condition(cond: Condition) -> Evaluator:
+    """Compile a tree into a closure ``(ctx, member_facts, member_label) -> True/False/None``.
+
+    Compiling once per rule set (instead of interpreting the tree for every household) keeps the
+    per-household cost to plain function calls.
+    """
+    if isinstance(cond, Compare):
+        fact, op, value = cond.fact, cond.op, cond.value
+
+        def leaf(ctx: EvalContext, member: Mapping[str, Any] | None, label: str) -> Tri:
+            if member is not None and fact in member:
+                actual = member[fact]
+                path = f"{label}.{fact}"
+            elif member is not None:
+                # Member conditions may also read household facts (e.g. area); member facts win.
+                if fact in ctx.household and ctx.household[fact] is not None:
+                    actual = ctx.household[fact]
+                    path = fact
+                else:
+                    actual = None
+                    path = f"{label}.{fact}"
+            else:
+                actual = ctx.household.get(fact)
+                path = fact
+            if actual is None:
+                ctx.missing.append(path)
+                return None
+            ctx.read[path] = actual
+            return compare_values(op, actual, value)
+
+        return leaf
+
+    if isinstance(cond, AllOf):
+        parts = [compile_condition(c) for c in cond.children]
+
+        def all_of(ctx: EvalContext, member: Mapping[str, Any] | None, label: str) -> Tri:
+            result: Tri = True
+            for part in parts:
+                r = part(ctx, member, label)
+                if r is False:
+                    return False
+                if r is None:
+                    result = None
+            return result
+
+        return all_of
+
+    if isinstance(cond, AnyOf):
+        parts = [compile_condition(c) for c in cond.children]
+
+        def any_of(ctx: EvalContext, member: Mapping[str, Any] | None, label: str) -> Tri:
+            result: Tri = False
+            for part in parts:
+                r = part(ctx, member, label)
+                if r is True:
+                    return True
+                if r is None:
+                    result = None
+            return result
+
+        return any_of
+
+    if isinstance(cond, Not):
+        inner = compile_condition(cond.child)
+
+        def negate(ctx: EvalContext, member: Mapping[str, Any] | None, label: str) -> Tri:
+            r = inner(ctx, member, label)
+            return None if r is None else not r
+
+        return negate
+
+    if isinstance(cond, AnyMember):
+        where = compile_condition(cond.where)
+
+        def any_member(ctx: EvalContext, member: Mapping[str, Any] | None, label: str) -> Tri:
+            result: Tri = False
+            hits: list[str] = []
+            for m_label, m_facts in ctx.members:
+                r = where(ctx, m_facts, m_label)
+                if r is True:
+                    hits.append(m_label)
+                elif r is None and result is False:
+                    result = None
+            if hits:
+                ctx.triggered.extend(hits)
+                return True
+            return result
+
+        return any_member
+
+    if isinstance(cond, ShareOfMembers):
+        where = compile_condition(cond.where)
+        op, threshold = cond.op, cond.value
+
+        def share(ctx: EvalContext, member: Mapping[str, Any] | None, label: str) -> Tri:
+            n = len(ctx.members)
+            if n == 0:
+                ctx.missing.append("members")
+                return None
+            yes = unknown = 0
+            hits: list[str] = []
+            for m_label, m_facts in ctx.members:
+                r = where(ctx, m_facts, m_label)
+                if r is True:
+                    yes += 1
+                    hits.append(m_label)
+                elif r is None:
+                    unknown += 1
+            low = compare_values(op, yes / n, threshold)
+            high = compare_values(op, (yes + unknown) / n, threshold)
+            ctx.read["share_of_members"] = f"{yes}/{n}" + (f" (+{unknown} unknown)" if unknown else "")
+            if low == high:
+                # Comparisons against a share are monotone, so agreeing ends decide every case between.
+                if low:
+                    ctx.triggered.extend(hits)
+                return low
+            return None
+
+        return share
+
+    raise TypeError(f"not a condition: {cond!r}")

@@ -1,0 +1,598 @@
+"""Load a rule folder strictly: structure first, then meaning, every problem reported at once.
+
+A standard lives in ``rules/<id>/`` as four files:
+
+- ``standard.yaml``       identity, validity, classes, provisions not modelled, optional ``inherits``
+- ``parameters.yaml``     legal numbers and lists, each with citation, validity and ``verified``
+- ``indicators.yaml``     the deprivation indicators as condition trees
+- ``classification.yaml`` the classification rules as condition trees
+
+An overlay (a provincial standard) names its parent in ``inherits`` and its files replace or add
+entries by id; ``remove:`` in standard.yaml drops indicators or rules of the parent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from classifier.errors import RuleFileError, RuleProblem
+from classifier.rules.conditions import (
+    AllOf,
+    AnyMember,
+    AnyOf,
+    Compare,
+    Condition,
+    Not,
+    ShareOfMembers,
+    walk,
+)
+from classifier.rules.ruleset import (
+    Citation,
+    ClassRule,
+    FactCatalogue,
+    FactSpec,
+    Indicator,
+    NotModelled,
+    OutcomeClass,
+    Parameter,
+    RuleSet,
+)
+from classifier.rules.schema import Problems, did_you_mean
+from classifier.rules.yamlload import LocatedDict, LocatedList, line_of, load_yaml_file
+
+__all__ = ["load_facts", "load_ruleset_dir"]
+
+RULE_FILES = ("standard.yaml", "parameters.yaml", "indicators.yaml", "classification.yaml")
+STATUSES = ("in_force", "provisional")
+FACT_TYPES = ("bool", "integer", "number", "enum", "date", "string")
+CITATION_KEYS = ("instrument", "article", "clause", "point", "appendix", "item", "wording_vi", "source")
+VALIDITY_KEYS = ("valid_from", "valid_to")
+COMPARISON_OPS = ("eq", "ne", "lt", "lte", "gt", "gte", "in", "not_in")
+ORDER_OPS = ("lt", "lte", "gt", "gte")
+
+
+def _canonical(value: Any) -> Any:
+    """Plain JSON-able form of loaded YAML, for the content digest."""
+    if isinstance(value, dict):
+        return {str(k): _canonical(v) for k, v in sorted(value.items())}
+    if isinstance(value, list):
+        return [_canonical(v) for v in value]
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def _digest(parts: Mapping[str, Any]) -> str:
+    blob = json.dumps(_canonical(dict(parts)), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+# --------------------------------------------------------------------------------------------------
+# Fact catalogue
+
+
+def load_facts(path: Path) -> FactCatalogue:
+    """Load ``rules/facts.yaml`` (the data contract). Raises RuleFileError listing every problem."""
+    data, found = load_yaml_file(path, _display(path))
+    problems = Problems(_display(path))
+    problems.items.extend(found)
+    tables: dict[str, dict[str, FactSpec]] = {"household": {}, "member": {}, "classification": {}}
+    root = problems.mapping(data, "the fact catalogue", 1) if data is not None else None
+    if root is not None:
+        problems.keys(root, ("contract", "household", "member", "derived", "classification"),
+                      ("contract", "household", "member", "classification"), "facts.yaml")
+        for level in ("household", "member", "classification"):
+            section = problems.mapping(root.get(level, LocatedDict()), level, line_of(root, level))
+            for name, spec in (section or {}).items():
+                fact = _fact_spec(name, level, spec, problems, derived=False)
+                if fact is not None:
+                    tables[level][name] = fact
+        derived = problems.mapping(root.get("derived", LocatedDict()), "derived", line_of(root, "derived"))
+        for level in ("household", "member"):
+            section = (derived or {}).get(level) or {}
+            for name, spec in section.items():
+                fact = _fact_spec(name, level, spec, problems, derived=True)
+                if fact is not None and name not in tables[level]:
+                    tables[level][name] = fact
+    if problems.items:
+        raise RuleFileError(problems.items)
+    return FactCatalogue(
+        household=tables["household"],
+        member=tables["member"],
+        classification=tables["classification"],
+        digest=_digest({"facts": data}),
+    )
+
+
+def _fact_spec(name: str, level: str, spec: Any, problems: Problems, derived: bool) -> FactSpec | None:
+    spec = problems.mapping(spec, f"fact {name!r}", None, name)
+    if spec is None:
+        return None
+    problems.keys(
+        spec,
+        ("type", "values", "min", "max", "label_vi", "label_en", "aliases", "description",
+         "value_labels_vi", "from"),
+        ("type",),
+        f"fact {name!r}",
+        name,
+    )
+    ftype = spec.get("type")
+    if ftype not in FACT_TYPES:
+        problems.add(line_of(spec, "type"), f"fact type {ftype!r} is not one of {', '.join(FACT_TYPES)}", name)
+        return None
+    values = tuple(str(v) for v in (spec.get("values") or ()))
+    if ftype == "enum" and not values:
+        problems.add(spec.line, "an enum fact needs a list of values", name)
+    return FactSpec(
+        name=name,
+        level=level,
+        type=ftype,
+        values=values,
+        minimum=spec.get("min"),
+        maximum=spec.get("max"),
+        label_vi=spec.get("label_vi"),
+        label_en=spec.get("label_en"),
+        aliases=tuple(str(a) for a in (spec.get("aliases") or ())),
+        value_labels_vi=dict(spec.get("value_labels_vi") or {}),
+        derived=derived,
+    )
+
+
+def _display(path: Path) -> str:
+    """Paths in messages relative to the working directory when possible (clickable in editors)."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+# --------------------------------------------------------------------------------------------------
+# Rule folders
+
+
+class _FolderLoader:
+    """Builds one RuleSet from one folder (and its parent), gathering problems across files."""
+
+    def __init__(self, folder: Path, facts: FactCatalogue, parent: RuleSet | None) -> None:
+        self.folder = folder
+        self.facts = facts
+        self.parent = parent
+        self.problems: list[RuleProblem] = []
+        self.raw: dict[str, Any] = {}
+
+    def _file(self, name: str, required: bool) -> tuple[LocatedDict | None, Problems]:
+        path = self.folder / name
+        problems = Problems(_display(path))
+        if not path.exists():
+            if required:
+                problems.add(None, f"missing file {name} (a rule folder needs {', '.join(RULE_FILES)})")
+            self.problems.extend(problems.items)
+            return None, problems
+        data, found = load_yaml_file(path, problems.file)
+        problems.items.extend(found)
+        self.raw[name] = data
+        root = problems.mapping(data, name, 1) if data is not None else None
+        return root, problems
+
+    # -- shared pieces ---------------------------------------------------------------------------
+
+    def _citation(self, data: LocatedDict, p: Problems, rule_id: str | None) -> Citation | None:
+        raw = data.get("citation")
+        if raw is None:
+            p.add(data.line, "missing citation (every rule, parameter and indicator cites its clause)", rule_id,
+                  "give at least instrument and article (or appendix)")
+            return None
+        cit = p.mapping(raw, "citation", line_of(data, "citation"), rule_id)
+        if cit is None:
+            return None
+        p.keys(cit, CITATION_KEYS, ("instrument",), "citation", rule_id)
+        if not (cit.get("article") or cit.get("appendix")):
+            p.add(cit.line, "citation needs an article or an appendix", rule_id)
+        return Citation(**{k: (str(cit[k]) if cit.get(k) is not None else None) for k in CITATION_KEYS})
+
+    def _validity(
+        self, data: LocatedDict, p: Problems, rule_id: str | None, std_from: dt.date | None,
+        std_to: dt.date | None,
+    ) -> tuple[dt.date | None, dt.date | None]:
+        start = p.date(data, "valid_from", rule_id)
+        end = p.date(data, "valid_to", rule_id)
+        if "valid_from" not in data:
+            p.add(data.line, "missing valid_from", rule_id)
+        if start and end and end < start:
+            p.add(line_of(data, "valid_to"), f"valid_to {end} is before valid_from {start}", rule_id)
+        if start and std_from and (start > std_from):
+            p.add(line_of(data, "valid_from"),
+                  f"valid_from {start} starts after the standard ({std_from}): some list years would lack it",
+                  rule_id)
+        if end and std_to and end < std_to:
+            p.add(line_of(data, "valid_to"),
+                  f"valid_to {end} ends before the standard ({std_to}): some list years would lack it", rule_id)
+        return start, end
+
+    # -- standard.yaml ---------------------------------------------------------------------------
+
+    def load(self) -> RuleSet | None:
+        std, sp = self._file("standard.yaml", required=True)
+        std_id = self.folder.name
+        title_vi = title_en = ""
+        status = "in_force"
+        std_from: dt.date | None = None
+        std_to: dt.date | None = None
+        classes: dict[str, OutcomeClass] = dict(self.parent.classes) if self.parent else {}
+        not_modelled: list[NotModelled] = []
+        removals: dict[str, set[str]] = {"indicators": set(), "rules": set()}
+        instrument: dict[str, Any] = {}
+        if std is not None:
+            sp.keys(std, ("id", "title_vi", "title_en", "instrument", "status", "valid_from", "valid_to",
+                          "inherits", "classes", "not_modelled", "remove", "note", "list_year_rule"),
+                    ("id", "title_vi", "title_en", "status", "valid_from", "classes" if not self.parent else "id"),
+                    "standard.yaml")
+            declared = sp.text(std, "id")
+            if declared and declared != self.folder.name:
+                sp.add(line_of(std, "id"), f"id {declared!r} differs from the folder name {self.folder.name!r}")
+            std_id = declared or std_id
+            title_vi = sp.text(std, "title_vi") or ""
+            title_en = sp.text(std, "title_en") or ""
+            status = std.get("status", "in_force")
+            if status not in STATUSES:
+                hint = did_you_mean(str(status), STATUSES)
+                sp.add(line_of(std, "status"), f"status {status!r} is not one of {', '.join(STATUSES)}",
+                       hint=f"did you mean {hint!r}?" if hint else None)
+                status = "in_force"
+            std_from = sp.date(std, "valid_from")
+            std_to = sp.date(std, "valid_to")
+            if std_from and std_to and std_to < std_from:
+                sp.add(line_of(std, "valid_to"), f"valid_to {std_to} is before valid_from {std_from}")
+            instrument = dict(std.get("instrument") or {})
+            raw_classes = std.get("classes")
+            if raw_classes is not None:
+                cls_map = sp.mapping(raw_classes, "classes", line_of(std, "classes"))
+                for cid, spec in (cls_map or {}).items():
+                    spec = sp.mapping(spec, f"class {cid!r}", line_of(cls_map, cid), cid)
+                    if spec is None:
+                        continue
+                    sp.keys(spec, ("label_vi", "label_en", "rank", "citation"), ("label_vi", "label_en", "rank"),
+                            f"class {cid!r}", cid)
+                    rank = sp.integer(spec, "rank", cid)
+                    citation = self._citation(spec, sp, cid) if "citation" in spec else None
+                    classes[cid] = OutcomeClass(cid, str(spec.get("label_vi", cid)), str(spec.get("label_en", cid)),
+                                                rank if rank is not None else 99, citation)
+            for i, item in enumerate(std.get("not_modelled") or []):
+                item = sp.mapping(item, "not_modelled entry", line_of(std.get("not_modelled"), i))
+                if item is None:
+                    continue
+                sp.keys(item, ("provision", "reason", "citation"), ("provision", "reason"), "not_modelled entry")
+                citation = self._citation(item, sp, None) if "citation" in item else None
+                not_modelled.append(NotModelled(str(item.get("provision")), str(item.get("reason")), citation))
+            if "remove" in std:
+                rem = sp.mapping(std["remove"], "remove", line_of(std, "remove"))
+                if rem is not None:
+                    sp.keys(rem, ("indicators", "rules"), (), "remove")
+                    for kind in ("indicators", "rules"):
+                        removals[kind] = {str(x) for x in (rem.get(kind) or [])}
+            if self.parent:
+                std_from = std_from or self.parent.valid_from
+                std_to = std_to if "valid_to" in std else self.parent.valid_to
+                not_modelled = list(self.parent.not_modelled) + not_modelled
+        self.problems.extend(sp.items)
+        self.std_from, self.std_to = std_from, std_to
+
+        parameters = self._parameters()
+        indicators = self._indicators(parameters, removals["indicators"])
+        rules = self._rules(parameters, classes, removals["rules"])
+        if self.problems:
+            return None
+        parent_digest = self.parent.digest if self.parent else ""
+        digest = _digest({"files": self.raw, "facts": self.facts.digest, "parent": parent_digest})
+        warnings: list[str] = []
+        if status == "provisional":
+            warnings.append(f"{std_id} is a provisional standard: some of its content is not confirmed law")
+        return RuleSet(
+            id=std_id,
+            title_vi=title_vi,
+            title_en=title_en,
+            status=status,
+            valid_from=std_from or dt.date.min,
+            valid_to=std_to,
+            classes=classes,
+            parameters=parameters,
+            indicators=tuple(sorted(indicators.values(), key=lambda i: i.number)),
+            rules=tuple(rules.values()),
+            not_modelled=tuple(not_modelled),
+            facts=self.facts,
+            digest=digest,
+            source_dir=self.folder,
+            inherits=self.parent.id if self.parent else None,
+            instrument=instrument,
+            warnings=tuple(warnings),
+        )
+
+    # -- parameters.yaml -------------------------------------------------------------------------
+
+    def _parameters(self) -> dict[str, Parameter]:
+        params: dict[str, Parameter] = dict(self.parent.parameters) if self.parent else {}
+        root, p = self._file("parameters.yaml", required=self.parent is None)
+        if root is not None:
+            p.keys(root, ("parameters",), ("parameters",), "parameters.yaml")
+            section = p.mapping(root.get("parameters", LocatedDict()), "parameters", line_of(root, "parameters"))
+            for pid, spec in (section or {}).items():
+                spec = p.mapping(spec, f"parameter {pid!r}", line_of(section, pid), pid)
+                if spec is None:
+                    continue
+                p.keys(spec, ("value", "unit", "citation", "verified", "valid_from", "valid_to", "label_vi",
+                              "label_en", "note", "provisional"),
+                       ("value", "citation", "verified", "valid_from"), f"parameter {pid!r}", pid)
+                citation = self._citation(spec, p, pid)
+                verified = p.boolean(spec, "verified", pid)
+                start, end = self._validity(spec, p, pid, self.std_from, self.std_to)
+                value = spec.get("value")
+                if isinstance(value, LocatedList):
+                    value = tuple(value)
+                if citation and start and verified is not None and "value" in spec:
+                    params[pid] = Parameter(pid, value, spec.get("unit"), citation, verified, start, end,
+                                            spec.get("label_vi"), spec.get("label_en"), spec.get("note"),
+                                            bool(spec.get("provisional", False)))
+        self.problems.extend(p.items)
+        return params
+
+    # -- conditions ------------------------------------------------------------------------------
+
+    def _condition(
+        self, node: Any, level: str, params: Mapping[str, Parameter], p: Problems, rule_id: str,
+        line: int | None, used: set[str],
+    ) -> Condition | None:
+        """Parse one condition tree node; ``level`` is household, member or classification."""
+        data = p.mapping(node, "a condition", line, rule_id)
+        if data is None:
+            return None
+        kinds = [k for k in ("all", "any", "not", "any_member", "share_of_members", "fact") if k in data]
+        if len(kinds) != 1:
+            p.add(data.line, "a condition must have exactly one of: all, any, not, any_member, "
+                  f"share_of_members, fact (found {', '.join(kinds) or 'none'})", rule_id)
+            return None
+        kind = kinds[0]
+        if kind in ("all", "any"):
+            p.keys(data, (kind,), (kind,), f"'{kind}' condition", rule_id)
+            items = data[kind]
+            if not isinstance(items, LocatedList) or not items:
+                p.add(line_of(data, kind), f"'{kind}' needs a non-empty list of conditions", rule_id)
+                return None
+            children = [self._condition(c, level, params, p, rule_id, items.item_lines[i], used)
+                        for i, c in enumerate(items)]
+            if any(c is None for c in children):
+                return None
+            return (AllOf if kind == "all" else AnyOf)(tuple(c for c in children if c is not None))
+        if kind == "not":
+            p.keys(data, ("not",), ("not",), "'not' condition", rule_id)
+            child = self._condition(data["not"], level, params, p, rule_id, line_of(data, "not"), used)
+            return Not(child) if child is not None else None
+        if kind == "any_member":
+            if level != "household":
+                p.add(data.line, f"any_member can only be used in a household-level condition, not at {level} level",
+                      rule_id)
+                return None
+            p.keys(data, ("any_member",), ("any_member",), "'any_member' condition", rule_id)
+            child = self._condition(data["any_member"], "member", params, p, rule_id, line_of(data, "any_member"),
+                                    used)
+            return AnyMember(child) if child is not None else None
+        if kind == "share_of_members":
+            if level != "household":
+                p.add(data.line, "share_of_members can only be used in a household-level condition", rule_id)
+                return None
+            p.keys(data, ("share_of_members", "op", "value", "param"), ("share_of_members", "op"),
+                   "'share_of_members' condition", rule_id)
+            inner = p.mapping(data["share_of_members"], "share_of_members", line_of(data, "share_of_members"),
+                              rule_id)
+            if inner is None:
+                return None
+            p.keys(inner, ("where",), ("where",), "share_of_members", rule_id)
+            where = self._condition(inner.get("where"), "member", params, p, rule_id, line_of(inner, "where"), used)
+            op = data.get("op")
+            if op not in ORDER_OPS:
+                p.add(line_of(data, "op"), f"share_of_members op {op!r} must be one of {', '.join(ORDER_OPS)}",
+                      rule_id)
+                return None
+            value, param = self._operand(data, params, p, rule_id, "number", used)
+            if where is None or value is None:
+                return None
+            return ShareOfMembers(where, op, value, param, data.line)
+        return self._compare(data, level, params, p, rule_id, used)
+
+    def _operand(
+        self, data: LocatedDict, params: Mapping[str, Parameter], p: Problems, rule_id: str, ftype: str,
+        used: set[str],
+    ) -> tuple[Any, str | None]:
+        if ("value" in data) == ("param" in data):
+            p.add(data.line, "give exactly one of 'value' or 'param'", rule_id)
+            return None, None
+        if "param" in data:
+            pid = str(data["param"])
+            if pid not in params:
+                hint = did_you_mean(pid, params)
+                p.add(line_of(data, "param"), f"unknown parameter {pid!r}", rule_id,
+                      f"did you mean {hint!r}?" if hint else "define it in parameters.yaml")
+                return None, None
+            used.add(pid)
+            return params[pid].value, pid
+        value = data["value"]
+        if isinstance(value, LocatedList):
+            value = tuple(value)
+        return value, None
+
+    def _compare(
+        self, data: LocatedDict, level: str, params: Mapping[str, Parameter], p: Problems, rule_id: str,
+        used: set[str],
+    ) -> Compare | None:
+        p.keys(data, ("fact", "op", "value", "param"), ("fact", "op"), "comparison", rule_id)
+        fact = str(data.get("fact"))
+        visible: dict[str, FactSpec] = {}
+        if level == "member":
+            visible.update(self.facts.household)
+            visible.update(self.facts.member)
+        elif level == "household":
+            visible.update(self.facts.household)
+        else:
+            visible.update(self.facts.classification)
+        spec = visible.get(fact)
+        if spec is None:
+            hint = did_you_mean(fact, visible)
+            p.add(line_of(data, "fact"), f"unknown fact {fact!r} at {level} level", rule_id,
+                  f"did you mean {hint!r}?" if hint else f"known: {', '.join(sorted(visible))}")
+            return None
+        op = data.get("op")
+        if op not in COMPARISON_OPS:
+            hint = did_you_mean(str(op), COMPARISON_OPS)
+            p.add(line_of(data, "op"), f"unknown operator {op!r}", rule_id,
+                  f"did you mean {hint!r}?" if hint else f"allowed: {', '.join(COMPARISON_OPS)}")
+            return None
+        value, param = self._operand(data, params, p, rule_id, spec.type, used)
+        if value is None:
+            return None
+        line = line_of(data, "value") or line_of(data, "param")
+        if op in ("in", "not_in"):
+            if not isinstance(value, tuple | list):
+                p.add(line, f"operator {op!r} needs a list, got {value!r}", rule_id)
+                return None
+            candidates = list(value)
+        else:
+            candidates = [value]
+        for cand in candidates:
+            if not self._type_ok(spec, cand):
+                expected = f"one of {', '.join(spec.values)}" if spec.type == "enum" else f"a {spec.type}"
+                hint = did_you_mean(str(cand), spec.values) if spec.type == "enum" else None
+                p.add(line, f"value {cand!r} does not fit fact {fact!r}: expected {expected}", rule_id,
+                      f"did you mean {hint!r}?" if hint else None)
+                return None
+        if op in ORDER_OPS and spec.type in ("bool", "enum", "string"):
+            p.add(line_of(data, "op"), f"operator {op!r} does not apply to {spec.type} fact {fact!r}", rule_id)
+            return None
+        return Compare(fact, op, tuple(value) if isinstance(value, list) else value, param, data.line)
+
+    @staticmethod
+    def _type_ok(spec: FactSpec, value: Any) -> bool:
+        if spec.type == "bool":
+            return isinstance(value, bool)
+        if spec.type in ("integer", "number"):
+            return isinstance(value, int | float) and not isinstance(value, bool)
+        if spec.type == "enum":
+            return isinstance(value, str) and value in spec.values
+        if spec.type == "date":
+            return isinstance(value, dt.date)
+        return isinstance(value, str)
+
+    # -- indicators.yaml -------------------------------------------------------------------------
+
+    def _indicators(self, params: Mapping[str, Parameter], removed: set[str]) -> dict[str, Indicator]:
+        indicators: dict[str, Indicator] = {}
+        if self.parent:
+            indicators = {i.id: i for i in self.parent.indicators if i.id not in removed}
+        root, p = self._file("indicators.yaml", required=self.parent is None)
+        if root is not None:
+            p.keys(root, ("indicators",), ("indicators",), "indicators.yaml")
+            section = p.mapping(root.get("indicators", LocatedDict()), "indicators", line_of(root, "indicators"))
+            for iid, spec in (section or {}).items():
+                spec = p.mapping(spec, f"indicator {iid!r}", line_of(section, iid), iid)
+                if spec is None:
+                    continue
+                p.keys(spec, ("number", "service_vi", "service_en", "label_vi", "label_en", "citation", "verified",
+                              "valid_from", "valid_to", "deprived_when", "wording_vi", "note", "provisional"),
+                       ("number", "service_vi", "service_en", "label_vi", "label_en", "citation", "verified",
+                        "valid_from", "deprived_when"), f"indicator {iid!r}", iid)
+                citation = self._citation(spec, p, iid)
+                verified = p.boolean(spec, "verified", iid)
+                number = p.integer(spec, "number", iid)
+                start, end = self._validity(spec, p, iid, self.std_from, self.std_to)
+                used: set[str] = set()
+                cond = self._condition(spec.get("deprived_when"), "household", params, p, iid,
+                                       line_of(spec, "deprived_when"), used) if "deprived_when" in spec else None
+                if None in (citation, verified, number, start, cond):
+                    continue
+                indicators[iid] = Indicator(
+                    id=iid, number=number or 0, service_vi=str(spec["service_vi"]), service_en=str(spec["service_en"]),
+                    label_vi=str(spec["label_vi"]), label_en=str(spec["label_en"]), citation=citation,  # type: ignore[arg-type]
+                    verified=bool(verified), valid_from=start, valid_to=end, condition=cond,  # type: ignore[arg-type]
+                    wording_vi=spec.get("wording_vi"), note=spec.get("note"),
+                    provisional=bool(spec.get("provisional", False)), params=tuple(sorted(used)),
+                )
+            numbers: dict[int, str] = {}
+            for ind in indicators.values():
+                if ind.number in numbers:
+                    p.add(line_of(section, ind.id), f"indicator number {ind.number} is used by both "
+                          f"{numbers[ind.number]!r} and {ind.id!r}", ind.id)
+                numbers[ind.number] = ind.id
+        for gone in removed - {i.id for i in (self.parent.indicators if self.parent else ())}:
+            self.problems.append(RuleProblem(_display(self.folder / "standard.yaml"), None,
+                                             f"remove: indicator {gone!r} is not in the parent standard"))
+        self.problems.extend(p.items)
+        return indicators
+
+    # -- classification.yaml ---------------------------------------------------------------------
+
+    def _rules(
+        self, params: Mapping[str, Parameter], classes: Mapping[str, OutcomeClass], removed: set[str],
+    ) -> dict[str, ClassRule]:
+        rules: dict[str, ClassRule] = {}
+        if self.parent:
+            rules = {r.id: r for r in self.parent.rules if r.id not in removed}
+        root, p = self._file("classification.yaml", required=self.parent is None)
+        if root is not None:
+            p.keys(root, ("rules",), ("rules",), "classification.yaml")
+            section = p.mapping(root.get("rules", LocatedDict()), "rules", line_of(root, "rules"))
+            for rid, spec in (section or {}).items():
+                spec = p.mapping(spec, f"rule {rid!r}", line_of(section, rid), rid)
+                if spec is None:
+                    continue
+                p.keys(spec, ("class", "citation", "verified", "valid_from", "valid_to", "when", "wording_vi", "note",
+                              "provisional"),
+                       ("class", "citation", "verified", "valid_from", "when"), f"rule {rid!r}", rid)
+                outcome = spec.get("class")
+                if outcome is not None and outcome not in classes:
+                    hint = did_you_mean(str(outcome), classes)
+                    p.add(line_of(spec, "class"), f"unknown class {outcome!r}", rid,
+                          f"did you mean {hint!r}?" if hint else f"classes: {', '.join(classes)}")
+                    outcome = None
+                citation = self._citation(spec, p, rid)
+                verified = p.boolean(spec, "verified", rid)
+                start, end = self._validity(spec, p, rid, self.std_from, self.std_to)
+                used: set[str] = set()
+                cond = self._condition(spec.get("when"), "classification", params, p, rid, line_of(spec, "when"),
+                                       used) if "when" in spec else None
+                if None in (outcome, citation, verified, start, cond):
+                    continue
+                rules[rid] = ClassRule(
+                    id=rid, outcome=str(outcome), citation=citation, verified=bool(verified),  # type: ignore[arg-type]
+                    valid_from=start, valid_to=end, condition=cond,  # type: ignore[arg-type]
+                    wording_vi=spec.get("wording_vi"), note=spec.get("note"),
+                    provisional=bool(spec.get("provisional", False)), params=tuple(sorted(used)),
+                )
+        self.problems.extend(p.items)
+        return rules
+
+
+def load_ruleset_dir(folder: Path, facts: FactCatalogue, parent: RuleSet | None = None) -> RuleSet:
+    """Load and check one rule folder. Raises RuleFileError with every problem found."""
+    # Imported here: checks needs the engine-independent evaluator, which needs this module's types.
+    from classifier.rules.checks import check_ruleset
+
+    loader = _FolderLoader(folder, facts, parent)
+    ruleset = loader.load()
+    if ruleset is None:
+        raise RuleFileError(loader.problems)
+    problems = check_ruleset(ruleset, loader.raw)
+    if problems:
+        raise RuleFileError(problems)
+    return ruleset
+
+
+def condition_params(cond: Condition) -> set[str]:
+    """Names of the parameters a condition reads."""
+    out: set[str] = set()
+    for node in walk(cond):
+        if isinstance(node, Compare | ShareOfMembers) and node.param:
+            out.add(node.param)
+    return out

@@ -1,0 +1,213 @@
+"""The loaded, checked form of a rule folder: what the engines compile and the trace cites."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from classifier.rules.conditions import Condition
+
+__all__ = [
+    "Citation",
+    "ClassRule",
+    "FactCatalogue",
+    "FactSpec",
+    "Indicator",
+    "NotModelled",
+    "OutcomeClass",
+    "Parameter",
+    "RuleSet",
+]
+
+
+@attrs.frozen
+class Citation:
+    """Where a rule comes from: instrument, article/clause/point or appendix item, and a source."""
+
+    instrument: str
+    article: str | None = None
+    clause: str | None = None
+    point: str | None = None
+    appendix: str | None = None
+    item: str | None = None
+    wording_vi: str | None = None
+    source: str | None = None
+
+    def short(self, lang: str = "vi") -> str:
+        """``Nghị định 07/2021/NĐ-CP, Điều 3, khoản 2, điểm a`` (or the English form)."""
+        vi = lang == "vi"
+        parts = [self.instrument]
+        if self.article:
+            parts.append(f"{'Điều' if vi else 'Art.'} {self.article}")
+        if self.clause:
+            parts.append(f"{'khoản' if vi else 'cl.'} {self.clause}")
+        if self.point:
+            parts.append(f"{'điểm' if vi else 'pt.'} {self.point}")
+        if self.appendix:
+            parts.append(self.appendix if vi else f"Appendix ({self.appendix})")
+        if self.item:
+            parts.append(f"{'mục' if vi else 'item'} {self.item}")
+        return ", ".join(parts)
+
+
+@attrs.frozen
+class Parameter:
+    """A legal number or list (an income line, an age, the safe water sources...)."""
+
+    id: str
+    value: Any
+    unit: str | None
+    citation: Citation
+    verified: bool
+    valid_from: dt.date
+    valid_to: dt.date | None
+    label_vi: str | None = None
+    label_en: str | None = None
+    note: str | None = None
+    provisional: bool = False
+
+
+@attrs.frozen
+class Indicator:
+    """One deprivation indicator: deprived when ``condition`` holds."""
+
+    id: str
+    number: int
+    service_vi: str
+    service_en: str
+    label_vi: str
+    label_en: str
+    citation: Citation
+    verified: bool
+    valid_from: dt.date
+    valid_to: dt.date | None
+    condition: Condition
+    wording_vi: str | None = None
+    note: str | None = None
+    provisional: bool = False
+    # Parameters this indicator reads, for the trace and for `rules show`.
+    params: tuple[str, ...] = ()
+
+
+@attrs.frozen
+class OutcomeClass:
+    """A household class the standard defines. ``rank`` orders classes from poorest (0) upwards."""
+
+    id: str
+    label_vi: str
+    label_en: str
+    rank: int
+    citation: Citation | None = None
+
+
+@attrs.frozen
+class ClassRule:
+    """A classification rule: the household gets ``outcome`` when ``condition`` holds."""
+
+    id: str
+    outcome: str
+    citation: Citation
+    verified: bool
+    valid_from: dt.date
+    valid_to: dt.date | None
+    condition: Condition
+    wording_vi: str | None = None
+    note: str | None = None
+    provisional: bool = False
+    params: tuple[str, ...] = ()
+
+
+@attrs.frozen
+class NotModelled:
+    """A provision deliberately left out, with the reason (shown by `rules show` and `rules audit`)."""
+
+    provision: str
+    reason: str
+    citation: Citation | None = None
+
+
+@attrs.frozen
+class FactSpec:
+    """One fact of the data contract (rules/facts.yaml)."""
+
+    name: str
+    level: str  # household | member | classification
+    type: str
+    values: tuple[str, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+    label_vi: str | None = None
+    label_en: str | None = None
+    aliases: tuple[str, ...] = ()
+    value_labels_vi: Mapping[str, str] = attrs.field(factory=dict)
+    derived: bool = False
+
+
+@attrs.frozen
+class FactCatalogue:
+    """The data contract: every fact a rule may read, by level."""
+
+    household: Mapping[str, FactSpec]
+    member: Mapping[str, FactSpec]
+    classification: Mapping[str, FactSpec]
+    digest: str
+
+    def spec(self, level: str, name: str) -> FactSpec | None:
+        table = {"household": self.household, "member": self.member, "classification": self.classification}
+        return table[level].get(name)
+
+
+@attrs.frozen
+class RuleSet:
+    """One standard (or a local overlay), loaded and checked.
+
+    ``digest`` is the SHA-256 of the canonical content of every file that shaped it (including the
+    parent standard of an overlay and the fact catalogue), so a result can be reproduced exactly.
+    """
+
+    id: str
+    title_vi: str
+    title_en: str
+    status: str  # in_force | provisional
+    valid_from: dt.date
+    valid_to: dt.date | None
+    classes: Mapping[str, OutcomeClass]
+    parameters: Mapping[str, Parameter]
+    indicators: tuple[Indicator, ...]
+    rules: tuple[ClassRule, ...]
+    not_modelled: tuple[NotModelled, ...]
+    facts: FactCatalogue
+    digest: str
+    source_dir: Path
+    inherits: str | None = None
+    instrument: Mapping[str, Any] = attrs.field(factory=dict)
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def provisional(self) -> bool:
+        """True when the standard itself is provisional (some of its content is not confirmed law)."""
+        return self.status == "provisional"
+
+    @property
+    def short_digest(self) -> str:
+        return self.digest[:12]
+
+    @property
+    def indicator_ids(self) -> tuple[str, ...]:
+        return tuple(i.id for i in self.indicators)
+
+    def indicator(self, indicator_id: str) -> Indicator:
+        for ind in self.indicators:
+            if ind.id == indicator_id:
+                return ind
+        raise KeyError(indicator_id)
+
+    def rule(self, rule_id: str) -> ClassRule:
+        for rule in self.rules:
+            if rule.id == rule_id:
+                return rule
+        raise KeyError(rule_id)
