@@ -233,6 +233,10 @@ def compile_condition(cond: Condition) -> Evaluator:
         where = compile_condition(cond.where)
 
         def any_member(ctx: EvalContext, member: Mapping[str, Any] | None, label: str) -> Tri:
+            if not ctx.members:
+                # No member answers at all (a flags-only record missing this flag): unknown, not "no one".
+                ctx.missing.append("members")
+                return None
             result: Tri = False
             hits: list[str] = []
             for m_label, m_facts in ctx.members:

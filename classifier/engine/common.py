@@ -1,0 +1,205 @@
+"""What both engines share: the classification facts, candidate counts under unknowns, and the
+assembly of a Classification (with its Trace) from the rule that fired for each candidate count.
+
+Keeping this in one place is what makes "same class, same deprivations, same fired rules" between
+the durable-rules path and the batch path a property of the rule data, not of two code paths.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from classifier.errors import InputError, RecordError
+from classifier.model import CANNOT_CLASSIFY, Classification, Household, IndicatorResult
+from classifier.rules.conditions import Compare, compare_values, walk
+from classifier.rules.ruleset import RuleSet
+from classifier.trace import IndicatorStep, Margin, RuleStep, Trace
+
+__all__ = [
+    "assemble",
+    "candidate_counts",
+    "classification_facts",
+    "validate_for_classification",
+]
+
+MONTHS_PER_YEAR = 12
+
+
+def validate_for_classification(household: Household, ruleset: RuleSet) -> None:
+    """Area and income are required: without them no rule can even be tried."""
+    errors: list[RecordError] = []
+    area_spec = ruleset.facts.classification["area"]
+    if household.area not in area_spec.values:
+        errors.append(RecordError(household.id, "area", household.area, f"one of {', '.join(area_spec.values)}"))
+    income = household.income_per_capita_month
+    if not isinstance(income, int | float) or isinstance(income, bool) or income < 0 or income != income:
+        errors.append(RecordError(household.id, "income_per_capita_month", income,
+                                  "a number of VND per person per month, 0 or more"))
+    if errors:
+        raise InputError(errors[0].message, errors)
+
+
+def classification_facts(household: Household) -> dict[str, Any]:
+    """The facts classification rules read, except the deprivation count."""
+    income = household.income_per_capita_month
+    return {
+        "area": household.area,
+        "income_per_capita_month": income,
+        "income_per_capita_year": income * MONTHS_PER_YEAR if income is not None else None,
+    }
+
+
+def candidate_counts(indicators: Sequence[IndicatorResult]) -> tuple[int, int]:
+    """(known deprivations, unknown indicators): the count can be anything in [known, known+unknown]."""
+    known = sum(1 for r in indicators if r.deprived is True)
+    unknown = sum(1 for r in indicators if r.deprived is None)
+    return known, unknown
+
+
+def ignored_flags(household: Household, ruleset: RuleSet) -> tuple[str, ...]:
+    ids = set(ruleset.indicator_ids)
+    return tuple(sorted(k for k in household.flags if k not in ids))
+
+
+def assemble(
+    household: Household,
+    ruleset: RuleSet,
+    reference_date: dt.date,
+    indicators: tuple[IndicatorResult, ...],
+    fired_by_count: Sequence[tuple[int, str]],
+    engine: str,
+    with_trace: bool = True,
+) -> Classification:
+    """Build the Classification from ``(candidate count, rule id that fired)`` pairs."""
+    known, unknown = candidate_counts(indicators)
+    outcomes: dict[str, None] = {}
+    rules: dict[str, list[int]] = {}
+    for count, rule_id in fired_by_count:
+        outcomes.setdefault(ruleset.rule(rule_id).outcome, None)
+        rules.setdefault(rule_id, []).append(count)
+    if len(outcomes) == 1:
+        outcome = next(iter(outcomes))
+        possible: tuple[str, ...] = ()
+        fired = tuple(rules)
+    else:
+        outcome = CANNOT_CLASSIFY
+        possible = tuple(sorted(outcomes, key=lambda c: ruleset.classes[c].rank))
+        fired = ()
+    missing = tuple(dict.fromkeys(f for r in indicators if r.deprived is None for f in r.missing))
+    ignored = ignored_flags(household, ruleset)
+    trace = None
+    if with_trace:
+        trace = build_trace(household, ruleset, reference_date, indicators, rules, outcome, possible,
+                            missing, ignored, engine, known, unknown)
+    return Classification(
+        household_id=household.id,
+        outcome=outcome,
+        standard=ruleset.id,
+        rules_digest=ruleset.digest,
+        provisional=ruleset.provisional,
+        engine=engine,
+        reference_date=reference_date,
+        income_per_capita_month=household.income_per_capita_month,
+        deprivation_count=known,
+        unknown_count=unknown,
+        indicators=indicators,
+        fired_rules=fired,
+        possible_outcomes=possible,
+        missing_fields=missing,
+        ignored_flags=ignored,
+        trace=trace,
+    )
+
+
+def _param_values(ruleset: RuleSet, names: Sequence[str]) -> dict[str, Any]:
+    return {name: ruleset.parameters[name].value for name in names}
+
+
+def build_trace(
+    household: Household,
+    ruleset: RuleSet,
+    reference_date: dt.date,
+    indicators: tuple[IndicatorResult, ...],
+    rules: Mapping[str, list[int]],
+    outcome: str,
+    possible: tuple[str, ...],
+    missing: tuple[str, ...],
+    ignored: tuple[str, ...],
+    engine: str,
+    known: int,
+    unknown: int,
+) -> Trace:
+    """The explanation data for one result (shared by both engines)."""
+    steps = []
+    for result in indicators:
+        ind = ruleset.indicator(result.id)
+        steps.append(IndicatorStep(
+            id=ind.id, number=ind.number, label_vi=ind.label_vi, label_en=ind.label_en,
+            deprived=result.deprived, source=result.source,
+            citation_vi=ind.citation.short("vi"), citation_en=ind.citation.short("en"), verified=ind.verified,
+            triggered_by=result.triggered_by, missing=result.missing, facts_read=result.facts_read,
+            params=_param_values(ruleset, ind.params), wording_vi=ind.wording_vi,
+        ))
+    rule_steps = []
+    margins: list[Margin] = []
+    facts = classification_facts(household)
+    for rule_id, counts in rules.items():
+        rule = ruleset.rule(rule_id)
+        rule_steps.append(RuleStep(
+            id=rule.id, outcome=rule.outcome, citation_vi=rule.citation.short("vi"),
+            citation_en=rule.citation.short("en"), verified=rule.verified, wording_vi=rule.wording_vi,
+            deprivation_counts=tuple(counts), params=_param_values(ruleset, rule.params),
+        ))
+        margins.extend(_margins(rule.id, rule.condition, facts, known, unknown))
+    cutoff = ruleset.parameters.get("deprivation_cutoff")
+    cls = ruleset.classes.get(outcome)
+    return Trace(
+        household_id=household.id,
+        standard=ruleset.id,
+        title_vi=ruleset.title_vi,
+        title_en=ruleset.title_en,
+        rules_digest=ruleset.digest,
+        provisional=ruleset.provisional,
+        engine=engine,
+        reference_date=reference_date,
+        area=household.area,
+        income_per_capita_month=household.income_per_capita_month,
+        outcome=outcome,
+        outcome_label_vi=cls.label_vi if cls else "không đủ dữ liệu để phân loại",
+        outcome_label_en=cls.label_en if cls else "cannot classify: missing answers",
+        deprivation_count=known,
+        unknown_count=unknown,
+        deprivation_cutoff=int(cutoff.value) if cutoff is not None else None,
+        indicators=tuple(steps),
+        rules=tuple(rule_steps),
+        margins=tuple(margins),
+        possible_outcomes=possible,
+        missing_fields=missing,
+        ignored_flags=ignored,
+        warnings=ruleset.warnings,
+    )
+
+
+def _margins(rule_id: str, condition: Any, facts: Mapping[str, Any], known: int, unknown: int) -> list[Margin]:
+    out: list[Margin] = []
+    seen: set[tuple[str, str, Any]] = set()
+    for node in walk(condition):
+        if not isinstance(node, Compare) or node.op not in ("lt", "lte", "gt", "gte"):
+            continue
+        key = (node.fact, node.op, node.value)
+        if key in seen:
+            continue
+        seen.add(key)
+        if node.fact == "deprivation_count":
+            value: Any = known
+            low = compare_values(node.op, known, node.value)
+            high = compare_values(node.op, known + unknown, node.value)
+            holds: bool | None = low if low == high else None
+        else:
+            value = facts.get(node.fact)
+            holds = compare_values(node.op, value, node.value) if value is not None else None
+        margin = float(value - node.value) if value is not None else None
+        out.append(Margin(rule_id, node.fact, node.op, node.value, node.param, value, margin, holds))
+    return out

@@ -1,0 +1,152 @@
+"""The durable-rules evaluator: the only module that imports ``durable``.
+
+Each RuleSet compiles to one durable_rules JSON ruleset (one rule per classification rule, the
+condition tree mapped onto ``$and``/``$or``/``$lte``...), registered on a private Host. A household
+is classified by *posting events* (never asserting facts), one per deprivation count still possible
+under unknown answers; the rule that consumes each event is the rule that fired.
+
+durable_rules traps and how this module handles them:
+
+- a post that matches no rule raises ``MessageNotHandledException``: the rule checks prove totality,
+  so this is turned into an EngineError naming the household and facts (a bug, not bad input);
+- identical messages collide (``MessageObservedException``): every event gets a fresh ``id``;
+- names register once per host: each engine owns its Host and a unique ruleset name;
+- ``Host.__init__`` starts two self-re-arming timer threads: our Host overrides ``_run`` (we use no
+  timers), so creating engines leaks no threads;
+- an exception inside an action is swallowed into the returned state: our actions never raise (they
+  only record the rule id) and the state is checked for ``exception`` anyway;
+- ``set_rulesets`` deletes ``run`` from the dict it is given: we pass a deep copy;
+- asserted facts are matched by a 32-bit hash of their id, so millions collide: we post events,
+  which are consumed, and keep no facts.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import itertools
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from durable.engine import Host, MessageNotHandledException, MessageObservedException
+
+from classifier.engine.common import (
+    assemble,
+    candidate_counts,
+    classification_facts,
+    validate_for_classification,
+)
+from classifier.errors import EngineError
+from classifier.indicators import evaluate_indicators
+from classifier.model import Classification, Household
+from classifier.rules.conditions import NEGATED_OP, AllOf, AnyOf, Compare, Condition, Not
+from classifier.rules.ruleset import RuleSet
+
+__all__ = ["DurableEngine", "to_durable_json"]
+
+_RULESET_SEQ = itertools.count(1)
+
+_JSON_OPS = {"lt": "$lt", "lte": "$lte", "gt": "$gt", "gte": "$gte", "ne": "$neq"}
+
+
+class _Host(Host):  # type: ignore[misc]
+    """A Host with named Python actions and without the background dispatch threads."""
+
+    def __init__(self, actions: dict[str, Callable[[Any], None]]) -> None:
+        self._named_actions = actions
+        super().__init__()
+
+    def _run(self) -> None:
+        # Upstream starts two threading.Timer loops that poll for timers and queued messages. We use
+        # neither, and the loops would live as long as the process (one pair per engine).
+        return None
+
+    def get_action(self, action_name: str) -> Callable[[Any], None]:
+        return self._named_actions[action_name]
+
+
+def to_durable_json(cond: Condition, negate: bool = False) -> dict[str, Any]:
+    """Map a classification condition tree onto durable_rules' JSON operators.
+
+    durable_rules has no general NOT, so ``not`` is pushed down to the leaves (De Morgan, and each
+    comparison replaced by its negation). Member quantifiers never appear here: classification rules
+    read household-level facts only (the loader enforces it).
+    """
+    if isinstance(cond, Not):
+        return to_durable_json(cond.child, not negate)
+    if isinstance(cond, AllOf | AnyOf):
+        is_and = isinstance(cond, AllOf) != negate
+        return {"$and" if is_and else "$or": [to_durable_json(c, negate) for c in cond.children]}
+    if isinstance(cond, Compare):
+        op = NEGATED_OP[cond.op] if negate else cond.op
+        if op == "eq":
+            return {cond.fact: cond.value}
+        if op == "in":
+            return {"$or": [{cond.fact: v} for v in cond.value]}
+        if op == "not_in":
+            return {"$and": [{"$neq": {cond.fact: v}} for v in cond.value]}
+        return {_JSON_OPS[op]: {cond.fact: cond.value}}
+    raise EngineError(f"condition {type(cond).__name__} cannot be compiled for durable_rules")
+
+
+class DurableEngine:
+    """Classifies households one at a time through durable_rules, with a full trace."""
+
+    name = "durable"
+
+    def __init__(self, ruleset: RuleSet) -> None:
+        self.ruleset = ruleset
+        self._fired: dict[int, str] = {}
+        self._event_ids = itertools.count(1)
+        # durable_rules' native handles are not safe to share across threads.
+        self._lock = threading.Lock()
+        actions = {rule.id: self._recorder(rule.id) for rule in ruleset.rules}
+        self._ruleset_name = f"{ruleset.id}-{ruleset.short_digest}-{next(_RULESET_SEQ)}"
+        definition = {
+            rule.id: {"all": [{"m": to_durable_json(rule.condition)}], "run": rule.id} for rule in ruleset.rules
+        }
+        self.definition = copy.deepcopy(definition)  # kept for inspection; durable mutates what it gets
+        self._host = _Host(actions)
+        self._host.set_rulesets({self._ruleset_name: definition})
+
+    def _recorder(self, rule_id: str) -> Callable[[Any], None]:
+        fired = self._fired
+
+        def record(c: Any) -> None:
+            # Never raise here: durable_rules would swallow the exception into its state.
+            fired[c.m["id"]] = rule_id
+
+        return record
+
+    def fire(self, facts: dict[str, Any]) -> str:
+        """Post one event; return the id of the rule that consumed it."""
+        event_id = next(self._event_ids)
+        event = dict(facts, id=event_id)
+        try:
+            state = self._host.post(self._ruleset_name, event)
+        except MessageNotHandledException as exc:
+            raise EngineError(
+                f"no classification rule of {self.ruleset.id} matched {facts}; the rule checks should "
+                "have found this gap"
+            ) from exc
+        except MessageObservedException as exc:  # pragma: no cover - ids are unique by construction
+            raise EngineError(f"durable_rules saw event {event_id} twice") from exc
+        if isinstance(state, dict) and state.get("exception"):
+            raise EngineError(f"a durable_rules action failed: {state['exception']}")
+        rule_id = self._fired.pop(event_id, None)
+        if rule_id is None:
+            raise EngineError(f"durable_rules handled event {event_id} but no rule recorded firing")
+        return rule_id
+
+    def classify(self, household: Household, reference_date: dt.date, with_trace: bool = True) -> Classification:
+        """Classify one household (indicators in Python, classes in durable_rules)."""
+        validate_for_classification(household, self.ruleset)
+        indicators = evaluate_indicators(household, self.ruleset, reference_date)
+        known, unknown = candidate_counts(indicators)
+        base = classification_facts(household)
+        fired: list[tuple[int, str]] = []
+        with self._lock:
+            for count in range(known, known + unknown + 1):
+                fired.append((count, self.fire(dict(base, deprivation_count=count))))
+        return assemble(household, self.ruleset, reference_date, indicators, fired, self.name, with_trace)

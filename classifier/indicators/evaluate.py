@@ -1,0 +1,92 @@
+"""Evaluate a standard's indicators for one household.
+
+For each indicator the record may carry a pre-decided flag (forms B1/B2); otherwise the indicator's
+condition tree is evaluated over the household's and members' answers with three-valued logic. The
+result says which source decided it, which members triggered it and which answers were missing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from classifier.model import Household, IndicatorResult
+from classifier.rules.conditions import EvalContext, Evaluator, compile_condition
+from classifier.rules.ruleset import RuleSet
+
+__all__ = ["age_at", "evaluate_indicators", "household_view"]
+
+# Keyed by content digest: equal rule sets share compiled closures.
+_COMPILED: dict[str, tuple[tuple[str, Evaluator], ...]] = {}
+
+
+def _compiled(ruleset: RuleSet) -> tuple[tuple[str, Evaluator], ...]:
+    found = _COMPILED.get(ruleset.digest)
+    if found is None:
+        found = tuple((ind.id, compile_condition(ind.condition)) for ind in ruleset.indicators)
+        _COMPILED[ruleset.digest] = found
+    return found
+
+
+def age_at(birth_date: dt.date, reference_date: dt.date) -> int:
+    """Completed years at the reference date ("dưới 16 tuổi" means this is < 16)."""
+    years = reference_date.year - birth_date.year
+    if (reference_date.month, reference_date.day) < (birth_date.month, birth_date.day):
+        years -= 1
+    return years
+
+
+def household_view(
+    household: Household, reference_date: dt.date,
+) -> tuple[dict[str, Any], list[tuple[str, Mapping[str, Any]]]]:
+    """Household-level facts (answers plus derived ones) and (label, facts) for each member.
+
+    Derived: member ``age`` from ``birth_date`` at the reference date (birth date wins over a stated
+    age), household ``member_count`` and ``floor_area_per_person``.
+    """
+    facts: dict[str, Any] = dict(household.facts)
+    facts["area"] = household.area
+    count = household.effective_member_count
+    facts["member_count"] = count
+    area = facts.get("floor_area_m2")
+    if area is not None and count:
+        facts["floor_area_per_person"] = area / count
+    members: list[tuple[str, Mapping[str, Any]]] = []
+    for index, member in enumerate(household.members, start=1):
+        m_facts = dict(member.facts)
+        birth = m_facts.get("birth_date")
+        if birth is not None:
+            m_facts["age"] = age_at(birth, reference_date)
+        label = f"member {member.member_id}" if member.member_id else f"member #{index}"
+        members.append((label, m_facts))
+    return facts, members
+
+
+def evaluate_indicators(
+    household: Household, ruleset: RuleSet, reference_date: dt.date,
+) -> tuple[IndicatorResult, ...]:
+    """One IndicatorResult per indicator of ``ruleset``, in the standard's order."""
+    facts, members = household_view(household, reference_date)
+    flags = household.flags
+    results: list[IndicatorResult] = []
+    for indicator_id, evaluate in _compiled(ruleset):
+        if indicator_id in flags:
+            results.append(IndicatorResult(indicator_id, bool(flags[indicator_id]), "flag",
+                                           triggered_by=("flag",) if flags[indicator_id] else ()))
+            continue
+        ctx = EvalContext(household=facts, members=members)
+        verdict = evaluate(ctx, None, "")
+        results.append(IndicatorResult(
+            indicator_id,
+            verdict,
+            "answers",
+            triggered_by=_unique(ctx.triggered) if verdict else (),
+            missing=_unique(ctx.missing) if verdict is None else (),
+            facts_read=ctx.read,
+        ))
+    return tuple(results)
+
+
+def _unique(items: Sequence[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(items))
