@@ -7,6 +7,7 @@ parent first when it ``inherits`` one, and caches the result per (folder, file c
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -37,25 +38,27 @@ def list_standards(rules_root: Path | None = None) -> list[str]:
     return sorted(p.name for p in root.iterdir() if (p / "standard.yaml").is_file())
 
 
-def _fingerprint(folder: Path) -> str:
-    parts = []
-    for f in sorted(folder.glob("*.yaml")):
-        stat = f.stat()
-        parts.append(f"{f.name}:{stat.st_mtime_ns}:{stat.st_size}")
-    return "|".join(parts)
+def _fingerprint(*paths: Path) -> str:
+    """Hash of the contents of the rule files in ``paths`` (a folder's ``*.yaml``, or one file).
+
+    Contents, not mtime and size: an edit that keeps the size within one clock tick of the last load
+    would otherwise be served the stale rule set. Rule files are small, so hashing them costs little.
+    """
+    h = hashlib.sha256()
+    for path in paths:
+        files = sorted(path.glob("*.yaml")) if path.is_dir() else [path] if path.is_file() else []
+        for f in files:
+            h.update(str(f).encode("utf-8") + b"\0" + f.read_bytes() + b"\0")
+    return h.hexdigest()
 
 
-def load_ruleset_path(folder: Path, rules_root: Path | None = None) -> RuleSet:
+def load_ruleset_path(folder: Path, rules_root: Path | None = None, *, _chain: tuple[str, ...] = ()) -> RuleSet:
     """Load a rule folder given by path (used by ``rules check <folder>``)."""
     folder = Path(folder)
     root = rules_root or folder.resolve().parent
     facts_path = root / "facts.yaml"
     if not facts_path.is_file():
         facts_path = default_rules_root() / "facts.yaml"
-    key = (str(folder.resolve()), _fingerprint(folder) + _fingerprint(root) if root.is_dir() else "")
-    if key in _CACHE:
-        return _CACHE[key]
-    facts = load_facts(facts_path)
     parent = None
     std_path = folder / "standard.yaml"
     if std_path.is_file():
@@ -63,6 +66,14 @@ def load_ruleset_path(folder: Path, rules_root: Path | None = None) -> RuleSet:
         parent_id = data.get("inherits") if isinstance(data, dict) else None
         if parent_id:
             parent_dir = root / str(parent_id)
+            chain = (*_chain, folder.resolve().name)
+            if parent_dir.resolve().name in chain:
+                # Without this, a standard inheriting itself (or a loop of two) recurses until Python gives up.
+                raise RuleFileError([RuleProblem(
+                    str(std_path), data.key_lines.get("inherits") if hasattr(data, "key_lines") else None,
+                    f"inherits forms a cycle: {' -> '.join((*chain, str(parent_id)))}",
+                    hint="a standard cannot inherit from itself, directly or through others",
+                )])
             if not (parent_dir / "standard.yaml").is_file():
                 known = list_standards(root)
                 hint = did_you_mean(str(parent_id), known)
@@ -71,7 +82,12 @@ def load_ruleset_path(folder: Path, rules_root: Path | None = None) -> RuleSet:
                     f"inherits unknown standard {parent_id!r}",
                     hint=f"did you mean {hint!r}?" if hint else f"known: {', '.join(known)}",
                 )])
-            parent = load_ruleset_path(parent_dir, root)
+            parent = load_ruleset_path(parent_dir, root, _chain=chain)
+    # The parent (itself cached) comes first so that an edited parent changes this key too.
+    key = (str(folder.resolve()), _fingerprint(folder, facts_path), parent.digest if parent else "")
+    if key in _CACHE:
+        return _CACHE[key]
+    facts = load_facts(facts_path)
     ruleset = load_ruleset_dir(folder, facts, parent)
     _CACHE[key] = ruleset
     return ruleset

@@ -35,6 +35,11 @@ def _income_points(ruleset: RuleSet) -> list[float]:
     points: set[float] = {0.0}
     for t in thresholds:
         points.update({t - 0.5, t, t + 0.5})
+    # The points beside each threshold read well in messages, but two thresholds less than 0.5 apart
+    # (e.g. a yearly line divided by 12) would leave the interval between them unvisited: the midpoint
+    # of every pair of neighbours makes the grid cover every interval, as the module docstring promises.
+    ordered = sorted(thresholds)
+    points.update((a + b) / 2 for a, b in zip(ordered, ordered[1:]))
     points.add((max(thresholds) if thresholds else 0.0) * 2 + 1)
     return sorted(p for p in points if p >= 0)
 

@@ -164,6 +164,13 @@ class _FolderLoader:
         self.parent = parent
         self.problems: list[RuleProblem] = []
         self.raw: dict[str, Any] = {}
+        # Files that exist (or are required) but could not be read as a mapping, and parameters that
+        # are declared but broken: references to them are not reported again as "unknown" (the cause
+        # is already reported), which would bury one mistake under dozens of misleading messages.
+        self.broken_files: set[str] = set()
+        self.broken_params: set[str] = set()
+        # How many references were left unreported for that reason (see _not_dropped_silently).
+        self.deferred = 0
 
     def _file(self, name: str, required: bool) -> tuple[LocatedDict | None, Problems]:
         path = self.folder / name
@@ -171,40 +178,56 @@ class _FolderLoader:
         if not path.exists():
             if required:
                 problems.add(None, f"missing file {name} (a rule folder needs {', '.join(RULE_FILES)})")
+                self.broken_files.add(name)
             self.problems.extend(problems.items)
             return None, problems
         data, found = load_yaml_file(path, problems.file)
         problems.items.extend(found)
         self.raw[name] = data
-        root = problems.mapping(data, name, 1) if data is not None else None
+        # A document that is just ``~`` loads as None with no YAML problem: it must not pass as "empty".
+        root = problems.mapping(data, name, 1) if (data is not None or not found) else None
+        if root is None:
+            self.broken_files.add(name)
         return root, problems
+
+    def _not_dropped_silently(
+        self, p: Problems, before: tuple[int, int], line: int | None, what: str, rule_id: str,
+    ) -> None:
+        """An entry that was not built must have a problem saying why (here or, deferred, elsewhere)."""
+        if len(p.items) == before[0] and self.deferred == before[1]:
+            p.add(line, f"{what} {rule_id!r} could not be loaded", rule_id)
 
     # -- shared pieces ---------------------------------------------------------------------------
 
-    def _citation(self, data: LocatedDict, p: Problems, rule_id: str | None) -> Citation | None:
+    def _citation(
+        self, data: LocatedDict, p: Problems, rule_id: str | None, line: int | None = None,
+    ) -> Citation | None:
         raw = data.get("citation")
         if raw is None:
-            p.add(data.line, "missing citation (every rule, parameter and indicator cites its clause)", rule_id,
+            p.add(line if line is not None else data.line,
+                  "missing citation (every rule, parameter and indicator cites its clause)", rule_id,
                   "give at least instrument and article (or appendix)")
             return None
         cit = p.mapping(raw, "citation", line_of(data, "citation"), rule_id)
         if cit is None:
             return None
-        p.keys(cit, CITATION_KEYS, ("instrument",), "citation", rule_id)
+        p.keys(cit, CITATION_KEYS, ("instrument",), "citation", rule_id, line_of(data, "citation"))
         if not (cit.get("article") or cit.get("appendix")):
-            p.add(cit.line, "citation needs an article or an appendix", rule_id)
+            p.add(line_of(data, "citation"), "citation needs an article or an appendix", rule_id,
+                  f"allowed keys: {', '.join(CITATION_KEYS)}")
         return Citation(**{k: (str(cit[k]) if cit.get(k) is not None else None) for k in CITATION_KEYS})
 
     def _validity(
         self, data: LocatedDict, p: Problems, rule_id: str | None, std_from: dt.date | None,
         std_to: dt.date | None,
     ) -> tuple[dt.date | None, dt.date | None]:
+        # A missing valid_from is reported by the required-key check of the caller.
         start = p.date(data, "valid_from", rule_id)
-        end = p.date(data, "valid_to", rule_id)
-        if "valid_from" not in data:
-            p.add(data.line, "missing valid_from", rule_id)
+        end = p.date(data, "valid_to", rule_id, nullable=True)
         if start and end and end < start:
+            # An inverted range necessarily misses the standard's years too: say the cause only.
             p.add(line_of(data, "valid_to"), f"valid_to {end} is before valid_from {start}", rule_id)
+            return start, end
         if start and std_from and (start > std_from):
             p.add(line_of(data, "valid_from"),
                   f"valid_from {start} starts after the standard ({std_from}): some list years would lack it",
@@ -245,7 +268,7 @@ class _FolderLoader:
                        hint=f"did you mean {hint!r}?" if hint else None)
                 status = "in_force"
             std_from = sp.date(std, "valid_from")
-            std_to = sp.date(std, "valid_to")
+            std_to = sp.date(std, "valid_to", nullable=True)
             if std_from and std_to and std_to < std_from:
                 sp.add(line_of(std, "valid_to"), f"valid_to {std_to} is before valid_from {std_from}")
             instrument = dict(std.get("instrument") or {})
@@ -281,6 +304,8 @@ class _FolderLoader:
                 not_modelled = list(self.parent.not_modelled) + not_modelled
         self.problems.extend(sp.items)
         self.std_from, self.std_to = std_from, std_to
+        # Without a readable standard.yaml the classes are unknown: do not call every rule's class unknown.
+        self.classes_known = std is not None
 
         parameters = self._parameters()
         indicators = self._indicators(parameters, removals["indicators"])
@@ -321,22 +346,31 @@ class _FolderLoader:
             p.keys(root, ("parameters",), ("parameters",), "parameters.yaml")
             section = p.mapping(root.get("parameters", LocatedDict()), "parameters", line_of(root, "parameters"))
             for pid, spec in (section or {}).items():
-                spec = p.mapping(spec, f"parameter {pid!r}", line_of(section, pid), pid)
+                at = line_of(section, pid)
+                before = (len(p.items), self.deferred)
+                spec = p.mapping(spec, f"parameter {pid!r}", at, pid)
                 if spec is None:
+                    self.broken_params.add(pid)
                     continue
+                # citation is not in the required list: _citation reports it with a better message.
                 p.keys(spec, ("value", "unit", "citation", "verified", "valid_from", "valid_to", "label_vi",
                               "label_en", "note", "provisional"),
-                       ("value", "citation", "verified", "valid_from"), f"parameter {pid!r}", pid)
-                citation = self._citation(spec, p, pid)
+                       ("value", "verified", "valid_from"), f"parameter {pid!r}", pid, at)
+                citation = self._citation(spec, p, pid, at)
                 verified = p.boolean(spec, "verified", pid)
                 start, end = self._validity(spec, p, pid, self.std_from, self.std_to)
                 value = spec.get("value")
                 if isinstance(value, LocatedList):
                     value = tuple(value)
-                if citation and start and verified is not None and "value" in spec:
+                if "value" in spec and value is None:
+                    p.add(line_of(spec, "value"), "a parameter value must not be empty (null)", pid)
+                if citation and start and verified is not None and value is not None:
                     params[pid] = Parameter(pid, value, spec.get("unit"), citation, verified, start, end,
                                             spec.get("label_vi"), spec.get("label_en"), spec.get("note"),
                                             bool(spec.get("provisional", False)))
+                else:
+                    self.broken_params.add(pid)
+                    self._not_dropped_silently(p, before, at, "parameter", pid)
         self.problems.extend(p.items)
         return params
 
@@ -393,11 +427,21 @@ class _FolderLoader:
             p.keys(inner, ("where",), ("where",), "share_of_members", rule_id)
             where = self._condition(inner.get("where"), "member", params, p, rule_id, line_of(inner, "where"), used)
             op = data.get("op")
+            if op is None:
+                return None  # reported as a missing key above
             if op not in ORDER_OPS:
+                hint = did_you_mean(str(op), ORDER_OPS)
                 p.add(line_of(data, "op"), f"share_of_members op {op!r} must be one of {', '.join(ORDER_OPS)}",
-                      rule_id)
+                      rule_id, f"did you mean {hint!r}?" if hint else None)
                 return None
             value, param = self._operand(data, params, p, rule_id, "number", used)
+            if value is not None and not (
+                isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value <= 1
+            ):
+                # A string or list here would only fail at evaluation time, household by household.
+                p.add(line_of(data, "value") or line_of(data, "param"),
+                      f"share_of_members compares a share from 0 to 1, got {value!r}", rule_id)
+                return None
             if where is None or value is None:
                 return None
             return ShareOfMembers(where, op, value, param, data.line)
@@ -412,6 +456,10 @@ class _FolderLoader:
             return None, None
         if "param" in data:
             pid = str(data["param"])
+            if pid not in params and (pid in self.broken_params or "parameters.yaml" in self.broken_files):
+                # Declared but broken, or parameters.yaml unreadable: the cause is reported already.
+                self.deferred += 1
+                return None, None
             if pid not in params:
                 hint = did_you_mean(pid, params)
                 p.add(line_of(data, "param"), f"unknown parameter {pid!r}", rule_id,
@@ -420,6 +468,10 @@ class _FolderLoader:
             used.add(pid)
             return params[pid].value, pid
         value = data["value"]
+        if value is None:
+            p.add(line_of(data, "value"), "'value' must not be empty (null)", rule_id,
+                  "an unknown answer is never written in a rule; compare with a real value")
+            return None, None
         if isinstance(value, LocatedList):
             value = tuple(value)
         return value, None
@@ -445,10 +497,18 @@ class _FolderLoader:
                   f"did you mean {hint!r}?" if hint else f"known: {', '.join(sorted(visible))}")
             return None
         op = data.get("op")
+        if op is None:
+            return None  # reported as a missing key above
         if op not in COMPARISON_OPS:
             hint = did_you_mean(str(op), COMPARISON_OPS)
             p.add(line_of(data, "op"), f"unknown operator {op!r}", rule_id,
                   f"did you mean {hint!r}?" if hint else f"allowed: {', '.join(COMPARISON_OPS)}")
+            return None
+        if op in ORDER_OPS and spec.type in ("bool", "enum", "string"):
+            # Checked before the value, so that the message names the real mistake (the operator).
+            allowed = ", ".join(o for o in COMPARISON_OPS if o not in ORDER_OPS)
+            p.add(line_of(data, "op"), f"operator {op!r} does not apply to {spec.type} fact {fact!r}", rule_id,
+                  f"allowed: {allowed}")
             return None
         value, param = self._operand(data, params, p, rule_id, spec.type, used)
         if value is None:
@@ -468,9 +528,6 @@ class _FolderLoader:
                 p.add(line, f"value {cand!r} does not fit fact {fact!r}: expected {expected}", rule_id,
                       f"did you mean {hint!r}?" if hint else None)
                 return None
-        if op in ORDER_OPS and spec.type in ("bool", "enum", "string"):
-            p.add(line_of(data, "op"), f"operator {op!r} does not apply to {spec.type} fact {fact!r}", rule_id)
-            return None
         return Compare(fact, op, tuple(value) if isinstance(value, list) else value, param, data.line)
 
     @staticmethod
@@ -495,15 +552,19 @@ class _FolderLoader:
         if root is not None:
             p.keys(root, ("indicators",), ("indicators",), "indicators.yaml")
             section = p.mapping(root.get("indicators", LocatedDict()), "indicators", line_of(root, "indicators"))
+            number_lines: dict[str, int | None] = {}
             for iid, spec in (section or {}).items():
-                spec = p.mapping(spec, f"indicator {iid!r}", line_of(section, iid), iid)
+                at = line_of(section, iid)
+                before = (len(p.items), self.deferred)
+                spec = p.mapping(spec, f"indicator {iid!r}", at, iid)
                 if spec is None:
                     continue
                 p.keys(spec, ("number", "service_vi", "service_en", "label_vi", "label_en", "citation", "verified",
                               "valid_from", "valid_to", "deprived_when", "wording_vi", "note", "provisional"),
-                       ("number", "service_vi", "service_en", "label_vi", "label_en", "citation", "verified",
-                        "valid_from", "deprived_when"), f"indicator {iid!r}", iid)
-                citation = self._citation(spec, p, iid)
+                       ("number", "service_vi", "service_en", "label_vi", "label_en", "verified",
+                        "valid_from", "deprived_when"), f"indicator {iid!r}", iid, at)
+                number_lines[iid] = line_of(spec, "number")
+                citation = self._citation(spec, p, iid, at)
                 verified = p.boolean(spec, "verified", iid)
                 number = p.integer(spec, "number", iid)
                 start, end = self._validity(spec, p, iid, self.std_from, self.std_to)
@@ -511,6 +572,7 @@ class _FolderLoader:
                 cond = self._condition(spec.get("deprived_when"), "household", params, p, iid,
                                        line_of(spec, "deprived_when"), used) if "deprived_when" in spec else None
                 if None in (citation, verified, number, start, cond):
+                    self._not_dropped_silently(p, before, at, "indicator", iid)
                     continue
                 indicators[iid] = Indicator(
                     id=iid, number=number or 0, service_vi=str(spec["service_vi"]), service_en=str(spec["service_en"]),
@@ -522,7 +584,8 @@ class _FolderLoader:
             numbers: dict[int, str] = {}
             for ind in indicators.values():
                 if ind.number in numbers:
-                    p.add(line_of(section, ind.id), f"indicator number {ind.number} is used by both "
+                    p.add(number_lines.get(ind.id) or line_of(section, ind.id),
+                          f"indicator number {ind.number} is used by both "
                           f"{numbers[ind.number]!r} and {ind.id!r}", ind.id)
                 numbers[ind.number] = ind.id
         for gone in removed - {i.id for i in (self.parent.indicators if self.parent else ())}:
@@ -544,25 +607,31 @@ class _FolderLoader:
             p.keys(root, ("rules",), ("rules",), "classification.yaml")
             section = p.mapping(root.get("rules", LocatedDict()), "rules", line_of(root, "rules"))
             for rid, spec in (section or {}).items():
-                spec = p.mapping(spec, f"rule {rid!r}", line_of(section, rid), rid)
+                at = line_of(section, rid)
+                before = (len(p.items), self.deferred)
+                spec = p.mapping(spec, f"rule {rid!r}", at, rid)
                 if spec is None:
                     continue
                 p.keys(spec, ("class", "citation", "verified", "valid_from", "valid_to", "when", "wording_vi", "note",
                               "provisional"),
-                       ("class", "citation", "verified", "valid_from", "when"), f"rule {rid!r}", rid)
+                       ("class", "verified", "valid_from", "when"), f"rule {rid!r}", rid, at)
                 outcome = spec.get("class")
-                if outcome is not None and outcome not in classes:
+                if outcome is not None and outcome not in classes and not self.classes_known:
+                    self.deferred += 1  # standard.yaml is unreadable: its problem says why
+                    outcome = None
+                elif outcome is not None and outcome not in classes:
                     hint = did_you_mean(str(outcome), classes)
                     p.add(line_of(spec, "class"), f"unknown class {outcome!r}", rid,
                           f"did you mean {hint!r}?" if hint else f"classes: {', '.join(classes)}")
                     outcome = None
-                citation = self._citation(spec, p, rid)
+                citation = self._citation(spec, p, rid, at)
                 verified = p.boolean(spec, "verified", rid)
                 start, end = self._validity(spec, p, rid, self.std_from, self.std_to)
                 used: set[str] = set()
                 cond = self._condition(spec.get("when"), "classification", params, p, rid, line_of(spec, "when"),
                                        used) if "when" in spec else None
                 if None in (outcome, citation, verified, start, cond):
+                    self._not_dropped_silently(p, before, at, "rule", rid)
                     continue
                 rules[rid] = ClassRule(
                     id=rid, outcome=str(outcome), citation=citation, verified=bool(verified),  # type: ignore[arg-type]
@@ -570,6 +639,10 @@ class _FolderLoader:
                     wording_vi=spec.get("wording_vi"), note=spec.get("note"),
                     provisional=bool(spec.get("provisional", False)), params=tuple(sorted(used)),
                 )
+        for gone in removed - {r.id for r in (self.parent.rules if self.parent else ())}:
+            # Symmetric with indicators: a misspelt removal must not be ignored silently.
+            self.problems.append(RuleProblem(_display(self.folder / "standard.yaml"), None,
+                                             f"remove: rule {gone!r} is not in the parent standard"))
         self.problems.extend(p.items)
         return rules
 

@@ -46,39 +46,53 @@ class Problems:
         required: Iterable[str],
         where: str,
         rule_id: str | None = None,
+        line: int | None = None,
     ) -> None:
-        """Reject unknown keys (with a did-you-mean) and report missing required ones."""
+        """Reject unknown keys (with a did-you-mean) and report missing required ones.
+
+        Missing keys are reported at ``line`` (the line naming the entry, e.g. ``income_line_rural:``)
+        when given. A missing key that a did-you-mean already suggested is not reported twice.
+        """
         allowed = list(allowed)
+        suggested: set[str] = set()
         for key in data:
             if key not in allowed:
                 suggestion = did_you_mean(key, allowed)
+                if suggestion:
+                    suggested.add(suggestion)
                 hint = f"did you mean {suggestion!r}?" if suggestion else f"allowed: {', '.join(allowed)}"
                 self.add(line_of(data, key), f"unknown key {key!r} in {where}", rule_id, hint)
         for key in required:
-            if key not in data:
-                self.add(data.line, f"missing required key {key!r} in {where}", rule_id)
+            if key not in data and key not in suggested:
+                self.add(line if line is not None else data.line, f"missing required key {key!r} in {where}",
+                         rule_id)
 
     def text(self, data: Mapping[str, Any], key: str, rule_id: str | None = None) -> str | None:
-        value = data.get(key)
-        if value is None:
+        if key not in data:
             return None
+        value = data[key]
         if isinstance(value, str) and value.strip():
             return value
         self.add(line_of(data, key), f"{key!r} must be non-empty text, got {value!r}", rule_id)
         return None
 
     def boolean(self, data: Mapping[str, Any], key: str, rule_id: str | None = None) -> bool | None:
-        value = data.get(key)
-        if value is None:
+        if key not in data:
             return None
+        value = data[key]
         if isinstance(value, bool):
             return value
         self.add(line_of(data, key), f"{key!r} must be true or false, got {value!r}", rule_id)
         return None
 
-    def date(self, data: Mapping[str, Any], key: str, rule_id: str | None = None) -> dt.date | None:
-        value = data.get(key)
-        if value is None:
+    def date(
+        self, data: Mapping[str, Any], key: str, rule_id: str | None = None, nullable: bool = False,
+    ) -> dt.date | None:
+        """A date; ``nullable`` lets an explicit null mean "open-ended" (only for ``valid_to``)."""
+        if key not in data:
+            return None
+        value = data[key]
+        if value is None and nullable:
             return None
         if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
             return value
@@ -86,9 +100,9 @@ class Problems:
         return None
 
     def integer(self, data: Mapping[str, Any], key: str, rule_id: str | None = None) -> int | None:
-        value = data.get(key)
-        if value is None:
+        if key not in data:
             return None
+        value = data[key]
         if isinstance(value, int) and not isinstance(value, bool):
             return value
         self.add(line_of(data, key), f"{key!r} must be a whole number, got {value!r}", rule_id)

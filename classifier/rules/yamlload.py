@@ -46,39 +46,81 @@ def line_of(value: Any, key: str | int | None = None) -> int | None:
     return None
 
 
+_CORE = "tag:yaml.org,2002:"
+#: The only tags rule data may carry. The builder below builds mappings and sequences itself, so an
+#: explicit tag such as ``!!python/object/apply:os.system [..]`` on a sequence would otherwise be
+#: silently dropped (and the payload accepted as a plain list); ``!!binary``, ``!!set`` and custom
+#: ``!tags`` have no meaning in rule data either.
+_ALLOWED_TAGS = {
+    yaml.MappingNode: {_CORE + "map"},
+    yaml.SequenceNode: {_CORE + "seq"},
+    yaml.ScalarNode: {_CORE + t for t in ("str", "int", "float", "bool", "null", "timestamp")},
+}
+
+
 class _Builder:
     def __init__(self, file: str, loader: yaml.SafeLoader) -> None:
         self.file = file
         self.loader = loader
         self.problems: list[RuleProblem] = []
+        # Set by constructs that rule data must not use (tags, aliases, merge keys): the file is then
+        # refused as a whole, like a syntax error, instead of being read with holes in it.
+        self.fatal = False
+        # Nodes already built: the composer hands back the SAME node for every ``*alias``.
+        self._seen: set[int] = set()
 
-    def build(self, node: yaml.Node) -> Any:
+    def _where(self, path: tuple[str, ...]) -> str:
+        return f" at {'.'.join(path)}" if path else ""
+
+    def build(self, node: yaml.Node, path: tuple[str, ...] = ()) -> Any:
+        line = node.start_mark.line + 1
+        if id(node) in self._seen:
+            self.fatal = True
+            # Aliases hide a value far from where it is used (and nested ones grow exponentially).
+            self.problems.append(RuleProblem(
+                self.file, line, f"YAML aliases (*name) are not allowed{self._where(path)}",
+                hint="write the value out in full where it is used"))
+            return None
+        self._seen.add(id(node))
+        if node.tag not in _ALLOWED_TAGS[type(node)]:
+            if isinstance(node, yaml.ScalarNode) and node.tag == _CORE + "value":
+                # A plain ``=`` resolves to the obscure YAML 1.1 "value" type: it is just text here.
+                return node.value
+            self.fatal = True
+            shown = "!!" + node.tag[len(_CORE):] if node.tag.startswith(_CORE) else node.tag
+            self.problems.append(RuleProblem(
+                self.file, line, f"YAML tag {shown!r} is not allowed{self._where(path)}",
+                hint="rule data holds only text, numbers, booleans, dates, lists and mappings"))
+            return None
         if isinstance(node, yaml.MappingNode):
-            return self._mapping(node)
+            return self._mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
             out = LocatedList()
-            out.line = node.start_mark.line + 1
+            out.line = line
             out.file = self.file
             out.item_lines = []
-            for item in node.value:
-                out.append(self.build(item))
+            for i, item in enumerate(node.value):
+                out.append(self.build(item, (*path, str(i))))
                 out.item_lines.append(item.start_mark.line + 1)
             return out
-        # Scalars: let SafeLoader resolve the tag (int, float, bool, date, str); nothing else exists.
+        # Scalars: SafeLoader resolves the (allowed) tag to int, float, bool, None, date or str.
         return self.loader.construct_object(node, deep=True)
 
-    def _mapping(self, node: yaml.MappingNode) -> LocatedDict:
+    def _mapping(self, node: yaml.MappingNode, path: tuple[str, ...]) -> LocatedDict:
         out = LocatedDict()
         out.line = node.start_mark.line + 1
         out.file = self.file
         out.key_lines = {}
         for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
+                self.fatal = True
                 self.problems.append(
-                    RuleProblem(self.file, key_node.start_mark.line + 1, "YAML merge keys (<<) are not allowed")
+                    RuleProblem(self.file, key_node.start_mark.line + 1,
+                                f"YAML merge keys (<<) are not allowed{self._where(path)}",
+                                hint="write every key out in full")
                 )
                 continue
-            key = self.build(key_node)
+            key = self.build(key_node, path)
             line = key_node.start_mark.line + 1
             if not isinstance(key, str):
                 # Dates and numbers as keys are almost always a typo in rule data; keep them as text.
@@ -88,18 +130,22 @@ class _Builder:
                     RuleProblem(
                         self.file,
                         line,
-                        f"duplicate key {key!r} (first defined on line {out.key_lines[key]})",
+                        f"duplicate key {key!r}{self._where(path)} (first defined on line {out.key_lines[key]})",
                         hint="each key may appear once in a mapping",
                     )
                 )
                 continue
-            out[key] = self.build(value_node)
+            out[key] = self.build(value_node, (*path, key))
             out.key_lines[key] = line
         return out
 
 
 def load_yaml_file(path: Path, display_name: str | None = None) -> tuple[Any, list[RuleProblem]]:
-    """Load one YAML document safely. Returns (value, problems); value is None when unreadable."""
+    """Load one YAML document safely. Returns (value, problems); value is None when unreadable.
+
+    Unreadable means a syntax error, an empty file, or a construct rule data must not use (an explicit
+    tag such as ``!!python/object``, an alias, a merge key): every such construct is reported.
+    """
     name = display_name or str(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -112,7 +158,7 @@ def load_yaml_file(path: Path, display_name: str | None = None) -> tuple[Any, li
             return None, [RuleProblem(name, 1, "file is empty")]
         builder = _Builder(name, loader)
         value = builder.build(node)
-        return value, builder.problems
+        return (None if builder.fatal else value), builder.problems
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
