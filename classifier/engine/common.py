@@ -11,6 +11,8 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import attrs
+
 from classifier.errors import InputError, RecordError
 from classifier.model import CANNOT_CLASSIFY, Classification, Household, IndicatorResult
 from classifier.rules.conditions import Compare, compare_values, walk
@@ -117,6 +119,37 @@ def _param_values(ruleset: RuleSet, names: Sequence[str]) -> dict[str, Any]:
     return {name: ruleset.parameters[name].value for name in names}
 
 
+@attrs.frozen
+class _StaticParts:
+    """The parts of trace steps that depend only on the rule set (computed once per digest)."""
+
+    indicators: Mapping[str, Mapping[str, Any]]
+    rules: Mapping[str, Mapping[str, Any]]
+
+
+_STATIC: dict[str, _StaticParts] = {}
+
+
+def _static_parts(ruleset: RuleSet) -> _StaticParts:
+    found = _STATIC.get(ruleset.digest)
+    if found is None:
+        indicators = {
+            ind.id: {"id": ind.id, "number": ind.number, "label_vi": ind.label_vi, "label_en": ind.label_en,
+                     "citation_vi": ind.citation.short("vi"), "citation_en": ind.citation.short("en"),
+                     "verified": ind.verified, "params": _param_values(ruleset, ind.params),
+                     "wording_vi": ind.wording_vi}
+            for ind in ruleset.indicators
+        }
+        rules = {
+            rule.id: {"id": rule.id, "outcome": rule.outcome, "citation_vi": rule.citation.short("vi"),
+                      "citation_en": rule.citation.short("en"), "verified": rule.verified,
+                      "wording_vi": rule.wording_vi, "params": _param_values(ruleset, rule.params)}
+            for rule in ruleset.rules
+        }
+        found = _STATIC[ruleset.digest] = _StaticParts(indicators, rules)
+    return found
+
+
 def build_trace(
     household: Household,
     ruleset: RuleSet,
@@ -132,27 +165,18 @@ def build_trace(
     unknown: int,
 ) -> Trace:
     """The explanation data for one result (shared by both engines)."""
-    steps = []
-    for result in indicators:
-        ind = ruleset.indicator(result.id)
-        steps.append(IndicatorStep(
-            id=ind.id, number=ind.number, label_vi=ind.label_vi, label_en=ind.label_en,
-            deprived=result.deprived, source=result.source,
-            citation_vi=ind.citation.short("vi"), citation_en=ind.citation.short("en"), verified=ind.verified,
-            triggered_by=result.triggered_by, missing=result.missing, facts_read=result.facts_read,
-            params=_param_values(ruleset, ind.params), wording_vi=ind.wording_vi,
-        ))
+    static = _static_parts(ruleset)
+    steps = [
+        IndicatorStep(deprived=result.deprived, source=result.source, triggered_by=result.triggered_by,
+                      missing=result.missing, facts_read=result.facts_read, **static.indicators[result.id])
+        for result in indicators
+    ]
     rule_steps = []
     margins: list[Margin] = []
     facts = classification_facts(household)
     for rule_id, counts in rules.items():
-        rule = ruleset.rule(rule_id)
-        rule_steps.append(RuleStep(
-            id=rule.id, outcome=rule.outcome, citation_vi=rule.citation.short("vi"),
-            citation_en=rule.citation.short("en"), verified=rule.verified, wording_vi=rule.wording_vi,
-            deprivation_counts=tuple(counts), params=_param_values(ruleset, rule.params),
-        ))
-        margins.extend(_margins(rule.id, rule.condition, facts, known, unknown))
+        rule_steps.append(RuleStep(deprivation_counts=tuple(counts), **static.rules[rule_id]))
+        margins.extend(_margins(rule_id, ruleset.rule(rule_id).condition, facts, known, unknown))
     cutoff = ruleset.parameters.get("deprivation_cutoff")
     cls = ruleset.classes.get(outcome)
     return Trace(

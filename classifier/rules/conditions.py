@@ -14,6 +14,7 @@ lets a household be classified despite missing answers when the missing ones can
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+import operator
 from typing import Any
 
 import attrs
@@ -117,25 +118,25 @@ def walk(cond: Condition) -> Sequence[Condition]:
     return out
 
 
+_OP_FUNCS: Mapping[str, Callable[[Any, Any], bool]] = {
+    "eq": operator.eq,
+    "ne": operator.ne,
+    "lt": operator.lt,
+    "lte": operator.le,
+    "gt": operator.gt,
+    "gte": operator.ge,
+    "in": lambda left, right: left in right,
+    "not_in": lambda left, right: left not in right,
+}
+
+
 def compare_values(op: str, left: Any, right: Any) -> bool:
     """Apply a comparison operator to two known values."""
-    if op == "eq":
-        return bool(left == right)
-    if op == "ne":
-        return bool(left != right)
-    if op == "lt":
-        return bool(left < right)
-    if op == "lte":
-        return bool(left <= right)
-    if op == "gt":
-        return bool(left > right)
-    if op == "gte":
-        return bool(left >= right)
-    if op == "in":
-        return left in right
-    if op == "not_in":
-        return left not in right
-    raise ValueError(f"unknown operator {op!r}")
+    try:
+        func = _OP_FUNCS[op]
+    except KeyError:
+        raise ValueError(f"unknown operator {op!r}") from None
+    return bool(func(left, right))
 
 
 @attrs.define
@@ -165,7 +166,8 @@ def compile_condition(cond: Condition) -> Evaluator:
     per-household cost to plain function calls.
     """
     if isinstance(cond, Compare):
-        fact, op, value = cond.fact, cond.op, cond.value
+        fact, value = cond.fact, cond.value
+        test = _OP_FUNCS[cond.op]
 
         def leaf(ctx: EvalContext, member: Mapping[str, Any] | None, label: str) -> Tri:
             if member is not None and fact in member:
@@ -186,7 +188,7 @@ def compile_condition(cond: Condition) -> Evaluator:
                 ctx.missing.append(path)
                 return None
             ctx.read[path] = actual
-            return compare_values(op, actual, value)
+            return bool(test(actual, value))
 
         return leaf
 

@@ -1,0 +1,222 @@
+"""The `chuan-ngheo` command line: parse arguments, call the API, map errors to exit codes.
+
+Exit codes: 0 all records classified; 1 some records had errors (they are still in the output);
+2 bad usage or unreadable input; 3 broken rule files; 4 engine failure (a bug). Every command can
+be run in-process through ``main(argv)``, which is how the tests drive it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from classifier.errors import ChuanNgheoError, InputError, RuleFileError
+
+__all__ = ["main"]
+
+EXIT_OK = 0
+EXIT_RECORD_ERRORS = 1
+EXIT_USAGE = 2
+
+EXAMPLES = """\
+examples:
+  chuan-ngheo classify classifier/data/sample/commune.json -o results.csv
+  chuan-ngheo classify households.csv --members members.csv -o results.xlsx --reference-date 2026-11-01
+  chuan-ngheo explain classifier/data/sample/commune.json --household H0017
+  chuan-ngheo explain households.json --household H017 --lang en --what-if
+  chuan-ngheo rules check rules/nd-07-2021
+  chuan-ngheo rules show nd-07-2021
+"""
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}") from None
+
+
+def _add_common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--standard", default=None,
+                   help="standard id, e.g. nd-07-2021 (default: nd-07-2021; see `rules list`)")
+    p.add_argument("--rules-dir", type=Path, default=None, help="rules root folder (default: the repository's rules/)")
+    p.add_argument("--reference-date", type=_date, default=None,
+                   help="date at which ages are computed, YYYY-MM-DD (default: the record's, else today)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (exposed for the docs and the tests)."""
+    parser = argparse.ArgumentParser(
+        prog="chuan-ngheo",
+        description="Classify households under Vietnam's multidimensional poverty standard "
+                    "(hộ nghèo, hộ cận nghèo, hộ có mức sống trung bình) and explain every result.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    c = sub.add_parser("classify", help="classify every household of a file",
+                       epilog="example:\n  chuan-ngheo classify classifier/data/sample/commune.json -o results.csv",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    c.add_argument("input", type=Path, help="households file: .json, .jsonl, .csv or .xlsx")
+    c.add_argument("--members", type=Path, default=None, help="members file for a two-file CSV input")
+    c.add_argument("-o", "--output", type=Path, required=True, help="results file: .csv, .jsonl or .xlsx")
+    c.add_argument("--format", choices=("csv", "jsonl", "xlsx"), default=None,
+                   help="output format (default: from the output file's extension)")
+    c.add_argument("--trace", action="store_true", help="add the full explanation trace to JSON Lines output")
+    c.add_argument("--engine", choices=("durable", "batch"), default="durable",
+                   help="durable: durable-rules, one household at a time (default); batch: vectorised")
+    c.add_argument("--quiet", action="store_true", help="no progress output")
+    _add_common(c)
+
+    e = sub.add_parser("explain", help="explain one household's result, in Vietnamese (default) or English",
+                       epilog="example:\n  chuan-ngheo explain classifier/data/sample/commune.json --household H0017",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    e.add_argument("input", type=Path, help="households file (.json, .jsonl, .csv, .xlsx)")
+    e.add_argument("--members", type=Path, default=None, help="members file for a two-file CSV input")
+    e.add_argument("--household", required=True, help="the household id to explain")
+    e.add_argument("--lang", choices=("vi", "en"), default="vi", help="language of the text (default: vi)")
+    e.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or json")
+    e.add_argument("--what-if", action="store_true", help="also list the smallest changes that would change the class")
+    _add_common(e)
+
+    r = sub.add_parser("rules", help="check, show and audit rule sets")
+    rsub = r.add_subparsers(dest="rules_command", required=True, metavar="ACTION")
+    rc = rsub.add_parser("check", help="list every problem of rule folders, with file:line",
+                         epilog="example:\n  chuan-ngheo rules check rules/nd-07-2021",
+                         formatter_class=argparse.RawDescriptionHelpFormatter)
+    rc.add_argument("folders", type=Path, nargs="+", help="rule folders (e.g. rules/nd-07-2021)")
+    rs = rsub.add_parser("show", help="a standard as readable tables with citations",
+                         epilog="example:\n  chuan-ngheo rules show nd-07-2021 --lang en",
+                         formatter_class=argparse.RawDescriptionHelpFormatter)
+    rs.add_argument("standard", help="standard id or rule folder")
+    rs.add_argument("--lang", choices=("vi", "en"), default="vi")
+    rs.add_argument("--rules-dir", type=Path, default=None)
+    ra = rsub.add_parser("audit", help="every unverified, provisional or not-modelled item of a standard",
+                         epilog="example:\n  chuan-ngheo rules audit nd-07-2021",
+                         formatter_class=argparse.RawDescriptionHelpFormatter)
+    ra.add_argument("standard", help="standard id or rule folder")
+    ra.add_argument("--rules-dir", type=Path, default=None)
+    rl = rsub.add_parser("list", help="the standards available")
+    rl.add_argument("--rules-dir", type=Path, default=None)
+    return parser
+
+
+def _ruleset_arg(standard: str, rules_dir: Path | None):  # type: ignore[no-untyped-def]
+    from classifier.api import load_standard
+    from classifier.rules import load_ruleset_path
+
+    path = Path(standard)
+    if (path / "standard.yaml").is_file():
+        return load_ruleset_path(path, rules_dir)
+    return load_standard(standard, rules_dir)
+
+
+def _cmd_classify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from classifier.api import DEFAULT_STANDARD, load_standard
+    from classifier.runner import classify_file
+
+    ruleset = load_standard(args.standard or DEFAULT_STANDARD, args.rules_dir)
+    summary = classify_file(
+        args.input, args.output, ruleset=ruleset, members_path=args.members, fmt=args.format,
+        reference_date=args.reference_date, engine=args.engine, with_trace=args.trace,
+        quiet=args.quiet, err=err, rules_root=args.rules_dir,
+    )
+    for warning in ruleset.warnings:
+        err.write(f"warning: {warning}\n")
+    err.write(summary.line() + "\n")
+    if summary.errored:
+        err.write(f"{summary.errored} record(s) could not be classified; see the 'error' column of "
+                  f"{args.output}\n")
+        return EXIT_RECORD_ERRORS
+    return EXIT_OK
+
+
+def _cmd_explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from classifier.api import DEFAULT_STANDARD, classify, load_standard
+    from classifier.explain import render_json, render_text, render_what_would_change, what_would_change
+    from classifier.runner import find_household
+
+    ruleset = load_standard(args.standard or DEFAULT_STANDARD, args.rules_dir)
+    household = find_household(args.input, args.household, members_path=args.members, ruleset=ruleset,
+                               rules_root=args.rules_dir)
+    result = classify(household, ruleset, reference_date=args.reference_date, engine="durable", trace=True)
+    changes = what_would_change(household, result, ruleset) if args.what_if else None
+    if args.format == "json":
+        payload = render_json(result)
+        if changes is not None:
+            payload["what_would_change"] = [c.to_dict() if hasattr(c, "to_dict") else str(c) for c in changes]
+        out.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+    else:
+        out.write(render_text(result, ruleset, lang=args.lang) + "\n")
+        if changes is not None:
+            out.write("\n" + render_what_would_change(changes, ruleset, lang=args.lang) + "\n")
+    return EXIT_OK
+
+
+def _cmd_rules(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from classifier.report.rules_table import render_audit, render_ruleset
+    from classifier.rules import default_rules_root, list_standards, load_ruleset_path
+
+    if args.rules_command == "check":
+        failed = 0
+        for folder in args.folders:
+            try:
+                ruleset = load_ruleset_path(folder)
+            except RuleFileError as exc:
+                failed += 1
+                err.write(f"{folder}: {len(exc.problems)} problem(s)\n")
+                for problem in exc.problems:
+                    err.write(f"  {problem}\n")
+                continue
+            out.write(f"{folder}: ok ({ruleset.id}, {len(ruleset.indicators)} indicators, "
+                      f"{len(ruleset.rules)} rules, digest {ruleset.short_digest})\n")
+        return 3 if failed else EXIT_OK
+    if args.rules_command == "list":
+        root = args.rules_dir or default_rules_root()
+        for standard in list_standards(root):
+            ruleset = load_ruleset_path(root / standard, root)
+            out.write(f"{ruleset.id:14} {ruleset.valid_from.year}–{ruleset.valid_to.year if ruleset.valid_to else '…'}"
+                      f"  {ruleset.status:11}  {ruleset.title_vi}\n")
+        return EXIT_OK
+    ruleset = _ruleset_arg(args.standard, args.rules_dir)
+    if args.rules_command == "show":
+        out.write(render_ruleset(ruleset, lang=args.lang) + "\n")
+    else:
+        out.write(render_audit(ruleset) + "\n")
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    """Run the command line; returns the exit code instead of exiting (the console script exits)."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits on --help and on usage errors
+        return int(exc.code or 0)
+    handlers = {"classify": _cmd_classify, "explain": _cmd_explain, "rules": _cmd_rules}
+    try:
+        return handlers[args.command](args, out, err)
+    except InputError as exc:
+        err.write(f"error: {exc}\n")
+        for record_error in exc.errors[1:]:
+            err.write(f"  {record_error}\n")
+        return exc.exit_code
+    except ChuanNgheoError as exc:
+        err.write(f"error: {exc}\n")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        err.write("interrupted: no output was presented as complete\n")
+        return 130
+
+
+def run() -> None:
+    """Console-script entry point."""
+    sys.exit(main())
