@@ -1,7 +1,7 @@
 """Formatting shared by the explanation renderers: money, numbers, dates, fact and member labels.
 
-Vietnamese writes ``1.500.000 đồng`` (dot groups thousands, comma marks decimals); English writes
-``1,500,000 VND``. Labels for facts and their coded values come from the data contract
+Vietnamese writes ``1.234.567 đồng`` (dot groups thousands, comma marks decimals); English writes
+``1,234,567 VND``. Labels for facts and their coded values come from the data contract
 (``rules/facts.yaml``), never from this module, so a new survey answer needs no change here.
 """
 
@@ -54,7 +54,7 @@ def _decimals(value: float) -> int:
 
 
 def format_number(value: int | float, lang: str = "vi") -> str:
-    """``1500000`` -> ``1.500.000`` (vi) / ``1,500,000`` (en); fractions keep 2 decimals."""
+    """``1234567`` -> ``1.234.567`` (vi) / ``1,234,567`` (en); fractions keep 2 decimals."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise TypeError(f"not a number: {value!r}")
     digits = _decimals(value)
@@ -68,7 +68,7 @@ def format_number(value: int | float, lang: str = "vi") -> str:
 
 
 def format_money(value: int | float, lang: str = "vi") -> str:
-    """``1.500.000 đồng`` (vi) or ``1,500,000 VND`` (en)."""
+    """``1.234.567 đồng`` (vi) or ``1,234,567 VND`` (en)."""
     return f"{format_number(value, lang)} {'đồng' if lang == 'vi' else 'VND'}"
 
 
