@@ -36,7 +36,9 @@ class Progress:
         self.is_tty = bool(getattr(self.stream, "isatty", lambda: False)())
         self.interval = interval if self.is_tty else log_interval
         self.start = time.monotonic()
-        self._last = 0.0
+        # The first line comes one interval in: short runs print only the caller's summary.
+        self._last = self.start
+        self._printed = False
         self.done = 0
 
     def update(self, done: int) -> None:
@@ -49,8 +51,8 @@ class Progress:
         self._draw(now, final=False)
 
     def close(self) -> None:
-        """Draw the final state (always, unless quiet) and end the line."""
-        if not self.quiet:
+        """Draw the final state (unless quiet or nothing was shown yet) and end the line."""
+        if not self.quiet and self._printed:
             self._draw(time.monotonic(), final=True)
 
     def _draw(self, now: float, final: bool) -> None:
@@ -77,6 +79,7 @@ class Progress:
             line += f" in {_duration(elapsed)}\n"
         self.stream.write(line)
         self.stream.flush()
+        self._printed = True
 
 
 def _duration(seconds: float) -> str:
