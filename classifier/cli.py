@@ -15,6 +15,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
+import attrs
+
 from classifier.errors import ChuanNgheoError, InputError, RuleFileError
 
 __all__ = ["main"]
@@ -146,16 +148,19 @@ def _cmd_explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     household = find_household(args.input, args.household, members_path=args.members, ruleset=ruleset,
                                rules_root=args.rules_dir)
     result = classify(household, ruleset, reference_date=args.reference_date, engine="durable", trace=True)
-    changes = what_would_change(household, result, ruleset) if args.what_if else None
+    changes = None
+    if args.what_if:
+        changes = what_would_change(household, result, standard=ruleset, reference_date=result.reference_date,
+                                    engine="durable")
     if args.format == "json":
         payload = render_json(result)
         if changes is not None:
-            payload["what_would_change"] = [c.to_dict() if hasattr(c, "to_dict") else str(c) for c in changes]
+            payload["what_would_change"] = [attrs.asdict(change) for change in changes]
         out.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
     else:
         out.write(render_text(result, ruleset, lang=args.lang) + "\n")
         if changes is not None:
-            out.write("\n" + render_what_would_change(changes, ruleset, lang=args.lang) + "\n")
+            out.write("\n" + render_what_would_change(changes, lang=args.lang) + "\n")
     return EXIT_OK
 
 
