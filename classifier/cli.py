@@ -104,6 +104,18 @@ def build_parser() -> argparse.ArgumentParser:
                          formatter_class=argparse.RawDescriptionHelpFormatter)
     ra.add_argument("standard", help="standard id or rule folder")
     ra.add_argument("--rules-dir", type=Path, default=None)
+    rv = rsub.add_parser("verify", help="property checks of a rule set, with minimal counterexamples",
+                         epilog="example:\n  chuan-ngheo rules verify rules/my-province",
+                         formatter_class=argparse.RawDescriptionHelpFormatter)
+    rv.add_argument("standard", help="standard id or rule folder")
+    rv.add_argument("--examples", type=int, default=300, help="households tried per property (default 300)")
+    rv.add_argument("--rules-dir", type=Path, default=None)
+    rn = rsub.add_parser("new", help="start a local overlay that inherits a national standard",
+                         epilog="example:\n  chuan-ngheo rules new my-province --from nd-07-2021",
+                         formatter_class=argparse.RawDescriptionHelpFormatter)
+    rn.add_argument("name", help="id of the new overlay (a folder name: lower-case, digits, dashes)")
+    rn.add_argument("--from", dest="parent", required=True, help="standard to inherit, e.g. nd-07-2021")
+    rn.add_argument("--rules-dir", type=Path, default=None)
     rl = rsub.add_parser("list", help="the standards available")
     rl.add_argument("--rules-dir", type=Path, default=None)
     return parser
@@ -189,7 +201,24 @@ def _cmd_rules(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             out.write(f"{ruleset.id:14} {ruleset.valid_from.year}–{ruleset.valid_to.year if ruleset.valid_to else '…'}"
                       f"  {ruleset.status:11}  {ruleset.title_vi}\n")
         return EXIT_OK
+    if args.rules_command == "new":
+        from classifier.rules.authoring import new_overlay
+
+        folder = new_overlay(args.name, args.parent, args.rules_dir or default_rules_root())
+        out.write(f"created {folder} (inherits {args.parent}); edit its YAML, then run:\n"
+                  f"  chuan-ngheo rules check {folder}\n  chuan-ngheo rules verify {folder}\n")
+        return EXIT_OK
     ruleset = _ruleset_arg(args.standard, args.rules_dir)
+    if args.rules_command == "verify":
+        from classifier.testing.verify import verify_ruleset
+
+        results = verify_ruleset(ruleset, examples=args.examples)
+        for result in results:
+            mark = "ok  " if result.passed else "FAIL"
+            out.write(f"{mark} {result.name:22} {result.description}\n")
+            if result.counterexample:
+                out.write(f"     minimal counterexample: {result.counterexample}\n")
+        return EXIT_OK if all(r.passed for r in results) else 3
     if args.rules_command == "show":
         out.write(render_ruleset(ruleset, lang=args.lang) + "\n")
     else:
