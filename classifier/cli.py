@@ -45,7 +45,11 @@ def _date(text: str) -> dt.date:
 
 def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--standard", default=None,
-                   help="standard id, e.g. nd-07-2021 (default: nd-07-2021; see `rules list`)")
+                   help="standard id, e.g. nd-07-2021 (default: nd-07-2021, or the one --list-year picks; "
+                        "see `rules list`)")
+    p.add_argument("--list-year", type=int, default=None,
+                   help="the year the list will serve (the review of late 2026 makes the 2027 list); picks "
+                        "the national standard valid that year when --standard is not given")
     p.add_argument("--rules-dir", type=Path, default=None, help="rules root folder (default: the repository's rules/)")
     p.add_argument("--reference-date", type=_date, default=None,
                    help="date at which ages are computed, YYYY-MM-DD (default: the record's, else today)")
@@ -131,18 +135,40 @@ def _ruleset_arg(standard: str, rules_dir: Path | None):  # type: ignore[no-unty
     return load_standard(standard, rules_dir)
 
 
-def _cmd_classify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+def _choose_standard(args: argparse.Namespace, err: TextIO):  # type: ignore[no-untyped-def]
+    """--standard, else the standard of --list-year, else the default; the choice is always said."""
     from classifier.api import DEFAULT_STANDARD, load_standard
+    from classifier.rules import standard_for_list_year
+
+    if args.standard:
+        ruleset = load_standard(args.standard, args.rules_dir)
+        how = "--standard"
+        if args.list_year and not (ruleset.valid_from.year <= args.list_year
+                                   <= (ruleset.valid_to.year if ruleset.valid_to else 9999)):
+            err.write(f"warning: {ruleset.id} is valid for list years {ruleset.valid_from.year}–"
+                      f"{ruleset.valid_to.year if ruleset.valid_to else '…'}, not {args.list_year}\n")
+    elif args.list_year:
+        ruleset = standard_for_list_year(args.list_year, args.rules_dir)
+        how = f"list year {args.list_year}"
+    else:
+        ruleset = load_standard(DEFAULT_STANDARD, args.rules_dir)
+        how = "default; choose with --standard or --list-year"
+    err.write(f"standard: {ruleset.id} ({how}), rules digest {ruleset.short_digest}"
+              f"{', PROVISIONAL' if ruleset.provisional else ''}\n")
+    for warning in ruleset.warnings:
+        err.write(f"warning: {warning}\n")
+    return ruleset
+
+
+def _cmd_classify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from classifier.runner import classify_file
 
-    ruleset = load_standard(args.standard or DEFAULT_STANDARD, args.rules_dir)
+    ruleset = _choose_standard(args, err)
     summary = classify_file(
         args.input, args.output, ruleset=ruleset, members_path=args.members, fmt=args.format,
         reference_date=args.reference_date, engine=args.engine, with_trace=args.trace,
         quiet=args.quiet, err=err, rules_root=args.rules_dir,
     )
-    for warning in ruleset.warnings:
-        err.write(f"warning: {warning}\n")
     err.write(summary.line() + "\n")
     if summary.errored:
         err.write(f"{summary.errored} record(s) could not be classified; see the 'error' column of "
@@ -152,11 +178,11 @@ def _cmd_classify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _cmd_explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from classifier.api import DEFAULT_STANDARD, classify, load_standard
+    from classifier.api import classify
     from classifier.explain import render_json, render_text, render_what_would_change, what_would_change
     from classifier.runner import find_household
 
-    ruleset = load_standard(args.standard or DEFAULT_STANDARD, args.rules_dir)
+    ruleset = _choose_standard(args, err)
     household = find_household(args.input, args.household, members_path=args.members, ruleset=ruleset,
                                rules_root=args.rules_dir)
     result = classify(household, ruleset, reference_date=args.reference_date, engine="durable", trace=True)

@@ -11,13 +11,20 @@ import hashlib
 import os
 from pathlib import Path
 
-from classifier.errors import RuleFileError, RuleProblem, UnknownStandardError
+from classifier.errors import InputError, RuleFileError, RuleProblem, UnknownStandardError
 from classifier.rules.loader import load_facts, load_ruleset_dir
 from classifier.rules.ruleset import RuleSet
 from classifier.rules.schema import did_you_mean
 from classifier.rules.yamlload import load_yaml_file
 
-__all__ = ["RuleSet", "default_rules_root", "list_standards", "load_ruleset", "load_ruleset_path"]
+__all__ = [
+    "RuleSet",
+    "default_rules_root",
+    "list_standards",
+    "load_ruleset",
+    "load_ruleset_path",
+    "standard_for_list_year",
+]
 
 _CACHE: dict[tuple[str, str], RuleSet] = {}
 
@@ -101,3 +108,29 @@ def load_ruleset(standard: str, rules_root: Path | None = None) -> RuleSet:
         known = list_standards(root)
         raise UnknownStandardError(standard, known, did_you_mean(standard, known))
     return load_ruleset_path(folder, root)
+
+
+def standard_for_list_year(year: int, rules_root: Path | None = None) -> RuleSet:
+    """The national standard (not an overlay) whose validity covers list year ``year``.
+
+    The review of late year t produces the list for year t+1, so a reviewer passes t+1. Two national
+    standards covering the same year are a rule-data error (the choice would be ambiguous).
+    """
+    root = rules_root or default_rules_root()
+    covering = []
+    for standard in list_standards(root):
+        ruleset = load_ruleset(standard, root)
+        if ruleset.inherits:
+            continue
+        last = ruleset.valid_to.year if ruleset.valid_to else 9999
+        if ruleset.valid_from.year <= year <= last:
+            covering.append(ruleset)
+    if len(covering) == 1:
+        return covering[0]
+    if not covering:
+        spans = ", ".join(f"{r.id} {r.valid_from.year}–{r.valid_to.year if r.valid_to else '…'}"
+                          for r in (load_ruleset(s, root) for s in list_standards(root)) if not r.inherits)
+        raise InputError(f"no national standard covers list year {year} (known: {spans})")
+    names = ", ".join(r.id for r in covering)
+    raise RuleFileError([RuleProblem(str(root), None, f"list year {year} is covered by several national "
+                                     f"standards ({names}); their validity must not overlap")])
