@@ -34,7 +34,7 @@ def get_engine(name: str, ruleset: RuleSet) -> Engine:
 
             _ENGINE_CACHE[key] = DurableEngine(ruleset)
         elif name == "batch":
-            from classifier.engine.batch import BatchEngine  # type: ignore[import-not-found]
+            from classifier.engine.batch import BatchEngine
 
             _ENGINE_CACHE[key] = BatchEngine(ruleset)
         else:

@@ -1,0 +1,267 @@
+"""The vectorised batch engine: the same rule files, compiled to SQL and run in DuckDB.
+
+Households are loaded column by column into two DuckDB tables (households, members) and the query
+compiled by :mod:`classifier.engine.sql` classifies all of them at once. The result for each
+household goes through :func:`classifier.engine.common.assemble`, exactly like the durable-rules
+path, so "same class, same deprivations, same fired rules" depends only on the two evaluators
+agreeing on verdicts and on the rule that fires for each candidate deprivation count, which is what
+tests/property/test_engines_agree.py checks.
+
+What SQL decides: every indicator verdict and its source, the members that triggered it, the
+unknown answers that left it open, and the classification rule per candidate count. The one thing
+SQL does not rebuild is ``facts_read`` (the answer values shown in a trace, of mixed Python types):
+``classify(..., with_trace=True)`` gathers them with the shared reader in classifier/indicators and
+checks on the way that the reader agrees with SQL on every verdict (an EngineError if not).
+Without a trace ``facts_read`` is left empty: a national run needs the verdicts, not the values.
+
+DuckDB is chosen as the columnar engine (see benchmarks/README.md): it reads CSV, Parquet and JSON
+natively, spills to disk beyond its memory limit, and the compiled SQL is close to Spark SQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+import duckdb
+
+from classifier.engine.common import assemble, validate_for_classification
+from classifier.engine.sql import (
+    COL_AREA,
+    COL_DECLARED_COUNT,
+    COL_ID,
+    COL_IDX,
+    COL_INCOME,
+    COL_MEMBER_ID,
+    COL_REF_DATE,
+    CompiledRuleSet,
+    compile_ruleset,
+    flag_column,
+    quote_ident,
+)
+from classifier.errors import EngineError, InputError, RecordError
+from classifier.indicators import evaluate_indicators
+from classifier.model import Classification, Household, IndicatorResult
+from classifier.rules.ruleset import RuleSet
+
+__all__ = ["BatchEngine", "BatchRow", "connect", "rows_to_results"]
+
+#: One result row of the compiled query, as a dict keyed by column name.
+BatchRow = dict[str, Any]
+
+
+def connect(memory_limit: str | None = None, temp_directory: str | None = None,
+            threads: int | None = None) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection with optional limits (spilling to ``temp_directory``)."""
+    con = duckdb.connect(":memory:")
+    if memory_limit:
+        con.execute(f"SET memory_limit = '{_setting(memory_limit)}'")
+    if temp_directory:
+        con.execute(f"SET temp_directory = '{_setting(temp_directory)}'")
+    if threads:
+        con.execute(f"SET threads = {int(threads)}")
+    # Input order is the contract of every output: keep it even in parallel scans.
+    con.execute("SET preserve_insertion_order = true")
+    return con
+
+
+def _setting(value: str) -> str:
+    return str(value).replace("'", "''")
+
+
+def _as_bool(v: Any) -> bool:
+    if isinstance(v, bool):
+        return v
+    raise TypeError("a bool")
+
+
+def _as_float(v: Any) -> float:
+    if isinstance(v, int | float) and not isinstance(v, bool):
+        return float(v)
+    raise TypeError("a number")
+
+
+def _as_int(v: Any) -> int:
+    if isinstance(v, int) and not isinstance(v, bool):
+        return v
+    raise TypeError("an integer")
+
+
+def _as_str(v: Any) -> str:
+    if isinstance(v, str):
+        return v
+    raise TypeError("a text value")
+
+
+def _as_date(v: Any) -> dt.date:
+    if isinstance(v, dt.date) and not isinstance(v, dt.datetime):
+        return v
+    raise TypeError("a date")
+
+
+_CONVERT: dict[str, Callable[[Any], Any]] = {
+    "BOOLEAN": _as_bool, "DOUBLE": _as_float, "BIGINT": _as_int, "INTEGER": _as_int,
+    "VARCHAR": _as_str, "DATE": _as_date,
+}
+
+
+class BatchEngine:
+    """Classifies many households at once with the SQL compiled from the rule files."""
+
+    name = "batch"
+
+    def __init__(self, ruleset: RuleSet, connection: duckdb.DuckDBPyConnection | None = None) -> None:
+        self.ruleset = ruleset
+        self.compiled: CompiledRuleSet = compile_ruleset(ruleset)
+        self._con = connection if connection is not None else connect()
+        for statement in self.compiled.setup:
+            self._con.execute(statement)
+        # A DuckDB connection is not safe to share between threads.
+        self._lock = threading.Lock()
+
+    # -- public API -------------------------------------------------------------------------------
+
+    def classify(self, household: Household, reference_date: dt.date, with_trace: bool = True) -> Classification:
+        """Classify one household; with a trace, identical to the durable engine's except ``engine``."""
+        validate_for_classification(household, self.ruleset)
+        [row] = self._run([household], [reference_date])
+        indicators = self._indicators(row)
+        if with_trace:
+            indicators = self._with_facts_read(household, reference_date, indicators)
+        return assemble(household, self.ruleset, reference_date, indicators, self._fired(household, row),
+                        self.name, with_trace)
+
+    def classify_many(
+        self, households: Iterable[Household], reference_date: dt.date | None = None, with_trace: bool = False,
+    ) -> list[Classification]:
+        """Classify households in one query; results in input order.
+
+        Each household's own ``reference_date`` wins over the run's (as in ``classifier.api``), and
+        the run's defaults to today.
+        """
+        items = list(households)
+        for household in items:
+            validate_for_classification(household, self.ruleset)
+        dates = [h.reference_date or reference_date or dt.date.today() for h in items]
+        rows = self._run(items, dates) if items else []
+        out = []
+        for household, date, row in zip(items, dates, rows, strict=True):
+            indicators = self._indicators(row)
+            if with_trace:
+                indicators = self._with_facts_read(household, date, indicators)
+            out.append(assemble(household, self.ruleset, date, indicators, self._fired(household, row),
+                                self.name, with_trace))
+        return out
+
+    # -- loading and running ----------------------------------------------------------------------
+
+    def _run(self, households: Sequence[Household], dates: Sequence[dt.date]) -> list[BatchRow]:
+        hh_cols, mem_cols = load_columns(self.compiled, households, dates)
+        with self._lock:
+            _load_table(self._con, "hh", self.compiled.household_columns, hh_cols)
+            _load_table(self._con, "mem", self.compiled.member_columns, mem_cols)
+            cursor = self._con.execute(self.compiled.query("hh", "mem"))
+            names = [d[0] for d in cursor.description]
+            rows = [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
+        if len(rows) != len(households):
+            raise EngineError(f"the batch query returned {len(rows)} rows for {len(households)} households")
+        return rows
+
+    def _indicators(self, row: BatchRow) -> tuple[IndicatorResult, ...]:
+        return rows_to_results(self.compiled, row)
+
+    def _fired(self, household: Household, row: BatchRow) -> list[tuple[int, str]]:
+        if row["min_match"] != 1 or row["max_match"] != 1:
+            what = "no classification rule" if row["min_match"] == 0 else "more than one classification rule"
+            raise EngineError(
+                f"{what} of {self.ruleset.id} matched household {household.id!r} "
+                f"(known {row['known']}, unknown {row['unknown']}); the rule checks should have found this"
+            )
+        known = row["known"]
+        return [(known + i, self.compiled.rule_ids[ix]) for i, ix in enumerate(row["fired_ix"])]
+
+    def _with_facts_read(
+        self, household: Household, reference_date: dt.date, indicators: tuple[IndicatorResult, ...],
+    ) -> tuple[IndicatorResult, ...]:
+        reference = evaluate_indicators(household, self.ruleset, reference_date)
+        out = []
+        for mine, ref in zip(indicators, reference, strict=True):
+            if (mine.id, mine.deprived, mine.source, mine.triggered_by, mine.missing) != (
+                    ref.id, ref.deprived, ref.source, ref.triggered_by, ref.missing):
+                raise EngineError(f"batch and reference evaluators disagree on {mine.id} for household "
+                                  f"{household.id!r}: {mine} vs {ref}")
+            out.append(ref)
+        return tuple(out)
+
+
+def rows_to_results(compiled: CompiledRuleSet, row: BatchRow) -> tuple[IndicatorResult, ...]:
+    """The IndicatorResults of one query row, in the standard's order."""
+    results = []
+    for ind_id in compiled.indicator_ids:
+        results.append(IndicatorResult(
+            ind_id,
+            row["d$" + ind_id],
+            "flag" if row["s$" + ind_id] else "answers",
+            triggered_by=tuple(row["t$" + ind_id]),
+            missing=tuple(row["m$" + ind_id]),
+        ))
+    return tuple(results)
+
+
+def load_columns(
+    compiled: CompiledRuleSet, households: Sequence[Household], dates: Sequence[dt.date],
+) -> tuple[dict[str, list[Any]], dict[str, list[Any]]]:
+    """Column lists for the households and members tables (values typed for their SQL columns)."""
+    hh: dict[str, list[Any]] = {name: [] for name, _ in compiled.household_columns}
+    mem: dict[str, list[Any]] = {name: [] for name, _ in compiled.member_columns}
+    hh_facts = [(name, _CONVERT[t]) for name, t in compiled.household_columns
+                if not name.startswith("$") and name != "rid"]
+    mem_facts = [(name, _CONVERT[t]) for name, t in compiled.member_columns
+                 if not name.startswith("$") and name != "rid"]
+    flags = [(ind, flag_column(ind)) for ind in compiled.indicator_ids]
+    for rid, (household, date) in enumerate(zip(households, dates, strict=True)):
+        hid = str(household.id)
+        hh["rid"].append(rid)
+        hh[COL_ID].append(hid)
+        hh[COL_AREA].append(household.area)
+        hh[COL_INCOME].append(_typed(hid, "income_per_capita_month", household.income_per_capita_month,
+                                     _as_float))
+        hh[COL_REF_DATE].append(date)
+        hh[COL_DECLARED_COUNT].append(_typed(hid, "member_count", household.member_count, _as_int))
+        facts = household.facts
+        for name, conv in hh_facts:
+            hh[name].append(_typed(hid, name, facts.get(name), conv))
+        for ind, col in flags:
+            # The reference evaluator reads a present flag as bool(value), whatever its value.
+            hh[col].append(bool(household.flags[ind]) if ind in household.flags else None)
+        for idx, member in enumerate(household.members, start=1):
+            mem["rid"].append(rid)
+            mem[COL_IDX].append(idx)
+            mem[COL_MEMBER_ID].append(member.member_id)
+            m_facts = member.facts
+            for name, conv in mem_facts:
+                mem[name].append(_typed(hid, f"members[{idx}].{name}", m_facts.get(name), conv))
+    return hh, mem
+
+
+def _typed(record_id: str, field: str, value: Any, conv: Callable[[Any], Any]) -> Any:
+    if value is None:
+        return None
+    try:
+        return conv(value)
+    except TypeError as exc:
+        error = RecordError(record_id, field, value, str(exc))
+        raise InputError(error.message, [error]) from None
+
+
+def _load_table(con: duckdb.DuckDBPyConnection, table: str, schema: Sequence[tuple[str, str]],
+                columns: dict[str, list[Any]]) -> None:
+    """(Re)create ``table`` and fill it from column lists in one statement (one unnest per column)."""
+    ddl = ", ".join(f"{quote_ident(name)} {sql_type}" for name, sql_type in schema)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {table} ({ddl})")
+    if not columns["rid"]:
+        return
+    selects = ", ".join(f"unnest(${i}::{sql_type}[])" for i, (_, sql_type) in enumerate(schema, start=1))
+    con.execute(f"INSERT INTO {table} SELECT {selects}", [columns[name] for name, _ in schema])
