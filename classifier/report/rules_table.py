@@ -4,12 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from tabulate import tabulate
+import textwrap
+from collections.abc import Sequence
+
+from tabulate import tabulate as _tabulate
 
 from classifier.report.describe import describe_condition, format_value
 from classifier.rules.ruleset import RuleSet
 
 __all__ = ["audit_items", "render_audit", "render_ruleset"]
+
+
+def tabulate(rows: Sequence[Sequence[Any]], *, headers: Sequence[str], tablefmt: str,
+             maxcolwidths: Sequence[int | None] | None = None, disable_numparse: bool = True) -> str:
+    """tabulate with our own cell wrapping: tabulate's maxcolwidths re-parses "1,500,000" and crashes."""
+    if maxcolwidths:
+        rows = [[textwrap.fill(str(cell), width) if width and len(str(cell)) > width else cell
+                 for cell, width in zip(row, maxcolwidths, strict=False)] for row in rows]
+    return str(_tabulate(rows, headers=headers, tablefmt=tablefmt, disable_numparse=disable_numparse))
 
 
 def _yes_no(flag: bool, lang: str) -> str:
@@ -47,7 +59,7 @@ def render_ruleset(ruleset: RuleSet, lang: str = "vi", fmt: str = "simple") -> s
     parts.append("Tham số" if vi else "Parameters")
     parts.append(tabulate(params, headers=["id", "giá trị" if vi else "value", "đơn vị" if vi else "unit",
                                            "căn cứ" if vi else "citation", "xác minh" if vi else "status"],
-                          tablefmt=fmt, maxcolwidths=[None, 40, 24, 40, None]))
+                          tablefmt=fmt, maxcolwidths=[None, 40, 24, 48, None]))
     parts.append("")
     parts.append("Chỉ số thiếu hụt" if vi else "Deprivation indicators")
     parts.append(tabulate(indicators, headers=["#", "id", "chỉ số" if vi else "indicator",
