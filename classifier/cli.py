@@ -91,6 +91,12 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--what-if", action="store_true", help="also list the smallest changes that would change the class")
     _add_common(e)
 
+    t = sub.add_parser("template", help="an Excel workbook to fill in, with Vietnamese headers and drop-downs",
+                       epilog="example:\n  chuan-ngheo template -o mau-ra-soat.xlsx",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    t.add_argument("-o", "--output", type=Path, required=True, help="the .xlsx file to write")
+    _add_common(t)
+
     r = sub.add_parser("rules", help="check, show and audit rule sets")
     rsub = r.add_subparsers(dest="rules_command", required=True, metavar="ACTION")
     rc = rsub.add_parser("check", help="list every problem of rule folders, with file:line",
@@ -252,6 +258,16 @@ def _cmd_rules(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
+def _cmd_template(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from classifier.io.template import write_template
+
+    if args.output.suffix.lower() != ".xlsx":
+        raise InputError(f"the template is an Excel workbook: name it *.xlsx, not {args.output.name}")
+    ruleset = _choose_standard(args, err)
+    out.write(f"wrote {write_template(args.output, ruleset)}\n")
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
     """Run the command line; returns the exit code instead of exiting (the console script exits)."""
     out = out or sys.stdout
@@ -261,7 +277,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits on --help and on usage errors
         return int(exc.code or 0)
-    handlers = {"classify": _cmd_classify, "explain": _cmd_explain, "rules": _cmd_rules}
+    handlers = {"classify": _cmd_classify, "explain": _cmd_explain, "rules": _cmd_rules,
+                "template": _cmd_template}
     try:
         return handlers[args.command](args, out, err)
     except InputError as exc:
