@@ -53,9 +53,10 @@ BatchRow = dict[str, Any]
 
 
 def connect(memory_limit: str | None = None, temp_directory: str | None = None,
-            threads: int | None = None) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB connection with optional limits (spilling to ``temp_directory``)."""
-    con = duckdb.connect(":memory:")
+            threads: int | None = None, database: str = ":memory:") -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection (in memory unless ``database`` names a file) with optional limits; beyond
+    ``memory_limit`` DuckDB spills to ``temp_directory``."""
+    con = duckdb.connect(database)
     if memory_limit:
         con.execute(f"SET memory_limit = '{_setting(memory_limit)}'")
     if temp_directory:

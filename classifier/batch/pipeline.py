@@ -1,0 +1,658 @@
+"""run_batch: classify a file of any size with the SQL engine, streaming, in input order.
+
+1. Stage the input as text in an on-disk DuckDB work database (sources.py); DuckDB keeps to
+   ``memory_limit`` and spills to ``temp_directory``, so the input may be larger than memory.
+2. For each chunk of rows: type every cell in SQL (typing.py) and decide whether the row is *clean*
+   (every cell accepted by the narrow SQL typing, id present and not repeated, area and income
+   given...). Clean households are classified by the compiled rule query (engine/sql.py) in one
+   statement. Any other row goes to the per-record parser (classifier/io), which either types it or
+   reports its errors exactly as the per-record path would; the few households it types are
+   classified by the same BatchEngine. Every result row goes to a ``results`` table keyed by input
+   position.
+3. Member rows naming no household come last as error rows (as in classifier/io/readers.py).
+4. The output is written with one ordered COPY to a temporary file beside the target and renamed
+   over it only after everything succeeded; the errors file likewise. An interrupted run leaves
+   no half-written file under the output name.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from classifier.batch.sources import Staged, detect_input_format, raw_record, stage
+from classifier.batch.typing import empty_sql, typed_cell
+from classifier.engine.batch import BatchEngine, connect
+from classifier.engine.sql import SQL_TYPES as _SQL_TYPES
+from classifier.engine.sql import (
+    COL_AREA,
+    COL_DECLARED_COUNT,
+    COL_ID,
+    COL_IDX,
+    COL_INCOME,
+    COL_MEMBER_ID,
+    COL_REF_DATE,
+    flag_column,
+    literal,
+    quote_ident,
+)
+from classifier.errors import EngineError, InputError, RecordError
+from classifier.io.columns import default_column_map, known_indicator_keys
+from classifier.io.records import PLACE_KEYS, parse_record
+from classifier.io.writers import CANNOT_CLASSIFY_VI, result_columns
+from classifier.model import CANNOT_CLASSIFY, Classification
+from classifier.rules.ruleset import FactSpec, RuleSet
+
+__all__ = ["BatchSummary", "run_batch"]
+
+OUTPUT_FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
+_ERROR_COLUMNS = ("record_id", "row", "source", "field", "value", "expected")
+_RECORD_KEYS = ("id", "area", "income_per_capita_month", "income_total_month", "member_count",
+                "reference_date", "members", "deprivations", "notes", *PLACE_KEYS)
+_JSON_SCALARS = "('VARCHAR', 'BIGINT', 'UBIGINT', 'DOUBLE', 'BOOLEAN', 'NULL')"
+
+Progress = Callable[[int, int | None], None]
+
+
+@attrs.frozen
+class BatchSummary:
+    """What a run did: ``read`` = ``classified`` + ``errored`` (one output row per input record)."""
+
+    read: int
+    classified: int
+    errored: int
+    seconds: float
+
+
+def run_batch(
+    inputs: str | Path | Sequence[str | Path],
+    output: str | Path,
+    *,
+    ruleset: RuleSet,
+    reference_date: dt.date,
+    errors_path: str | Path | None = None,
+    chunk_rows: int = 250_000,
+    progress: Progress | None = None,
+    members_path: str | Path | None = None,
+    memory_limit: str = "512MB",
+    temp_directory: str | Path | None = None,
+    threads: int | None = None,
+    input_format: str | None = None,
+    output_format: str | None = None,
+) -> BatchSummary:
+    """Classify every record of ``inputs`` (CSV, JSON Lines or Parquet) into ``output``.
+
+    ``reference_date`` applies to records without their own. The output has the columns of
+    classifier.io.writers.result_columns, one row per input record in input order (several input
+    files are read one after the other); ``errors_path`` receives one line per problem (record id,
+    row, source, field, value, what was expected). ``progress(done, total)`` is called per chunk.
+    """
+    started = time.monotonic()
+    paths = [Path(inputs)] if isinstance(inputs, str | Path) else [Path(p) for p in inputs]
+    if not paths:
+        raise InputError("no input file given")
+    if members_path is not None and len(paths) != 1:
+        raise InputError("a members file goes with exactly one households file")
+    output = Path(output)
+    out_fmt = _output_format(output, output_format)
+    for target in (output, Path(errors_path) if errors_path else None):
+        if target is not None and not target.parent.is_dir():
+            raise InputError(f"output folder does not exist: {target.parent}")
+
+    work = Path(tempfile.mkdtemp(prefix="chuan-ngheo-batch-", dir=temp_directory))
+    out_tmp = output.parent / f".{output.name}.part"
+    err_tmp = Path(errors_path).parent / f".{Path(errors_path).name}.part" if errors_path else None
+    # An on-disk work database: staged input and results live on disk, DuckDB keeps to memory_limit.
+    con = connect(memory_limit=memory_limit, temp_directory=str(work / "spill"), threads=threads,
+                  database=str(work / "work.duckdb"))
+    run: _Run | None = None
+    try:
+        run = _Run(con, ruleset, reference_date, err_tmp)
+        offset = 0
+        for index, path in enumerate(paths):
+            fmt = detect_input_format(path, input_format)
+            staged = stage(con, path, Path(members_path) if members_path else None, fmt, run.columns)
+            offset = run.process_file(staged, offset, chunk_rows, progress,
+                                      file_index=index, files=len(paths))
+        run.write_output(out_tmp, out_fmt)
+        counts = con.execute(
+            "SELECT count(*), count(*) FILTER (WHERE error IS NULL), count(*) FILTER (WHERE error IS NOT NULL) "
+            "FROM results").fetchone()
+        run.close_errors()
+        assert counts is not None
+        os.replace(out_tmp, output)
+        if err_tmp is not None and errors_path is not None:
+            os.replace(err_tmp, errors_path)
+        return BatchSummary(int(counts[0]), int(counts[1]), int(counts[2]), time.monotonic() - started)
+    except BaseException:
+        if run is not None:
+            run.close_errors()
+        for tmp in (out_tmp, err_tmp):
+            if tmp is not None:
+                tmp.unlink(missing_ok=True)
+        raise
+    finally:
+        con.close()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _output_format(path: Path, fmt: str | None) -> str:
+    if fmt is not None:
+        if fmt not in set(OUTPUT_FORMATS.values()):
+            raise InputError(f"unknown batch output format {fmt!r}: use csv, jsonl or parquet")
+        return fmt
+    found = OUTPUT_FORMATS.get(path.suffix.lower())
+    if found is None:
+        raise InputError(f"cannot tell the output format of {path.name}: name it .csv, .jsonl or .parquet")
+    return found
+
+
+class _Run:
+    """State of one run: the engine, the results table, the errors file."""
+
+    def __init__(self, con: Any, ruleset: RuleSet, reference_date: dt.date, err_tmp: Path | None) -> None:
+        self.con = con
+        self.ruleset = ruleset
+        self.reference_date = reference_date
+        self.columns = default_column_map()
+        self.indicator_keys = known_indicator_keys()
+        self.engine = BatchEngine(ruleset, connection=con)
+        self.out_columns = result_columns(ruleset)
+        schema = []
+        for name in self.out_columns:
+            if name in ruleset.indicator_ids or name == "provisional":
+                schema.append((name, "BOOLEAN"))
+            elif name in ("row", "deprivation_count", "unknown_count"):
+                schema.append((name, "BIGINT"))
+            elif name in ("possible_outcomes", "missing_fields"):
+                schema.append((name, "VARCHAR[]"))
+            elif name == "reference_date":
+                schema.append((name, "DATE"))
+            else:
+                schema.append((name, "VARCHAR"))
+        self.schema = schema
+        ddl = ", ".join(f"{quote_ident(n)} {t}" for n, t in schema)
+        con.execute(f"CREATE OR REPLACE TABLE results (seq BIGINT, {ddl})")
+        self._err_handle = None
+        self._err_csv: Any = None
+        if err_tmp is not None:
+            self._err_handle = err_tmp.open("w", encoding="utf-8-sig", newline="")
+            self._err_csv = csv.writer(self._err_handle, lineterminator="\r\n")
+            self._err_csv.writerow(_ERROR_COLUMNS)
+
+    # -- one input file ------------------------------------------------------------------------------
+
+    def process_file(self, staged: Staged, offset: int, chunk_rows: int, progress: Progress | None,
+                     *, file_index: int, files: int) -> int:
+        """Classify every staged row; returns the next free output position."""
+        con = self.con
+        plan = _TypingPlan(self.ruleset, staged, self.indicator_keys)
+        plan.prepare(con)
+        bounds = con.execute("SELECT min(rid), max(rid), count(*) FROM raw_hh").fetchone()
+        assert bounds is not None
+        low, high, total = bounds
+        done = 0
+        if total:
+            start = low
+            # Row numbers are dense apart from blank rows, so fixed-width ranges give even chunks.
+            while start <= high:
+                stop = start + chunk_rows
+                done += self._chunk(plan, staged, start, stop, offset)
+                if progress is not None:
+                    progress(done, total)
+                start = stop
+        orphans = self._orphans(staged, offset + (high or 0) + 1)
+        return offset + (high or 0) + 1 + orphans
+
+    def _chunk(self, plan: _TypingPlan, staged: Staged, start: int, stop: int, offset: int) -> int:
+        con = self.con
+        con.execute(plan.typed_households_sql(start, stop))
+        con.execute(plan.typed_members_sql(start, stop))
+        con.execute(plan.clean_sql())
+        hh_cols = ", ".join(plan.engine_household_select(self.reference_date))
+        con.execute(f"CREATE OR REPLACE TEMP TABLE hh AS SELECT {hh_cols} FROM t_hh WHERE clean")
+        mem_cols = ", ".join(plan.engine_member_select())
+        con.execute(f"CREATE OR REPLACE TEMP TABLE mem AS SELECT {mem_cols} FROM t_mem "
+                    f"WHERE rid IN (SELECT rid FROM hh)")
+        query = self.engine.compiled.query("hh", "mem")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE r AS {query}")
+        bad = con.execute("SELECT count(*) FROM r WHERE min_match <> 1 OR max_match <> 1").fetchone()
+        if bad and bad[0]:
+            raise EngineError(f"{bad[0]} households matched no or several classification rules of "
+                              f"{self.ruleset.id}; the rule checks should have found this")
+        con.execute(f"INSERT INTO results {self._result_select(offset)}")
+        self._slow_path(staged, plan, offset)
+        staged_rows, written = con.execute(
+            f"SELECT (SELECT count(*) FROM t_hh), (SELECT count(*) FROM results WHERE seq >= {start + offset} "
+            f"AND seq < {stop + offset})").fetchone() or (0, 0)
+        if staged_rows != written:  # every input row must come out exactly once
+            raise EngineError(f"rows {start}..{stop - 1}: {staged_rows} records read but {written} written")
+        return int(staged_rows)
+
+    def _result_select(self, offset: int) -> str:
+        rs = self.ruleset
+        labels = " ".join(f"WHEN {literal(c.id)} THEN {literal(c.label_vi)}" for c in rs.classes.values())
+        cols = [
+            f"r.rid + {offset} AS seq",
+            f"hh.{quote_ident(COL_ID)} AS id",
+            "t.\"row\" AS \"row\"",
+            "r.outcome AS classification",
+            f"CASE r.outcome {labels} WHEN {literal(CANNOT_CLASSIFY)} THEN {literal(CANNOT_CLASSIFY_VI)} END",
+            "r.known", "r.unknown",
+            *[f"r.{quote_ident('d$' + i)}" for i in rs.indicator_ids],
+            "r.possible_outcomes", "r.missing_fields",
+            literal(rs.id), literal(rs.digest[:12]), literal(rs.provisional), literal(self.engine.name),
+            f"hh.{quote_ident(COL_REF_DATE)}", "CAST(NULL AS VARCHAR)",
+        ]
+        return (f"SELECT {', '.join(cols)} FROM r JOIN hh USING (rid) JOIN t_hh AS t USING (rid) "
+                f"ORDER BY r.rid")
+
+    # -- rows the SQL typing did not accept ------------------------------------------------------------
+
+    def _slow_path(self, staged: Staged, plan: _TypingPlan, offset: int) -> None:
+        con = self.con
+        if staged.format == "jsonl":
+            rows = con.execute("SELECT t.rid, t.\"row\", t.first_row, raw.line FROM t_hh AS t "
+                               "JOIN raw_hh AS raw USING (rid) WHERE NOT t.clean ORDER BY t.rid").fetchall()
+            items = [(rid, row, first, None, line, []) for rid, row, first, line in rows]
+        else:
+            assert staged.households is not None
+            cols = ", ".join(f"raw.{c}" for c in staged.households.columns)
+            rows = con.execute(f"SELECT t.rid, t.\"row\", t.first_row, {cols} FROM t_hh AS t "
+                               f"JOIN raw_hh AS raw USING (rid) WHERE NOT t.clean ORDER BY t.rid").fetchall()
+            members: dict[int, list[tuple[int, Sequence[Any]]]] = {}
+            if staged.members is not None and rows:
+                mcols = ", ".join(f"m.{c}" for c in staged.members.columns)
+                for rid, mrow, *cells in con.execute(
+                        f"SELECT j.rid, m.mrow, {mcols} FROM mem_j AS j JOIN raw_mem AS m USING (mrow) "
+                        f"WHERE j.rid IN (SELECT rid FROM t_hh WHERE NOT clean) ORDER BY j.rid, m.mrow"
+                ).fetchall():
+                    members.setdefault(rid, []).append((mrow, cells))
+            items = [(rid, row, first, cells, None, members.get(rid, [])) for rid, row, first, *cells in rows]
+        if not items:
+            return
+        households = []
+        out_rows: list[tuple[Any, ...]] = []
+        for rid, row, first_row, cells, line, member_rows in items:
+            record = raw_record(staged, row, cells, line, member_rows)
+            if record.raw is None:
+                self._error_row(out_rows, rid + offset, record.row, list(record.errors))
+                continue
+            seen: dict[str, int | None] = {}
+            if first_row is not None and first_row != row:
+                seen[str(plan.id_text(record.raw))] = first_row
+            result = parse_record(record.raw, row=record.row, source=record.source, catalogue=self.ruleset.facts,
+                                  indicator_keys=self.indicator_keys, seen_ids=seen,
+                                  member_locations=record.member_locations)
+            if record.errors:
+                result = [*record.errors, *(result if isinstance(result, list) else [])]
+            if isinstance(result, list):
+                self._error_row(out_rows, rid + offset, record.row, result)
+            else:
+                households.append((rid, record.row, result))
+        if households:
+            results = self.engine.classify_many([h for _, _, h in households], self.reference_date)
+            for (rid, row, _), result in zip(households, results, strict=True):
+                out_rows.append(self._result_row(rid + offset, row, result))
+        self._insert(out_rows)
+
+    def _result_row(self, seq: int, row: int | None, result: Classification) -> tuple[Any, ...]:
+        outcome = result.outcome
+        label = CANNOT_CLASSIFY_VI if outcome == CANNOT_CLASSIFY else self.ruleset.classes[outcome].label_vi
+        values: dict[str, Any] = {
+            "id": result.household_id, "row": row, "classification": outcome, "classification_vi": label,
+            "deprivation_count": result.deprivation_count, "unknown_count": result.unknown_count,
+            "possible_outcomes": list(result.possible_outcomes), "missing_fields": list(result.missing_fields),
+            "standard": result.standard, "rules_digest": result.rules_digest[:12],
+            "provisional": result.provisional, "engine": result.engine,
+            "reference_date": result.reference_date, "error": None,
+        }
+        for indicator in result.indicators:
+            values[indicator.id] = indicator.deprived
+        return (seq, *(values.get(c) for c in self.out_columns))
+
+    def _error_row(self, out: list[tuple[Any, ...]], seq: int, row: int | None, errors: Sequence[RecordError]) -> None:
+        record_id = next((e.record_id for e in errors if e.record_id is not None), None)
+        values: dict[str, Any] = {"id": record_id, "row": row, "error": "; ".join(e.message for e in errors)}
+        out.append((seq, *(values.get(c) for c in self.out_columns)))
+        if self._err_csv is not None:
+            for e in errors:
+                self._err_csv.writerow([e.record_id or "", "" if e.row is None else e.row, e.source or "",
+                                        e.field, "" if e.value is None else e.value, e.expected])
+
+    def _insert(self, rows: Sequence[tuple[Any, ...]]) -> None:
+        if not rows:
+            return
+        types = [("seq", "BIGINT"), *self.schema]
+        columns = list(zip(*rows, strict=True))
+        selects = ", ".join(f"unnest(${i}::{t}[])" for i, (_, t) in enumerate(types, start=1))
+        self.con.execute(f"INSERT INTO results SELECT {selects}", [list(c) for c in columns])
+
+    def _orphans(self, staged: Staged, seq: int) -> int:
+        """Member rows whose household is not in the file: one error record per household id."""
+        if staged.members is None:
+            return 0
+        groups = self.con.execute(
+            "SELECT hid, list(mrow ORDER BY mrow) FROM raw_mem WHERE hid NOT IN "
+            "(SELECT DISTINCT coalesce(hid, '') FROM hh_ids) GROUP BY hid ORDER BY min(mrow)"
+        ).fetchall()
+        out: list[tuple[Any, ...]] = []
+        for i, (hid, rows) in enumerate(groups):
+            expected = (f"the id of a household in {staged.source}" if hid
+                        else f"a household id (the id of a household in {staged.source})")
+            errors = [RecordError(hid or None, "household_id", hid or None, expected, row=r,
+                                  source=staged.members.source) for r in rows]
+            self._error_row(out, seq + i, rows[0], errors)
+        self._insert(out)
+        return len(groups)
+
+    # -- output ----------------------------------------------------------------------------------------
+
+    def write_output(self, path: Path, fmt: str) -> None:
+        """One ordered COPY of the results (CSV: with a UTF-8 BOM, 1/0 and ';'-joined lists)."""
+        con = self.con
+        target = str(path).replace("'", "''")
+        if fmt == "parquet":
+            cols = ", ".join(quote_ident(n) for n, _ in self.schema)
+            con.execute(f"COPY (SELECT {cols} FROM results ORDER BY seq) TO '{target}' (FORMAT parquet)")
+            return
+        if fmt == "jsonl":
+            cols = ", ".join(quote_ident(n) for n, _ in self.schema)
+            con.execute(f"COPY (SELECT {cols} FROM results ORDER BY seq) TO '{target}' (FORMAT json)")
+            return
+        flat = []
+        for name, sql_type in self.schema:
+            col = quote_ident(name)
+            if sql_type == "BOOLEAN":
+                flat.append(f"CAST({col} AS INTEGER) AS {col}")
+            elif sql_type == "VARCHAR[]":
+                flat.append(f"NULLIF(array_to_string({col}, ';'), '') AS {col}")
+            else:
+                flat.append(col)
+        body = path.with_name(path.name + ".body")
+        try:
+            con.execute(f"COPY (SELECT {', '.join(flat)} FROM results ORDER BY seq) TO "
+                        f"'{str(body).replace(chr(39), chr(39) * 2)}' (FORMAT csv, HEADER false)")
+            with path.open("w", encoding="utf-8-sig", newline="") as handle:
+                csv.writer(handle, lineterminator="\r\n").writerow(self.out_columns)
+            with body.open("rb") as src, path.open("ab") as dst:
+                shutil.copyfileobj(src, dst, 1 << 20)
+        finally:
+            body.unlink(missing_ok=True)
+
+    def close_errors(self) -> None:
+        if self._err_handle is not None:
+            self._err_handle.close()
+
+
+class _TypingPlan:
+    """The SQL that types one staged file's cells and decides which rows are clean."""
+
+    def __init__(self, ruleset: RuleSet, staged: Staged, indicator_keys: frozenset[str]) -> None:
+        self.rs = ruleset
+        self.staged = staged
+        self.keys = indicator_keys
+        facts = ruleset.facts
+        self.hh_facts = {n: s for n, s in facts.household.items() if not s.derived and n != "area"}
+        self.mem_facts = {n: s for n, s in facts.member.items() if not s.derived}
+        self.area_spec = facts.household.get("area") or facts.classification["area"]
+        # JSON Lines: every field is extracted in one parse per line (a list of paths), then indexed.
+        self.hh_paths = [*dict.fromkeys([*_RECORD_KEYS, *self.hh_facts])]
+        self.hh_paths.remove("members")
+        self.hh_paths.remove("deprivations")
+        self.flag_paths = sorted(indicator_keys)
+        self.mem_paths = ["id", "notes", *self.mem_facts]
+
+    # -- where each field's text comes from ---------------------------------------------------------
+
+    def _hh_cell(self, name: str, kind: str = "field") -> str | None:
+        if self.staged.format == "jsonl":
+            if kind == "flag":
+                return f"raw.fv[{self.flag_paths.index(name) + 1}]"
+            return f"raw.v[{self.hh_paths.index(name) + 1}]"
+        side = self.staged.households
+        assert side is not None
+        col = side.column_of(kind, name)
+        return f"raw.{col}" if col else None
+
+    def _mem_cell(self, name: str) -> str | None:
+        if self.staged.format == "jsonl":
+            return f"e.v[{self.mem_paths.index(name) + 1}]"
+        side = self.staged.members
+        assert side is not None
+        col = side.column_of("field", name)
+        return f"m.{col}" if col else None
+
+    def id_text(self, raw: Any) -> str:
+        value = raw.get("id") if isinstance(raw, dict) else None
+        return str(value).strip() if value is not None else ""
+
+    # -- staging steps ------------------------------------------------------------------------------
+
+    def prepare(self, con: Any) -> None:
+        """Per file: household ids (first row of each id) and the member-to-household join."""
+        if self.staged.format == "jsonl":
+            con.execute(
+                "CREATE OR REPLACE TABLE raw_j AS SELECT rid, CASE WHEN json_valid(line) THEN CAST(line AS JSON) END "
+                "AS j FROM raw_hh")
+            con.execute("CREATE OR REPLACE TABLE hh_ids AS SELECT rid, trim(j ->> '$.id') AS hid FROM raw_j "
+                        "WHERE json_type(j, '$.id') = 'VARCHAR'")
+        else:
+            id_cell = self._hh_cell("id")
+            con.execute(f"CREATE OR REPLACE TABLE hh_ids AS SELECT rid, trim({id_cell}) AS hid FROM raw_hh AS raw "
+                        f"WHERE NOT {empty_sql(str(id_cell))}")
+        con.execute("CREATE OR REPLACE TABLE first_ids AS SELECT hid, min(rid) AS first_rid FROM hh_ids GROUP BY hid")
+        if self.staged.members is not None:
+            con.execute("CREATE OR REPLACE TABLE mem_j AS SELECT i.rid, m.mrow FROM raw_mem AS m "
+                        "JOIN hh_ids AS i USING (hid)")
+
+    def typed_households_sql(self, start: int, stop: int) -> str:
+        sel = ["raw.rid", "raw.\"row\"", "f.first_rid AS first_row"]
+        ok: list[str] = []
+
+        def add(name: str, spec: FactSpec, cell: str | None) -> None:
+            if cell is None:
+                sel.append(f"NULL AS {quote_ident('f$' + name)}")
+                return
+            typed, cell_ok = typed_cell(cell, spec)
+            sel.append(f"{typed} AS {quote_ident('f$' + name)}")
+            ok.append(cell_ok)
+
+        for name, spec in self.hh_facts.items():
+            add(name, spec, self._hh_cell(name))
+        add("area", self.area_spec, self._hh_cell("area"))
+        money = FactSpec(name="money", level="household", type="number", minimum=0)
+        add("income_per_capita_month", money, self._hh_cell("income_per_capita_month"))
+        add("income_total_month", money, self._hh_cell("income_total_month"))
+        add("member_count", FactSpec(name="member_count", level="household", type="integer", minimum=1),
+            self._hh_cell("member_count"))
+        add("reference_date", FactSpec(name="reference_date", level="household", type="date"),
+            self._hh_cell("reference_date"))
+        flag_keys = sorted(self.keys) if self.staged.format == "jsonl" else self._table_flags()
+        bool_spec = FactSpec(name="flag", level="household", type="bool")
+        for key in flag_keys:
+            add("flag." + key, bool_spec, self._hh_cell(key, "flag"))
+        id_cell = self._hh_cell("id")
+        sel.append(f"trim({id_cell}) AS {quote_ident('f$id')}")
+        shape = self._shape_sql()
+        sel.append(f"({' AND '.join([shape, *ok]) or 'TRUE'}) AS cells_ok")
+        if self.staged.format == "jsonl":
+            paths = "[" + ", ".join(literal("$." + p) for p in self.hh_paths) + "]"
+            fpaths = "[" + ", ".join(literal("$.deprivations." + p) for p in self.flag_paths) + "]"
+            source = (
+                f"(SELECT rid, rid AS \"row\", json_extract_string(j, {paths}) AS v, json_type(j, {paths}) AS ty, "
+                f"json_extract_string(j, {fpaths}) AS fv, json_type(j, {fpaths}) AS fty, json_type(j) AS jt, "
+                f"json_keys(j) AS k, json_type(j, '$.deprivations') AS dt, json_type(j, '$.members') AS mt, "
+                f"CASE WHEN json_type(j, '$.deprivations') = 'OBJECT' THEN json_keys(j, '$.deprivations') END AS dk "
+                f"FROM raw_j WHERE rid >= {int(start)} AND rid < {int(stop)}) AS raw"
+            )
+        else:
+            source = "raw_hh AS raw"
+        return (f"CREATE OR REPLACE TEMP TABLE t_hh0 AS SELECT {', '.join(sel)} FROM {source} "
+                f"LEFT JOIN hh_ids AS i USING (rid) LEFT JOIN first_ids AS f ON f.hid = i.hid "
+                f"WHERE raw.rid >= {int(start)} AND raw.rid < {int(stop)}")
+
+    def _table_flags(self) -> list[str]:
+        side = self.staged.households
+        assert side is not None
+        return [t.name for _, t, _ in side.targets() if t.kind == "flag"]
+
+    def _shape_sql(self) -> str:
+        """Row-level conditions outside cell typing that the per-record parser would complain about."""
+        if self.staged.format == "jsonl":
+            allowed = [*_RECORD_KEYS, *self.hh_facts]
+            conds = [
+                "raw.jt = 'OBJECT'",
+                f"list_has_all([{', '.join(literal(k) for k in allowed)}], raw.k)",
+                "coalesce(raw.dt, 'NULL') IN ('OBJECT', 'NULL')",
+                "coalesce(raw.mt, 'NULL') IN ('ARRAY', 'NULL')",
+                f"(raw.dk IS NULL OR list_has_all([{', '.join(literal(k) for k in self.flag_paths)}], raw.dk))",
+            ]
+            for i, name in enumerate(self.hh_paths, start=1):
+                # Text fields must be JSON strings (a number id would be re-spelled); others scalars.
+                kinds = "('VARCHAR', 'NULL')" if name in ("id", *PLACE_KEYS) else _JSON_SCALARS
+                conds.append(f"coalesce(raw.ty[{i}], 'NULL') IN {kinds}")
+            conds.append("raw.ty[1] = 'VARCHAR'")  # the id is required
+            for i in range(1, len(self.flag_paths) + 1):
+                conds.append(f"coalesce(raw.fty[{i}], 'NULL') IN {_JSON_SCALARS}")
+            return " AND ".join(conds)
+        side = self.staged.households
+        assert side is not None
+        conds = []
+        allowed = {*_RECORD_KEYS, *self.hh_facts}
+        for col, target, unnamed in side.targets():
+            if target.kind == "flag":
+                if target.name not in self.keys:
+                    conds.append("FALSE")  # every row names an unknown flag: the parser reports it
+                continue
+            if unnamed:
+                conds.append(empty_sql(f"raw.{col}"))
+            elif target.name not in allowed:
+                conds.append("FALSE")  # an unknown column: the parser reports it on every row
+        return " AND ".join(conds) or "TRUE"
+
+    def typed_members_sql(self, start: int, stop: int) -> str:
+        if self.staged.format != "jsonl" and self.staged.members is None:
+            cols = ", ".join(f"CAST(NULL AS {_SQL_TYPES[s.type]}) AS {quote_ident('f$' + n)}"
+                             for n, s in self.mem_facts.items())
+            return (f"CREATE OR REPLACE TEMP TABLE t_mem0 AS SELECT CAST(NULL AS BIGINT) AS rid, "
+                    f"CAST(NULL AS BIGINT) AS mrow, {cols}, CAST(NULL AS VARCHAR) AS mid, TRUE AS cells_ok LIMIT 0")
+        sel = ["rid", "mrow"]
+        ok: list[str] = []
+        for name, spec in self.mem_facts.items():
+            cell = self._mem_cell(name)
+            if cell is None:
+                sel.append(f"NULL AS {quote_ident('f$' + name)}")
+                continue
+            typed, cell_ok = typed_cell(cell, spec)
+            sel.append(f"{typed} AS {quote_ident('f$' + name)}")
+            ok.append(cell_ok)
+        id_cell = self._mem_cell("id")
+        sel.append(f"NULLIF(trim({id_cell}), '') AS mid" if id_cell else "CAST(NULL AS VARCHAR) AS mid")
+        if self.staged.format == "jsonl":
+            paths = "[" + ", ".join(literal("$." + p) for p in self.mem_paths) + "]"
+            shape = [
+                "e.jt = 'OBJECT'",
+                f"list_has_all([{', '.join(literal(k) for k in self.mem_paths)}], e.k)",
+                "coalesce(e.ty[1], 'NULL') IN ('VARCHAR', 'NULL')",
+                *(f"coalesce(e.ty[{i}], 'NULL') IN {_JSON_SCALARS}" for i in range(2, len(self.mem_paths) + 1)),
+            ]
+            sel.append(f"({' AND '.join([*shape, *ok])}) AS cells_ok")
+            return (f"CREATE OR REPLACE TEMP TABLE t_mem0 AS SELECT {', '.join(sel)} FROM "
+                    f"(SELECT r.rid, CAST(x.key AS BIGINT) + 1 AS mrow, json_type(x.value) AS jt, "
+                    f"json_keys(x.value) AS k, json_extract_string(x.value, {paths}) AS v, "
+                    f"json_type(x.value, {paths}) AS ty FROM raw_j AS r, json_each(r.j, '$.members') AS x "
+                    f"WHERE r.rid >= {int(start)} AND r.rid < {int(stop)} AND json_type(r.j, '$.members') = 'ARRAY'"
+                    f") AS e")
+        side = self.staged.members
+        shape = []
+        allowed = {"household_id", "id", "notes", *self.mem_facts}
+        for col, target, unnamed in side.targets():
+            if unnamed:
+                shape.append(empty_sql(f"m.{col}"))
+            elif target.name not in allowed:
+                shape.append("FALSE")
+        sel.append(f"({' AND '.join([*shape, *ok]) or 'TRUE'}) AS cells_ok")
+        return (f"CREATE OR REPLACE TEMP TABLE t_mem0 AS SELECT {', '.join(sel)} FROM mem_j AS j "
+                f"JOIN raw_mem AS m USING (mrow) WHERE j.rid >= {int(start)} AND j.rid < {int(stop)}")
+
+    def clean_sql(self) -> str:
+        """Decide the clean rows; number members per household in file order."""
+        q = quote_ident
+        return f"""
+CREATE OR REPLACE TEMP TABLE t_mem AS
+  SELECT *, row_number() OVER (PARTITION BY rid ORDER BY mrow) AS idx,
+         (mid IS NULL OR count(*) OVER (PARTITION BY rid, mid) = 1) AS id_ok
+  FROM t_mem0;
+CREATE OR REPLACE TEMP TABLE t_hh AS
+  WITH mc AS (SELECT rid, count(*) AS n, bool_and(cells_ok AND id_ok) AS members_ok FROM t_mem GROUP BY rid)
+  SELECT h.*, coalesce(mc.n, 0) AS n_members,
+    coalesce(h.cells_ok AND coalesce(mc.members_ok, TRUE)
+     AND h.{q('f$id')} IS NOT NULL AND h.{q('f$id')} <> '' AND h.first_row = h."row"
+     AND h.{q('f$area')} IS NOT NULL
+     AND (h.{q('f$income_per_capita_month')} IS NOT NULL) <> (h.{q('f$income_total_month')} IS NOT NULL)
+     AND (h.{q('f$income_total_month')} IS NULL OR (
+          h.{q('f$income_total_month')} = floor(h.{q('f$income_total_month')})
+          AND coalesce(NULLIF(coalesce(mc.n, 0), 0), h.{q('f$member_count')}) IS NOT NULL))
+     AND (h.{q('f$member_count')} IS NULL OR coalesce(mc.n, 0) = 0 OR h.{q('f$member_count')} = mc.n),
+    FALSE) AS clean
+  FROM t_hh0 AS h LEFT JOIN mc USING (rid);
+"""
+
+    def engine_household_select(self, reference_date: dt.date) -> list[str]:
+        """t_hh -> the households table of the compiled query (engine/sql.py)."""
+        q = quote_ident
+        count = f"coalesce(NULLIF(n_members, 0), {q('f$member_count')})"
+        income = (f"CASE WHEN {q('f$income_per_capita_month')} IS NOT NULL THEN {q('f$income_per_capita_month')} "
+                  f"ELSE CAST({q('f$income_total_month')} AS DOUBLE) / {count} END")
+        cols = {
+            "rid": "rid",
+            COL_ID: q("f$id"),
+            COL_AREA: q("f$area"),
+            COL_INCOME: income,
+            COL_REF_DATE: f"coalesce({q('f$reference_date')}, {literal(reference_date)})",
+            COL_DECLARED_COUNT: q("f$member_count"),
+        }
+        out = []
+        for name, _ in self.engine_columns():
+            if name in cols:
+                expr = cols[name]
+            elif name.startswith("$flag$"):
+                key = name[len("$flag$"):]
+                has = self.staged.format == "jsonl" or key in self._table_flags()
+                expr = q("f$flag." + key) if has else "CAST(NULL AS BOOLEAN)"
+            else:
+                expr = q("f$" + name)
+            out.append(f"{expr} AS {q(name)}")
+        return out
+
+    def engine_columns(self) -> list[tuple[str, str]]:
+        from classifier.engine.sql import household_schema
+
+        return household_schema(self.rs.facts, self.rs.indicator_ids)
+
+    def engine_member_select(self) -> list[str]:
+        from classifier.engine.sql import member_schema
+
+        q = quote_ident
+        out = []
+        for name, _ in member_schema(self.rs.facts):
+            if name == "rid":
+                out.append("rid")
+            elif name == COL_IDX:
+                out.append(f"CAST(idx AS INTEGER) AS {q(COL_IDX)}")
+            elif name == COL_MEMBER_ID:
+                out.append(f"mid AS {q(COL_MEMBER_ID)}")
+            else:
+                out.append(f"{q('f$' + name)} AS {q(name)}")
+        return out
+

@@ -1,0 +1,209 @@
+"""Stage input files in DuckDB as raw text, and rebuild any one record as the per-record reader would.
+
+Tables (CSV, Parquet) become ``raw_hh`` (``rid`` = ``row`` = spreadsheet row, header = row 1; one
+text column ``c<i>`` per file column) and ``raw_mem`` (``mrow``, ``hid`` = trimmed household id,
+one column per file column). JSON Lines become ``raw_hh`` with ``row`` = line number and ``line``
+(the JSON text); their members are unnested in SQL by classifier/batch/pipeline.py.
+
+Header meaning comes from classifier/io/columns.py and the header checks (two columns for one field,
+no id column) from classifier/io/readers.py, so a file is understood the same way on both paths.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+import duckdb
+
+from classifier.engine.sql import quote_ident
+from classifier.errors import InputError
+from classifier.io.columns import ColumnMap, Target
+from classifier.io.readers import _Header  # the per-record reader's header logic
+from classifier.io.records import RawRecord
+
+__all__ = ["Staged", "TableSide", "detect_input_format", "raw_record", "stage"]
+
+INPUT_FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
+
+
+def detect_input_format(path: Path, format: str | None = None) -> str:
+    """``csv``, ``jsonl`` or ``parquet`` from ``format`` or the extension."""
+    if format is not None:
+        if format not in set(INPUT_FORMATS.values()):
+            raise InputError(f"unknown batch input format {format!r}: use csv, jsonl or parquet")
+        return format
+    found = INPUT_FORMATS.get(path.suffix.lower())
+    if found is None:
+        raise InputError(f"cannot tell the format of {path.name}: the batch path reads .csv, .jsonl and "
+                         ".parquet (convert .xlsx/.json with the per-record path)")
+    return found
+
+
+@attrs.frozen
+class TableSide:
+    """One staged table: its header as the per-record reader resolves it, and its raw columns."""
+
+    header: _Header
+    columns: tuple[str, ...]  # c0, c1, ... in file order
+    source: str
+
+    def column_of(self, kind: str, name: str) -> str | None:
+        """The raw column holding field (or flag) ``name``, if the file has one."""
+        for col, target in zip(self.columns, self.header.keys, strict=False):
+            if target.kind == kind and target.name == name:
+                return col
+        return None
+
+    def targets(self) -> list[tuple[str, Target, bool]]:
+        """(raw column, target, header cell was blank) for every column."""
+        return [(col, target, i in self.header.unnamed)
+                for i, (col, target) in enumerate(zip(self.columns, self.header.keys, strict=False))]
+
+    def record(self, cells: Sequence[Any]) -> dict[str, Any] | None:
+        """The raw mapping the per-record reader would build from these cells (None -> '')."""
+        return self.header.record(["" if c is None else c for c in cells])
+
+
+@attrs.frozen
+class Staged:
+    """What stage() loaded: the format and, for tables, the two sides."""
+
+    format: str
+    households: TableSide | None
+    members: TableSide | None
+    source: str
+
+
+def _csv_header(path: Path) -> tuple[list[str], str]:
+    """The header cells and the delimiter, decided like classifier/io/readers.py does."""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            first = handle.readline()
+            delimiter = ";" if first.count(";") > first.count(",") else ","
+            handle.seek(0)
+            header = next(csv.reader(handle, delimiter=delimiter), [])
+    except UnicodeDecodeError:
+        raise InputError(f"{path.name} is not UTF-8 text: save it as 'CSV UTF-8' from Excel") from None
+    return header, delimiter
+
+
+def _sql_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _read_table_sql(path: Path, fmt: str) -> tuple[str, list[str]]:
+    """(FROM-clause source numbered WITH ORDINALITY, header cells) for a CSV or Parquet file."""
+    if fmt == "csv":
+        header, delimiter = _csv_header(path)
+        if not header:
+            raise InputError(f"{path.name} is empty: expected a header row")
+        cols = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(header)))
+        src = (f"read_csv({_sql_text(str(path))}, header = false, skip = 1, auto_detect = false, "
+               f"columns = {{{cols}}}, delim = {_sql_text(delimiter)}, quote = '\"', escape = '\"', "
+               f"encoding = 'utf-8') WITH ORDINALITY")
+        return src, header
+    con = duckdb.connect()
+    try:
+        names = [d[0] for d in con.execute(f"SELECT * FROM read_parquet({_sql_text(str(path))}) LIMIT 0").description]
+    finally:
+        con.close()
+    inner = ", ".join(f"CAST({quote_ident(n)} AS VARCHAR) AS c{i}" for i, n in enumerate(names))
+    src = (f"(SELECT {inner}, file_row_number + 1 AS ordinality FROM "
+           f"read_parquet({_sql_text(str(path))}, file_row_number = true))")
+    return src, names
+
+
+def _not_blank(columns: Sequence[str]) -> str:
+    """SQL: the row has at least one non-blank cell (a blank row is a spacer, as for the reader)."""
+    empties = [f"({quote_ident(c)} IS NULL OR trim({quote_ident(c)}) = '')" for c in columns]
+    return "NOT (" + " AND ".join(empties) + ")"
+
+
+def stage(con: duckdb.DuckDBPyConnection, path: Path, members_path: Path | None, fmt: str,
+          columns: ColumnMap) -> Staged:
+    """Load the input (and members) into ``raw_hh`` / ``raw_mem`` as text, numbered by row."""
+    if not path.is_file():
+        raise InputError(f"input file not found: {path}")
+    if fmt == "jsonl":
+        if members_path is not None:
+            raise InputError("JSON Lines records carry their members inline; a members file goes with CSV "
+                             "or Parquet households")
+        # One text column per line (no quoting, no separator): line numbers stay exact, blank lines too.
+        con.execute(
+            f"CREATE OR REPLACE TABLE raw_hh AS SELECT ordinality AS rid, ordinality AS \"row\", "
+            f"CASE WHEN ordinality = 1 THEN ltrim(line, chr(65279)) ELSE line END AS line FROM "
+            f"read_csv({_sql_text(str(path))}, header = false, auto_detect = false, columns = {{'line': 'VARCHAR'}}, "
+            f"delim = chr(1), quote = '', escape = '', encoding = 'utf-8') WITH ORDINALITY "
+            f"WHERE line IS NOT NULL AND trim(line) <> ''"
+        )
+        return Staged("jsonl", None, None, path.name)
+    src, header_cells = _read_table_sql(path, fmt)
+    hh_header = _Header(header_cells, path.name, columns.household_target, "households")
+    if not hh_header.has("id"):
+        raise InputError(f"{path.name}: no household id column (accepted headers: id, household_id, mã hộ)")
+    hh_cols = tuple(f"c{i}" for i in range(len(header_cells)))
+    con.execute(
+        f"CREATE OR REPLACE TABLE raw_hh AS SELECT ordinality + 1 AS rid, ordinality + 1 AS \"row\", "
+        f"{', '.join(hh_cols)} FROM {src} WHERE {_not_blank(hh_cols)}"
+    )
+    households = TableSide(hh_header, hh_cols, path.name)
+    members = None
+    if members_path is not None:
+        if not members_path.is_file():
+            raise InputError(f"members file not found: {members_path}")
+        mfmt = detect_input_format(members_path)
+        if mfmt == "jsonl":
+            raise InputError(f"a members file must be .csv or .parquet, not {members_path.name}")
+        msrc, m_cells = _read_table_sql(members_path, mfmt)
+        m_header = _Header(m_cells, members_path.name, columns.member_target, "members")
+        if not m_header.has("household_id"):
+            raise InputError(f"{members_path.name}: no household_id column to join members to households "
+                             "(accepted headers: household_id, mã hộ)")
+        m_cols = tuple(f"c{i}" for i in range(len(m_cells)))
+        members = TableSide(m_header, m_cols, members_path.name)
+        hid_col = members.column_of("field", "household_id")
+        con.execute(
+            f"CREATE OR REPLACE TABLE raw_mem AS SELECT ordinality + 1 AS mrow, "
+            f"coalesce(trim({hid_col}), '') AS hid, {', '.join(m_cols)} FROM {msrc} WHERE {_not_blank(m_cols)}"
+        )
+    return Staged(fmt, households, members, path.name)
+
+
+def raw_record(staged: Staged, row: int, cells: Sequence[Any] | None, line: str | None,
+               member_rows: Sequence[tuple[int, Sequence[Any]]]) -> RawRecord:
+    """The RawRecord the per-record reader would have produced for one staged row."""
+    if staged.format == "jsonl":
+        assert line is not None
+        from classifier.io.readers import _bad_line
+
+        try:
+            return RawRecord(json.loads(line), row, staged.source)
+        except json.JSONDecodeError as exc:
+            return _bad_line(line, f"one JSON object per line ({exc.msg} at column {exc.colno})", row, staged.source)
+    assert staged.households is not None and cells is not None
+    raw = staged.households.record(cells)
+    assert raw is not None  # blank rows were not staged
+    if not member_rows or staged.members is None:
+        return RawRecord(raw, row, staged.source)
+    from classifier.errors import RecordError
+
+    members = []
+    for _, m_cells in member_rows:
+        m_raw = staged.members.record(m_cells) or {}
+        m_raw.pop("household_id", None)
+        members.append(m_raw)
+    errors: tuple[RecordError, ...] = ()
+    if "members" in raw:
+        hid = str(raw.get("id", "")).strip()
+        errors = (RecordError(hid, "members", f"{len(members)} rows in {staged.members.source}",
+                              "members either in the record or in the members table, not both",
+                              row=row, source=staged.source),)
+    raw["members"] = members
+    locations = tuple((staged.members.source, r) for r, _ in member_rows)
+    return RawRecord(raw, row, staged.source, member_locations=locations, errors=errors)
+

@@ -1,0 +1,152 @@
+"""The streaming file pipeline (classifier.batch.run_batch) against the per-record path.
+
+The batch pipeline types cells in SQL and hands every row it does not accept to the per-record
+parser, so its output file must be the per-record path's output, line for line, errors included.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import attrs
+import duckdb
+import pytest
+
+from classifier.batch import run_batch
+from classifier.engine.durable import DurableEngine
+from classifier.io import ResultWriter, known_indicator_keys, parse_records, read_records
+from classifier.rules import load_ruleset
+
+REF = dt.date(2025, 11, 1)
+RULESET = load_ruleset("nd-07-2021")
+
+HOUSEHOLDS = """\
+id,area,income_per_capita_month,income_total_month,member_count,floor_area_m2,walls_durable,water_source,latrine_type,uses_phone,reference_date,deprivations.employment
+H1,rural,1400000,,,20,false,nước máy,septic,có,,
+H2,rural,1.500,,,20,x,piped,septic,true,,
+H3,Nông thôn,,5800000,,25,true,nuoc may,open,không,01/11/2025,1
+H1,urban,100,,,,,,,,,
+,rural,100,,,,,,,,,
+H6,,100,,,,,,,,,
+H7,rural,,,,,,,,,,
+,,,,,,,,,,,
+H8,urban,2000000,6000001,,,,,,,,
+H9,urban,1999999,,5,,,,,,,yes
+H10,rural,"1.500.000",,,,,,,,,
+H11,rural,1500000.5,,,31.99,FALSE,rainwater,pour_flush,1,2025-02-30,
+H12,rural,  1500000 ,,,8.0,True,surface_water,none,0,2025-11-01,0
+"""
+MEMBERS = """\
+household_id,id,birth_date,age,has_health_insurance,in_school,education,employment_status,is_dependant
+H1,a,2015-03-01,,true,false,primary,,false
+H1,b,,40,false,,upper_secondary,unemployed,
+H2,,1990-01-01,,true,,,,
+H3,,,7,yes,no,,,
+H3,,,300,yes,no,,,
+H8,x,,30,true,,,,
+H8,x,,31,true,,,,
+H8,,,32,true,,,,
+H9,,,2,true,true,,,true
+H12,p,29/02/2020,,false,,,,
+H12,q,,6,,,,,
+ZZ,,,,,,,,
+,,,5,,,,,
+ZZ,,,,true,,,,
+"""
+
+
+@pytest.fixture()
+def gallery(tmp_path: Path) -> tuple[Path, Path]:
+    households, members = tmp_path / "ho.csv", tmp_path / "thanh-vien.csv"
+    households.write_text(HOUSEHOLDS, encoding="utf-8")
+    members.write_text(MEMBERS, encoding="utf-8")
+    return households, members
+
+
+def _per_record(households: Path, members: Path | None, out: Path) -> list[str]:
+    """The per-record path (classifier.io + durable engine), named as batch so rows compare."""
+    engine = DurableEngine(RULESET)
+    with ResultWriter(out, RULESET) as writer:
+        for record, result in parse_records(read_records(households, members_path=members),
+                                            catalogue=RULESET.facts, indicator_keys=known_indicator_keys()):
+            if isinstance(result, list):
+                writer.write(record, result)
+            else:
+                found = engine.classify(result, result.reference_date or REF, with_trace=False)
+                writer.write(record, attrs.evolve(found, engine="batch"))
+    return out.read_text(encoding="utf-8-sig").splitlines()
+
+
+def test_bad_rows_are_counted_and_reported_like_the_per_record_path(gallery: tuple[Path, Path],
+                                                                    tmp_path: Path) -> None:
+    """Every input record comes out once (read = classified + errored), with the per-record path's
+    own error messages, and orphan member rows are reported last."""
+    households, members = gallery
+    out, errors = tmp_path / "ket-qua.csv", tmp_path / "loi.csv"
+    summary = run_batch(households, out, ruleset=RULESET, reference_date=REF, members_path=members,
+                        errors_path=errors, chunk_rows=4)
+    assert (summary.read, summary.classified, summary.errored) == (14, 3, 11)
+    assert summary.read == summary.classified + summary.errored
+    assert out.read_bytes().startswith(b"\xef\xbb\xbf")
+    assert out.read_text(encoding="utf-8-sig").splitlines() == _per_record(households, members,
+                                                                           tmp_path / "ref.csv")
+    lines = errors.read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0] == "record_id,row,source,field,value,expected"
+    assert lines[1].startswith("H2,3,ho.csv,walls_durable,x,")
+    assert "H1,5,ho.csv,id,H1,an id not used by an earlier record in this file (first used at row 2)" in lines
+    assert "H3,6,thanh-vien.csv,members[2].age,300,a whole number of at most 130" in lines
+    assert lines[-1] == ",14,thanh-vien.csv,household_id,,a household id (the id of a household in ho.csv)"
+
+
+def test_jsonl_and_parquet_inputs_give_the_csv_results(gallery: tuple[Path, Path], tmp_path: Path) -> None:
+    """The same clean households read from JSON Lines or Parquet get the same classifications."""
+    households, members = gallery
+    run_batch(households, tmp_path / "c.jsonl", ruleset=RULESET, reference_date=REF, members_path=members)
+    from_csv = [json.loads(line) for line in (tmp_path / "c.jsonl").read_text(encoding="utf-8").splitlines()]
+    chosen = [r for r in read_records(households, members_path=members)
+              if r.source == "ho.csv" and r.row in (2, 12, 14)]
+    jsonl = tmp_path / "ho.jsonl"
+    jsonl.write_text("".join(json.dumps(r.raw, ensure_ascii=False) + "\n" for r in chosen), encoding="utf-8")
+    run_batch(jsonl, tmp_path / "j.jsonl", ruleset=RULESET, reference_date=REF)
+    from_jsonl = [json.loads(line) for line in (tmp_path / "j.jsonl").read_text(encoding="utf-8").splitlines()]
+    expected = [{k: v for k, v in r.items() if k != "row"} for r in from_csv
+                if r["row"] in (2, 12, 14) and r["id"] in ("H1", "H10", "H12")]
+    assert [{k: v for k, v in r.items() if k != "row"} for r in from_jsonl] == expected
+    assert [r["id"] for r in from_jsonl if r["classification"]] == ["H1", "H10", "H12"]
+
+    con = duckdb.connect()
+    flat = tmp_path / "flat.csv"
+    flat.write_text(HOUSEHOLDS.split("\n", 1)[0] + "\nH20,urban,2500000,,3,,,,,,,\n", encoding="utf-8")
+    con.execute(f"COPY (SELECT * FROM read_csv('{flat}', all_varchar = true)) TO '{tmp_path / 'ho.parquet'}' "
+                "(FORMAT parquet)")
+    summary = run_batch(tmp_path / "ho.parquet", tmp_path / "p.parquet", ruleset=RULESET, reference_date=REF)
+    rows = con.execute(f"SELECT id, classification, engine FROM '{tmp_path / 'p.parquet'}'").fetchall()
+    assert (summary.read, rows) == (1, [("H20", "muc_song_trung_binh", "batch")])
+
+
+def test_an_interrupted_run_leaves_no_output(gallery: tuple[Path, Path], tmp_path: Path) -> None:
+    """A run stopped mid-way (here by its progress callback) leaves no output file, not even a part."""
+    households, members = gallery
+    out = tmp_path / "ket-qua.csv"
+    calls: list[tuple[int, int | None]] = []
+
+    def stop(done: int, total: int | None) -> None:
+        calls.append((done, total))
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_batch(households, out, ruleset=RULESET, reference_date=REF, members_path=members, chunk_rows=4,
+                  progress=stop, errors_path=tmp_path / "loi.csv")
+    assert calls == [(4, 12)]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ho.csv", "thanh-vien.csv"]
+
+
+def test_progress_reports_each_chunk_up_to_the_total(gallery: tuple[Path, Path], tmp_path: Path) -> None:
+    """Progress is called once per chunk with (rows done, rows in the file)."""
+    households, members = gallery
+    calls: list[tuple[int, int | None]] = []
+    run_batch(households, tmp_path / "o.csv", ruleset=RULESET, reference_date=REF, members_path=members,
+              chunk_rows=5, progress=lambda done, total: calls.append((done, total)))
+    assert calls == [(5, 12), (9, 12), (12, 12)]  # row 9 is a blank spacer row
