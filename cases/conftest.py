@@ -1,0 +1,533 @@
+"""Golden cases: YAML files under ``cases/<standard>/`` collected by pytest, one test per case.
+
+Each case pins one legal outcome on one side of one boundary, and is named by a sentence that
+states that outcome, so a failing run reads like a list of broken legal facts.
+
+File format — a YAML list of cases; each case is a mapping with these keys:
+
+``name`` (required)
+    A sentence stating the legal outcome, e.g. "rural household at exactly 1,500,000 with 3
+    deprivations is poor". It is the pytest item's name; unique within its file.
+``clause`` (required)
+    The citation the case tests: instrument and article/clause/point or Phụ lục item, e.g.
+    "Nghị định 07/2021/NĐ-CP, Điều 3 khoản 2 điểm a". It must name an instrument that the standard's
+    rule files cite; a case without it fails.
+``standard`` (optional)
+    The standard id; defaults to the case's folder name (``cases/nd-07-2021/`` → ``nd-07-2021``).
+``reference_date`` (required)
+    The run's reference date (ISO ``YYYY-MM-DD``), so no case depends on today's date. A
+    ``reference_date`` inside ``household`` is the record's own and wins, as in the engine.
+``household`` (required)
+    One record in the JSON form of data contract v1 (see rules/facts.yaml and the README):
+    ``id``, ``area``, ``income_per_capita_month`` or ``income_total_month`` (divided by the members
+    counted, without rounding), ``reference_date``, ``province``/``commune``/``village``,
+    household-level answers (``floor_area_m2``, ``water_source``, ...), ``members`` (each with
+    ``id``, ``birth_date`` and member-level answers), ``deprivations`` (pre-decided indicator flags)
+    and ``member_count`` (for flags-only records). It is parsed here, without ``classifier.io``:
+    every key and value is checked against the fact catalogue so that a typo fails the case
+    instead of silently becoming an unknown answer.
+``expect`` (required)
+    ``classification`` (required): a class id of the standard or ``khong_du_du_lieu``; optional
+    ``deprivation_count``, ``unknown_count``, ``indicators`` ({indicator id: true/false/null}),
+    ``fired_rules`` (compared as a set), ``possible_outcomes`` (compared as a set) and
+    ``missing_fields_include`` (each must be among the result's missing fields).
+``note`` (optional)
+    Free text, e.g. that the rule tested is marked unverified in the rule files.
+
+YAML anchors and aliases (``&flags`` / ``*flags``) may be used to repeat a block; merge keys
+(``<<``) and duplicate keys are rejected. A failing case shows a unified diff of the ``expect`` block
+against the actual result, followed by every indicator's verdict and source.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+import yaml
+
+from classifier.api import classify, load_standard
+from classifier.errors import ChuanNgheoError
+from classifier.model import CANNOT_CLASSIFY, Classification, Household, Member
+from classifier.rules.ruleset import Citation, FactSpec, RuleSet
+from classifier.rules.schema import did_you_mean
+from classifier.rules.yamlload import LocatedDict, LocatedList, line_of, load_yaml_file
+
+if TYPE_CHECKING:  # pytest's type of a rendered failure; imported for annotations only (private module)
+    from _pytest._code.code import TerminalRepr
+
+__all__ = ["CaseFile", "CaseFormatError", "CaseItem", "CaseMismatch", "compare", "parse_case"]
+
+CASES_DIR = Path(__file__).resolve().parent
+
+#: The engine the golden cases run on (the reference evaluator).
+ENGINE = "durable"
+
+CASE_KEYS = ("name", "clause", "standard", "reference_date", "household", "expect", "note")
+REQUIRED_CASE_KEYS = ("name", "clause", "reference_date", "household", "expect")
+EXPECT_KEYS = (
+    "classification",
+    "deprivation_count",
+    "unknown_count",
+    "indicators",
+    "fired_rules",
+    "possible_outcomes",
+    "missing_fields_include",
+)
+#: Record keys of data contract v1 that are not answers (everything else must be a catalogue fact).
+RECORD_KEYS = (
+    "id", "area", "income_per_capita_month", "income_total_month", "reference_date", "members",
+    "deprivations", "member_count", "province", "commune", "village",
+)
+PLACE_KEYS = ("province", "commune", "village")
+
+
+class CaseFormatError(Exception):
+    """A case file or case that does not follow the format above; lists every problem found."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+class CaseMismatch(Exception):
+    """The engine's result differs from the case's ``expect`` block."""
+
+    def __init__(self, diff: str, summary: str) -> None:
+        self.diff = diff
+        self.summary = summary
+        super().__init__(diff)
+
+
+def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> CaseFile | None:
+    """Collect every ``*.yaml`` file below ``cases/`` as a file of golden cases."""
+    if file_path.suffix in (".yaml", ".yml") and CASES_DIR in file_path.resolve().parents:
+        return CaseFile.from_parent(parent, path=file_path)
+    return None
+
+
+def _display(path: Path) -> str:
+    """A path relative to the working directory when possible (shorter messages)."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+class CaseFile(pytest.File):
+    """One YAML file of golden cases."""
+
+    def collect(self) -> Iterator[CaseItem]:
+        shown = _display(self.path)
+        data, problems = load_yaml_file(self.path, display_name=shown)
+        if problems or not isinstance(data, LocatedList):
+            messages = [str(p) for p in problems] or [f"{shown}: expected a YAML list of cases"]
+            raise CaseFormatError(messages)
+        default_standard = self.path.resolve().relative_to(CASES_DIR).parts[0]
+        seen: dict[str, int] = {}
+        for index, raw in enumerate(data):
+            line = line_of(data, index)
+            name = raw.get("name") if isinstance(raw, dict) else None
+            problems_here: list[str] = []
+            if not isinstance(name, str) or not name.strip():
+                name = f"case #{index + 1} (line {line}) without a name"
+                problems_here.append(f"{shown}:{line}: every case needs a `name` sentence")
+            elif "::" in name:
+                problems_here.append(f"{shown}:{line}: a case name may not contain '::'")
+            if name in seen:
+                problems_here.append(
+                    f"{shown}:{line}: duplicate case name {name!r} (first on line {seen[name]})"
+                )
+                name = f"{name} (line {line})"
+            seen.setdefault(name, line or 0)
+            yield CaseItem.from_parent(
+                self, name=name, raw=raw, line=line, default_standard=default_standard,
+                early_problems=problems_here,
+            )
+
+
+class CaseItem(pytest.Item):
+    """One golden case: parse it, classify the household, compare with ``expect``."""
+
+    def __init__(
+        self, *, raw: Any, line: int | None, default_standard: str, early_problems: list[str], **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.raw = raw
+        self.line = line
+        self.default_standard = default_standard
+        self.early_problems = early_problems
+
+    def runtest(self) -> None:
+        """Fail with CaseFormatError on a malformed case, with CaseMismatch on a wrong result."""
+        case = parse_case(self.raw, self._where, self.default_standard, self.early_problems)
+        result = classify(
+            case.household, case.ruleset, reference_date=case.reference_date, engine=ENGINE, trace=True,
+        )
+        mismatch = compare(case.expect, result)
+        if mismatch is not None:
+            raise CaseMismatch(mismatch, summarize(result))
+
+    def _where(self, value: Any = None, key: str | int | None = None) -> str:
+        """``file:line`` of a value of this case (or of one of its keys), for format messages."""
+        line = line_of(value, key) if value is not None else None
+        return f"{_display(self.path)}:{line or self.line}"
+
+    def repr_failure(
+        self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None,
+    ) -> str | TerminalRepr:
+        """A readable report: the format problems, or the expect/actual diff and the indicators."""
+        exc = excinfo.value
+        clause = self.raw.get("clause") if isinstance(self.raw, dict) else None
+        head = f"golden case: {self.name}\n  at {self.path}:{self.line}\n  clause: {clause or '(none)'}"
+        if isinstance(exc, CaseFormatError):
+            return head + "\nthe case is malformed:\n" + "\n".join(f"  {p}" for p in exc.problems)
+        if isinstance(exc, CaseMismatch):
+            return f"{head}\nexpected (-) vs actual (+):\n{exc.diff}\n{exc.summary}"
+        if isinstance(exc, ChuanNgheoError):
+            return f"{head}\nthe engine raised {type(exc).__name__}: {exc}"
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        return self.path, (self.line or 1) - 1, f"golden case: {self.name}"
+
+
+# --------------------------------------------------------------------------------------------------
+# Parsing
+
+
+class Case:
+    """A parsed case, ready to run."""
+
+    def __init__(
+        self, ruleset: RuleSet, reference_date: dt.date, household: Household, expect: dict[str, Any],
+    ) -> None:
+        self.ruleset = ruleset
+        self.reference_date = reference_date
+        self.household = household
+        self.expect = expect
+
+
+def _date(value: Any, where: str, field: str, problems: list[str]) -> dt.date | None:
+    """An ISO date from YAML (an unquoted date or a quoted ISO string); datetimes are refused."""
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    problems.append(f"{where}: `{field}` must be an ISO date YYYY-MM-DD, got {value!r}")
+    return None
+
+
+def _unknown_key(key: str, allowed: tuple[str, ...] | Mapping[str, Any], where: str, what: str) -> str:
+    hint = did_you_mean(key, allowed)
+    suffix = f"; did you mean {hint!r}?" if hint else f"; allowed: {', '.join(allowed)}"
+    return f"{where}: unknown {what} key {key!r}{suffix}"
+
+
+def _instruments(ruleset: RuleSet) -> set[str]:
+    """Every instrument the standard's rule files cite (what a case's clause may name)."""
+    cited: list[Citation | None] = [r.citation for r in ruleset.rules]
+    cited += [i.citation for i in ruleset.indicators]
+    cited += [p.citation for p in ruleset.parameters.values()]
+    cited += [c.citation for c in ruleset.classes.values()]
+    cited += [n.citation for n in ruleset.not_modelled]
+    return {c.instrument for c in cited if c is not None}
+
+
+def parse_case(raw: Any, where_of: Any, default_standard: str, early: list[str]) -> Case:
+    """Check one raw case and build its Household; raise CaseFormatError listing every problem."""
+    problems = list(early)
+    where = where_of(raw)
+    if not isinstance(raw, LocatedDict):
+        raise CaseFormatError([*problems, f"{where}: a case must be a mapping"])
+    for key in raw:
+        if key not in CASE_KEYS:
+            problems.append(_unknown_key(key, CASE_KEYS, where_of(raw, key), "case"))
+    for key in REQUIRED_CASE_KEYS:
+        if key not in raw:
+            reason = " (the citation the case tests)" if key == "clause" else ""
+            problems.append(f"{where}: missing required key `{key}`{reason}")
+    standard = raw.get("standard", default_standard)
+    try:
+        ruleset = load_standard(str(standard))
+    except ChuanNgheoError as exc:
+        raise CaseFormatError([*problems, f"{where_of(raw, 'standard')}: {exc}"]) from exc
+    clause = raw.get("clause")
+    if "clause" in raw:
+        instruments = _instruments(ruleset)
+        if not isinstance(clause, str) or not any(i in clause for i in instruments):
+            problems.append(
+                f"{where_of(raw, 'clause')}: `clause` must cite an instrument of {ruleset.id} "
+                f"({'; '.join(sorted(instruments))}), got {clause!r}"
+            )
+    reference_date = None
+    if "reference_date" in raw:
+        where = where_of(raw, "reference_date")
+        reference_date = _date(raw["reference_date"], where, "reference_date", problems)
+    household = None
+    if "household" in raw:
+        household = parse_household(raw["household"], ruleset, where_of, problems)
+    expect: dict[str, Any] = {}
+    if "expect" in raw:
+        expect = parse_expect(raw["expect"], ruleset, where_of, problems)
+    if problems or household is None or reference_date is None:
+        raise CaseFormatError(problems)
+    return Case(ruleset, reference_date, household, expect)
+
+
+def _check_value(spec: FactSpec, value: Any) -> str | None:
+    """Why ``value`` is not a valid answer for ``spec``, or None when it is."""
+    if value is None:
+        return "null is not an answer: leave the key out to make the answer unknown"
+    if spec.type == "bool":
+        return None if isinstance(value, bool) else "expected true or false"
+    if spec.type == "enum":
+        if value in spec.values:
+            return None
+        hint = did_you_mean(str(value), spec.values)
+        return f"expected one of {', '.join(spec.values)}" + (f" (did you mean {hint!r}?)" if hint else "")
+    if spec.type in ("integer", "number"):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return "expected a number"
+        if spec.type == "integer" and not isinstance(value, int):
+            return "expected a whole number"
+        if spec.minimum is not None and value < spec.minimum:
+            return f"expected at least {spec.minimum}"
+        if spec.maximum is not None and value > spec.maximum:
+            return f"expected at most {spec.maximum}"
+        return None
+    if spec.type == "string":
+        return None if isinstance(value, str) else "expected text"
+    return None
+
+
+def _answers(
+    raw: LocatedDict,
+    specs: Mapping[str, FactSpec],
+    skip: tuple[str, ...],
+    where_of: Any,
+    problems: list[str],
+    what: str,
+) -> dict[str, Any]:
+    """The catalogue answers of a record or member, each checked against its fact's type."""
+    out: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key in skip:
+            continue
+        spec = specs.get(key)
+        if spec is None or spec.derived:
+            problems.append(_unknown_key(key, tuple(skip) + tuple(s for s in specs if not specs[s].derived),
+                                         where_of(raw, key), what))
+            continue
+        if spec.type == "date":
+            parsed = _date(value, where_of(raw, key), key, problems)
+            if parsed is not None:
+                out[key] = parsed
+            continue
+        why = _check_value(spec, value)
+        if why is not None:
+            problems.append(f"{where_of(raw, key)}: `{key}` = {value!r}: {why}")
+            continue
+        out[key] = value
+    return out
+
+
+def parse_household(raw: Any, ruleset: RuleSet, where_of: Any, problems: list[str]) -> Household | None:
+    """Build a Household from the contract-v1 JSON form (without classifier.io)."""
+    if not isinstance(raw, LocatedDict):
+        problems.append(f"{where_of(raw)}: `household` must be a mapping")
+        return None
+    facts = _answers(raw, ruleset.facts.household, RECORD_KEYS, where_of, problems, "household")
+    area = raw.get("area")
+    area_values = ruleset.facts.classification["area"].values
+    if area not in area_values:
+        problems.append(_bad_value(area, area_values, where_of(raw, "area"), "area"))
+    members: list[Member] = []
+    raw_members = raw.get("members", [])
+    if not isinstance(raw_members, list):
+        problems.append(f"{where_of(raw, 'members')}: `members` must be a list")
+        raw_members = []
+    for raw_member in raw_members:
+        if not isinstance(raw_member, LocatedDict):
+            problems.append(f"{where_of(raw_members)}: each member must be a mapping")
+            continue
+        m_facts = _answers(raw_member, ruleset.facts.member, ("id",), where_of, problems, "member")
+        member_id = raw_member.get("id")
+        members.append(Member(facts=m_facts, member_id=str(member_id) if member_id is not None else None))
+    flags: dict[str, bool] = {}
+    raw_flags = raw.get("deprivations", {})
+    if not isinstance(raw_flags, dict):
+        problems.append(f"{where_of(raw, 'deprivations')}: `deprivations` must be a mapping")
+        raw_flags = {}
+    for key, value in raw_flags.items():
+        if key not in ruleset.indicator_ids:
+            where = where_of(raw_flags, key)
+            problems.append(_unknown_key(key, ruleset.indicator_ids, where, "deprivations"))
+        elif not isinstance(value, bool):
+            problems.append(f"{where_of(raw_flags, key)}: flag `{key}` must be true or false, got {value!r}")
+        else:
+            flags[key] = value
+    member_count = raw.get("member_count")
+    if member_count is not None and (isinstance(member_count, bool) or not isinstance(member_count, int)
+                                     or member_count < 1):
+        problems.append(f"{where_of(raw, 'member_count')}: `member_count` must be a whole number ≥ 1")
+        member_count = None
+    income = _income(raw, len(members) or member_count, where_of, problems)
+    ref = None
+    if "reference_date" in raw:
+        ref = _date(raw["reference_date"], where_of(raw, "reference_date"), "reference_date", problems)
+    return Household(
+        id=str(raw.get("id", "CASE")),
+        area=area,
+        income_per_capita_month=income,
+        members=tuple(members),
+        facts=facts,
+        flags=flags,
+        member_count=member_count,
+        reference_date=ref,
+        place={k: str(raw[k]) for k in PLACE_KEYS if k in raw},
+    )
+
+
+def _income(raw: LocatedDict, count: int | None, where_of: Any, problems: list[str]) -> int | float | None:
+    """Per-capita income as given, or a total divided by the members counted (exactly, no rounding)."""
+    per_capita = raw.get("income_per_capita_month")
+    total = raw.get("income_total_month")
+    if per_capita is not None and total is not None:
+        problems.append(f"{where_of(raw, 'income_total_month')}: give income_per_capita_month or "
+                        "income_total_month, not both")
+        return None
+    if total is None:
+        return per_capita
+    if isinstance(total, bool) or not isinstance(total, int | float):
+        problems.append(f"{where_of(raw, 'income_total_month')}: income_total_month must be a number")
+        return None
+    if not count:
+        where = where_of(raw, "income_total_month")
+        problems.append(f"{where}: a total income needs members or member_count")
+        return None
+    return total // count if total % count == 0 else total / count
+
+
+def parse_expect(raw: Any, ruleset: RuleSet, where_of: Any, problems: list[str]) -> dict[str, Any]:
+    """Check the ``expect`` block against the standard's classes, indicators and rules."""
+    if not isinstance(raw, LocatedDict):
+        problems.append(f"{where_of(raw)}: `expect` must be a mapping")
+        return {}
+    outcomes = (*ruleset.classes, CANNOT_CLASSIFY)
+    for key in raw:
+        if key not in EXPECT_KEYS:
+            problems.append(_unknown_key(key, EXPECT_KEYS, where_of(raw, key), "expect"))
+    if "classification" not in raw:
+        problems.append(f"{where_of(raw)}: `expect` needs a `classification`")
+    elif raw["classification"] not in outcomes:
+        problems.append(_bad_value(raw["classification"], outcomes, where_of(raw, "classification"), "class"))
+    for key in ("deprivation_count", "unknown_count"):
+        if key in raw and (isinstance(raw[key], bool) or not isinstance(raw[key], int)):
+            problems.append(f"{where_of(raw, key)}: `{key}` must be a whole number")
+    indicators = raw.get("indicators", {})
+    if not isinstance(indicators, dict):
+        where = where_of(raw, "indicators")
+        problems.append(f"{where}: `indicators` must be a mapping id -> true/false/null")
+    else:
+        for key, value in indicators.items():
+            if key not in ruleset.indicator_ids:
+                where = where_of(indicators, key)
+                problems.append(_unknown_key(key, ruleset.indicator_ids, where, "indicator"))
+            elif value not in (True, False, None):
+                problems.append(f"{where_of(indicators, key)}: indicator `{key}` must be true, false or null")
+    rule_ids = tuple(r.id for r in ruleset.rules)
+    for key, allowed, what in (("fired_rules", rule_ids, "rule"), ("possible_outcomes", outcomes, "class"),
+                               ("missing_fields_include", None, "field")):
+        if key not in raw:
+            continue
+        if not isinstance(raw[key], list):
+            problems.append(f"{where_of(raw, key)}: `{key}` must be a list")
+            continue
+        for value in raw[key]:
+            if allowed is not None and value not in allowed:
+                problems.append(_bad_value(value, allowed, where_of(raw, key), what))
+    return dict(raw)
+
+
+def _bad_value(value: Any, allowed: tuple[str, ...], where: str, what: str) -> str:
+    hint = did_you_mean(str(value), allowed)
+    return f"{where}: unknown {what} {value!r}" + (
+        f"; did you mean {hint!r}?" if hint else f"; allowed: {', '.join(allowed)}"
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Comparing
+
+
+def actual_for(expect: Mapping[str, Any], result: Classification) -> dict[str, Any]:
+    """The result projected onto the keys (and indicator ids) the case asserts, in the same shape."""
+    actual: dict[str, Any] = {}
+    for key in expect:
+        if key == "classification":
+            actual[key] = result.outcome
+        elif key in ("deprivation_count", "unknown_count"):
+            actual[key] = getattr(result, key)
+        elif key == "indicators":
+            by_id = {r.id: r.deprived for r in result.indicators}
+            actual[key] = {i: by_id.get(i) for i in expect[key]}
+        elif key == "fired_rules":
+            actual[key] = list(result.fired_rules)
+        elif key == "possible_outcomes":
+            actual[key] = list(result.possible_outcomes)
+        elif key == "missing_fields_include":
+            # Only the asserted fields that are present: a passing assertion then diffs clean; the full
+            # list is in the summary under the diff.
+            present = set(result.missing_fields)
+            actual[key] = [f for f in expect[key] if f in present]
+    return actual
+
+
+def _matches(key: str, expected: Any, actual: Any, result: Classification) -> bool:
+    if key in ("fired_rules", "possible_outcomes"):
+        return sorted(expected) == sorted(actual)
+    if key == "missing_fields_include":
+        return set(expected) <= set(result.missing_fields)
+    return bool(expected == actual)
+
+
+def compare(expect: Mapping[str, Any], result: Classification) -> str | None:
+    """None when the result satisfies ``expect``; else a unified diff of expect vs actual."""
+    actual = actual_for(expect, result)
+    if all(_matches(k, expect[k], actual[k], result) for k in expect):
+        return None
+    left = yaml.safe_dump(_plain(expect), allow_unicode=True, sort_keys=False).splitlines()
+    right = yaml.safe_dump(_plain(actual), allow_unicode=True, sort_keys=False).splitlines()
+    return "\n".join(difflib.unified_diff(left, right, "expect", "actual", lineterm="", n=20))
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def summarize(result: Classification) -> str:
+    """Every indicator's verdict and source, and the result's counts, for context under the diff."""
+    lines = [
+        f"actual: {result.outcome} (deprivations {result.deprivation_count}, unknown {result.unknown_count}, "
+        f"fired {list(result.fired_rules)}, possible {list(result.possible_outcomes)}, "
+        f"income {result.income_per_capita_month}, reference date {result.reference_date})",
+        f"missing fields: {', '.join(result.missing_fields) or '(none)'}",
+    ]
+    for r in result.indicators:
+        verdict = {True: "deprived", False: "not deprived", None: "unknown"}[r.deprived]
+        extra = f" by {', '.join(r.triggered_by)}" if r.triggered_by else ""
+        extra += f"; missing {', '.join(r.missing)}" if r.missing else ""
+        lines.append(f"  {r.id:<20} {verdict} ({r.source}){extra}")
+    return "\n".join(lines)
