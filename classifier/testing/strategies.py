@@ -1,0 +1,475 @@
+"""Hypothesis strategies for households and members, driven by the rule data.
+
+One module that grows with each feature (in the manner of attrs' ``tests/strategies.py``): every
+strategy reads what it needs from a loaded standard — the fact catalogue for answer types and enum
+values, the classification rules for the income thresholds, the indicator conditions for the age
+and floor-area boundaries — so no legal number or legal list is written here. A new standard, or a
+corrected list in ``rules/``, changes what is generated without touching this file.
+
+Values are concentrated where the law draws its lines: incomes exactly at each threshold and one
+đồng either side, per-capita incomes from totals that do not divide evenly, ages one year either
+side of each age limit, birthdays exactly on the reference date, floor areas at the per-person
+minimum. Unknown (absent) answers are generated on request, because a missing answer is never
+false and the engine must say when it cannot decide.
+
+>>> from hypothesis import given
+>>> from classifier.testing import households
+>>> @given(households(area="rural"))
+... def test_something(household): ...
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import attrs
+from hypothesis import strategies as st
+
+from classifier.engine.common import MONTHS_PER_YEAR
+from classifier.model import Household, Member
+from classifier.rules import load_ruleset
+from classifier.rules.conditions import Compare, compare_values, walk
+from classifier.rules.ruleset import FactSpec, RuleSet
+
+__all__ = [
+    "LEANS",
+    "age_boundaries",
+    "ages",
+    "areas",
+    "completions",
+    "deprivation_cutoffs",
+    "flag_sets",
+    "floor_area_boundaries",
+    "households",
+    "income_thresholds",
+    "incomes",
+    "members",
+    "reference_dates",
+]
+
+#: Member answers that are not drawn as ordinary facts: age is drawn near the legal limits and given
+#: either as ``age`` or as ``birth_date`` relative to the reference date.
+_AGE_FACTS = ("age", "birth_date")
+
+#: Household answers drawn specially (area is a field of Household, not an answer; the floor area is
+#: drawn near the per-person minimum times the member count).
+_SPECIAL_HOUSEHOLD_FACTS = ("area", "floor_area_m2")
+
+#: Offsets around a threshold: exactly at it and one unit (one đồng, one year) either side.
+_NEAR = (-1, 0, 1)
+
+#: Upper bound for drawn ages when neither the caller nor the fact catalogue gives one.
+_DEFAULT_MAX_AGE = 100
+
+#: Years of reference dates drawn when a standard has no end of validity.
+_OPEN_ENDED_YEARS = 5
+
+#: How many members a per-capita income may be divided among when drawn from a total.
+_MAX_DIVISOR = 8
+
+
+def _load(standard: str | RuleSet) -> RuleSet:
+    return standard if isinstance(standard, RuleSet) else load_ruleset(standard)
+
+
+def _compared_values(conditions: Iterable[Any], fact: str) -> tuple[Any, ...]:
+    """Every numeric value ``fact`` is compared with (<, ≤, >, ≥) in the given condition trees."""
+    found: set[Any] = set()
+    for cond in conditions:
+        for node in walk(cond):
+            if (
+                isinstance(node, Compare)
+                and node.fact == fact
+                and node.op in ("lt", "lte", "gt", "gte")
+                and isinstance(node.value, int | float)
+                and not isinstance(node.value, bool)
+            ):
+                found.add(node.value)
+    return tuple(sorted(found))
+
+
+def _yearly_thresholds(rs: RuleSet) -> tuple[int | float, ...]:
+    return _compared_values((rule.condition for rule in rs.rules), "income_per_capita_year")
+
+
+def income_thresholds(ruleset: str | RuleSet) -> tuple[int | float, ...]:
+    """The per-capita monthly incomes the standard's classification rules compare against, ascending.
+
+    For Nghị định 07/2021 these are the two income lines and the two tops of the middle-living band,
+    read from ``classification.yaml`` (not from parameter names, so an overlay that moves a line is
+    followed automatically). A rule on the yearly income (a provincial standard may state its lines
+    per year) contributes its monthly equivalent, as the engine derives the yearly income.
+    """
+    rs = _load(ruleset)
+    monthly = _compared_values((rule.condition for rule in rs.rules), "income_per_capita_month")
+    yearly = tuple(_monthly(v) for v in _yearly_thresholds(rs))
+    return tuple(sorted(set(monthly) | set(yearly)))
+
+
+def _monthly(yearly: int | float) -> int | float:
+    """A yearly amount as the monthly income the engine multiplies back (exact when it divides)."""
+    if isinstance(yearly, int) and yearly % MONTHS_PER_YEAR == 0:
+        return yearly // MONTHS_PER_YEAR
+    return yearly / MONTHS_PER_YEAR
+
+
+def _income_points(rs: RuleSet, low: int | float, high: int | float) -> list[int | float]:
+    """Incomes exactly at each threshold and one đồng either side (per month, and per year for rules
+    stated on the yearly income)."""
+    monthly = _compared_values((rule.condition for rule in rs.rules), "income_per_capita_month")
+    points = _near(monthly, low, high)
+    for yearly in _yearly_thresholds(rs):
+        points += _near((_monthly(yearly),), low, high)
+        points += [v for v in (_monthly(yearly - 1), _monthly(yearly + 1)) if low <= v <= high]
+    return sorted(set(points))
+
+
+def age_boundaries(ruleset: str | RuleSet) -> tuple[int, ...]:
+    """Every age (in completed years) an indicator compares a member's age with, ascending."""
+    rs = _load(ruleset)
+    return tuple(int(v) for v in _compared_values((ind.condition for ind in rs.indicators), "age"))
+
+
+def deprivation_cutoffs(ruleset: str | RuleSet) -> tuple[int, ...]:
+    """Every deprivation count the standard's classification rules compare with, ascending."""
+    rs = _load(ruleset)
+    return tuple(int(v) for v in _compared_values((rule.condition for rule in rs.rules), "deprivation_count"))
+
+
+def floor_area_boundaries(ruleset: str | RuleSet) -> tuple[float, ...]:
+    """Every per-person floor area (m²) an indicator compares with, ascending."""
+    rs = _load(ruleset)
+    return _compared_values((ind.condition for ind in rs.indicators), "floor_area_per_person")
+
+
+def _near(values: Sequence[Any], low: Any, high: Any | None, offsets: Sequence[Any] = _NEAR) -> list[Any]:
+    """Each value shifted by each offset, kept within [low, high], without duplicates."""
+    out: dict[Any, None] = {}
+    for value in values:
+        for offset in offsets:
+            v = value + offset
+            if v >= low and (high is None or v <= high):
+                out.setdefault(v, None)
+    return list(out)
+
+
+def areas(standard: str | RuleSet = "nd-07-2021") -> st.SearchStrategy[str]:
+    """An area code the standard's classification rules accept (e.g. rural / urban)."""
+    rs = _load(standard)
+    return st.sampled_from(rs.facts.classification["area"].values)
+
+
+def incomes(
+    standard: str | RuleSet = "nd-07-2021",
+    *,
+    min_income: int = 0,
+    max_income: int | None = None,
+) -> st.SearchStrategy[int | float]:
+    """A per-capita monthly income in VND, within ``[min_income, max_income]``.
+
+    A quarter of draws sit exactly at a threshold of the standard or one đồng either side (per
+    month, or per year for a rule on the yearly income); a quarter are a total that does not divide
+    evenly by the member count (``(t·n ± 1) / n``, the case a rounding adapter would get wrong); a
+    quarter are under the lowest threshold (where the deprivations decide); the rest are uniform.
+    ``max_income`` defaults to twice the highest threshold.
+    """
+    rs = _load(standard)
+    thresholds = income_thresholds(rs)
+    if max_income is None:
+        max_income = int(2 * max(thresholds)) if thresholds else 10_000_000
+    if max_income < min_income:
+        raise ValueError(f"max_income ({max_income}) is below min_income ({min_income})")
+
+    def in_range(v: int | float) -> bool:
+        return min_income <= v <= max_income
+
+    strategies: list[st.SearchStrategy[int | float]] = [st.integers(min_income, max_income)]
+    near = _income_points(rs, min_income, max_income)
+    if near:
+        strategies.append(st.sampled_from(sorted(near)))
+    if thresholds and min_income < min(thresholds):
+        # Under the lowest line is where the deprivations decide the class: draw there more often.
+        strategies.append(st.integers(min_income, min(int(min(thresholds)), max_income)))
+    if thresholds:
+        uneven = st.builds(
+            lambda t, n, k: (t * n + k) / n,
+            st.sampled_from(thresholds),
+            st.integers(2, _MAX_DIVISOR),
+            st.sampled_from((-1, 1)),
+        ).filter(in_range)
+        strategies.append(uneven)
+    return st.one_of(strategies)
+
+
+def reference_dates(standard: str | RuleSet = "nd-07-2021") -> st.SearchStrategy[dt.date]:
+    """A reference date (the day ages are computed at) from the year before the standard's first list
+    year (its review) to the end of its validity."""
+    rs = _load(standard)
+    start = rs.valid_from.replace(year=rs.valid_from.year - 1)
+    end = rs.valid_to or rs.valid_from.replace(year=rs.valid_from.year + _OPEN_ENDED_YEARS)
+    return st.dates(start, end)
+
+
+def ages(
+    standard: str | RuleSet = "nd-07-2021", *, min_age: int = 0, max_age: int | None = None,
+) -> st.SearchStrategy[int]:
+    """Completed years, half the time at an age limit of the standard or one year either side."""
+    rs = _load(standard)
+    if max_age is None:
+        spec = rs.facts.member.get("age")
+        max_age = int(spec.maximum) if spec is not None and spec.maximum is not None else _DEFAULT_MAX_AGE
+        max_age = min(max_age, _DEFAULT_MAX_AGE)
+    if max_age < min_age:
+        raise ValueError(f"max_age ({max_age}) is below min_age ({min_age})")
+    near = _near(age_boundaries(rs), min_age, max_age)
+    uniform = st.integers(min_age, max_age)
+    return st.one_of(st.sampled_from(sorted(near)), uniform) if near else uniform
+
+
+def _years_before(day: dt.date, years: int) -> dt.date:
+    """The same calendar day ``years`` earlier (29 February falls back to the 28th)."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
+def _birth_dates(age: int, reference_date: dt.date) -> st.SearchStrategy[dt.date]:
+    """A birth date giving ``age`` completed years at ``reference_date``: often the birthday falls
+    exactly on the reference date, or the next birthday is the day after it."""
+    latest = _years_before(reference_date, age)  # birthday exactly on the reference date
+    earliest = _years_before(reference_date, age + 1) + dt.timedelta(days=1)  # turns age+1 tomorrow
+    return st.one_of(st.just(latest), st.just(earliest), st.dates(earliest, latest))
+
+
+def _value_strategy(spec: FactSpec) -> st.SearchStrategy[Any]:
+    """Any valid answer for one fact of the catalogue, by its declared type."""
+    if spec.type == "bool":
+        return st.booleans()
+    if spec.type == "enum":
+        return st.sampled_from(spec.values)
+    if spec.type == "integer":
+        low = int(spec.minimum) if spec.minimum is not None else 0
+        high = int(spec.maximum) if spec.maximum is not None else low + 1000
+        return st.integers(low, high)
+    if spec.type == "number":
+        bottom = float(spec.minimum) if spec.minimum is not None else 0.0
+        top = float(spec.maximum) if spec.maximum is not None else bottom + 1000.0
+        return st.floats(bottom, top, allow_nan=False, allow_infinity=False)
+    if spec.type == "date":
+        return st.dates()
+    return st.text(max_size=20)
+
+
+#: How answers lean: ``any`` draws every valid answer alike; ``not_deprived`` draws, for the facts
+#: the indicators compare with a value, only values that satisfy none of those comparisons; ``mixed``
+#: draws either way. Uniform answers make a household deprived on about half of the indicators, so
+#: without a lean the near-poor class (fewer than 3 of 12) would hardly ever be generated.
+LEANS = ("any", "mixed", "not_deprived")
+
+
+def _domain(spec: FactSpec) -> tuple[Any, ...]:
+    if spec.type == "bool":
+        return (True, False)
+    if spec.type == "enum":
+        return spec.values
+    return ()
+
+
+def _quiet_values(rs: RuleSet, specs: Mapping[str, FactSpec]) -> dict[str, tuple[Any, ...]]:
+    """For each yes/no or coded fact the indicators read: the values that satisfy no comparison on it.
+
+    Read from the indicator conditions (a comparison inside ``not`` makes this only a lean, never a
+    claim about the law: the strategies just need answers that often leave an indicator quiet).
+    """
+    satisfying: dict[str, set[Any]] = {}
+    for indicator in rs.indicators:
+        for node in walk(indicator.condition):
+            if isinstance(node, Compare) and node.fact in specs:
+                for value in _domain(specs[node.fact]):
+                    if compare_values(node.op, value, node.value):
+                        satisfying.setdefault(node.fact, set()).add(value)
+    quiet: dict[str, tuple[Any, ...]] = {}
+    for fact, hits in satisfying.items():
+        values = tuple(v for v in _domain(specs[fact]) if v not in hits)
+        if values:
+            quiet[fact] = values
+    return quiet
+
+
+def _answers(
+    specs: Mapping[str, FactSpec],
+    skip: Iterable[str],
+    with_unknowns: bool,
+    rs: RuleSet | None = None,
+    lean: str = "any",
+) -> st.SearchStrategy[dict[str, Any]]:
+    """A dict of answers, one per (non-derived) fact; with unknowns, any answer may be absent."""
+    if lean not in LEANS:
+        raise ValueError(f"lean must be one of {', '.join(LEANS)}, got {lean!r}")
+    skipped = set(skip)
+    quiet = _quiet_values(rs, specs) if rs is not None and lean != "any" else {}
+    drawn: dict[str, st.SearchStrategy[Any]] = {}
+    for name, spec in specs.items():
+        if spec.derived or name in skipped:
+            continue
+        strategy = _value_strategy(spec)
+        if name in quiet:
+            calm = st.sampled_from(quiet[name])
+            strategy = calm if lean == "not_deprived" else st.one_of(calm, strategy)
+        drawn[name] = strategy
+    if with_unknowns:
+        return st.fixed_dictionaries({}, optional=drawn)
+    return st.fixed_dictionaries(drawn)
+
+
+@st.composite
+def members(
+    draw: st.DrawFn,
+    standard: str | RuleSet = "nd-07-2021",
+    *,
+    min_age: int = 0,
+    max_age: int | None = None,
+    reference_date: dt.date | None = None,
+    with_unknowns: bool = False,
+    member_id: str | None = None,
+    lean: str = "any",
+) -> Member:
+    """One Member with an answer for every member-level fact of the catalogue.
+
+    Age is drawn near the standard's age limits; with a ``reference_date`` it is given either as
+    ``age`` or as a ``birth_date`` (often with the birthday exactly on the reference date). With
+    ``with_unknowns`` any answer, the age included, may be absent. ``lean`` is one of LEANS.
+    """
+    rs = _load(standard)
+    facts = draw(_answers(rs.facts.member, _AGE_FACTS, with_unknowns, rs, lean))
+    age_known = not with_unknowns or draw(st.booleans())
+    if age_known:
+        age = draw(ages(rs, min_age=min_age, max_age=max_age))
+        if reference_date is not None and draw(st.booleans()):
+            facts["birth_date"] = draw(_birth_dates(age, reference_date))
+        else:
+            facts["age"] = age
+    return Member(facts=facts, member_id=member_id)
+
+
+def _floor_areas(rs: RuleSet, member_count: int) -> st.SearchStrategy[float | int]:
+    """A dwelling floor area: often exactly at a per-person boundary times the count, or just under."""
+    per_person = floor_area_boundaries(rs)
+    uniform = st.integers(0, 40 * member_count)
+    if not per_person:
+        return uniform
+    at_boundary = st.sampled_from(per_person).map(lambda b: b * member_count)
+    just_under = st.sampled_from(per_person).map(lambda b: b * member_count - 0.1)
+    return st.one_of(at_boundary, just_under, uniform).filter(lambda a: a >= 0)
+
+
+@st.composite
+def flag_sets(
+    draw: st.DrawFn, standard: str | RuleSet = "nd-07-2021", *, partial: bool = False,
+) -> dict[str, bool]:
+    """Pre-decided indicator flags (forms B1/B2): indicator id -> deprived?
+
+    The number of deprived indicators is half the time at a deprivation cut-off of the standard or
+    one either side (uniform flags would almost never give 2 or 3 of 12). With ``partial`` only a
+    subset of the indicators is flagged.
+    """
+    rs = _load(standard)
+    ids = rs.indicator_ids
+    near = _near(deprivation_cutoffs(rs), 0, len(ids))
+    uniform = st.integers(0, len(ids))
+    deprived = draw(st.one_of(st.sampled_from(sorted(near)), uniform) if near else uniform)
+    order = draw(st.permutations(ids))
+    flags = {indicator_id: position < deprived for position, indicator_id in enumerate(order)}
+    if partial:
+        kept = draw(st.sets(st.sampled_from(ids)))
+        flags = {k: v for k, v in flags.items() if k in kept}
+    return flags
+
+
+@st.composite
+def households(
+    draw: st.DrawFn,
+    min_members: int = 1,
+    max_members: int = 8,
+    min_income: int = 0,
+    max_income: int | None = None,
+    area: str | None = None,
+    with_unknowns: bool = False,
+    flags_only: bool = False,
+    standard: str | RuleSet = "nd-07-2021",
+    *,
+    some_flags: bool = False,
+    reference_date: dt.date | None = None,
+) -> Household:
+    """A valid Household for ``standard`` (area and income always present; answers per options).
+
+    - ``flags_only``: no members, a ``member_count``, and a pre-decided flag per indicator (forms
+      B1/B2); with ``with_unknowns`` some flags are absent.
+    - otherwise: ``min_members``..``max_members`` members with member-level answers and every
+      household-level answer; ``some_flags`` adds pre-decided flags for a subset of indicators.
+    - ``with_unknowns``: any answer may be absent (unknown, never false).
+
+    The reference date is always set on the record, so a result never depends on today's date.
+    """
+    if min_members < 1 or max_members < min_members:
+        raise ValueError(f"need 1 <= min_members <= max_members, got {min_members}..{max_members}")
+    rs = _load(standard)
+    ref = reference_date or draw(reference_dates(rs))
+    chosen_area = area if area is not None else draw(areas(rs))
+    income = draw(incomes(rs, min_income=min_income, max_income=max_income))
+    household_id = f"H{draw(st.integers(1, 99_999)):05d}"
+    count = draw(st.integers(min_members, max_members))
+
+    if flags_only:
+        return Household(
+            id=household_id, area=chosen_area, income_per_capita_month=income,
+            flags=draw(flag_sets(rs, partial=with_unknowns)), member_count=count, reference_date=ref,
+        )
+
+    with_ids = draw(st.booleans())
+    # One lean per household: answers within a household tend to go together (and see LEANS).
+    lean = draw(st.sampled_from(LEANS))
+    people = tuple(
+        draw(members(rs, reference_date=ref, with_unknowns=with_unknowns,
+                     member_id=f"{household_id}-{i}" if with_ids else None, lean=lean))
+        for i in range(1, count + 1)
+    )
+    facts = draw(_answers(rs.facts.household, _SPECIAL_HOUSEHOLD_FACTS, with_unknowns, rs, lean))
+    if "floor_area_m2" in rs.facts.household and (not with_unknowns or draw(st.booleans())):
+        facts["floor_area_m2"] = draw(_floor_areas(rs, count))
+    flags = draw(flag_sets(rs, partial=True)) if some_flags else {}
+    return Household(
+        id=household_id, area=chosen_area, income_per_capita_month=income, members=people,
+        facts=facts, flags=flags, reference_date=ref,
+    )
+
+
+@st.composite
+def completions(draw: st.DrawFn, household: Household, standard: str | RuleSet = "nd-07-2021") -> Household:
+    """``household`` with every absent answer filled in, and every given answer kept.
+
+    Members keep their answers and get the missing ones (an age when neither age nor birth date was
+    given); the household gets its missing answers; a record without members gets a flag for every
+    indicator it had none for, since without members only a flag can decide a member-based indicator.
+    The result has no unknown left, so it must be classified, and into one of the outcomes the
+    incomplete record was told it could still get.
+    """
+    rs = _load(standard)
+    people = []
+    for member in household.members:
+        facts = dict(draw(_answers(rs.facts.member, _AGE_FACTS, with_unknowns=False)))
+        facts.update(member.facts)
+        if "age" not in facts and "birth_date" not in facts:
+            facts["age"] = draw(ages(rs))
+        people.append(attrs.evolve(member, facts=facts))
+    facts = dict(draw(_answers(rs.facts.household, ("area",), with_unknowns=False)))
+    facts.update(household.facts)
+    flags = dict(household.flags)
+    if not household.members:
+        for indicator_id in rs.indicator_ids:
+            if indicator_id not in flags:
+                flags[indicator_id] = draw(st.booleans())
+    return attrs.evolve(household, members=tuple(people), facts=facts, flags=flags)
