@@ -223,8 +223,13 @@ class _Run:
         mem_cols = ", ".join(plan.engine_member_select())
         con.execute(f"CREATE OR REPLACE TEMP TABLE mem AS SELECT {mem_cols} FROM t_mem "
                     f"WHERE rid IN (SELECT rid FROM hh)")
-        query = self.engine.compiled.query("hh", "mem")
-        con.execute(f"CREATE OR REPLACE TEMP TABLE r AS {query}")
+        compiled = self.engine.compiled
+        con.execute(f"CREATE OR REPLACE TEMP TABLE r AS {compiled.query('hh', 'mem', explain=False)}")
+        # The missing answers are listed only for households left with unknown indicators (few).
+        open_rids = "(SELECT rid FROM r WHERE unknown > 0)"
+        full = compiled.query(f"(SELECT * FROM hh WHERE rid IN {open_rids})",
+                              f"(SELECT * FROM mem WHERE rid IN {open_rids})")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE rm AS SELECT rid, missing_fields FROM ({full})")
         bad = con.execute("SELECT count(*) FROM r WHERE min_match <> 1 OR max_match <> 1").fetchone()
         if bad and bad[0]:
             raise EngineError(f"{bad[0]} households matched no or several classification rules of "
@@ -249,12 +254,12 @@ class _Run:
             f"CASE r.outcome {labels} WHEN {literal(CANNOT_CLASSIFY)} THEN {literal(CANNOT_CLASSIFY_VI)} END",
             "r.known", "r.unknown",
             *[f"r.{quote_ident('d$' + i)}" for i in rs.indicator_ids],
-            "r.possible_outcomes", "r.missing_fields",
+            "r.possible_outcomes", "coalesce(rm.missing_fields, []::VARCHAR[])",
             literal(rs.id), literal(rs.digest[:12]), literal(rs.provisional), literal(self.engine.name),
             f"hh.{quote_ident(COL_REF_DATE)}", "CAST(NULL AS VARCHAR)",
         ]
         return (f"SELECT {', '.join(cols)} FROM r JOIN hh USING (rid) JOIN t_hh AS t USING (rid) "
-                f"ORDER BY r.rid")
+                f"LEFT JOIN rm USING (rid)")
 
     # -- rows the SQL typing did not accept ------------------------------------------------------------
 
@@ -463,9 +468,10 @@ class _TypingPlan:
             if cell is None:
                 sel.append(f"NULL AS {quote_ident('f$' + name)}")
                 return
-            typed, cell_ok = typed_cell(cell, spec)
+            typed, empty = typed_cell(cell, spec)
             sel.append(f"{typed} AS {quote_ident('f$' + name)}")
-            ok.append(cell_ok)
+            sel.append(f"{empty} AS {quote_ident('e$' + name)}")
+            ok.append(f"({quote_ident('e$' + name)} OR {quote_ident('f$' + name)} IS NOT NULL)")
 
         for name, spec in self.hh_facts.items():
             add(name, spec, self._hh_cell(name))
@@ -483,8 +489,7 @@ class _TypingPlan:
             add("flag." + key, bool_spec, self._hh_cell(key, "flag"))
         id_cell = self._hh_cell("id")
         sel.append(f"trim({id_cell}) AS {quote_ident('f$id')}")
-        shape = self._shape_sql()
-        sel.append(f"({' AND '.join([shape, *ok]) or 'TRUE'}) AS cells_ok")
+        sel.append(f"({self._shape_sql()}) AS shape_ok")
         if self.staged.format == "jsonl":
             paths = "[" + ", ".join(literal("$." + p) for p in self.hh_paths) + "]"
             fpaths = "[" + ", ".join(literal("$.deprivations." + p) for p in self.flag_paths) + "]"
@@ -497,9 +502,11 @@ class _TypingPlan:
             )
         else:
             source = "raw_hh AS raw"
-        return (f"CREATE OR REPLACE TEMP TABLE t_hh0 AS SELECT {', '.join(sel)} FROM {source} "
+        # Typed cells once (inner query), then acceptance from the typed columns (outer query).
+        return (f"CREATE OR REPLACE TEMP TABLE t_hh0 AS SELECT *, ({' AND '.join(['shape_ok', *ok])}) AS cells_ok "
+                f"FROM (SELECT {', '.join(sel)} FROM {source} "
                 f"LEFT JOIN hh_ids AS i USING (rid) LEFT JOIN first_ids AS f ON f.hid = i.hid "
-                f"WHERE raw.rid >= {int(start)} AND raw.rid < {int(stop)}")
+                f"WHERE raw.rid >= {int(start)} AND raw.rid < {int(stop)}) AS typed")
 
     def _table_flags(self) -> list[str]:
         side = self.staged.households
@@ -553,9 +560,10 @@ class _TypingPlan:
             if cell is None:
                 sel.append(f"NULL AS {quote_ident('f$' + name)}")
                 continue
-            typed, cell_ok = typed_cell(cell, spec)
+            typed, empty = typed_cell(cell, spec)
             sel.append(f"{typed} AS {quote_ident('f$' + name)}")
-            ok.append(cell_ok)
+            sel.append(f"{empty} AS {quote_ident('e$' + name)}")
+            ok.append(f"({quote_ident('e$' + name)} OR {quote_ident('f$' + name)} IS NOT NULL)")
         id_cell = self._mem_cell("id")
         sel.append(f"NULLIF(trim({id_cell}), '') AS mid" if id_cell else "CAST(NULL AS VARCHAR) AS mid")
         if self.staged.format == "jsonl":
@@ -566,13 +574,14 @@ class _TypingPlan:
                 "coalesce(e.ty[1], 'NULL') IN ('VARCHAR', 'NULL')",
                 *(f"coalesce(e.ty[{i}], 'NULL') IN {_JSON_SCALARS}" for i in range(2, len(self.mem_paths) + 1)),
             ]
-            sel.append(f"({' AND '.join([*shape, *ok])}) AS cells_ok")
-            return (f"CREATE OR REPLACE TEMP TABLE t_mem0 AS SELECT {', '.join(sel)} FROM "
+            sel.append(f"({' AND '.join(shape)}) AS shape_ok")
+            return (f"CREATE OR REPLACE TEMP TABLE t_mem0 AS SELECT *, ({' AND '.join(['shape_ok', *ok])}) "
+                    f"AS cells_ok FROM (SELECT {', '.join(sel)} FROM "
                     f"(SELECT r.rid, CAST(x.key AS BIGINT) + 1 AS mrow, json_type(x.value) AS jt, "
                     f"json_keys(x.value) AS k, json_extract_string(x.value, {paths}) AS v, "
                     f"json_type(x.value, {paths}) AS ty FROM raw_j AS r, json_each(r.j, '$.members') AS x "
                     f"WHERE r.rid >= {int(start)} AND r.rid < {int(stop)} AND json_type(r.j, '$.members') = 'ARRAY'"
-                    f") AS e")
+                    f") AS e) AS typed")
         side = self.staged.members
         shape = []
         allowed = {"household_id", "id", "notes", *self.mem_facts}
@@ -581,20 +590,21 @@ class _TypingPlan:
                 shape.append(empty_sql(f"m.{col}"))
             elif target.name not in allowed:
                 shape.append("FALSE")
-        sel.append(f"({' AND '.join([*shape, *ok]) or 'TRUE'}) AS cells_ok")
-        return (f"CREATE OR REPLACE TEMP TABLE t_mem0 AS SELECT {', '.join(sel)} FROM mem_j AS j "
-                f"JOIN raw_mem AS m USING (mrow) WHERE j.rid >= {int(start)} AND j.rid < {int(stop)}")
+        sel.append(f"({' AND '.join(shape) or 'TRUE'}) AS shape_ok")
+        return (f"CREATE OR REPLACE TEMP TABLE t_mem0 AS SELECT *, ({' AND '.join(['shape_ok', *ok])}) AS cells_ok "
+                f"FROM (SELECT {', '.join(sel)} FROM mem_j AS j "
+                f"JOIN raw_mem AS m USING (mrow) WHERE j.rid >= {int(start)} AND j.rid < {int(stop)}) AS typed")
 
     def clean_sql(self) -> str:
         """Decide the clean rows; number members per household in file order."""
         q = quote_ident
         return f"""
 CREATE OR REPLACE TEMP TABLE t_mem AS
-  SELECT *, row_number() OVER (PARTITION BY rid ORDER BY mrow) AS idx,
-         (mid IS NULL OR count(*) OVER (PARTITION BY rid, mid) = 1) AS id_ok
-  FROM t_mem0;
+  SELECT *, row_number() OVER (PARTITION BY rid ORDER BY mrow) AS idx FROM t_mem0;
 CREATE OR REPLACE TEMP TABLE t_hh AS
-  WITH mc AS (SELECT rid, count(*) AS n, bool_and(cells_ok AND id_ok) AS members_ok FROM t_mem GROUP BY rid)
+  WITH mc AS (SELECT rid, count(*) AS n,
+                     bool_and(cells_ok) AND count(mid) = count(DISTINCT mid) AS members_ok  -- ids unique
+              FROM t_mem GROUP BY rid)
   SELECT h.*, coalesce(mc.n, 0) AS n_members,
     coalesce(h.cells_ok AND coalesce(mc.members_ok, TRUE)
      AND h.{q('f$id')} IS NOT NULL AND h.{q('f$id')} <> '' AND h.first_row = h."row"

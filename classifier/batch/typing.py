@@ -8,8 +8,9 @@ diacritics) or reports exactly the error the per-record path would. So the fast 
 accept a cell the reference parser would refuse, nor type it differently, and every error message
 comes from one place.
 
-Each builder returns ``(typed_sql, ok_sql)``: the typed value (NULL when empty or not accepted) and
-whether the cell is empty or accepted.
+:func:`typed_cell` returns ``(typed_sql, empty_sql)``: the typed value (NULL when empty or not
+accepted) and whether the cell is empty. A cell is accepted when it is empty or its typed value is
+not NULL; the caller evaluates both once per cell and combines them in an outer query.
 """
 
 from __future__ import annotations
@@ -35,10 +36,6 @@ def empty_sql(cell: str) -> str:
     return f"({cell} IS NULL OR trim({cell}) = '')"
 
 
-def _ok(cell: str, typed: str) -> str:
-    return f"({empty_sql(cell)} OR ({typed}) IS NOT NULL)"
-
-
 def _bounds(value: str, spec: FactSpec) -> str:
     checks = []
     if spec.minimum is not None:
@@ -49,7 +46,7 @@ def _bounds(value: str, spec: FactSpec) -> str:
 
 
 def typed_cell(cell: str, spec: FactSpec) -> tuple[str, str]:
-    """(typed value, cell is empty or accepted) for one raw VARCHAR cell of fact ``spec``."""
+    """(typed value, cell is empty) for one raw VARCHAR cell of fact ``spec``."""
     t = f"trim({cell})"
     if spec.type == "bool":
         low = f"lower({t})"
@@ -80,4 +77,4 @@ def typed_cell(cell: str, spec: FactSpec) -> tuple[str, str]:
                  f"THEN CAST(try_strptime({t}, '%d/%m/%Y') AS DATE) END")
     else:
         typed = f"CASE WHEN {t} <> '' THEN {t} END"
-    return f"(CASE WHEN {empty_sql(cell)} THEN NULL ELSE ({typed}) END)", _ok(cell, typed)
+    return f"(CASE WHEN {empty_sql(cell)} THEN NULL ELSE ({typed}) END)", empty_sql(cell)

@@ -262,16 +262,37 @@ class CompiledRuleSet:
     household_columns: tuple[tuple[str, str], ...]
     member_columns: tuple[tuple[str, str], ...]
     template: str
+    lean_template: str
 
-    def query(self, households: str = "hh", members: str = "mem") -> str:
-        """The query reading ``households`` and ``members`` (table names or parenthesised subqueries)."""
-        return self.template.replace("{HH}", households).replace("{MEM}", members)
+    def query(self, households: str = "hh", members: str = "mem", *, explain: bool = True) -> str:
+        """The query reading ``households`` and ``members`` (table names or parenthesised subqueries).
+
+        Without ``explain``: no ``m$``/``t$`` columns, ``missing_fields`` NULL and rows unordered.
+        """
+        text = self.template if explain else self.lean_template
+        return text.replace("{HH}", households).replace("{MEM}", members)
 
 
 def compile_ruleset(ruleset: RuleSet) -> CompiledRuleSet:
-    """Compile every indicator and classification rule of ``ruleset`` into one query."""
+    """Compile every indicator and classification rule of ``ruleset`` into one query (two variants:
+    with the explanation lists, and verdicts only)."""
     comp = _Compiler(ruleset.facts)
     indicators = [(ind.id, comp.household(ind.condition)) for ind in ruleset.indicators]
+    return CompiledRuleSet(
+        ruleset_digest=ruleset.digest,
+        indicator_ids=tuple(i for i, _ in indicators),
+        rule_ids=tuple(r.id for r in ruleset.rules),
+        setup=(_UNIQUE_MACRO,),
+        household_columns=tuple(household_schema(ruleset.facts, ruleset.indicator_ids)),
+        member_columns=tuple(member_schema(ruleset.facts)),
+        template=_template(ruleset, comp, indicators, explain=True),
+        lean_template=_template(ruleset, comp, indicators, explain=False),
+    )
+
+
+def _template(ruleset: RuleSet, comp: _Compiler, indicators: list[tuple[str, _Expr]], *, explain: bool) -> str:
+    """The query text; without ``explain`` it computes verdicts and outcomes only (no missing /
+    triggered lists, no ordering), which is what a national run writes out."""
     n_ind = len(indicators)
     q = quote_ident
 
@@ -300,15 +321,18 @@ def compile_ruleset(ruleset: RuleSet) -> CompiledRuleSet:
     ma_select = ["rid", "count(*) AS n"]
     for k, expr in enumerate(comp.member_exprs):
         mq_select.append(f"{expr.val} AS {q(f'v{k}')}")
-        mq_select.append(f"{expr.miss or _EMPTY} AS {q(f'vm{k}')}")
         v = q(f"v{k}")
         ma_select += [
             f"bool_or({v}) AS {q(f'any{k}')}",
             f"count({v}) AS {q(f'kn{k}')}",
             f"count_if({v}) AS {q(f'yes{k}')}",
-            f"flatten(list({q(f'vm{k}')} ORDER BY {q(COL_IDX)})) AS {q(f'miss{k}')}",
-            f"list({q('$label')} ORDER BY {q(COL_IDX)}) FILTER (WHERE {v}) AS {q(f'hits{k}')}",
         ]
+        if explain:
+            mq_select.append(f"{expr.miss or _EMPTY} AS {q(f'vm{k}')}")
+            ma_select += [
+                f"flatten(list({q(f'vm{k}')} ORDER BY {q(COL_IDX)})) AS {q(f'miss{k}')}",
+                f"list({q('$label')} ORDER BY {q(COL_IDX)}) FILTER (WHERE {v}) AS {q(f'hits{k}')}",
+            ]
 
     # CTE hq: household facts, derived facts, and each quantifier's verdict / missing / triggered.
     hq_select = ["h.*"]
@@ -327,7 +351,9 @@ def compile_ruleset(ruleset: RuleSet) -> CompiledRuleSet:
             high = f"(CAST({yes} + {n} - {kn} AS DOUBLE) / {n} {op} {thr})"
             val = f"CASE WHEN {n} = 0 THEN NULL WHEN {low} = {high} THEN {low} ELSE NULL END"
             trig = f"CASE WHEN {n} > 0 AND {low} = {high} AND {low} THEN {hits} ELSE {_EMPTY} END"
-        hq_select += [f"{val} AS {q(f'q{k}')}", f"{miss} AS {q(f'q{k}$miss')}", f"{trig} AS {q(f'q{k}$trig')}"]
+        hq_select.append(f"{val} AS {q(f'q{k}')}")
+        if explain:
+            hq_select += [f"{miss} AS {q(f'q{k}$miss')}", f"{trig} AS {q(f'q{k}$trig')}"]
 
     # CTE iv0: each indicator's tree over the answers; CTE iv: a pre-decided flag wins over them.
     # (Two steps so that every tree is written once and the list macros receive column references.)
@@ -336,11 +362,15 @@ def compile_ruleset(ruleset: RuleSet) -> CompiledRuleSet:
     for ind_id, expr in indicators:
         flag, val, miss, trig = (q(flag_column(ind_id)), q("a$" + ind_id), q("am$" + ind_id),
                                  q("at$" + ind_id))
-        iv0_select += [flag, f"{expr.val} AS {val}", f"{expr.miss or _EMPTY} AS {miss}",
-                       f"{expr.trig or _EMPTY} AS {trig}"]
+        iv0_select += [flag, f"{expr.val} AS {val}"]
         iv_select += [
             f"CASE WHEN {flag} IS NOT NULL THEN {flag} ELSE {val} END AS {q('d$' + ind_id)}",
             f"({flag} IS NOT NULL) AS {q('s$' + ind_id)}",
+        ]
+        if not explain:
+            continue
+        iv0_select += [f"{expr.miss or _EMPTY} AS {miss}", f"{expr.trig or _EMPTY} AS {trig}"]
+        iv_select += [
             f"CASE WHEN {flag} IS NULL AND {val} IS NULL THEN cn_unique({miss}) ELSE {_EMPTY} END "
             f"AS {q('m$' + ind_id)}",
             f"CASE WHEN {flag} IS NOT NULL THEN (CASE WHEN {flag} THEN ['flag'] ELSE {_EMPTY} END) "
@@ -367,6 +397,9 @@ def compile_ruleset(ruleset: RuleSet) -> CompiledRuleSet:
     m_cols = ", ".join(q("m$" + i) for i, _ in indicators)
     t_cols = ", ".join(q("t$" + i) for i, _ in indicators)
     all_missing = "cn_unique(" + (f"list_concat({m_cols})" if n_ind > 1 else (m_cols or _EMPTY)) + ")"
+    explain_cols = f"{m_cols}, {t_cols}, {all_missing} AS missing_fields" if explain and n_ind else \
+        "CAST(NULL AS VARCHAR[]) AS missing_fields"
+    order = "ORDER BY sc.rid" if explain else ""
 
     template = f"""
 WITH
@@ -390,21 +423,33 @@ iv0 AS (SELECT {', '.join(iv0_select)} FROM hq),
 iv AS (SELECT {', '.join(iv_select)} FROM iv0),
 sc AS (SELECT iv.*, {known} AS known, {unknown} AS unknown FROM iv),
 cand AS (
-  SELECT sc.rid, c.range AS {q('deprivation_count')}, sc.{q(COL_AREA)} AS {q('area')},
+  -- Households without unknown indicators have one candidate count (the usual case: no join);
+  -- the others get one row per count in [known, known + unknown].
+  SELECT sc.rid, sc.known AS {q('deprivation_count')}, TRUE AS single, sc.{q(COL_AREA)} AS {q('area')},
+         sc.{q(COL_INCOME)} AS {q('income_per_capita_month')},
+         sc.{q(COL_INCOME)} * {MONTHS_PER_YEAR} AS {q('income_per_capita_year')}
+  FROM sc WHERE sc.unknown = 0
+  UNION ALL
+  SELECT sc.rid, c.range AS {q('deprivation_count')}, FALSE AS single, sc.{q(COL_AREA)} AS {q('area')},
          sc.{q(COL_INCOME)} AS {q('income_per_capita_month')},
          sc.{q(COL_INCOME)} * {MONTHS_PER_YEAR} AS {q('income_per_capita_year')}
   FROM sc JOIN range(0, {n_ind + 1}) AS c ON c.range BETWEEN sc.known AND sc.known + sc.unknown
+  WHERE sc.unknown > 0
 ),
 fired AS (
-  SELECT rid, {q('deprivation_count')}, {first_rule} AS fired_ix_one, {n_match} AS n_match FROM cand
+  SELECT rid, single, {q('deprivation_count')}, {first_rule} AS fired_ix_one, {n_match} AS n_match FROM cand
 ),
 fa AS (
+  SELECT rid, [fired_ix_one] AS fired_ix, n_match AS min_match, n_match AS max_match,
+         [{rule_class}] AS class_pos
+  FROM fired WHERE single
+  UNION ALL
   SELECT rid, list(fired_ix_one ORDER BY {q('deprivation_count')}) AS fired_ix,
          min(n_match) AS min_match, max(n_match) AS max_match,
          list_sort(list_distinct(list({rule_class}))) AS class_pos
-  FROM fired GROUP BY rid
+  FROM fired WHERE NOT single GROUP BY rid
 )
-SELECT sc.rid, sc.known, sc.unknown, {d_cols}, {s_cols}, {m_cols}, {t_cols},
+SELECT sc.rid, sc.known, sc.unknown, {d_cols}, {s_cols},
        fa.fired_ix, fa.min_match, fa.max_match,
        CASE WHEN len(fa.class_pos) = 1 THEN {class_names}[fa.class_pos[1]] ELSE {literal(CANNOT_CLASSIFY)} END
          AS outcome,
@@ -413,20 +458,11 @@ SELECT sc.rid, sc.known, sc.unknown, {d_cols}, {s_cols}, {m_cols}, {t_cols},
        CASE WHEN len(fa.class_pos) = 1
             THEN list_transform(cn_unique(fa.fired_ix), lambda i: {rule_names}[i + 1])
             ELSE {_EMPTY} END AS fired_rules,
-       {all_missing} AS missing_fields
+       {explain_cols}
 FROM sc JOIN fa USING (rid)
-ORDER BY sc.rid
+{order}
 """
-    setup = (_UNIQUE_MACRO,)
-    return CompiledRuleSet(
-        ruleset_digest=ruleset.digest,
-        indicator_ids=tuple(i for i, _ in indicators),
-        rule_ids=rule_ids,
-        setup=setup,
-        household_columns=tuple(household_schema(ruleset.facts, ruleset.indicator_ids)),
-        member_columns=tuple(member_schema(ruleset.facts)),
-        template=template,
-    )
+    return template
 
 
 def _classification_sql(cond: Condition) -> str:

@@ -1,0 +1,132 @@
+"""Throughput and memory benchmark of the batch and durable paths (issue 3). Not a test: no assertions.
+
+Measures, in one run, for each ``--households`` size:
+
+* floor   — DuckDB merely reading every cell of the households + members CSVs (child process);
+* batch   — end-to-end ``run_batch`` CSV -> CSV, wall time and peak RSS of its child process;
+* ratio   — batch / floor;
+* durable — the durable-rules path with full traces, households/s, on already-typed households.
+
+Populations come from the seeded generator ``classifier.testing.population`` (about 3.5 members per
+household) and are cached under ``--data``. Peak memory is ``ru_maxrss`` of a child process that
+does only that step (DuckDB allocates outside Python, so tracemalloc would not see it).
+
+    python benchmarks/run.py --households 1000000 --households 3000000 --durable 20000
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REF = dt.date(2025, 11, 1)
+SEED = 2026
+
+
+def ensure_population(n: int, data: Path) -> tuple[Path, Path]:
+    """Households and members CSVs for ``n`` households (generated once per size and seed)."""
+    from classifier.rules import load_ruleset
+    from classifier.testing.population import generate_records, write_csv
+
+    households, members = data / f"ho-{n}-{SEED}.csv", data / f"tv-{n}-{SEED}.csv"
+    if not (households.exists() and members.exists()):
+        data.mkdir(parents=True, exist_ok=True)
+        started = time.monotonic()
+        write_csv(generate_records(n, seed=SEED, reference_date=REF), households.with_suffix(".tmp"),
+                  members.with_suffix(".tmp"), ruleset=load_ruleset("nd-07-2021"))
+        households.with_suffix(".tmp").rename(households)
+        members.with_suffix(".tmp").rename(members)
+        print(f"  generated {n:,} households in {time.monotonic() - started:.0f}s", file=sys.stderr)
+    return households, members
+
+
+def child(code: str, *args: str) -> tuple[float, int, str]:
+    """Run ``code`` in a fresh interpreter: (wall seconds, peak RSS bytes, its stdout)."""
+    started = time.monotonic()
+    proc = subprocess.Popen([sys.executable, "-c", code, *args], stdout=subprocess.PIPE, text=True)
+    out = proc.stdout.read() if proc.stdout else ""
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.monotonic() - started
+    if status != 0:
+        raise SystemExit(f"benchmark step failed ({status}): {code[:60]}...")
+    return wall, usage.ru_maxrss * 1024, out  # ru_maxrss is in KiB on Linux
+
+
+FLOOR = """
+import sys, duckdb
+con = duckdb.connect()
+for path in sys.argv[1:3]:
+    cols = [d[0] for d in con.execute(f"SELECT * FROM read_csv('{path}', all_varchar = true) LIMIT 0").description]
+    counts = ", ".join(f'count("{c}")' for c in cols)
+    con.execute(f"SELECT {counts} FROM read_csv('{path}', all_varchar = true)").fetchall()
+"""
+
+BATCH = """
+import sys, datetime as dt, json
+from classifier.batch import run_batch
+from classifier.rules import load_ruleset
+s = run_batch(sys.argv[1], sys.argv[3], ruleset=load_ruleset("nd-07-2021"), reference_date=dt.date(2025, 11, 1),
+              members_path=sys.argv[2], errors_path=sys.argv[4], memory_limit=sys.argv[5])
+print(json.dumps([s.read, s.classified, s.errored, s.seconds]))
+"""
+
+
+def durable_rate(n: int, data: Path) -> tuple[int, float]:
+    """Households/s of DurableEngine.classify with a full trace, on typed households."""
+    from classifier.engine.durable import DurableEngine
+    from classifier.io import known_indicator_keys, parse_records, read_records
+    from classifier.rules import load_ruleset
+
+    ruleset = load_ruleset("nd-07-2021")
+    households_csv, members_csv = ensure_population(n, data)
+    typed = [h for _, h in parse_records(read_records(households_csv, members_path=members_csv),
+                                         catalogue=ruleset.facts, indicator_keys=known_indicator_keys())
+             if not isinstance(h, list)]
+    engine = DurableEngine(ruleset)
+    for household in typed[:200]:  # warm-up: compiled closures, durable host
+        engine.classify(household, household.reference_date or REF, with_trace=True)
+    started = time.perf_counter()
+    for household in typed:
+        engine.classify(household, household.reference_date or REF, with_trace=True)
+    return len(typed), len(typed) / (time.perf_counter() - started)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--households", type=int, action="append", help="population size (repeatable)")
+    parser.add_argument("--durable", type=int, default=20_000, help="households for the durable rate (0: skip)")
+    parser.add_argument("--data", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "chuan-ngheo-bench")
+    parser.add_argument("--memory-limit", default="512MB", help="DuckDB memory_limit for the batch run")
+    args = parser.parse_args(argv)
+    sizes = args.households or [1_000_000]
+    report = []
+    for n in sizes:
+        households, members = ensure_population(n, args.data)
+        size_mb = (households.stat().st_size + members.stat().st_size) / 1e6
+        floor_s, floor_rss, _ = child(FLOOR, str(households), str(members))
+        out, err = args.data / f"out-{n}.csv", args.data / f"err-{n}.csv"
+        batch_s, batch_rss, printed = child(BATCH, str(households), str(members), str(out), str(err),
+                                            args.memory_limit)
+        read, classified, errored, _ = json.loads(printed.strip().splitlines()[-1])
+        row = {"households": n, "input_mb": round(size_mb), "floor_s": round(floor_s, 1),
+               "floor_peak_mb": round(floor_rss / 2**20), "batch_s": round(batch_s, 1),
+               "batch_peak_mb": round(batch_rss / 2**20), "ratio": round(batch_s / floor_s, 2),
+               "batch_hh_per_s": round(n / batch_s), "read": read, "classified": classified, "errored": errored}
+        report.append(row)
+        print(json.dumps(row), flush=True)
+        out.unlink(missing_ok=True)
+        err.unlink(missing_ok=True)
+    if args.durable:
+        count, rate = durable_rate(args.durable, args.data)
+        print(json.dumps({"durable_households": count, "durable_hh_per_s_with_trace": round(rate)}), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
