@@ -1,0 +1,373 @@
+"""Read household records from JSON, JSON Lines, CSV and XLSX, lazily, one RawRecord at a time.
+
+Formats (chosen by extension, or ``format=``):
+
+- ``.json``   an array of records, or ``{"households": [...]}`` (read whole: a plain JSON array
+  cannot be streamed without a streaming parser; use JSON Lines for large files)
+- ``.jsonl`` / ``.ndjson``  one record per line
+- ``.csv``    UTF-8 with or without BOM, ``,`` or ``;`` separated; a households file plus an optional
+  members file joined on its ``household_id`` column, or one file with the flags as columns
+- ``.xlsx``   sheet ``households`` / ``Hộ gia đình`` (else the first sheet) and optional sheet
+  ``members`` / ``Thành viên``
+
+Headers are matched by :mod:`classifier.io.columns`. A file-level defect (missing file, unknown
+format, no id column, two columns meaning the same field) raises InputError; a defect in one record
+travels with that record so that it still appears in the output.
+"""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import json
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from classifier.errors import InputError, RecordError
+from classifier.io.columns import ColumnMap, Target, default_column_map, normalise_header
+from classifier.io.records import RawRecord
+from classifier.io.values import BadValue, is_empty, to_text
+
+__all__ = ["FORMATS", "detect_format", "read_records"]
+
+FORMATS = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".xlsx": "xlsx"}
+HOUSEHOLD_SHEETS = ("households", "hộ gia đình")
+MEMBER_SHEETS = ("members", "thành viên")
+
+Cells = Sequence[Any]
+Location = tuple[str | None, int | None]
+
+
+def detect_format(path: Path, format: str | None = None) -> str:
+    """``json``, ``jsonl``, ``csv`` or ``xlsx``, from ``format`` or the file extension."""
+    if format is not None:
+        if format not in set(FORMATS.values()):
+            raise InputError(f"unknown input format {format!r}: use one of json, jsonl, csv, xlsx")
+        return format
+    found = FORMATS.get(path.suffix.lower())
+    if found is None:
+        raise InputError(f"cannot tell the format of {path.name}: name it .json, .jsonl, .csv or .xlsx, "
+                         "or give the format explicitly")
+    return found
+
+
+def read_records(
+    path: str | Path,
+    *,
+    members_path: str | Path | None = None,
+    format: str | None = None,
+    columns: ColumnMap | None = None,
+) -> Iterator[RawRecord]:
+    """Yield every record of ``path`` in file order, with its row and source name.
+
+    Members (from ``members_path`` or the workbook's members sheet) are joined onto their household
+    by ``household_id``; member rows naming no household in the file come last, as records carrying
+    only their errors, so that they are reported rather than dropped. File-level problems raise
+    InputError before the first record is produced.
+    """
+    path = Path(path)
+    fmt = detect_format(path, format)
+    if not path.exists() or path.is_dir():  # not is_file(): a named pipe streams fine
+        raise InputError(f"input file not found: {path}")
+    columns = columns or default_column_map()
+    if fmt == "xlsx":
+        return _read_workbook(path, members_path, columns)
+    members = _read_members_file(Path(members_path), columns) if members_path is not None else None
+    if fmt == "json":
+        records = _read_json(path)
+    elif fmt == "jsonl":
+        records = _read_jsonl(path)
+    else:
+        records = _primed(_households_from_rows(_csv_rows(path), path.name, columns))
+    return _join(records, members, path.name)
+
+
+# -- JSON -------------------------------------------------------------------------------------------
+
+
+def _read_json(path: Path) -> Iterator[RawRecord]:
+    try:
+        with path.open(encoding="utf-8-sig") as handle:
+            data = json.load(handle)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path.name} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+                         ) from None
+    except UnicodeDecodeError:
+        raise InputError(f"{path.name} is not UTF-8 text") from None
+    if isinstance(data, dict) and set(data) == {"households"}:
+        data = data["households"]
+    if not isinstance(data, list):
+        raise InputError(f"{path.name} must hold an array of household records, or "
+                         '{"households": [...]}')
+    return (RawRecord(item, index, path.name) for index, item in enumerate(data, start=1))
+
+
+def _read_jsonl(path: Path) -> Iterator[RawRecord]:
+    # Bytes, decoded line by line: a line that is not UTF-8 is that record's error, and nothing
+    # beyond the current line is decoded ahead of need.
+    with path.open("rb") as handle:
+        for line_no, data in enumerate(handle, start=1):
+            if line_no == 1 and data.startswith(b"\xef\xbb\xbf"):
+                data = data[3:]
+            if not data.strip():
+                continue
+            try:
+                line = data.decode("utf-8")
+                yield RawRecord(json.loads(line), line_no, path.name)
+            except UnicodeDecodeError:
+                yield _bad_line(data.decode("utf-8", "replace"), "one JSON object per line, as UTF-8 text",
+                                line_no, path.name)
+            except json.JSONDecodeError as exc:
+                yield _bad_line(line, f"one JSON object per line ({exc.msg} at column {exc.colno})",
+                                line_no, path.name)
+
+
+def _bad_line(line: str, expected: str, line_no: int, source: str) -> RawRecord:
+    error = RecordError(None, "<line>", line.strip()[:80], expected, row=line_no, source=source)
+    return RawRecord(None, line_no, source, errors=(error,))
+
+
+# -- tables (CSV and XLSX) --------------------------------------------------------------------------
+
+
+def _csv_rows(path: Path) -> Iterator[tuple[int, Cells]]:
+    """(spreadsheet row number, cells), header first. ``;`` is accepted for Excel in locales whose
+    decimal mark is a comma."""
+    row_no = 0
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        try:
+            first = handle.readline()
+            delimiter = ";" if first.count(";") > first.count(",") else ","
+            lines = itertools.chain([first], handle)  # no seek: a pipe cannot rewind
+            for row_no, cells in enumerate(csv.reader(lines, delimiter=delimiter), start=1):
+                yield row_no, cells
+        except UnicodeDecodeError:
+            raise InputError(f"{path.name} is not UTF-8 text (near row {row_no + 1}): save it as "
+                             "'CSV UTF-8' from Excel") from None
+
+
+def _xlsx_rows(sheet: Any) -> Iterator[tuple[int, Cells]]:
+    yield from enumerate(sheet.iter_rows(values_only=True), start=1)
+
+
+class _Header:
+    """The resolved header of a table: per column, the key it fills (or a flag)."""
+
+    def __init__(self, cells: Cells, source: str, resolve: Any, what: str) -> None:
+        self.keys: list[Target] = []
+        self.unnamed: set[int] = set()
+        self.source = source
+        taken: dict[tuple[str, str], str] = {}
+        for index, cell in enumerate(cells, start=1):
+            text = "" if cell is None else str(cell).strip()
+            target = resolve(text) if text else None
+            if not text:
+                self.unnamed.add(index - 1)
+            if target is None:
+                target = Target("field", text or _blank_column(index))
+            if text:
+                key = (target.kind, target.name)
+                if key in taken:
+                    raise InputError(f"{source}: columns {taken[key]!r} and {text!r} both give "
+                                     f"{'the flag ' if target.kind == 'flag' else ''}{target.name!r} "
+                                     f"in the {what} table; keep one")
+                taken[key] = text
+            self.keys.append(target)
+        self.width = len(self.keys)
+
+    def has(self, name: str) -> bool:
+        return any(t.kind == "field" and t.name == name for t in self.keys)
+
+    def record(self, cells: Cells) -> dict[str, Any] | None:
+        """The row as a raw mapping; None for a row with no value at all (a spacer row)."""
+        if all(is_empty(c) for c in cells):
+            return None
+        raw: dict[str, Any] = {}
+        for index, cell in enumerate(cells):
+            target = self.keys[index] if index < self.width else Target("field", _blank_column(index + 1))
+            if is_empty(cell) and (index >= self.width or index in self.unnamed):
+                continue  # an unnamed empty column (a trailing separator) carries nothing
+            if target.kind == "flag":
+                raw.setdefault("deprivations", {})[target.name] = cell
+            else:
+                raw[target.name] = cell
+        return raw
+
+
+def _blank_column(index: int) -> str:
+    return f"(column {index} has no header)"
+
+
+def _households_from_rows(rows: Iterator[tuple[int, Cells]], source: str, columns: ColumnMap,
+                          ) -> Iterator[RawRecord]:
+    header_row = next(rows, None)
+    if header_row is None:
+        return
+    header = _Header(header_row[1], source, columns.household_target, "households")
+    if not header.has("id"):
+        raise InputError(f"{source}: no household id column (accepted headers: id, household_id, mã hộ)")
+    for row_no, cells in rows:
+        raw = header.record(cells)
+        if raw is not None:
+            yield RawRecord(raw, row_no, source)
+
+
+def _members_from_rows(rows: Iterator[tuple[int, Cells]], source: str, columns: ColumnMap,
+                       ) -> dict[str, list[tuple[dict[str, Any], int]]]:
+    """Members grouped by household id, in file order.
+
+    The whole members table is held in memory, which is fine for a commune or a district; the batch
+    engine handles national-scale joins (sorted or keyed on disk) separately.
+    """
+    groups: dict[str, list[tuple[dict[str, Any], int]]] = {}
+    header_row = next(rows, None)
+    if header_row is None:
+        return groups
+    header = _Header(header_row[1], source, columns.member_target, "members")
+    if not header.has("household_id"):
+        raise InputError(f"{source}: no household_id column to join members to households "
+                         "(accepted headers: household_id, mã hộ)")
+    for row_no, cells in rows:
+        raw = header.record(cells)
+        if raw is None:
+            continue
+        household_id = _id_text(raw.pop("household_id", None))
+        groups.setdefault(household_id, []).append((raw, row_no))
+    return groups
+
+
+def _id_text(value: Any) -> str:
+    if is_empty(value):
+        return ""
+    try:
+        return to_text(value)
+    except BadValue:
+        return str(value)
+
+
+class _Members:
+    """A members table ready to join: groups by household id, and where it came from."""
+
+    def __init__(self, groups: dict[str, list[tuple[dict[str, Any], int]]], source: str) -> None:
+        self.groups = groups
+        self.source = source
+        self.used: set[str] = set()
+
+
+def _read_members_file(path: Path, columns: ColumnMap) -> _Members:
+    if not path.is_file():
+        raise InputError(f"members file not found: {path}")
+    fmt = detect_format(path)
+    if fmt == "csv":
+        return _Members(_members_from_rows(_csv_rows(path), path.name, columns), path.name)
+    if fmt == "xlsx":
+        workbook = _open_workbook(path)
+        try:
+            sheet = _find_sheet(workbook, MEMBER_SHEETS) or workbook.worksheets[0]
+            source = f"{path.name} [{sheet.title}]"
+            return _Members(_members_from_rows(_xlsx_rows(sheet), source, columns), source)
+        finally:
+            workbook.close()
+    raise InputError(f"a members file must be .csv or .xlsx, not {path.name}")
+
+
+def _join(records: Iterator[RawRecord], members: _Members | None, households_source: str,
+          ) -> Iterator[RawRecord]:
+    """Attach each household's members; then report member rows whose household never appeared."""
+    for record in records:
+        if members is None or not isinstance(record.raw, dict):
+            yield record
+            continue
+        household_id = _id_text(record.raw.get("id"))
+        group = members.groups.get(household_id) if household_id else None
+        if not group:
+            yield record
+            continue
+        members.used.add(household_id)
+        raw = dict(record.raw)
+        locations: tuple[Location, ...] = tuple((members.source, row) for _, row in group)
+        errors = record.errors
+        if "members" in raw:
+            errors = (*errors, RecordError(household_id, "members", f"{len(group)} rows in {members.source}",
+                                           "members either in the record or in the members table, not both",
+                                           row=record.row, source=record.source))
+        raw["members"] = [dict(m) for m, _ in group]
+        yield RawRecord(raw, record.row, record.source, member_locations=locations, errors=errors)
+    if members is None:
+        return
+    for household_id, group in members.groups.items():
+        if household_id in members.used:
+            continue
+        expected = (f"the id of a household in {households_source}" if household_id
+                    else f"a household id (the id of a household in {households_source})")
+        errors = tuple(
+            RecordError(household_id or None, "household_id", household_id or None, expected,
+                        row=row, source=members.source)
+            for _, row in group
+        )
+        yield RawRecord(None, group[0][1], members.source, errors=errors)
+
+
+# -- XLSX -------------------------------------------------------------------------------------------
+
+
+def _open_workbook(path: Path) -> Any:
+    import openpyxl
+
+    try:
+        return openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises several unrelated types for a damaged file
+        raise InputError(f"{path.name} cannot be opened as an Excel workbook: {exc}") from None
+
+
+def _find_sheet(workbook: Any, names: Sequence[str]) -> Any:
+    wanted = {normalise_header(n) for n in names}
+    for sheet in workbook.worksheets:
+        if normalise_header(sheet.title) in wanted:
+            return sheet
+    return None
+
+
+def _read_workbook(path: Path, members_path: str | Path | None, columns: ColumnMap) -> Iterator[RawRecord]:
+    workbook = _open_workbook(path)
+    try:
+        households = _find_sheet(workbook, HOUSEHOLD_SHEETS)
+        member_sheet = _find_sheet(workbook, MEMBER_SHEETS)
+        if households is None:
+            households = workbook.worksheets[0]
+            if households is member_sheet:
+                raise InputError(f"{path.name}: no households sheet (name it 'households' or 'Hộ gia đình')")
+        if member_sheet is not None and members_path is not None:
+            raise InputError(f"{path.name} has a members sheet and a members file was also given; use one")
+        members = None
+        if member_sheet is not None:
+            source = f"{path.name} [{member_sheet.title}]"
+            members = _Members(_members_from_rows(_xlsx_rows(member_sheet), source, columns), source)
+        elif members_path is not None:
+            members = _read_members_file(Path(members_path), columns)
+        source = f"{path.name} [{households.title}]"
+        records = _primed(_households_from_rows(_xlsx_rows(households), source, columns))
+    except BaseException:
+        workbook.close()
+        raise
+    return _close_after(_join(records, members, source), workbook)
+
+
+def _primed(records: Iterator[RawRecord]) -> Iterator[RawRecord]:
+    """Run a reader up to its first record now, so header problems raise before reading begins."""
+    first = next(records, None)
+
+    def chain() -> Iterator[RawRecord]:
+        if first is not None:
+            yield first
+            yield from records
+
+    return chain()
+
+
+def _close_after(records: Iterator[RawRecord], workbook: Any) -> Iterator[RawRecord]:
+    try:
+        yield from records
+    finally:
+        workbook.close()

@@ -1,0 +1,245 @@
+"""Write classification results (and per-record errors) as CSV, JSON Lines or XLSX.
+
+One row per input record, in input order: a classified household, or an error row (id if known,
+row, empty classification, every message in ``error``). The indicator columns are the indicator
+ids of the rule set passed in, so another standard gets its own columns.
+
+Writes go to a temporary file beside the target, renamed over it only when ``close()`` succeeds:
+an interrupted run never leaves a half-written file presented as complete.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Any, TextIO
+
+from classifier.errors import InputError, RecordError
+from classifier.io.records import RawRecord
+from classifier.model import CANNOT_CLASSIFY, Classification
+from classifier.rules.ruleset import RuleSet
+
+__all__ = ["CANNOT_CLASSIFY_VI", "OUTPUT_FORMATS", "ResultWriter", "result_columns"]
+
+OUTPUT_FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".xlsx": "xlsx"}
+#: Vietnamese label of the "cannot classify" outcome (not a class of any standard, so not in rules/).
+CANNOT_CLASSIFY_VI = "không đủ dữ liệu để phân loại"
+_HEAD = ("id", "row", "classification", "classification_vi", "deprivation_count", "unknown_count")
+_TAIL = ("possible_outcomes", "missing_fields", "standard", "rules_digest", "provisional", "engine",
+         "reference_date", "error")
+_LIST_SEPARATOR = ";"
+
+
+def result_columns(ruleset: RuleSet) -> tuple[str, ...]:
+    """The output columns for ``ruleset``: fixed ones around one column per indicator id."""
+    clash = set(ruleset.indicator_ids) & {*_HEAD, *_TAIL}
+    if clash:
+        raise ValueError(f"indicator ids {sorted(clash)} clash with result column names")
+    return (*_HEAD, *ruleset.indicator_ids, *_TAIL)
+
+
+class ResultWriter:
+    """Streams result rows to ``path``; use as a context manager (an exception aborts the write).
+
+    ``format`` is ``csv``, ``jsonl`` or ``xlsx`` (default: from the extension). ``trace=True`` adds
+    each result's trace to JSON Lines rows (it has no place in a flat table).
+    """
+
+    def __init__(self, path: str | Path, ruleset: RuleSet, *, format: str | None = None,
+                 trace: bool = False) -> None:
+        self.path = Path(path)
+        self.ruleset = ruleset
+        self.format = _output_format(self.path, format)
+        self.trace = trace
+        self.columns = result_columns(ruleset)
+        self.rows_written = 0
+        self._closed = False
+        if not self.path.parent.is_dir():
+            raise InputError(f"output folder does not exist: {self.path.parent}")
+        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".part")
+        self._tmp = Path(tmp)
+        self._handle: TextIO | None = None
+        self._sheet: Any = None
+        self._workbook: Any = None
+        try:
+            if self.format == "xlsx":
+                os.close(fd)
+                self._open_workbook()
+            else:
+                # CSV: BOM so that Excel opens Vietnamese text as UTF-8; JSON Lines: plain UTF-8.
+                encoding = "utf-8-sig" if self.format == "csv" else "utf-8"
+                self._handle = open(fd, "w", encoding=encoding, newline="")  # noqa: SIM115 - closed in close()
+                if self.format == "csv":
+                    self._csv = _csv_writer(self._handle)
+                    self._csv.writerow(self.columns)
+        except BaseException:
+            self.abort()
+            raise
+
+    def _open_workbook(self) -> None:
+        import openpyxl
+
+        self._workbook = openpyxl.Workbook(write_only=True)
+        self._sheet = self._workbook.create_sheet("results")
+        self._sheet.append(list(self.columns))
+
+    # -- rows ------------------------------------------------------------------------------------
+
+    def write(self, record: RawRecord, result: Classification | Sequence[RecordError]) -> None:
+        """Write what became of one input record (its Classification or its errors)."""
+        if isinstance(result, Classification):
+            self.write_result(result, row=record.row)
+        else:
+            raw_id = record.raw.get("id") if isinstance(record.raw, Mapping) else None
+            record_id = next((e.record_id for e in result if e.record_id is not None), None)
+            if record_id is None and raw_id not in (None, ""):
+                record_id = str(raw_id)
+            self.write_errors(result, record_id=record_id, row=record.row)
+
+    def write_result(self, result: Classification, *, row: int | None = None) -> None:
+        """Write one classified household."""
+        if result.standard != self.ruleset.id:
+            raise ValueError(f"result of standard {result.standard!r} written to a {self.ruleset.id!r} table")
+        outcome = result.outcome
+        label = CANNOT_CLASSIFY_VI if outcome == CANNOT_CLASSIFY else self.ruleset.classes[outcome].label_vi
+        values: dict[str, Any] = {
+            "id": result.household_id,
+            "row": row,
+            "classification": outcome,
+            "classification_vi": label,
+            "deprivation_count": result.deprivation_count,
+            "unknown_count": result.unknown_count,
+            "possible_outcomes": list(result.possible_outcomes),
+            "missing_fields": list(result.missing_fields),
+            "standard": result.standard,
+            "rules_digest": result.rules_digest[:12],
+            "provisional": result.provisional,
+            "engine": result.engine,
+            "reference_date": result.reference_date.isoformat(),
+            "error": None,
+        }
+        for indicator in result.indicators:
+            values[indicator.id] = indicator.deprived
+        extra = {}
+        if self.trace and self.format == "jsonl":
+            extra["trace"] = result.trace.to_dict() if result.trace is not None else None
+        self._emit(values, extra)
+
+    def write_errors(self, errors: Sequence[RecordError], *, record_id: str | None = None,
+                     row: int | None = None) -> None:
+        """Write the error row of a record that could not be classified (all its problems)."""
+        if not errors:
+            raise ValueError("write_errors needs at least one RecordError")
+        values: dict[str, Any] = {column: None for column in self.columns}
+        values.update(id=record_id, row=row, error="; ".join(e.message for e in errors))
+        extra = {}
+        if self.format == "jsonl":
+            extra["errors"] = [
+                {"field": e.field, "value": e.value, "expected": e.expected, "row": e.row, "source": e.source}
+                for e in errors
+            ]
+        self._emit(values, extra)
+
+    def _emit(self, values: Mapping[str, Any], extra: Mapping[str, Any]) -> None:
+        if self._closed:
+            raise ValueError("the result file is already closed")
+        if self.format == "jsonl" and self._handle is not None:
+            line = {column: values.get(column) for column in self.columns}
+            line.update(extra)
+            self._handle.write(json.dumps(line, ensure_ascii=False, default=str) + "\n")
+        elif self.format == "csv":
+            self._csv.writerow([_csv_cell(values.get(column)) for column in self.columns])
+        else:
+            self._sheet.append([self._xlsx_cell(values.get(column)) for column in self.columns])
+        self.rows_written += 1
+
+    def _xlsx_cell(self, value: Any) -> Any:
+        from openpyxl.cell import WriteOnlyCell
+
+        value = _flat(value)
+        if isinstance(value, str) and value.startswith("="):
+            # openpyxl would store text starting with "=" as a formula; keep it text.
+            cell = WriteOnlyCell(self._sheet, value=value)
+            cell.data_type = "s"
+            return cell
+        return value
+
+    # -- finishing -------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Finish the file and move it into place (only now does ``path`` appear or change)."""
+        if self._closed:
+            return
+        try:
+            if self._handle is not None:
+                self._handle.close()
+            if self._workbook is not None:
+                self._workbook.save(self._tmp)
+            os.replace(self._tmp, self.path)
+        except BaseException:
+            self.abort()
+            raise
+        self._closed = True
+
+    def abort(self) -> None:
+        """Drop the temporary file; the target is left as it was before the run."""
+        self._closed = True
+        if self._handle is not None:
+            with contextlib.suppress(OSError):
+                self._handle.close()
+        if self._sheet is not None and not self._sheet.closed:
+            # Finish openpyxl's row stream so it is not torn down half-way at garbage collection,
+            # then drop its own temporary file.
+            with contextlib.suppress(Exception):
+                self._sheet.close()
+                writer = getattr(self._sheet, "_writer", None)
+                if writer is not None:
+                    writer.cleanup()
+        with contextlib.suppress(FileNotFoundError):
+            self._tmp.unlink()
+
+    def __enter__(self) -> ResultWriter:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
+
+
+def _output_format(path: Path, format: str | None) -> str:
+    if format is not None:
+        if format not in set(OUTPUT_FORMATS.values()):
+            raise InputError(f"unknown output format {format!r}: use one of csv, jsonl, xlsx")
+        return format
+    found = OUTPUT_FORMATS.get(path.suffix.lower())
+    if found is None:
+        raise InputError(f"cannot tell the output format of {path.name}: name it .csv, .jsonl or .xlsx")
+    return found
+
+
+def _csv_writer(handle: TextIO) -> Any:
+    import csv
+
+    return csv.writer(handle, lineterminator="\r\n")
+
+
+def _flat(value: Any) -> Any:
+    """Table form: deprived/provisional as 1/0, unknown as empty, lists joined by ';'."""
+    if isinstance(value, bool):
+        return 1 if value else 0
+    if isinstance(value, list | tuple):
+        return _LIST_SEPARATOR.join(str(v) for v in value) if value else None
+    return value
+
+
+def _csv_cell(value: Any) -> str:
+    value = _flat(value)
+    return "" if value is None else str(value)
