@@ -26,7 +26,7 @@ __all__ = [
     "standard_for_list_year",
 ]
 
-_CACHE: dict[tuple[str, str], RuleSet] = {}
+_CACHE: dict[tuple[str, str, str], RuleSet] = {}
 
 
 def default_rules_root() -> Path:
@@ -59,7 +59,9 @@ def _fingerprint(*paths: Path) -> str:
     return h.hexdigest()
 
 
-def load_ruleset_path(folder: Path, rules_root: Path | None = None, *, _chain: tuple[str, ...] = ()) -> RuleSet:
+def load_ruleset_path(
+    folder: Path, rules_root: Path | None = None, *, _chain: tuple[str, ...] = (),
+) -> RuleSet:
     """Load a rule folder given by path (used by ``rules check <folder>``)."""
     folder = Path(folder)
     root = rules_root or folder.resolve().parent
@@ -75,7 +77,7 @@ def load_ruleset_path(folder: Path, rules_root: Path | None = None, *, _chain: t
             parent_dir = root / str(parent_id)
             chain = (*_chain, folder.resolve().name)
             if parent_dir.resolve().name in chain:
-                # Without this, a standard inheriting itself (or a loop of two) recurses until Python gives up.
+                # Without this, inheriting itself (or a loop of two) recurses until Python gives up.
                 raise RuleFileError([RuleProblem(
                     str(std_path), data.key_lines.get("inherits") if hasattr(data, "key_lines") else None,
                     f"inherits forms a cycle: {' -> '.join((*chain, str(parent_id)))}",

@@ -9,6 +9,7 @@ answer, so the grid stands for every real income.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +40,7 @@ def _income_points(ruleset: RuleSet) -> list[float]:
     # (e.g. a yearly line divided by 12) would leave the interval between them unvisited: the midpoint
     # of every pair of neighbours makes the grid cover every interval, as the module docstring promises.
     ordered = sorted(thresholds)
-    points.update((a + b) / 2 for a, b in zip(ordered, ordered[1:]))
+    points.update((a + b) / 2 for a, b in pairwise(ordered))
     points.add((max(thresholds) if thresholds else 0.0) * 2 + 1)
     return sorted(p for p in points if p >= 0)
 
@@ -60,7 +61,8 @@ def classification_grid(ruleset: RuleSet) -> Iterator[dict[str, Any]]:
 
 def _fmt(point: Mapping[str, Any]) -> str:
     income = point["income_per_capita_month"]
-    shown = f"{income:,.1f}" if income != int(income) else f"{int(income):,}"
+    # Two decimals at most, so that a point just above a threshold never prints as the threshold itself.
+    shown = f"{income:,.2f}".rstrip("0") if income != int(income) else f"{int(income):,}"
     return f"area={point['area']}, income_per_capita_month={shown}, deprivation_count={point['deprivation_count']}"
 
 

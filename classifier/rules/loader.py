@@ -179,7 +179,7 @@ class _FolderLoader:
             if required:
                 problems.add(None, f"missing file {name} (a rule folder needs {', '.join(RULE_FILES)})")
                 self.broken_files.add(name)
-            self.problems.extend(problems.items)
+            # Not added to self.problems here: every caller adds its Problems' items (it appeared twice).
             return None, problems
         data, found = load_yaml_file(path, problems.file)
         problems.items.extend(found)
@@ -507,8 +507,8 @@ class _FolderLoader:
         if op in ORDER_OPS and spec.type in ("bool", "enum", "string"):
             # Checked before the value, so that the message names the real mistake (the operator).
             allowed = ", ".join(o for o in COMPARISON_OPS if o not in ORDER_OPS)
-            p.add(line_of(data, "op"), f"operator {op!r} does not apply to {spec.type} fact {fact!r}", rule_id,
-                  f"allowed: {allowed}")
+            p.add(line_of(data, "op"), f"operator {op!r} does not apply to {spec.type} fact {fact!r}",
+                  rule_id, f"allowed: {allowed}")
             return None
         value, param = self._operand(data, params, p, rule_id, spec.type, used)
         if value is None:
@@ -516,7 +516,8 @@ class _FolderLoader:
         line = line_of(data, "value") or line_of(data, "param")
         if op in ("in", "not_in"):
             if not isinstance(value, tuple | list):
-                p.add(line, f"operator {op!r} needs a list, got {value!r}", rule_id)
+                p.add(line, f"operator {op!r} needs a list, got {value!r}", rule_id,
+                      f"write a list, e.g. [{value}], or use {'eq' if op == 'in' else 'ne'} for one value")
                 return None
             candidates = list(value)
         else:

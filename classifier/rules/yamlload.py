@@ -8,7 +8,7 @@ ourselves, so that duplicate keys become problems and every mapping knows the li
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 
@@ -58,8 +58,26 @@ _ALLOWED_TAGS = {
 }
 
 
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that remembers where each alias (``*name``) is written: the composer hands back the
+    anchored node itself, whose position is the anchor's, so a problem could not point at the alias."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        # (id of the parent node, id of the key node or the item index) -> line of the alias
+        self.alias_lines: dict[tuple[int, Any], int] = {}
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
+        if self.check_event(yaml.AliasEvent):
+            where = id(index) if isinstance(index, yaml.Node) else index
+            event = self.peek_event()  # type: ignore[no-untyped-call]
+            self.alias_lines[(id(parent), where)] = event.start_mark.line + 1
+        # Only None at the end of the stream, which a node inside a document never is.
+        return cast(yaml.Node, super().compose_node(parent, index))
+
+
 class _Builder:
-    def __init__(self, file: str, loader: yaml.SafeLoader) -> None:
+    def __init__(self, file: str, loader: _Loader) -> None:
         self.file = file
         self.loader = loader
         self.problems: list[RuleProblem] = []
@@ -72,13 +90,13 @@ class _Builder:
     def _where(self, path: tuple[str, ...]) -> str:
         return f" at {'.'.join(path)}" if path else ""
 
-    def build(self, node: yaml.Node, path: tuple[str, ...] = ()) -> Any:
+    def build(self, node: yaml.Node, path: tuple[str, ...] = (), alias_line: int | None = None) -> Any:
         line = node.start_mark.line + 1
-        if id(node) in self._seen:
+        if alias_line is not None or id(node) in self._seen:
             self.fatal = True
             # Aliases hide a value far from where it is used (and nested ones grow exponentially).
             self.problems.append(RuleProblem(
-                self.file, line, f"YAML aliases (*name) are not allowed{self._where(path)}",
+                self.file, alias_line or line, f"YAML aliases (*name) are not allowed{self._where(path)}",
                 hint="write the value out in full where it is used"))
             return None
         self._seen.add(id(node))
@@ -100,7 +118,7 @@ class _Builder:
             out.file = self.file
             out.item_lines = []
             for i, item in enumerate(node.value):
-                out.append(self.build(item, (*path, str(i))))
+                out.append(self.build(item, (*path, str(i)), self.loader.alias_lines.get((id(node), i))))
                 out.item_lines.append(item.start_mark.line + 1)
             return out
         # Scalars: SafeLoader resolves the (allowed) tag to int, float, bool, None, date or str.
@@ -130,12 +148,14 @@ class _Builder:
                     RuleProblem(
                         self.file,
                         line,
-                        f"duplicate key {key!r}{self._where(path)} (first defined on line {out.key_lines[key]})",
+                        f"duplicate key {key!r}{self._where(path)}"
+                        f" (first defined on line {out.key_lines[key]})",
                         hint="each key may appear once in a mapping",
                     )
                 )
                 continue
-            out[key] = self.build(value_node, (*path, key))
+            alias_line = self.loader.alias_lines.get((id(node), id(key_node)))
+            out[key] = self.build(value_node, (*path, key), alias_line)
             out.key_lines[key] = line
         return out
 
@@ -151,7 +171,7 @@ def load_yaml_file(path: Path, display_name: str | None = None) -> tuple[Any, li
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         return None, [RuleProblem(name, None, f"cannot read file: {exc}")]
-    loader = yaml.SafeLoader(text)
+    loader = _Loader(text)
     try:
         node = loader.get_single_node()
         if node is None:

@@ -1,0 +1,203 @@
+"""Three-valued (Kleene) evaluation of condition trees: an unknown answer is ignored if it cannot matter."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from classifier.rules import load_ruleset
+from classifier.rules.conditions import (
+    AllOf,
+    AnyMember,
+    AnyOf,
+    Compare,
+    EvalContext,
+    Not,
+    ShareOfMembers,
+    compare_values,
+    compile_condition,
+)
+
+T, F, U = True, False, None  # U: the answer is unknown
+
+
+def _leaf(name: str) -> Compare:
+    """A comparison that is True, False or unknown as the household's answer to ``name`` is."""
+    return Compare(name, "eq", True)
+
+
+def _eval(cond: Any, household: dict[str, Any], members: list[tuple[str, dict[str, Any]]] | None = None,
+          ) -> tuple[bool | None, EvalContext]:
+    ctx = EvalContext(household=household, members=members or [])
+    return compile_condition(cond)(ctx, None, ""), ctx
+
+
+# (a, b, a AND b, a OR b), written out rather than computed, as in Kleene's strong logic.
+KLEENE = [
+    (T, T, T, T),
+    (T, F, F, T),
+    (T, U, U, T),
+    (F, T, F, T),
+    (F, F, F, F),
+    (F, U, F, U),
+    (U, T, U, T),
+    (U, F, F, U),
+    (U, U, U, U),
+]
+
+
+@pytest.mark.parametrize(("a", "b", "both", "_either"), KLEENE)
+def test_all_is_false_once_any_child_is_false_and_unknown_otherwise_if_any_is_unknown(
+    a: bool | None, b: bool | None, both: bool | None, _either: bool | None,
+) -> None:
+    """`all` follows Kleene AND: one False decides False even beside an unknown answer."""
+    result, _ = _eval(AllOf((_leaf("a"), _leaf("b"))), {"a": a, "b": b})
+    assert result is both
+
+
+@pytest.mark.parametrize(("a", "b", "_both", "either"), KLEENE)
+def test_any_is_true_once_any_child_is_true_and_unknown_otherwise_if_any_is_unknown(
+    a: bool | None, b: bool | None, _both: bool | None, either: bool | None,
+) -> None:
+    """`any` follows Kleene OR: one True decides True even beside an unknown answer."""
+    result, _ = _eval(AnyOf((_leaf("a"), _leaf("b"))), {"a": a, "b": b})
+    assert result is either
+
+
+@pytest.mark.parametrize(("a", "expected"), [(T, F), (F, T), (U, U)])
+def test_not_swaps_true_and_false_and_keeps_unknown(a: bool | None, expected: bool | None) -> None:
+    """`not` of an unknown answer stays unknown: a missing answer is never read as False."""
+    result, _ = _eval(Not(_leaf("a")), {"a": a})
+    assert result is expected
+
+
+def test_an_absent_fact_is_unknown_and_recorded_as_missing() -> None:
+    """A fact absent from the record is unknown (not False) and its name is listed as missing."""
+    result, ctx = _eval(Compare("has_tv", "eq", False), {})
+    assert result is None
+    assert ctx.missing == ["has_tv"]
+
+
+def _members(*answers: bool | None) -> list[tuple[str, dict[str, Any]]]:
+    """Members labelled m1, m2, ... whose answer to ``x`` is given (None: not answered)."""
+    return [(f"m{i}", {} if a is None else {"x": a}) for i, a in enumerate(answers, start=1)]
+
+
+@pytest.mark.parametrize(
+    ("answers", "expected", "triggered"),
+    [
+        ((F, F, F), F, []),
+        ((F, U, F), U, []),          # the unknown member might satisfy it
+        ((F, U, T), T, ["m3"]),      # someone satisfies it: the unknown cannot matter
+        ((U, U), U, []),
+        ((T, T), T, ["m1", "m2"]),
+    ],
+)
+def test_any_member_is_decided_by_a_known_yes_and_unknown_while_an_unknown_member_could_say_yes(
+    answers: tuple[bool | None, ...], expected: bool | None, triggered: list[str],
+) -> None:
+    """`any_member` is True when one member qualifies, unknown when only unknown members could."""
+    result, ctx = _eval(AnyMember(_leaf("x")), {}, _members(*answers))
+    assert result is expected
+    assert ctx.triggered == triggered
+
+
+def test_any_member_without_members_is_unknown_not_false() -> None:
+    """A record listing no members cannot show that nobody qualifies: the answer is unknown."""
+    result, ctx = _eval(AnyMember(_leaf("x")), {}, [])
+    assert result is None
+    assert "members" in ctx.missing
+
+
+def test_member_conditions_may_read_household_facts() -> None:
+    """Inside `any_member`, a fact the member lacks is read from the household (e.g. area)."""
+    cond = AnyMember(AllOf((_leaf("x"), Compare("area", "eq", "rural"))))
+    assert _eval(cond, {"area": "rural"}, _members(True))[0] is True
+    assert _eval(cond, {"area": "urban"}, _members(True))[0] is False
+
+
+HALF_GT = ShareOfMembers(_leaf("x"), "gt", 0.5)
+
+
+@pytest.mark.parametrize(
+    ("answers", "expected"),
+    [
+        ((T, T, F, F), F),   # exactly one half is not MORE than half
+        ((T, T, T, F), T),
+        ((T, F), F),
+        ((T, T, F), T),      # two thirds
+        ((F, F, F, F), F),
+    ],
+)
+def test_share_of_members_gt_half_is_false_at_exactly_half(answers: tuple[bool, ...], expected: bool) -> None:
+    """"More than 50%" (trên 50%) excludes a share of exactly one half."""
+    result, _ = _eval(HALF_GT, {}, _members(*answers))
+    assert result is expected
+
+
+@pytest.mark.parametrize(
+    ("answers", "expected"),
+    [
+        ((T, U, F, F), F),   # 1/4 .. 2/4: neither end is above one half -> decided False
+        ((T, T, U, F), U),   # 2/4 .. 3/4: the ends disagree -> unknown
+        ((T, T, T, U), T),   # 3/4 .. 4/4: both ends above one half -> decided True
+        ((U, U, U, U), U),   # 0 .. 1
+        ((F, F, U, U), F),   # 0 .. 2/4
+    ],
+)
+def test_share_with_unknown_members_is_decided_when_both_ends_agree(
+    answers: tuple[bool | None, ...], expected: bool | None,
+) -> None:
+    """Unknown members count as both "no" and "yes"; the share is decided when both ends give one answer."""
+    result, ctx = _eval(HALF_GT, {}, _members(*answers))
+    assert result is expected
+    # Every unknown answer is named, so that a reviewer knows which answer would decide the case.
+    assert ctx.missing == [f"m{i}.x" for i, a in enumerate(answers, start=1) if a is None]
+
+
+def test_share_without_members_is_unknown() -> None:
+    """A record without members gives no share at all: unknown, never 0%."""
+    result, ctx = _eval(HALF_GT, {}, [])
+    assert result is None
+    assert "members" in ctx.missing
+
+
+def test_decree_07_dependants_indicator_is_not_deprived_at_exactly_half() -> None:
+    """Decree 07 dependants: deprived only when dependants are MORE than half of the members."""
+    indicator = load_ruleset("nd-07-2021").indicator("dependants")
+    assert isinstance(indicator.condition, ShareOfMembers) and indicator.condition.op == "gt"
+
+    def deprived(flags: tuple[bool, ...]) -> bool | None:
+        members = [(f"m{i}", {"is_dependant": f}) for i, f in enumerate(flags)]
+        ctx = EvalContext(household={}, members=members)
+        return compile_condition(indicator.condition)(ctx, None, "")
+
+    assert deprived((True, True, False, False)) is False
+    assert deprived((True, True, True, False)) is True
+    assert deprived((True, False)) is False
+
+
+@pytest.mark.parametrize(
+    ("op", "left", "right", "expected"),
+    [
+        ("eq", "rural", "rural", True), ("eq", "rural", "urban", False),
+        ("ne", 3, 4, True), ("ne", 3, 3, False),
+        ("lt", 2, 3, True), ("lt", 3, 3, False),
+        ("lte", 3, 3, True), ("lte", 4, 3, False),
+        ("gt", 4, 3, True), ("gt", 3, 3, False),
+        ("gte", 3, 3, True), ("gte", 2, 3, False),
+        ("in", "piped", ("piped", "bottled"), True), ("in", "tanker", ("piped", "bottled"), False),
+        ("not_in", "tanker", ("piped", "bottled"), True), ("not_in", "piped", ("piped", "bottled"), False),
+        ("eq", False, False, True), ("eq", True, False, False),
+    ],
+)
+def test_compare_values_applies_each_operator(op: str, left: Any, right: Any, expected: bool) -> None:
+    """Each operator of the condition language compares two known values as its name says."""
+    assert compare_values(op, left, right) is expected
+
+
+def test_compare_values_refuses_an_unknown_operator() -> None:
+    """An operator outside the language is an error, never silently False."""
+    with pytest.raises(ValueError, match="lessthan"):
+        compare_values("lessthan", 1, 2)
