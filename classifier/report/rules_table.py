@@ -17,7 +17,7 @@ __all__ = ["audit_items", "render_audit", "render_ruleset"]
 
 def tabulate(rows: Sequence[Sequence[Any]], *, headers: Sequence[str], tablefmt: str,
              maxcolwidths: Sequence[int | None] | None = None, disable_numparse: bool = True) -> str:
-    """tabulate with our own cell wrapping: tabulate's maxcolwidths re-parses "1,500,000" and crashes."""
+    """tabulate with our own cell wrapping: tabulate's maxcolwidths re-parses "1,234,567" and crashes."""
     if maxcolwidths:
         rows = [[textwrap.fill(str(cell), width) if width and len(str(cell)) > width else cell
                  for cell, width in zip(row, maxcolwidths, strict=False)] for row in rows]
