@@ -87,7 +87,12 @@ class RecordError:
     @property
     def message(self) -> str:
         rec = self.record_id if self.record_id is not None else "?"
-        row = f" (row {self.row})" if self.row is not None else ""
+        if self.row is not None and self.source:
+            row = f" ({self.source} row {self.row})"  # a members file has rows of its own
+        elif self.row is not None:
+            row = f" (row {self.row})"
+        else:
+            row = ""
         return f"record {rec}{row}: field {self.field!r} = {self.value!r}: expected {self.expected}"
 
     def __str__(self) -> str:

@@ -70,7 +70,7 @@ def to_bool(value: Any) -> bool:
 # -- numbers ----------------------------------------------------------------------------------------
 
 _DIGITS = re.compile(r"\d+")
-# Thousands groupings: two or more separators leave no doubt ("1.500.000", "1,500,000"); a space
+# Thousands groupings: two or more separators leave no doubt ("1.234.567", "1,234,567"); a space
 # grouping ("1 500 000") is never a decimal.
 _GROUPED = {sep: re.compile(rf"[1-9]\d{{0,2}}(?:{re.escape(sep)}\d{{3}})+") for sep in (".", ",", " ")}
 
@@ -88,7 +88,7 @@ def _parse_decimal_text(text: str) -> Decimal:
             return sign * Decimal(body.replace(sep, ""))
     if "." in body and "," in body:
         # Both marks: the last one is the decimal mark, the other must group thousands properly
-        # ("1.500.000,5" in Vietnamese style, "1,500,000.5" in English style).
+        # ("1.234.567,5" in Vietnamese style, "1,234,567.5" in English style).
         cut = max(body.rfind("."), body.rfind(","))
         decimal_mark, whole, fraction = body[cut], body[:cut], body[cut + 1:]
         grouping = "," if decimal_mark == "." else "."
@@ -96,7 +96,7 @@ def _parse_decimal_text(text: str) -> Decimal:
             _DIGITS.fullmatch(whole) or _GROUPED[grouping].fullmatch(whole)
         ):
             return sign * Decimal(f"{whole.replace(grouping, '')}.{fraction}")
-        raise BadValue("a number such as 1500000, 1.500.000, 1,500,000 or 25,5")
+        raise BadValue("a number such as 1234567, 1.234.567, 1,234,567 or 25,5")
     for mark in (".", ","):
         if body.count(mark) == 1:
             whole, fraction = body.split(mark)
@@ -110,7 +110,7 @@ def _parse_decimal_text(text: str) -> Decimal:
                     f"or a decimal with other than 3 digits after the mark"
                 )
             return sign * Decimal(f"{whole}.{fraction}")
-    raise BadValue("a number such as 1500000, 1.500.000, 1,500,000 or 25,5")
+    raise BadValue("a number such as 1234567, 1.234.567, 1,234,567 or 25,5")
 
 
 def to_number(value: Any, *, integer: bool = False) -> int | float:
