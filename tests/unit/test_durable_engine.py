@@ -1,0 +1,108 @@
+"""The durable-rules evaluator and the library's known traps, each handled on purpose."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+from classifier.engine.durable import DurableEngine, to_durable_json
+from classifier.errors import EngineError
+from classifier.model import Household
+from classifier.rules import default_rules_root, load_ruleset, load_ruleset_path
+from classifier.rules.conditions import AllOf, Compare, Not
+
+REF = dt.date(2026, 11, 1)
+
+
+def flags(count: int) -> dict[str, bool]:
+    ids = load_ruleset("nd-07-2021").indicator_ids
+    return {key: i < count for i, key in enumerate(ids)}
+
+
+def household(income: float, count: int = 0, area: str = "rural", hid: str = "H") -> Household:
+    return Household(id=hid, area=area, income_per_capita_month=income, flags=flags(count), member_count=3)
+
+
+def test_creating_engines_starts_no_threads() -> None:
+    """durable's Host starts two re-arming timer threads; our Host must not leak any."""
+    before = threading.active_count()
+    engines = [DurableEngine(load_ruleset("nd-07-2021")) for _ in range(5)]
+    assert threading.active_count() == before
+    assert engines[0].classify(household(1_000_000, 3), REF).outcome == "ngheo"
+
+
+def test_identical_households_posted_twice_do_not_collide() -> None:
+    """Identical messages collide in durable_rules; fresh event ids make repeats classify normally."""
+    engine = DurableEngine(load_ruleset("nd-07-2021"))
+    first = engine.classify(household(1_000_000, 2), REF)
+    second = engine.classify(household(1_000_000, 2), REF)
+    assert first.outcome == second.outcome == "can_ngheo"
+    assert first.fired_rules == second.fired_rules == ("can_ngheo_nong_thon",)
+
+
+def test_unmatched_post_becomes_an_engine_error() -> None:
+    """A post no rule matches raises MessageNotHandledException upstream; we name the facts instead."""
+    engine = DurableEngine(load_ruleset("nd-07-2021"))
+    with pytest.raises(EngineError, match="no classification rule"):
+        engine.fire({"area": "nowhere", "income_per_capita_month": 1, "income_per_capita_year": 12,
+                     "deprivation_count": 0})
+
+
+def test_swallowed_action_exception_is_detected(monkeypatch: pytest.MonkeyPatch) -> None:
+    """durable_rules swallows an action's exception into its state; the engine must not miss it."""
+    engine = DurableEngine(load_ruleset("nd-07-2021"))
+    original = engine._host.post
+
+    def post_reporting_failure(name: str, message: dict[str, object]) -> dict[str, object]:
+        original(name, message)
+        return {"sid": "0", "exception": "exception caught boom"}
+
+    monkeypatch.setattr(engine._host, "post", post_reporting_failure)
+    with pytest.raises(EngineError, match="action failed"):
+        engine.classify(household(1_000_000, 3), REF)
+
+
+def test_definition_is_not_mutated_by_durable() -> None:
+    """set_rulesets deletes 'run' from what it gets; the engine keeps an intact copy for inspection."""
+    engine = DurableEngine(load_ruleset("nd-07-2021"))
+    assert all("run" in rule for rule in engine.definition.values())
+
+
+def test_two_rule_sets_with_the_same_id_do_not_share_state(tmp_path: Path) -> None:
+    """Names register once per host: a changed copy of a standard must get its own ruleset, not the old one."""
+    root = tmp_path / "rules"
+    shutil.copytree(default_rules_root(), root)
+    params = root / "nd-07-2021" / "parameters.yaml"
+    params.write_text(params.read_text(encoding="utf-8").replace("value: 1500000", "value: 1600000", 1),
+                      encoding="utf-8")
+    changed = load_ruleset_path(root / "nd-07-2021", root)
+    original = load_ruleset("nd-07-2021")
+    assert changed.id == original.id and changed.digest != original.digest
+    a, b = DurableEngine(original), DurableEngine(changed)
+    h = household(1_550_000, 3)
+    assert a.classify(h, REF).outcome == "muc_song_trung_binh"
+    assert b.classify(h, REF).outcome == "ngheo"
+    assert a.classify(h, REF).outcome == "muc_song_trung_binh"
+
+
+def test_not_is_pushed_down_for_durable() -> None:
+    """durable_rules has no general NOT: not(a and b) becomes (not a) or (not b) with negated operators."""
+    cond = Not(AllOf((Compare("area", "eq", "rural"), Compare("income_per_capita_month", "lte", 5))))
+    assert to_durable_json(cond) == {"$or": [{"$neq": {"area": "rural"}},
+                                             {"$gt": {"income_per_capita_month": 5}}]}
+
+
+def test_unknowns_post_one_event_per_possible_count() -> None:
+    """2 known deprivations and 1 unknown under the line: both poor and near-poor remain possible."""
+    ids = load_ruleset("nd-07-2021").indicator_ids
+    partial = {key: i < 2 for i, key in enumerate(ids) if i != 5}  # indicator 6 left unknown
+    h = Household(id="U", area="urban", income_per_capita_month=2_000_000, flags=partial, member_count=2)
+    result = DurableEngine(load_ruleset("nd-07-2021")).classify(h, REF)
+    assert result.outcome == "khong_du_du_lieu"
+    assert result.possible_outcomes == ("ngheo", "can_ngheo")
+    assert result.fired_rules == ()
+    assert result.trace.rules and {r.id for r in result.trace.rules} == {"ngheo_thanh_thi", "can_ngheo_thanh_thi"}
