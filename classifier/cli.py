@@ -33,6 +33,8 @@ examples:
   chuan-ngheo explain households.json --household H017 --lang en --what-if
   chuan-ngheo rules check rules/nd-07-2021
   chuan-ngheo rules show nd-07-2021
+  chuan-ngheo diff households.xlsx --from nd-07-2021 --to nd-351-2025 --by commune -o impact.xlsx
+  chuan-ngheo transitions results-2025.csv results-2026.csv --by village -o transitions.xlsx
 """
 
 
@@ -96,6 +98,45 @@ def build_parser() -> argparse.ArgumentParser:
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     t.add_argument("-o", "--output", type=Path, required=True, help="the .xlsx file to write")
     _add_common(t)
+
+    d = sub.add_parser(
+        "diff", help="who moves between classes when the standard changes, and why",
+        epilog="example:\n  chuan-ngheo diff households.xlsx --from nd-07-2021 --to nd-351-2025 --by commune "
+               "-o impact.xlsx\n\nCSV output writes one file per table: impact.csv (households that change "
+               "class),\nimpact.matrix.csv, impact.by_area.csv (with --by), impact.errors.csv, impact.summary.csv",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    d.add_argument("input", type=Path, help="households file: .json, .jsonl, .csv or .xlsx")
+    d.add_argument("--members", type=Path, default=None, help="members file for a two-file CSV input")
+    d.add_argument("--from", dest="from_standard", required=True, help="the standard in use (id or rule folder)")
+    d.add_argument("--to", dest="to_standard", required=True, help="the standard to compare with (id or rule folder)")
+    d.add_argument("--by", choices=("province", "commune", "village"), default=None,
+                   help="also count transitions per area unit")
+    d.add_argument("-o", "--output", type=Path, default=None,
+                   help="report file: .csv (one file per table), .json or .xlsx (default: print only)")
+    d.add_argument("--format", choices=("csv", "json", "xlsx"), default=None,
+                   help="report format (default: from the output file's extension)")
+    d.add_argument("--lang", choices=("vi", "en"), default="vi", help="language of labels (default: vi)")
+    d.add_argument("--rules-dir", type=Path, default=None, help="rules root folder (default: the repository's rules/)")
+    d.add_argument("--reference-date", type=_date, default=None,
+                   help="date at which ages are computed, YYYY-MM-DD (default: the record's, else today)")
+    d.add_argument("--quiet", action="store_true", help="no progress output")
+
+    tr = sub.add_parser(
+        "transitions", help="escaped, newly poor, re-poor...: households between review rounds",
+        epilog="example:\n  chuan-ngheo transitions results-2025.csv results-2026.csv --by village -o t.xlsx\n\n"
+               "Inputs are result files of `chuan-ngheo classify`, oldest first. CSV output writes t.csv\n"
+               "(every household) and t.categories.csv, t.by_area.csv (with --by), t.errors.csv, t.summary.csv",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    tr.add_argument("results", type=Path, nargs="+", help="result files (.csv, .jsonl, .xlsx), oldest first")
+    tr.add_argument("--by", choices=("province", "commune", "village"), default=None,
+                    help="also count categories per area unit (the files need that column)")
+    tr.add_argument("-o", "--output", type=Path, default=None,
+                    help="report file: .csv (one file per table), .json or .xlsx (default: print only)")
+    tr.add_argument("--format", choices=("csv", "json", "xlsx"), default=None,
+                    help="report format (default: from the output file's extension)")
+    tr.add_argument("--lang", choices=("vi", "en"), default="vi", help="language of labels (default: vi)")
+    tr.add_argument("--rules-dir", type=Path, default=None,
+                    help="rules root folder, for the indicator column names (default: the repository's rules/)")
 
     r = sub.add_parser("rules", help="check, show and audit rule sets")
     rsub = r.add_subparsers(dest="rules_command", required=True, metavar="ACTION")
@@ -268,6 +309,52 @@ def _cmd_template(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
+def _write_report(report, args: argparse.Namespace, err: TextIO) -> None:  # type: ignore[no-untyped-def]
+    from classifier.report.tables import write_report
+
+    for warning in report.warnings:
+        err.write(f"warning: {warning}\n")
+    if args.output is not None:
+        written = write_report(report, args.output, fmt=args.format, lang=args.lang)
+        err.write(f"wrote {', '.join(str(p) for p in written)}\n")
+
+
+def _cmd_diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from classifier.report.diff import diff_file, impact_report, render_impact
+    from classifier.report.tables import report_format
+
+    if args.output is not None:
+        report_format(args.output, args.format)  # a bad output name fails before the long run
+    before = _ruleset_arg(args.from_standard, args.rules_dir)
+    after = _ruleset_arg(args.to_standard, args.rules_dir)
+    impact = diff_file(args.input, from_standard=before, to_standard=after, members_path=args.members,
+                       reference_date=args.reference_date, by=args.by, rules_root=args.rules_dir,
+                       quiet=args.quiet, err=err)
+    out.write(render_impact(impact, lang=args.lang) + "\n")
+    _write_report(impact_report(impact, lang=args.lang), args, err)
+    if impact.errored:
+        err.write(f"{impact.errored} record(s) could not be compared; see the errors table\n")
+        return EXIT_RECORD_ERRORS
+    return EXIT_OK
+
+
+def _cmd_transitions(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from classifier.report.tables import report_format
+    from classifier.report.transitions import render_transitions, transitions_files, transitions_report
+
+    if len(args.results) < 2:
+        raise InputError("transitions needs at least two result files, oldest first")
+    if args.output is not None:
+        report_format(args.output, args.format)
+    result = transitions_files(args.results, by=args.by, rules_root=args.rules_dir, lang=args.lang)
+    out.write(render_transitions(result, lang=args.lang) + "\n")
+    _write_report(transitions_report(result, lang=args.lang), args, err)
+    if result.errors:
+        err.write(f"{len(result.errors)} row(s) with errors in the result files; see the errors table\n")
+        return EXIT_RECORD_ERRORS
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
     """Run the command line; returns the exit code instead of exiting (the console script exits)."""
     out = out or sys.stdout
@@ -278,7 +365,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     except SystemExit as exc:  # argparse exits on --help and on usage errors
         return int(exc.code or 0)
     handlers = {"classify": _cmd_classify, "explain": _cmd_explain, "rules": _cmd_rules,
-                "template": _cmd_template}
+                "template": _cmd_template, "diff": _cmd_diff, "transitions": _cmd_transitions}
     try:
         return handlers[args.command](args, out, err)
     except InputError as exc:
