@@ -38,8 +38,12 @@ def ensure_population(n: int, data: Path) -> tuple[Path, Path]:
     if not (households.exists() and members.exists()):
         data.mkdir(parents=True, exist_ok=True)
         started = time.monotonic()
-        write_csv(generate_records(n, seed=SEED, reference_date=REF), households.with_suffix(".tmp"),
-                  members.with_suffix(".tmp"), ruleset=load_ruleset("nd-07-2021"))
+        write_csv(
+            generate_records(n, seed=SEED, reference_date=REF),
+            households.with_suffix(".tmp"),
+            members.with_suffix(".tmp"),
+            ruleset=load_ruleset("nd-07-2021"),
+        )
         households.with_suffix(".tmp").rename(households)
         members.with_suffix(".tmp").rename(members)
         print(f"  generated {n:,} households in {time.monotonic() - started:.0f}s", file=sys.stderr)
@@ -62,7 +66,8 @@ FLOOR = """
 import sys, duckdb
 con = duckdb.connect()
 for path in sys.argv[1:3]:
-    cols = [d[0] for d in con.execute(f"SELECT * FROM read_csv('{path}', all_varchar = true) LIMIT 0").description]
+    probe = con.execute(f"SELECT * FROM read_csv('{path}', all_varchar = true) LIMIT 0")
+    cols = [d[0] for d in probe.description]
     counts = ", ".join(f'count("{c}")' for c in cols)
     con.execute(f"SELECT {counts} FROM read_csv('{path}', all_varchar = true)").fetchall()
 """
@@ -71,7 +76,8 @@ BATCH = """
 import sys, datetime as dt, json
 from classifier.batch import run_batch
 from classifier.rules import load_ruleset
-s = run_batch(sys.argv[1], sys.argv[3], ruleset=load_ruleset("nd-07-2021"), reference_date=dt.date(2025, 11, 1),
+s = run_batch(sys.argv[1], sys.argv[3], ruleset=load_ruleset("nd-07-2021"),
+              reference_date=dt.date(2025, 11, 1),
               members_path=sys.argv[2], errors_path=sys.argv[4], memory_limit=sys.argv[5])
 print(json.dumps([s.read, s.classified, s.errored, s.seconds]))
 """
@@ -85,9 +91,15 @@ def durable_rate(n: int, data: Path) -> tuple[int, float]:
 
     ruleset = load_ruleset("nd-07-2021")
     households_csv, members_csv = ensure_population(n, data)
-    typed = [h for _, h in parse_records(read_records(households_csv, members_path=members_csv),
-                                         catalogue=ruleset.facts, indicator_keys=known_indicator_keys())
-             if not isinstance(h, list)]
+    typed = [
+        h
+        for _, h in parse_records(
+            read_records(households_csv, members_path=members_csv),
+            catalogue=ruleset.facts,
+            indicator_keys=known_indicator_keys(),
+        )
+        if not isinstance(h, list)
+    ]
     engine = DurableEngine(ruleset)
     for household in typed[:200]:  # warm-up: compiled closures, durable host
         engine.classify(household, household.reference_date or REF, with_trace=True)
@@ -98,10 +110,16 @@ def durable_rate(n: int, data: Path) -> tuple[int, float]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--households", type=int, action="append", help="population size (repeatable)")
-    parser.add_argument("--durable", type=int, default=20_000, help="households for the durable rate (0: skip)")
-    parser.add_argument("--data", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "chuan-ngheo-bench")
+    parser.add_argument(
+        "--durable", type=int, default=20_000, help="households for the durable rate (0: skip)"
+    )
+    parser.add_argument(
+        "--data", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "chuan-ngheo-bench"
+    )
     parser.add_argument("--memory-limit", default="512MB", help="DuckDB memory_limit for the batch run")
     args = parser.parse_args(argv)
     sizes = args.households or [1_000_000]
@@ -111,20 +129,32 @@ def main(argv: list[str] | None = None) -> int:
         size_mb = (households.stat().st_size + members.stat().st_size) / 1e6
         floor_s, floor_rss, _ = child(FLOOR, str(households), str(members))
         out, err = args.data / f"out-{n}.csv", args.data / f"err-{n}.csv"
-        batch_s, batch_rss, printed = child(BATCH, str(households), str(members), str(out), str(err),
-                                            args.memory_limit)
+        batch_s, batch_rss, printed = child(
+            BATCH, str(households), str(members), str(out), str(err), args.memory_limit
+        )
         read, classified, errored, _ = json.loads(printed.strip().splitlines()[-1])
-        row = {"households": n, "input_mb": round(size_mb), "floor_s": round(floor_s, 1),
-               "floor_peak_mb": round(floor_rss / 2**20), "batch_s": round(batch_s, 1),
-               "batch_peak_mb": round(batch_rss / 2**20), "ratio": round(batch_s / floor_s, 2),
-               "batch_hh_per_s": round(n / batch_s), "read": read, "classified": classified, "errored": errored}
+        row = {
+            "households": n,
+            "input_mb": round(size_mb),
+            "floor_s": round(floor_s, 1),
+            "floor_peak_mb": round(floor_rss / 2**20),
+            "batch_s": round(batch_s, 1),
+            "batch_peak_mb": round(batch_rss / 2**20),
+            "ratio": round(batch_s / floor_s, 2),
+            "batch_hh_per_s": round(n / batch_s),
+            "read": read,
+            "classified": classified,
+            "errored": errored,
+        }
         report.append(row)
         print(json.dumps(row), flush=True)
         out.unlink(missing_ok=True)
         err.unlink(missing_ok=True)
     if args.durable:
         count, rate = durable_rate(args.durable, args.data)
-        print(json.dumps({"durable_households": count, "durable_hh_per_s_with_trace": round(rate)}), flush=True)
+        print(
+            json.dumps({"durable_households": count, "durable_hh_per_s_with_trace": round(rate)}), flush=True
+        )
     return 0
 
 

@@ -32,7 +32,6 @@ import attrs
 from classifier.batch.sources import Staged, detect_input_format, raw_record, stage
 from classifier.batch.typing import empty_sql, typed_cell
 from classifier.engine.batch import BatchEngine, connect
-from classifier.engine.sql import SQL_TYPES as _SQL_TYPES
 from classifier.engine.sql import (
     COL_AREA,
     COL_DECLARED_COUNT,
@@ -41,10 +40,10 @@ from classifier.engine.sql import (
     COL_INCOME,
     COL_MEMBER_ID,
     COL_REF_DATE,
-    flag_column,
     literal,
     quote_ident,
 )
+from classifier.engine.sql import SQL_TYPES as _SQL_TYPES
 from classifier.errors import EngineError, InputError, RecordError
 from classifier.io.columns import default_column_map, known_indicator_keys
 from classifier.io.records import PLACE_KEYS, parse_record
@@ -56,8 +55,18 @@ __all__ = ["BatchSummary", "run_batch"]
 
 OUTPUT_FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
 _ERROR_COLUMNS = ("record_id", "row", "source", "field", "value", "expected")
-_RECORD_KEYS = ("id", "area", "income_per_capita_month", "income_total_month", "member_count",
-                "reference_date", "members", "deprivations", "notes", *PLACE_KEYS)
+_RECORD_KEYS = (
+    "id",
+    "area",
+    "income_per_capita_month",
+    "income_total_month",
+    "member_count",
+    "reference_date",
+    "members",
+    "deprivations",
+    "notes",
+    *PLACE_KEYS,
+)
 _JSON_SCALARS = "('VARCHAR', 'BIGINT', 'UBIGINT', 'DOUBLE', 'BOOLEAN', 'NULL')"
 
 Progress = Callable[[int, int | None], None]
@@ -112,8 +121,12 @@ def run_batch(
     out_tmp = output.parent / f".{output.name}.part"
     err_tmp = Path(errors_path).parent / f".{Path(errors_path).name}.part" if errors_path else None
     # An on-disk work database: staged input and results live on disk, DuckDB keeps to memory_limit.
-    con = connect(memory_limit=memory_limit, temp_directory=str(work / "spill"), threads=threads,
-                  database=str(work / "work.duckdb"))
+    con = connect(
+        memory_limit=memory_limit,
+        temp_directory=str(work / "spill"),
+        threads=threads,
+        database=str(work / "work.duckdb"),
+    )
     run: _Run | None = None
     try:
         run = _Run(con, ruleset, reference_date, err_tmp)
@@ -121,12 +134,15 @@ def run_batch(
         for index, path in enumerate(paths):
             fmt = detect_input_format(path, input_format)
             staged = stage(con, path, Path(members_path) if members_path else None, fmt, run.columns)
-            offset = run.process_file(staged, offset, chunk_rows, progress,
-                                      file_index=index, files=len(paths))
+            offset = run.process_file(
+                staged, offset, chunk_rows, progress, file_index=index, files=len(paths)
+            )
         run.write_output(out_tmp, out_fmt)
         counts = con.execute(
-            "SELECT count(*), count(*) FILTER (WHERE error IS NULL), count(*) FILTER (WHERE error IS NOT NULL) "
-            "FROM results").fetchone()
+            "SELECT count(*), count(*) FILTER (WHERE error IS NULL), "
+            "count(*) FILTER (WHERE error IS NOT NULL) "
+            "FROM results"
+        ).fetchone()
         run.close_errors()
         assert counts is not None
         os.replace(out_tmp, output)
@@ -191,8 +207,16 @@ class _Run:
 
     # -- one input file ------------------------------------------------------------------------------
 
-    def process_file(self, staged: Staged, offset: int, chunk_rows: int, progress: Progress | None,
-                     *, file_index: int, files: int) -> int:
+    def process_file(
+        self,
+        staged: Staged,
+        offset: int,
+        chunk_rows: int,
+        progress: Progress | None,
+        *,
+        file_index: int,
+        files: int,
+    ) -> int:
         """Classify every staged row; returns the next free output position."""
         con = self.con
         plan = _TypingPlan(self.ruleset, staged, self.indicator_keys)
@@ -221,24 +245,31 @@ class _Run:
         hh_cols = ", ".join(plan.engine_household_select(self.reference_date))
         con.execute(f"CREATE OR REPLACE TEMP TABLE hh AS SELECT {hh_cols} FROM t_hh WHERE clean")
         mem_cols = ", ".join(plan.engine_member_select())
-        con.execute(f"CREATE OR REPLACE TEMP TABLE mem AS SELECT {mem_cols} FROM t_mem "
-                    f"WHERE rid IN (SELECT rid FROM hh)")
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE mem AS SELECT {mem_cols} FROM t_mem "
+            f"WHERE rid IN (SELECT rid FROM hh)"
+        )
         compiled = self.engine.compiled
         con.execute(f"CREATE OR REPLACE TEMP TABLE r AS {compiled.query('hh', 'mem', explain=False)}")
         # The missing answers are listed only for households left with unknown indicators (few).
         open_rids = "(SELECT rid FROM r WHERE unknown > 0)"
-        full = compiled.query(f"(SELECT * FROM hh WHERE rid IN {open_rids})",
-                              f"(SELECT * FROM mem WHERE rid IN {open_rids})")
+        full = compiled.query(
+            f"(SELECT * FROM hh WHERE rid IN {open_rids})", f"(SELECT * FROM mem WHERE rid IN {open_rids})"
+        )
         con.execute(f"CREATE OR REPLACE TEMP TABLE rm AS SELECT rid, missing_fields FROM ({full})")
         bad = con.execute("SELECT count(*) FROM r WHERE min_match <> 1 OR max_match <> 1").fetchone()
         if bad and bad[0]:
-            raise EngineError(f"{bad[0]} households matched no or several classification rules of "
-                              f"{self.ruleset.id}; the rule checks should have found this")
+            raise EngineError(
+                f"{bad[0]} households matched no or several classification rules of "
+                f"{self.ruleset.id}; the rule checks should have found this"
+            )
         con.execute(f"INSERT INTO results {self._result_select(offset)}")
         self._slow_path(staged, plan, offset)
         staged_rows, written = con.execute(
-            f"SELECT (SELECT count(*) FROM t_hh), (SELECT count(*) FROM results WHERE seq >= {start + offset} "
-            f"AND seq < {stop + offset})").fetchone() or (0, 0)
+            f"SELECT (SELECT count(*) FROM t_hh), "
+            f"(SELECT count(*) FROM results WHERE seq >= {start + offset} "
+            f"AND seq < {stop + offset})"
+        ).fetchone() or (0, 0)
         if staged_rows != written:  # every input row must come out exactly once
             raise EngineError(f"rows {start}..{stop - 1}: {staged_rows} records read but {written} written")
         return int(staged_rows)
@@ -249,37 +280,49 @@ class _Run:
         cols = [
             f"r.rid + {offset} AS seq",
             f"hh.{quote_ident(COL_ID)} AS id",
-            "t.\"row\" AS \"row\"",
+            't."row" AS "row"',
             "r.outcome AS classification",
             f"CASE r.outcome {labels} WHEN {literal(CANNOT_CLASSIFY)} THEN {literal(CANNOT_CLASSIFY_VI)} END",
-            "r.known", "r.unknown",
+            "r.known",
+            "r.unknown",
             *[f"r.{quote_ident('d$' + i)}" for i in rs.indicator_ids],
-            "r.possible_outcomes", "coalesce(rm.missing_fields, []::VARCHAR[])",
-            literal(rs.id), literal(rs.digest[:12]), literal(rs.provisional), literal(self.engine.name),
-            f"hh.{quote_ident(COL_REF_DATE)}", "CAST(NULL AS VARCHAR)",
+            "r.possible_outcomes",
+            "coalesce(rm.missing_fields, []::VARCHAR[])",
+            literal(rs.id),
+            literal(rs.digest[:12]),
+            literal(rs.provisional),
+            literal(self.engine.name),
+            f"hh.{quote_ident(COL_REF_DATE)}",
+            "CAST(NULL AS VARCHAR)",
         ]
-        return (f"SELECT {', '.join(cols)} FROM r JOIN hh USING (rid) JOIN t_hh AS t USING (rid) "
-                f"LEFT JOIN rm USING (rid)")
+        return (
+            f"SELECT {', '.join(cols)} FROM r JOIN hh USING (rid) JOIN t_hh AS t USING (rid) "
+            f"LEFT JOIN rm USING (rid)"
+        )
 
     # -- rows the SQL typing did not accept ------------------------------------------------------------
 
     def _slow_path(self, staged: Staged, plan: _TypingPlan, offset: int) -> None:
         con = self.con
         if staged.format == "jsonl":
-            rows = con.execute("SELECT t.rid, t.\"row\", t.first_row, raw.line FROM t_hh AS t "
-                               "JOIN raw_hh AS raw USING (rid) WHERE NOT t.clean ORDER BY t.rid").fetchall()
+            rows = con.execute(
+                'SELECT t.rid, t."row", t.first_row, raw.line FROM t_hh AS t '
+                "JOIN raw_hh AS raw USING (rid) WHERE NOT t.clean ORDER BY t.rid"
+            ).fetchall()
             items = [(rid, row, first, None, line, []) for rid, row, first, line in rows]
         else:
             assert staged.households is not None
             cols = ", ".join(f"raw.{c}" for c in staged.households.columns)
-            rows = con.execute(f"SELECT t.rid, t.\"row\", t.first_row, {cols} FROM t_hh AS t "
-                               f"JOIN raw_hh AS raw USING (rid) WHERE NOT t.clean ORDER BY t.rid").fetchall()
+            rows = con.execute(
+                f'SELECT t.rid, t."row", t.first_row, {cols} FROM t_hh AS t '
+                f"JOIN raw_hh AS raw USING (rid) WHERE NOT t.clean ORDER BY t.rid"
+            ).fetchall()
             members: dict[int, list[tuple[int, Sequence[Any]]]] = {}
             if staged.members is not None and rows:
                 mcols = ", ".join(f"m.{c}" for c in staged.members.columns)
                 for rid, mrow, *cells in con.execute(
-                        f"SELECT j.rid, m.mrow, {mcols} FROM mem_j AS j JOIN raw_mem AS m USING (mrow) "
-                        f"WHERE j.rid IN (SELECT rid FROM t_hh WHERE NOT clean) ORDER BY j.rid, m.mrow"
+                    f"SELECT j.rid, m.mrow, {mcols} FROM mem_j AS j JOIN raw_mem AS m USING (mrow) "
+                    f"WHERE j.rid IN (SELECT rid FROM t_hh WHERE NOT clean) ORDER BY j.rid, m.mrow"
                 ).fetchall():
                     members.setdefault(rid, []).append((mrow, cells))
             items = [(rid, row, first, cells, None, members.get(rid, [])) for rid, row, first, *cells in rows]
@@ -295,9 +338,15 @@ class _Run:
             seen: dict[str, int | None] = {}
             if first_row is not None and first_row != row:
                 seen[str(plan.id_text(record.raw))] = first_row
-            result = parse_record(record.raw, row=record.row, source=record.source, catalogue=self.ruleset.facts,
-                                  indicator_keys=self.indicator_keys, seen_ids=seen,
-                                  member_locations=record.member_locations)
+            result = parse_record(
+                record.raw,
+                row=record.row,
+                source=record.source,
+                catalogue=self.ruleset.facts,
+                indicator_keys=self.indicator_keys,
+                seen_ids=seen,
+                member_locations=record.member_locations,
+            )
             if record.errors:
                 result = [*record.errors, *(result if isinstance(result, list) else [])]
             if isinstance(result, list):
@@ -314,25 +363,43 @@ class _Run:
         outcome = result.outcome
         label = CANNOT_CLASSIFY_VI if outcome == CANNOT_CLASSIFY else self.ruleset.classes[outcome].label_vi
         values: dict[str, Any] = {
-            "id": result.household_id, "row": row, "classification": outcome, "classification_vi": label,
-            "deprivation_count": result.deprivation_count, "unknown_count": result.unknown_count,
-            "possible_outcomes": list(result.possible_outcomes), "missing_fields": list(result.missing_fields),
-            "standard": result.standard, "rules_digest": result.rules_digest[:12],
-            "provisional": result.provisional, "engine": result.engine,
-            "reference_date": result.reference_date, "error": None,
+            "id": result.household_id,
+            "row": row,
+            "classification": outcome,
+            "classification_vi": label,
+            "deprivation_count": result.deprivation_count,
+            "unknown_count": result.unknown_count,
+            "possible_outcomes": list(result.possible_outcomes),
+            "missing_fields": list(result.missing_fields),
+            "standard": result.standard,
+            "rules_digest": result.rules_digest[:12],
+            "provisional": result.provisional,
+            "engine": result.engine,
+            "reference_date": result.reference_date,
+            "error": None,
         }
         for indicator in result.indicators:
             values[indicator.id] = indicator.deprived
         return (seq, *(values.get(c) for c in self.out_columns))
 
-    def _error_row(self, out: list[tuple[Any, ...]], seq: int, row: int | None, errors: Sequence[RecordError]) -> None:
+    def _error_row(
+        self, out: list[tuple[Any, ...]], seq: int, row: int | None, errors: Sequence[RecordError]
+    ) -> None:
         record_id = next((e.record_id for e in errors if e.record_id is not None), None)
         values: dict[str, Any] = {"id": record_id, "row": row, "error": "; ".join(e.message for e in errors)}
         out.append((seq, *(values.get(c) for c in self.out_columns)))
         if self._err_csv is not None:
             for e in errors:
-                self._err_csv.writerow([e.record_id or "", "" if e.row is None else e.row, e.source or "",
-                                        e.field, "" if e.value is None else e.value, e.expected])
+                self._err_csv.writerow(
+                    [
+                        e.record_id or "",
+                        "" if e.row is None else e.row,
+                        e.source or "",
+                        e.field,
+                        "" if e.value is None else e.value,
+                        e.expected,
+                    ]
+                )
 
     def _insert(self, rows: Sequence[tuple[Any, ...]]) -> None:
         if not rows:
@@ -352,10 +419,17 @@ class _Run:
         ).fetchall()
         out: list[tuple[Any, ...]] = []
         for i, (hid, rows) in enumerate(groups):
-            expected = (f"the id of a household in {staged.source}" if hid
-                        else f"a household id (the id of a household in {staged.source})")
-            errors = [RecordError(hid or None, "household_id", hid or None, expected, row=r,
-                                  source=staged.members.source) for r in rows]
+            expected = (
+                f"the id of a household in {staged.source}"
+                if hid
+                else f"a household id (the id of a household in {staged.source})"
+            )
+            errors = [
+                RecordError(
+                    hid or None, "household_id", hid or None, expected, row=r, source=staged.members.source
+                )
+                for r in rows
+            ]
             self._error_row(out, seq + i, rows[0], errors)
         self._insert(out)
         return len(groups)
@@ -385,8 +459,10 @@ class _Run:
                 flat.append(col)
         body = path.with_name(path.name + ".body")
         try:
-            con.execute(f"COPY (SELECT {', '.join(flat)} FROM results ORDER BY seq) TO "
-                        f"'{str(body).replace(chr(39), chr(39) * 2)}' (FORMAT csv, HEADER false)")
+            con.execute(
+                f"COPY (SELECT {', '.join(flat)} FROM results ORDER BY seq) TO "
+                f"'{str(body).replace(chr(39), chr(39) * 2)}' (FORMAT csv, HEADER false)"
+            )
             with path.open("w", encoding="utf-8-sig", newline="") as handle:
                 csv.writer(handle, lineterminator="\r\n").writerow(self.out_columns)
             with body.open("rb") as src, path.open("ab") as dst:
@@ -447,21 +523,31 @@ class _TypingPlan:
         """Per file: household ids (first row of each id) and the member-to-household join."""
         if self.staged.format == "jsonl":
             con.execute(
-                "CREATE OR REPLACE TABLE raw_j AS SELECT rid, CASE WHEN json_valid(line) THEN CAST(line AS JSON) END "
-                "AS j FROM raw_hh")
-            con.execute("CREATE OR REPLACE TABLE hh_ids AS SELECT rid, trim(j ->> '$.id') AS hid FROM raw_j "
-                        "WHERE json_type(j, '$.id') = 'VARCHAR'")
+                "CREATE OR REPLACE TABLE raw_j AS SELECT rid, "
+                "CASE WHEN json_valid(line) THEN CAST(line AS JSON) END "
+                "AS j FROM raw_hh"
+            )
+            con.execute(
+                "CREATE OR REPLACE TABLE hh_ids AS SELECT rid, trim(j ->> '$.id') AS hid FROM raw_j "
+                "WHERE json_type(j, '$.id') = 'VARCHAR'"
+            )
         else:
             id_cell = self._hh_cell("id")
-            con.execute(f"CREATE OR REPLACE TABLE hh_ids AS SELECT rid, trim({id_cell}) AS hid FROM raw_hh AS raw "
-                        f"WHERE NOT {empty_sql(str(id_cell))}")
-        con.execute("CREATE OR REPLACE TABLE first_ids AS SELECT hid, min(rid) AS first_rid FROM hh_ids GROUP BY hid")
+            con.execute(
+                f"CREATE OR REPLACE TABLE hh_ids AS SELECT rid, trim({id_cell}) AS hid FROM raw_hh AS raw "
+                f"WHERE NOT {empty_sql(str(id_cell))}"
+            )
+        con.execute(
+            "CREATE OR REPLACE TABLE first_ids AS SELECT hid, min(rid) AS first_rid FROM hh_ids GROUP BY hid"
+        )
         if self.staged.members is not None:
-            con.execute("CREATE OR REPLACE TABLE mem_j AS SELECT i.rid, m.mrow FROM raw_mem AS m "
-                        "JOIN hh_ids AS i USING (hid)")
+            con.execute(
+                "CREATE OR REPLACE TABLE mem_j AS SELECT i.rid, m.mrow FROM raw_mem AS m "
+                "JOIN hh_ids AS i USING (hid)"
+            )
 
     def typed_households_sql(self, start: int, stop: int) -> str:
-        sel = ["raw.rid", "raw.\"row\"", "f.first_rid AS first_row"]
+        sel = ["raw.rid", 'raw."row"', "f.first_rid AS first_row"]
         ok: list[str] = []
 
         def add(name: str, spec: FactSpec, cell: str | None) -> None:
@@ -479,10 +565,16 @@ class _TypingPlan:
         money = FactSpec(name="money", level="household", type="number", minimum=0)
         add("income_per_capita_month", money, self._hh_cell("income_per_capita_month"))
         add("income_total_month", money, self._hh_cell("income_total_month"))
-        add("member_count", FactSpec(name="member_count", level="household", type="integer", minimum=1),
-            self._hh_cell("member_count"))
-        add("reference_date", FactSpec(name="reference_date", level="household", type="date"),
-            self._hh_cell("reference_date"))
+        add(
+            "member_count",
+            FactSpec(name="member_count", level="household", type="integer", minimum=1),
+            self._hh_cell("member_count"),
+        )
+        add(
+            "reference_date",
+            FactSpec(name="reference_date", level="household", type="date"),
+            self._hh_cell("reference_date"),
+        )
         flag_keys = sorted(self.keys) if self.staged.format == "jsonl" else self._table_flags()
         bool_spec = FactSpec(name="flag", level="household", type="bool")
         for key in flag_keys:
@@ -494,19 +586,24 @@ class _TypingPlan:
             paths = "[" + ", ".join(literal("$." + p) for p in self.hh_paths) + "]"
             fpaths = "[" + ", ".join(literal("$.deprivations." + p) for p in self.flag_paths) + "]"
             source = (
-                f"(SELECT rid, rid AS \"row\", json_extract_string(j, {paths}) AS v, json_type(j, {paths}) AS ty, "
+                f'(SELECT rid, rid AS "row", json_extract_string(j, {paths}) AS v, '
+                f"json_type(j, {paths}) AS ty, "
                 f"json_extract_string(j, {fpaths}) AS fv, json_type(j, {fpaths}) AS fty, json_type(j) AS jt, "
                 f"json_keys(j) AS k, json_type(j, '$.deprivations') AS dt, json_type(j, '$.members') AS mt, "
-                f"CASE WHEN json_type(j, '$.deprivations') = 'OBJECT' THEN json_keys(j, '$.deprivations') END AS dk "
+                f"CASE WHEN json_type(j, '$.deprivations') = 'OBJECT' "
+                f"THEN json_keys(j, '$.deprivations') END AS dk "
                 f"FROM raw_j WHERE rid >= {int(start)} AND rid < {int(stop)}) AS raw"
             )
         else:
             source = "raw_hh AS raw"
         # Typed cells once (inner query), then acceptance from the typed columns (outer query).
-        return (f"CREATE OR REPLACE TEMP TABLE t_hh0 AS SELECT *, ({' AND '.join(['shape_ok', *ok])}) AS cells_ok "
-                f"FROM (SELECT {', '.join(sel)} FROM {source} "
-                f"LEFT JOIN hh_ids AS i USING (rid) LEFT JOIN first_ids AS f ON f.hid = i.hid "
-                f"WHERE raw.rid >= {int(start)} AND raw.rid < {int(stop)}) AS typed")
+        return (
+            f"CREATE OR REPLACE TEMP TABLE t_hh0 AS "
+            f"SELECT *, ({' AND '.join(['shape_ok', *ok])}) AS cells_ok "
+            f"FROM (SELECT {', '.join(sel)} FROM {source} "
+            f"LEFT JOIN hh_ids AS i USING (rid) LEFT JOIN first_ids AS f ON f.hid = i.hid "
+            f"WHERE raw.rid >= {int(start)} AND raw.rid < {int(stop)}) AS typed"
+        )
 
     def _table_flags(self) -> list[str]:
         side = self.staged.households
@@ -522,7 +619,8 @@ class _TypingPlan:
                 f"list_has_all([{', '.join(literal(k) for k in allowed)}], raw.k)",
                 "coalesce(raw.dt, 'NULL') IN ('OBJECT', 'NULL')",
                 "coalesce(raw.mt, 'NULL') IN ('ARRAY', 'NULL')",
-                f"(raw.dk IS NULL OR list_has_all([{', '.join(literal(k) for k in self.flag_paths)}], raw.dk))",
+                f"(raw.dk IS NULL OR list_has_all([{', '.join(literal(k) for k in self.flag_paths)}], "
+                "raw.dk))",
             ]
             for i, name in enumerate(self.hh_paths, start=1):
                 # Text fields must be JSON strings (a number id would be re-spelled); others scalars.
@@ -549,10 +647,15 @@ class _TypingPlan:
 
     def typed_members_sql(self, start: int, stop: int) -> str:
         if self.staged.format != "jsonl" and self.staged.members is None:
-            cols = ", ".join(f"CAST(NULL AS {_SQL_TYPES[s.type]}) AS {quote_ident('f$' + n)}"
-                             for n, s in self.mem_facts.items())
-            return (f"CREATE OR REPLACE TEMP TABLE t_mem0 AS SELECT CAST(NULL AS BIGINT) AS rid, "
-                    f"CAST(NULL AS BIGINT) AS mrow, {cols}, CAST(NULL AS VARCHAR) AS mid, TRUE AS cells_ok LIMIT 0")
+            cols = ", ".join(
+                f"CAST(NULL AS {_SQL_TYPES[s.type]}) AS {quote_ident('f$' + n)}"
+                for n, s in self.mem_facts.items()
+            )
+            return (
+                f"CREATE OR REPLACE TEMP TABLE t_mem0 AS SELECT CAST(NULL AS BIGINT) AS rid, "
+                f"CAST(NULL AS BIGINT) AS mrow, {cols}, CAST(NULL AS VARCHAR) AS mid, "
+                "TRUE AS cells_ok LIMIT 0"
+            )
         sel = ["rid", "mrow"]
         ok: list[str] = []
         for name, spec in self.mem_facts.items():
@@ -572,16 +675,22 @@ class _TypingPlan:
                 "e.jt = 'OBJECT'",
                 f"list_has_all([{', '.join(literal(k) for k in self.mem_paths)}], e.k)",
                 "coalesce(e.ty[1], 'NULL') IN ('VARCHAR', 'NULL')",
-                *(f"coalesce(e.ty[{i}], 'NULL') IN {_JSON_SCALARS}" for i in range(2, len(self.mem_paths) + 1)),
+                *(
+                    f"coalesce(e.ty[{i}], 'NULL') IN {_JSON_SCALARS}"
+                    for i in range(2, len(self.mem_paths) + 1)
+                ),
             ]
             sel.append(f"({' AND '.join(shape)}) AS shape_ok")
-            return (f"CREATE OR REPLACE TEMP TABLE t_mem0 AS SELECT *, ({' AND '.join(['shape_ok', *ok])}) "
-                    f"AS cells_ok FROM (SELECT {', '.join(sel)} FROM "
-                    f"(SELECT r.rid, CAST(x.key AS BIGINT) + 1 AS mrow, json_type(x.value) AS jt, "
-                    f"json_keys(x.value) AS k, json_extract_string(x.value, {paths}) AS v, "
-                    f"json_type(x.value, {paths}) AS ty FROM raw_j AS r, json_each(r.j, '$.members') AS x "
-                    f"WHERE r.rid >= {int(start)} AND r.rid < {int(stop)} AND json_type(r.j, '$.members') = 'ARRAY'"
-                    f") AS e) AS typed")
+            return (
+                f"CREATE OR REPLACE TEMP TABLE t_mem0 AS SELECT *, ({' AND '.join(['shape_ok', *ok])}) "
+                f"AS cells_ok FROM (SELECT {', '.join(sel)} FROM "
+                f"(SELECT r.rid, CAST(x.key AS BIGINT) + 1 AS mrow, json_type(x.value) AS jt, "
+                f"json_keys(x.value) AS k, json_extract_string(x.value, {paths}) AS v, "
+                f"json_type(x.value, {paths}) AS ty FROM raw_j AS r, json_each(r.j, '$.members') AS x "
+                f"WHERE r.rid >= {int(start)} AND r.rid < {int(stop)} "
+                "AND json_type(r.j, '$.members') = 'ARRAY'"
+                f") AS e) AS typed"
+            )
         side = self.staged.members
         shape = []
         allowed = {"household_id", "id", "notes", *self.mem_facts}
@@ -591,9 +700,12 @@ class _TypingPlan:
             elif target.name not in allowed:
                 shape.append("FALSE")
         sel.append(f"({' AND '.join(shape) or 'TRUE'}) AS shape_ok")
-        return (f"CREATE OR REPLACE TEMP TABLE t_mem0 AS SELECT *, ({' AND '.join(['shape_ok', *ok])}) AS cells_ok "
-                f"FROM (SELECT {', '.join(sel)} FROM mem_j AS j "
-                f"JOIN raw_mem AS m USING (mrow) WHERE j.rid >= {int(start)} AND j.rid < {int(stop)}) AS typed")
+        return (
+            f"CREATE OR REPLACE TEMP TABLE t_mem0 AS "
+            f"SELECT *, ({' AND '.join(['shape_ok', *ok])}) AS cells_ok "
+            f"FROM (SELECT {', '.join(sel)} FROM mem_j AS j "
+            f"JOIN raw_mem AS m USING (mrow) WHERE j.rid >= {int(start)} AND j.rid < {int(stop)}) AS typed"
+        )
 
     def clean_sql(self) -> str:
         """Decide the clean rows; number members per household in file order."""
@@ -607,13 +719,13 @@ CREATE OR REPLACE TEMP TABLE t_hh AS
               FROM t_mem GROUP BY rid)
   SELECT h.*, coalesce(mc.n, 0) AS n_members,
     coalesce(h.cells_ok AND coalesce(mc.members_ok, TRUE)
-     AND h.{q('f$id')} IS NOT NULL AND h.{q('f$id')} <> '' AND h.first_row = h."row"
-     AND h.{q('f$area')} IS NOT NULL
-     AND (h.{q('f$income_per_capita_month')} IS NOT NULL) <> (h.{q('f$income_total_month')} IS NOT NULL)
-     AND (h.{q('f$income_total_month')} IS NULL OR (
-          h.{q('f$income_total_month')} = floor(h.{q('f$income_total_month')})
-          AND coalesce(NULLIF(coalesce(mc.n, 0), 0), h.{q('f$member_count')}) IS NOT NULL))
-     AND (h.{q('f$member_count')} IS NULL OR coalesce(mc.n, 0) = 0 OR h.{q('f$member_count')} = mc.n),
+     AND h.{q("f$id")} IS NOT NULL AND h.{q("f$id")} <> '' AND h.first_row = h."row"
+     AND h.{q("f$area")} IS NOT NULL
+     AND (h.{q("f$income_per_capita_month")} IS NOT NULL) <> (h.{q("f$income_total_month")} IS NOT NULL)
+     AND (h.{q("f$income_total_month")} IS NULL OR (
+          h.{q("f$income_total_month")} = floor(h.{q("f$income_total_month")})
+          AND coalesce(NULLIF(coalesce(mc.n, 0), 0), h.{q("f$member_count")}) IS NOT NULL))
+     AND (h.{q("f$member_count")} IS NULL OR coalesce(mc.n, 0) = 0 OR h.{q("f$member_count")} = mc.n),
     FALSE) AS clean
   FROM t_hh0 AS h LEFT JOIN mc USING (rid);
 """
@@ -622,8 +734,10 @@ CREATE OR REPLACE TEMP TABLE t_hh AS
         """t_hh -> the households table of the compiled query (engine/sql.py)."""
         q = quote_ident
         count = f"coalesce(NULLIF(n_members, 0), {q('f$member_count')})"
-        income = (f"CASE WHEN {q('f$income_per_capita_month')} IS NOT NULL THEN {q('f$income_per_capita_month')} "
-                  f"ELSE CAST({q('f$income_total_month')} AS DOUBLE) / {count} END")
+        income = (
+            f"CASE WHEN {q('f$income_per_capita_month')} IS NOT NULL THEN {q('f$income_per_capita_month')} "
+            f"ELSE CAST({q('f$income_total_month')} AS DOUBLE) / {count} END"
+        )
         cols = {
             "rid": "rid",
             COL_ID: q("f$id"),
@@ -637,7 +751,7 @@ CREATE OR REPLACE TEMP TABLE t_hh AS
             if name in cols:
                 expr = cols[name]
             elif name.startswith("$flag$"):
-                key = name[len("$flag$"):]
+                key = name[len("$flag$") :]
                 has = self.staged.format == "jsonl" or key in self._table_flags()
                 expr = q("f$flag." + key) if has else "CAST(NULL AS BOOLEAN)"
             else:
@@ -665,4 +779,3 @@ CREATE OR REPLACE TEMP TABLE t_hh AS
             else:
                 out.append(f"{q('f$' + name)} AS {q(name)}")
         return out
-

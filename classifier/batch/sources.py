@@ -39,8 +39,10 @@ def detect_input_format(path: Path, format: str | None = None) -> str:
         return format
     found = INPUT_FORMATS.get(path.suffix.lower())
     if found is None:
-        raise InputError(f"cannot tell the format of {path.name}: the batch path reads .csv, .jsonl and "
-                         ".parquet (convert .xlsx/.json with the per-record path)")
+        raise InputError(
+            f"cannot tell the format of {path.name}: the batch path reads .csv, .jsonl and "
+            ".parquet (convert .xlsx/.json with the per-record path)"
+        )
     return found
 
 
@@ -61,8 +63,10 @@ class TableSide:
 
     def targets(self) -> list[tuple[str, Target, bool]]:
         """(raw column, target, header cell was blank) for every column."""
-        return [(col, target, i in self.header.unnamed)
-                for i, (col, target) in enumerate(zip(self.columns, self.header.keys, strict=False))]
+        return [
+            (col, target, i in self.header.unnamed)
+            for i, (col, target) in enumerate(zip(self.columns, self.header.keys, strict=False))
+        ]
 
     def record(self, cells: Sequence[Any]) -> dict[str, Any] | None:
         """The raw mapping the per-record reader would build from these cells (None -> '')."""
@@ -103,18 +107,25 @@ def _read_table_sql(path: Path, fmt: str) -> tuple[str, list[str]]:
         if not header:
             raise InputError(f"{path.name} is empty: expected a header row")
         cols = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(header)))
-        src = (f"read_csv({_sql_text(str(path))}, header = false, skip = 1, auto_detect = false, "
-               f"columns = {{{cols}}}, delim = {_sql_text(delimiter)}, quote = '\"', escape = '\"', "
-               f"encoding = 'utf-8') WITH ORDINALITY")
+        src = (
+            f"read_csv({_sql_text(str(path))}, header = false, skip = 1, auto_detect = false, "
+            f"columns = {{{cols}}}, delim = {_sql_text(delimiter)}, quote = '\"', escape = '\"', "
+            f"encoding = 'utf-8') WITH ORDINALITY"
+        )
         return src, header
     con = duckdb.connect()
     try:
-        names = [d[0] for d in con.execute(f"SELECT * FROM read_parquet({_sql_text(str(path))}) LIMIT 0").description]
+        names = [
+            d[0]
+            for d in con.execute(f"SELECT * FROM read_parquet({_sql_text(str(path))}) LIMIT 0").description
+        ]
     finally:
         con.close()
     inner = ", ".join(f"CAST({quote_ident(n)} AS VARCHAR) AS c{i}" for i, n in enumerate(names))
-    src = (f"(SELECT {inner}, file_row_number + 1 AS ordinality FROM "
-           f"read_parquet({_sql_text(str(path))}, file_row_number = true))")
+    src = (
+        f"(SELECT {inner}, file_row_number + 1 AS ordinality FROM "
+        f"read_parquet({_sql_text(str(path))}, file_row_number = true))"
+    )
     return src, names
 
 
@@ -124,20 +135,24 @@ def _not_blank(columns: Sequence[str]) -> str:
     return "NOT (" + " AND ".join(empties) + ")"
 
 
-def stage(con: duckdb.DuckDBPyConnection, path: Path, members_path: Path | None, fmt: str,
-          columns: ColumnMap) -> Staged:
+def stage(
+    con: duckdb.DuckDBPyConnection, path: Path, members_path: Path | None, fmt: str, columns: ColumnMap
+) -> Staged:
     """Load the input (and members) into ``raw_hh`` / ``raw_mem`` as text, numbered by row."""
     if not path.is_file():
         raise InputError(f"input file not found: {path}")
     if fmt == "jsonl":
         if members_path is not None:
-            raise InputError("JSON Lines records carry their members inline; a members file goes with CSV "
-                             "or Parquet households")
+            raise InputError(
+                "JSON Lines records carry their members inline; a members file goes with CSV "
+                "or Parquet households"
+            )
         # One text column per line (no quoting, no separator): line numbers stay exact, blank lines too.
         con.execute(
-            f"CREATE OR REPLACE TABLE raw_hh AS SELECT ordinality AS rid, ordinality AS \"row\", "
+            f'CREATE OR REPLACE TABLE raw_hh AS SELECT ordinality AS rid, ordinality AS "row", '
             f"CASE WHEN ordinality = 1 THEN ltrim(line, chr(65279)) ELSE line END AS line FROM "
-            f"read_csv({_sql_text(str(path))}, header = false, auto_detect = false, columns = {{'line': 'VARCHAR'}}, "
+            f"read_csv({_sql_text(str(path))}, header = false, auto_detect = false, "
+            "columns = {'line': 'VARCHAR'}, "
             f"delim = chr(1), quote = '', escape = '', encoding = 'utf-8') WITH ORDINALITY "
             f"WHERE line IS NOT NULL AND trim(line) <> ''"
         )
@@ -148,7 +163,7 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, members_path: Path | None,
         raise InputError(f"{path.name}: no household id column (accepted headers: id, household_id, mã hộ)")
     hh_cols = tuple(f"c{i}" for i in range(len(header_cells)))
     con.execute(
-        f"CREATE OR REPLACE TABLE raw_hh AS SELECT ordinality + 1 AS rid, ordinality + 1 AS \"row\", "
+        f'CREATE OR REPLACE TABLE raw_hh AS SELECT ordinality + 1 AS rid, ordinality + 1 AS "row", '
         f"{', '.join(hh_cols)} FROM {src} WHERE {_not_blank(hh_cols)}"
     )
     households = TableSide(hh_header, hh_cols, path.name)
@@ -162,20 +177,28 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, members_path: Path | None,
         msrc, m_cells = _read_table_sql(members_path, mfmt)
         m_header = _Header(m_cells, members_path.name, columns.member_target, "members")
         if not m_header.has("household_id"):
-            raise InputError(f"{members_path.name}: no household_id column to join members to households "
-                             "(accepted headers: household_id, mã hộ)")
+            raise InputError(
+                f"{members_path.name}: no household_id column to join members to households "
+                "(accepted headers: household_id, mã hộ)"
+            )
         m_cols = tuple(f"c{i}" for i in range(len(m_cells)))
         members = TableSide(m_header, m_cols, members_path.name)
         hid_col = members.column_of("field", "household_id")
         con.execute(
             f"CREATE OR REPLACE TABLE raw_mem AS SELECT ordinality + 1 AS mrow, "
-            f"coalesce(trim({hid_col}), '') AS hid, {', '.join(m_cols)} FROM {msrc} WHERE {_not_blank(m_cols)}"
+            f"coalesce(trim({hid_col}), '') AS hid, {', '.join(m_cols)} FROM {msrc} "
+            f"WHERE {_not_blank(m_cols)}"
         )
     return Staged(fmt, households, members, path.name)
 
 
-def raw_record(staged: Staged, row: int, cells: Sequence[Any] | None, line: str | None,
-               member_rows: Sequence[tuple[int, Sequence[Any]]]) -> RawRecord:
+def raw_record(
+    staged: Staged,
+    row: int,
+    cells: Sequence[Any] | None,
+    line: str | None,
+    member_rows: Sequence[tuple[int, Sequence[Any]]],
+) -> RawRecord:
     """The RawRecord the per-record reader would have produced for one staged row."""
     if staged.format == "jsonl":
         assert line is not None
@@ -184,7 +207,9 @@ def raw_record(staged: Staged, row: int, cells: Sequence[Any] | None, line: str 
         try:
             return RawRecord(json.loads(line), row, staged.source)
         except json.JSONDecodeError as exc:
-            return _bad_line(line, f"one JSON object per line ({exc.msg} at column {exc.colno})", row, staged.source)
+            return _bad_line(
+                line, f"one JSON object per line ({exc.msg} at column {exc.colno})", row, staged.source
+            )
     assert staged.households is not None and cells is not None
     raw = staged.households.record(cells)
     assert raw is not None  # blank rows were not staged
@@ -200,10 +225,16 @@ def raw_record(staged: Staged, row: int, cells: Sequence[Any] | None, line: str 
     errors: tuple[RecordError, ...] = ()
     if "members" in raw:
         hid = str(raw.get("id", "")).strip()
-        errors = (RecordError(hid, "members", f"{len(members)} rows in {staged.members.source}",
-                              "members either in the record or in the members table, not both",
-                              row=row, source=staged.source),)
+        errors = (
+            RecordError(
+                hid,
+                "members",
+                f"{len(members)} rows in {staged.members.source}",
+                "members either in the record or in the members table, not both",
+                row=row,
+                source=staged.source,
+            ),
+        )
     raw["members"] = members
     locations = tuple((staged.members.source, r) for r, _ in member_rows)
     return RawRecord(raw, row, staged.source, member_locations=locations, errors=errors)
-

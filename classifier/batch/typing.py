@@ -50,15 +50,19 @@ def typed_cell(cell: str, spec: FactSpec) -> tuple[str, str]:
     t = f"trim({cell})"
     if spec.type == "bool":
         low = f"lower({t})"
-        typed = (f"CASE WHEN {low} IN ({', '.join(literal(v) for v in BOOL_TRUE)}) THEN TRUE "
-                 f"WHEN {low} IN ({', '.join(literal(v) for v in BOOL_FALSE)}) THEN FALSE END")
+        typed = (
+            f"CASE WHEN {low} IN ({', '.join(literal(v) for v in BOOL_TRUE)}) THEN TRUE "
+            f"WHEN {low} IN ({', '.join(literal(v) for v in BOOL_FALSE)}) THEN FALSE END"
+        )
     elif spec.type == "integer":
         value = f"TRY_CAST({t} AS BIGINT)"
         typed = f"CASE WHEN regexp_full_match({t}, '{_INT_RE}') AND {_bounds(value, spec)} THEN {value} END"
     elif spec.type == "number":
         value = f"TRY_CAST({t} AS DOUBLE)"
-        shape = (f"(regexp_full_match({t}, '{_INT_RE}') OR (regexp_full_match({t}, '{_DEC_RE}') "
-                 f"AND NOT regexp_full_match({t}, '{_AMBIGUOUS_RE}')))")
+        shape = (
+            f"(regexp_full_match({t}, '{_INT_RE}') OR (regexp_full_match({t}, '{_DEC_RE}') "
+            f"AND NOT regexp_full_match({t}, '{_AMBIGUOUS_RE}')))"
+        )
         typed = f"CASE WHEN {shape} AND {_bounds(value, spec)} THEN {value} END"
     elif spec.type == "enum":
         low = f"lower({t})"
@@ -68,13 +72,17 @@ def typed_cell(cell: str, spec: FactSpec) -> tuple[str, str]:
             label = spec.value_labels_vi.get(code)
             if label:
                 spellings.add(label.lower())
-            arms.append(f"WHEN {low} IN ({', '.join(literal(s) for s in sorted(spellings))}) THEN {literal(code)}")
+            arms.append(
+                f"WHEN {low} IN ({', '.join(literal(s) for s in sorted(spellings))}) THEN {literal(code)}"
+            )
         typed = f"CASE {' '.join(arms)} END"
     elif spec.type == "date":
-        typed = (f"CASE WHEN regexp_full_match({t}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}') "
-                 f"THEN CAST(try_strptime({t}, '%Y-%m-%d') AS DATE) "
-                 f"WHEN regexp_full_match({t}, '[0-9]{{1,2}}/[0-9]{{1,2}}/[0-9]{{4}}') "
-                 f"THEN CAST(try_strptime({t}, '%d/%m/%Y') AS DATE) END")
+        typed = (
+            f"CASE WHEN regexp_full_match({t}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}') "
+            f"THEN CAST(try_strptime({t}, '%Y-%m-%d') AS DATE) "
+            f"WHEN regexp_full_match({t}, '[0-9]{{1,2}}/[0-9]{{1,2}}/[0-9]{{4}}') "
+            f"THEN CAST(try_strptime({t}, '%d/%m/%Y') AS DATE) END"
+        )
     else:
         typed = f"CASE WHEN {t} <> '' THEN {t} END"
     return f"(CASE WHEN {empty_sql(cell)} THEN NULL ELSE ({typed}) END)", empty_sql(cell)

@@ -52,8 +52,12 @@ __all__ = ["BatchEngine", "BatchRow", "connect", "rows_to_results"]
 BatchRow = dict[str, Any]
 
 
-def connect(memory_limit: str | None = None, temp_directory: str | None = None,
-            threads: int | None = None, database: str = ":memory:") -> duckdb.DuckDBPyConnection:
+def connect(
+    memory_limit: str | None = None,
+    temp_directory: str | None = None,
+    threads: int | None = None,
+    database: str = ":memory:",
+) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection (in memory unless ``database`` names a file) with optional limits; beyond
     ``memory_limit`` DuckDB spills to ``temp_directory``."""
     con = duckdb.connect(database)
@@ -103,8 +107,12 @@ def _as_date(v: Any) -> dt.date:
 
 
 _CONVERT: dict[str, Callable[[Any], Any]] = {
-    "BOOLEAN": _as_bool, "DOUBLE": _as_float, "BIGINT": _as_int, "INTEGER": _as_int,
-    "VARCHAR": _as_str, "DATE": _as_date,
+    "BOOLEAN": _as_bool,
+    "DOUBLE": _as_float,
+    "BIGINT": _as_int,
+    "INTEGER": _as_int,
+    "VARCHAR": _as_str,
+    "DATE": _as_date,
 }
 
 
@@ -124,18 +132,30 @@ class BatchEngine:
 
     # -- public API -------------------------------------------------------------------------------
 
-    def classify(self, household: Household, reference_date: dt.date, with_trace: bool = True) -> Classification:
+    def classify(
+        self, household: Household, reference_date: dt.date, with_trace: bool = True
+    ) -> Classification:
         """Classify one household; with a trace, identical to the durable engine's except ``engine``."""
         validate_for_classification(household, self.ruleset)
         [row] = self._run([household], [reference_date])
         indicators = self._indicators(row)
         if with_trace:
             indicators = self._with_facts_read(household, reference_date, indicators)
-        return assemble(household, self.ruleset, reference_date, indicators, self._fired(household, row),
-                        self.name, with_trace)
+        return assemble(
+            household,
+            self.ruleset,
+            reference_date,
+            indicators,
+            self._fired(household, row),
+            self.name,
+            with_trace,
+        )
 
     def classify_many(
-        self, households: Iterable[Household], reference_date: dt.date | None = None, with_trace: bool = False,
+        self,
+        households: Iterable[Household],
+        reference_date: dt.date | None = None,
+        with_trace: bool = False,
     ) -> list[Classification]:
         """Classify households in one query; results in input order.
 
@@ -152,8 +172,17 @@ class BatchEngine:
             indicators = self._indicators(row)
             if with_trace:
                 indicators = self._with_facts_read(household, date, indicators)
-            out.append(assemble(household, self.ruleset, date, indicators, self._fired(household, row),
-                                self.name, with_trace))
+            out.append(
+                assemble(
+                    household,
+                    self.ruleset,
+                    date,
+                    indicators,
+                    self._fired(household, row),
+                    self.name,
+                    with_trace,
+                )
+            )
         return out
 
     # -- loading and running ----------------------------------------------------------------------
@@ -184,15 +213,25 @@ class BatchEngine:
         return [(known + i, self.compiled.rule_ids[ix]) for i, ix in enumerate(row["fired_ix"])]
 
     def _with_facts_read(
-        self, household: Household, reference_date: dt.date, indicators: tuple[IndicatorResult, ...],
+        self,
+        household: Household,
+        reference_date: dt.date,
+        indicators: tuple[IndicatorResult, ...],
     ) -> tuple[IndicatorResult, ...]:
         reference = evaluate_indicators(household, self.ruleset, reference_date)
         out = []
         for mine, ref in zip(indicators, reference, strict=True):
             if (mine.id, mine.deprived, mine.source, mine.triggered_by, mine.missing) != (
-                    ref.id, ref.deprived, ref.source, ref.triggered_by, ref.missing):
-                raise EngineError(f"batch and reference evaluators disagree on {mine.id} for household "
-                                  f"{household.id!r}: {mine} vs {ref}")
+                ref.id,
+                ref.deprived,
+                ref.source,
+                ref.triggered_by,
+                ref.missing,
+            ):
+                raise EngineError(
+                    f"batch and reference evaluators disagree on {mine.id} for household "
+                    f"{household.id!r}: {mine} vs {ref}"
+                )
             out.append(ref)
         return tuple(out)
 
@@ -201,34 +240,45 @@ def rows_to_results(compiled: CompiledRuleSet, row: BatchRow) -> tuple[Indicator
     """The IndicatorResults of one query row, in the standard's order."""
     results = []
     for ind_id in compiled.indicator_ids:
-        results.append(IndicatorResult(
-            ind_id,
-            row["d$" + ind_id],
-            "flag" if row["s$" + ind_id] else "answers",
-            triggered_by=tuple(row["t$" + ind_id]),
-            missing=tuple(row["m$" + ind_id]),
-        ))
+        results.append(
+            IndicatorResult(
+                ind_id,
+                row["d$" + ind_id],
+                "flag" if row["s$" + ind_id] else "answers",
+                triggered_by=tuple(row["t$" + ind_id]),
+                missing=tuple(row["m$" + ind_id]),
+            )
+        )
     return tuple(results)
 
 
 def load_columns(
-    compiled: CompiledRuleSet, households: Sequence[Household], dates: Sequence[dt.date],
+    compiled: CompiledRuleSet,
+    households: Sequence[Household],
+    dates: Sequence[dt.date],
 ) -> tuple[dict[str, list[Any]], dict[str, list[Any]]]:
     """Column lists for the households and members tables (values typed for their SQL columns)."""
     hh: dict[str, list[Any]] = {name: [] for name, _ in compiled.household_columns}
     mem: dict[str, list[Any]] = {name: [] for name, _ in compiled.member_columns}
-    hh_facts = [(name, _CONVERT[t]) for name, t in compiled.household_columns
-                if not name.startswith("$") and name != "rid"]
-    mem_facts = [(name, _CONVERT[t]) for name, t in compiled.member_columns
-                 if not name.startswith("$") and name != "rid"]
+    hh_facts = [
+        (name, _CONVERT[t])
+        for name, t in compiled.household_columns
+        if not name.startswith("$") and name != "rid"
+    ]
+    mem_facts = [
+        (name, _CONVERT[t])
+        for name, t in compiled.member_columns
+        if not name.startswith("$") and name != "rid"
+    ]
     flags = [(ind, flag_column(ind)) for ind in compiled.indicator_ids]
     for rid, (household, date) in enumerate(zip(households, dates, strict=True)):
         hid = str(household.id)
         hh["rid"].append(rid)
         hh[COL_ID].append(hid)
         hh[COL_AREA].append(household.area)
-        hh[COL_INCOME].append(_typed(hid, "income_per_capita_month", household.income_per_capita_month,
-                                     _as_float))
+        hh[COL_INCOME].append(
+            _typed(hid, "income_per_capita_month", household.income_per_capita_month, _as_float)
+        )
         hh[COL_REF_DATE].append(date)
         hh[COL_DECLARED_COUNT].append(_typed(hid, "member_count", household.member_count, _as_int))
         facts = household.facts
@@ -257,8 +307,12 @@ def _typed(record_id: str, field: str, value: Any, conv: Callable[[Any], Any]) -
         raise InputError(error.message, [error]) from None
 
 
-def _load_table(con: duckdb.DuckDBPyConnection, table: str, schema: Sequence[tuple[str, str]],
-                columns: dict[str, list[Any]]) -> None:
+def _load_table(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    schema: Sequence[tuple[str, str]],
+    columns: dict[str, list[Any]],
+) -> None:
     """(Re)create ``table`` and fill it from column lists in one statement (one unnest per column)."""
     ddl = ", ".join(f"{quote_ident(name)} {sql_type}" for name, sql_type in schema)
     con.execute(f"CREATE OR REPLACE TEMP TABLE {table} ({ddl})")

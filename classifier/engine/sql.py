@@ -85,8 +85,7 @@ _EMPTY = "[]::VARCHAR[]"
 
 # Order-preserving de-duplication of a VARCHAR list (the evaluator's dict.fromkeys).
 _UNIQUE_MACRO = (
-    "CREATE OR REPLACE TEMP MACRO cn_unique(l) AS "
-    "list_filter(l, lambda x, i: list_position(l, x) = i)"
+    "CREATE OR REPLACE TEMP MACRO cn_unique(l) AS list_filter(l, lambda x, i: list_position(l, x) = i)"
 )
 
 
@@ -127,11 +126,18 @@ def flag_column(indicator_id: str) -> str:
 def household_schema(facts: FactCatalogue, indicator_ids: Sequence[str]) -> list[tuple[str, str]]:
     """(column, SQL type) of the households table, in a fixed order."""
     cols = [
-        ("rid", "BIGINT"), (COL_ID, "VARCHAR"), (COL_AREA, "VARCHAR"), (COL_INCOME, "DOUBLE"),
-        (COL_REF_DATE, "DATE"), (COL_DECLARED_COUNT, "BIGINT"),
+        ("rid", "BIGINT"),
+        (COL_ID, "VARCHAR"),
+        (COL_AREA, "VARCHAR"),
+        (COL_INCOME, "DOUBLE"),
+        (COL_REF_DATE, "DATE"),
+        (COL_DECLARED_COUNT, "BIGINT"),
     ]
-    cols += [(name, SQL_TYPES[spec.type]) for name, spec in facts.household.items()
-             if not spec.derived and name != "area"]
+    cols += [
+        (name, SQL_TYPES[spec.type])
+        for name, spec in facts.household.items()
+        if not spec.derived and name != "area"
+    ]
     cols += [(flag_column(i), "BOOLEAN") for i in indicator_ids]
     return cols
 
@@ -182,14 +188,15 @@ class _Compiler:
     def member(self, cond: Condition) -> _Expr:
         """A member-level tree over the columns of CTE ``m`` (member facts, then household facts)."""
         if isinstance(cond, Compare):
-            if cond.fact in self.facts.member:
-                col = quote_ident(cond.fact)
-            else:
-                # Member conditions may read household facts (e.g. area); the names never overlap.
-                col = quote_ident("h." + cond.fact)
-            path = f"m.\"$label\" || {literal('.' + cond.fact)}"
-            return _Expr(_compare_sql(col, cond.op, cond.value),
-                         f"(CASE WHEN {col} IS NULL THEN [{path}] ELSE {_EMPTY} END)", None)
+            # Member conditions may read household facts (e.g. area); the names never overlap.
+            own = cond.fact in self.facts.member
+            col = quote_ident(cond.fact if own else "h." + cond.fact)
+            path = f'm."$label" || {literal("." + cond.fact)}'
+            return _Expr(
+                _compare_sql(col, cond.op, cond.value),
+                f"(CASE WHEN {col} IS NULL THEN [{path}] ELSE {_EMPTY} END)",
+                None,
+            )
         return self._combine(cond, self.member)
 
     # -- household level ------------------------------------------------------------------------
@@ -198,8 +205,11 @@ class _Compiler:
         """A household-level tree over the columns of CTE ``hq`` (facts, derived facts, quantifiers)."""
         if isinstance(cond, Compare):
             col = quote_ident(cond.fact)
-            return _Expr(_compare_sql(col, cond.op, cond.value),
-                         f"(CASE WHEN {col} IS NULL THEN [{literal(cond.fact)}] ELSE {_EMPTY} END)", None)
+            return _Expr(
+                _compare_sql(col, cond.op, cond.value),
+                f"(CASE WHEN {col} IS NULL THEN [{literal(cond.fact)}] ELSE {_EMPTY} END)",
+                None,
+            )
         if isinstance(cond, AnyMember | ShareOfMembers):
             k = self.quantifiers.get(cond)
             if k is None:
@@ -290,7 +300,9 @@ def compile_ruleset(ruleset: RuleSet) -> CompiledRuleSet:
     )
 
 
-def _template(ruleset: RuleSet, comp: _Compiler, indicators: list[tuple[str, _Expr]], *, explain: bool) -> str:
+def _template(
+    ruleset: RuleSet, comp: _Compiler, indicators: list[tuple[str, _Expr]], *, explain: bool
+) -> str:
     """The query text; without ``explain`` it computes verdicts and outcomes only (no missing /
     triggered lists, no ordering), which is what a national run writes out."""
     n_ind = len(indicators)
@@ -309,12 +321,16 @@ def _template(ruleset: RuleSet, comp: _Compiler, indicators: list[tuple[str, _Ex
         bd, ref = f"mem.{q('birth_date')}", f"h.{q(COL_REF_DATE)}"
         m_select.append(
             f"CASE WHEN {bd} IS NOT NULL THEN CAST(year({ref}) - year({bd}) - "
-            f"(CASE WHEN month({ref}) < month({bd}) OR (month({ref}) = month({bd}) AND day({ref}) < day({bd})) "
+            f"(CASE WHEN month({ref}) < month({bd}) "
+            f"OR (month({ref}) = month({bd}) AND day({ref}) < day({bd})) "
             f"THEN 1 ELSE 0 END) AS BIGINT) ELSE mem.{q('age')} END AS {q('$age')}"
         )
     m_select += [f"h.{q(name)} AS {q('h.' + name)}" for name in hh_fact_cols]
-    m_source = f"(SELECT * EXCLUDE ({q('age')}, {q('$age')}), {q('$age')} AS {q('age')} FROM m)" \
-        if any("$age" in s for s in m_select) else "m"
+    m_source = (
+        f"(SELECT * EXCLUDE ({q('age')}, {q('$age')}), {q('$age')} AS {q('age')} FROM m)"
+        if any("$age" in s for s in m_select)
+        else "m"
+    )
 
     # The member-level `where` of each quantifier, then one aggregate row per household.
     mq_select = ["m.rid", f"m.{q(COL_IDX)}", f"m.{q('$label')}"]
@@ -342,7 +358,9 @@ def _template(ruleset: RuleSet, comp: _Compiler, indicators: list[tuple[str, _Ex
         miss = f"CASE WHEN {n} = 0 THEN ['members'] ELSE coalesce(ma.{q(f'miss{k}')}, {_EMPTY}) END"
         hits = f"coalesce(ma.{q(f'hits{k}')}, {_EMPTY})"
         if isinstance(cond, AnyMember):
-            val = f"CASE WHEN {n} = 0 THEN NULL WHEN {any_} THEN TRUE WHEN {kn} = {n} THEN FALSE ELSE NULL END"
+            val = (
+                f"CASE WHEN {n} = 0 THEN NULL WHEN {any_} THEN TRUE WHEN {kn} = {n} THEN FALSE ELSE NULL END"
+            )
             trig = f"CASE WHEN {any_} THEN {hits} ELSE {_EMPTY} END"
         else:
             assert isinstance(cond, ShareOfMembers)
@@ -360,8 +378,12 @@ def _template(ruleset: RuleSet, comp: _Compiler, indicators: list[tuple[str, _Ex
     iv0_select = ["rid", q(COL_AREA), q(COL_INCOME)]
     iv_select = ["rid", q(COL_AREA), q(COL_INCOME)]
     for ind_id, expr in indicators:
-        flag, val, miss, trig = (q(flag_column(ind_id)), q("a$" + ind_id), q("am$" + ind_id),
-                                 q("at$" + ind_id))
+        flag, val, miss, trig = (
+            q(flag_column(ind_id)),
+            q("a$" + ind_id),
+            q("am$" + ind_id),
+            q("at$" + ind_id),
+        )
         iv0_select += [flag, f"{expr.val} AS {val}"]
         iv_select += [
             f"CASE WHEN {flag} IS NOT NULL THEN {flag} ELSE {val} END AS {q('d$' + ind_id)}",
@@ -387,8 +409,11 @@ def _template(ruleset: RuleSet, comp: _Compiler, indicators: list[tuple[str, _Ex
     n_match = " + ".join(f"CAST(({v}) IS TRUE AS INTEGER)" for v in rule_vals)
     classes = sorted(ruleset.classes.values(), key=lambda c: c.rank)
     class_pos = {c.id: i + 1 for i, c in enumerate(classes)}  # 1-based for SQL list indexing
-    rule_class = "CASE fired_ix_one " + " ".join(
-        f"WHEN {i} THEN {class_pos[r.outcome]}" for i, r in enumerate(ruleset.rules)) + " END"
+    rule_class = (
+        "CASE fired_ix_one "
+        + " ".join(f"WHEN {i} THEN {class_pos[r.outcome]}" for i, r in enumerate(ruleset.rules))
+        + " END"
+    )
     class_names = "[" + ", ".join(literal(c.id) for c in classes) + "]"
     rule_names = "[" + ", ".join(literal(r) for r in rule_ids) + "]"
 
@@ -397,54 +422,57 @@ def _template(ruleset: RuleSet, comp: _Compiler, indicators: list[tuple[str, _Ex
     m_cols = ", ".join(q("m$" + i) for i, _ in indicators)
     t_cols = ", ".join(q("t$" + i) for i, _ in indicators)
     all_missing = "cn_unique(" + (f"list_concat({m_cols})" if n_ind > 1 else (m_cols or _EMPTY)) + ")"
-    explain_cols = f"{m_cols}, {t_cols}, {all_missing} AS missing_fields" if explain and n_ind else \
-        "CAST(NULL AS VARCHAR[]) AS missing_fields"
+    explain_cols = (
+        f"{m_cols}, {t_cols}, {all_missing} AS missing_fields"
+        if explain and n_ind
+        else "CAST(NULL AS VARCHAR[]) AS missing_fields"
+    )
     order = "ORDER BY sc.rid" if explain else ""
 
     template = f"""
 WITH
 mc AS (SELECT rid, count(*) AS n FROM {{MEM}} GROUP BY rid),
 h AS (
-  SELECT hh.*, coalesce(mc.n, 0) AS n, hh.{q(COL_AREA)} AS {q('area')},
-         CASE WHEN coalesce(mc.n, 0) > 0 THEN mc.n ELSE hh.{q(COL_DECLARED_COUNT)} END AS {q('member_count')}
+  SELECT hh.*, coalesce(mc.n, 0) AS n, hh.{q(COL_AREA)} AS {q("area")},
+         CASE WHEN coalesce(mc.n, 0) > 0 THEN mc.n ELSE hh.{q(COL_DECLARED_COUNT)} END AS {q("member_count")}
   FROM {{HH}} AS hh LEFT JOIN mc USING (rid)
 ),
 h2 AS (
   SELECT h.*,
-         CASE WHEN {q('floor_area_m2')} IS NOT NULL AND {q('member_count')} <> 0
-              THEN {q('floor_area_m2')} / {q('member_count')} END AS {q('floor_area_per_person')}
+         CASE WHEN {q("floor_area_m2")} IS NOT NULL AND {q("member_count")} <> 0
+              THEN {q("floor_area_m2")} / {q("member_count")} END AS {q("floor_area_per_person")}
   FROM h
 ),
-m AS (SELECT {', '.join(m_select)} FROM {{MEM}} AS mem JOIN h2 AS h USING (rid)),
-mq AS (SELECT {', '.join(mq_select)} FROM {m_source} AS m),
-ma AS (SELECT {', '.join(ma_select)} FROM mq GROUP BY rid),
-hq AS (SELECT {', '.join(hq_select)} FROM h2 AS h LEFT JOIN ma USING (rid)),
-iv0 AS (SELECT {', '.join(iv0_select)} FROM hq),
-iv AS (SELECT {', '.join(iv_select)} FROM iv0),
+m AS (SELECT {", ".join(m_select)} FROM {{MEM}} AS mem JOIN h2 AS h USING (rid)),
+mq AS (SELECT {", ".join(mq_select)} FROM {m_source} AS m),
+ma AS (SELECT {", ".join(ma_select)} FROM mq GROUP BY rid),
+hq AS (SELECT {", ".join(hq_select)} FROM h2 AS h LEFT JOIN ma USING (rid)),
+iv0 AS (SELECT {", ".join(iv0_select)} FROM hq),
+iv AS (SELECT {", ".join(iv_select)} FROM iv0),
 sc AS (SELECT iv.*, {known} AS known, {unknown} AS unknown FROM iv),
 cand AS (
   -- Households without unknown indicators have one candidate count (the usual case: no join);
   -- the others get one row per count in [known, known + unknown].
-  SELECT sc.rid, sc.known AS {q('deprivation_count')}, TRUE AS single, sc.{q(COL_AREA)} AS {q('area')},
-         sc.{q(COL_INCOME)} AS {q('income_per_capita_month')},
-         sc.{q(COL_INCOME)} * {MONTHS_PER_YEAR} AS {q('income_per_capita_year')}
+  SELECT sc.rid, sc.known AS {q("deprivation_count")}, TRUE AS single, sc.{q(COL_AREA)} AS {q("area")},
+         sc.{q(COL_INCOME)} AS {q("income_per_capita_month")},
+         sc.{q(COL_INCOME)} * {MONTHS_PER_YEAR} AS {q("income_per_capita_year")}
   FROM sc WHERE sc.unknown = 0
   UNION ALL
-  SELECT sc.rid, c.range AS {q('deprivation_count')}, FALSE AS single, sc.{q(COL_AREA)} AS {q('area')},
-         sc.{q(COL_INCOME)} AS {q('income_per_capita_month')},
-         sc.{q(COL_INCOME)} * {MONTHS_PER_YEAR} AS {q('income_per_capita_year')}
+  SELECT sc.rid, c.range AS {q("deprivation_count")}, FALSE AS single, sc.{q(COL_AREA)} AS {q("area")},
+         sc.{q(COL_INCOME)} AS {q("income_per_capita_month")},
+         sc.{q(COL_INCOME)} * {MONTHS_PER_YEAR} AS {q("income_per_capita_year")}
   FROM sc JOIN range(0, {n_ind + 1}) AS c ON c.range BETWEEN sc.known AND sc.known + sc.unknown
   WHERE sc.unknown > 0
 ),
 fired AS (
-  SELECT rid, single, {q('deprivation_count')}, {first_rule} AS fired_ix_one, {n_match} AS n_match FROM cand
+  SELECT rid, single, {q("deprivation_count")}, {first_rule} AS fired_ix_one, {n_match} AS n_match FROM cand
 ),
 fa AS (
   SELECT rid, [fired_ix_one] AS fired_ix, n_match AS min_match, n_match AS max_match,
          [{rule_class}] AS class_pos
   FROM fired WHERE single
   UNION ALL
-  SELECT rid, list(fired_ix_one ORDER BY {q('deprivation_count')}) AS fired_ix,
+  SELECT rid, list(fired_ix_one ORDER BY {q("deprivation_count")}) AS fired_ix,
          min(n_match) AS min_match, max(n_match) AS max_match,
          list_sort(list_distinct(list({rule_class}))) AS class_pos
   FROM fired WHERE NOT single GROUP BY rid

@@ -69,8 +69,11 @@ def _per_record(households: Path, members: Path | None, out: Path) -> list[str]:
     """The per-record path (classifier.io + durable engine), named as batch so rows compare."""
     engine = DurableEngine(RULESET)
     with ResultWriter(out, RULESET) as writer:
-        for record, result in parse_records(read_records(households, members_path=members),
-                                            catalogue=RULESET.facts, indicator_keys=known_indicator_keys()):
+        for record, result in parse_records(
+            read_records(households, members_path=members),
+            catalogue=RULESET.facts,
+            indicator_keys=known_indicator_keys(),
+        ):
             if isinstance(result, list):
                 writer.write(record, result)
             else:
@@ -79,19 +82,28 @@ def _per_record(households: Path, members: Path | None, out: Path) -> list[str]:
     return out.read_text(encoding="utf-8-sig").splitlines()
 
 
-def test_bad_rows_are_counted_and_reported_like_the_per_record_path(gallery: tuple[Path, Path],
-                                                                    tmp_path: Path) -> None:
+def test_bad_rows_are_counted_and_reported_like_the_per_record_path(
+    gallery: tuple[Path, Path], tmp_path: Path
+) -> None:
     """Every input record comes out once (read = classified + errored), with the per-record path's
     own error messages, and orphan member rows are reported last."""
     households, members = gallery
     out, errors = tmp_path / "ket-qua.csv", tmp_path / "loi.csv"
-    summary = run_batch(households, out, ruleset=RULESET, reference_date=REF, members_path=members,
-                        errors_path=errors, chunk_rows=4)
+    summary = run_batch(
+        households,
+        out,
+        ruleset=RULESET,
+        reference_date=REF,
+        members_path=members,
+        errors_path=errors,
+        chunk_rows=4,
+    )
     assert (summary.read, summary.classified, summary.errored) == (14, 3, 11)
     assert summary.read == summary.classified + summary.errored
     assert out.read_bytes().startswith(b"\xef\xbb\xbf")
-    assert out.read_text(encoding="utf-8-sig").splitlines() == _per_record(households, members,
-                                                                           tmp_path / "ref.csv")
+    assert out.read_text(encoding="utf-8-sig").splitlines() == _per_record(
+        households, members, tmp_path / "ref.csv"
+    )
     lines = errors.read_text(encoding="utf-8-sig").splitlines()
     assert lines[0] == "record_id,row,source,field,value,expected"
     assert lines[1].startswith("H2,3,ho.csv,walls_durable,x,")
@@ -105,22 +117,32 @@ def test_jsonl_and_parquet_inputs_give_the_csv_results(gallery: tuple[Path, Path
     households, members = gallery
     run_batch(households, tmp_path / "c.jsonl", ruleset=RULESET, reference_date=REF, members_path=members)
     from_csv = [json.loads(line) for line in (tmp_path / "c.jsonl").read_text(encoding="utf-8").splitlines()]
-    chosen = [r for r in read_records(households, members_path=members)
-              if r.source == "ho.csv" and r.row in (2, 12, 14)]
+    chosen = [
+        r
+        for r in read_records(households, members_path=members)
+        if r.source == "ho.csv" and r.row in (2, 12, 14)
+    ]
     jsonl = tmp_path / "ho.jsonl"
     jsonl.write_text("".join(json.dumps(r.raw, ensure_ascii=False) + "\n" for r in chosen), encoding="utf-8")
     run_batch(jsonl, tmp_path / "j.jsonl", ruleset=RULESET, reference_date=REF)
-    from_jsonl = [json.loads(line) for line in (tmp_path / "j.jsonl").read_text(encoding="utf-8").splitlines()]
-    expected = [{k: v for k, v in r.items() if k != "row"} for r in from_csv
-                if r["row"] in (2, 12, 14) and r["id"] in ("H1", "H10", "H12")]
+    from_jsonl = [
+        json.loads(line) for line in (tmp_path / "j.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
+    expected = [
+        {k: v for k, v in r.items() if k != "row"}
+        for r in from_csv
+        if r["row"] in (2, 12, 14) and r["id"] in ("H1", "H10", "H12")
+    ]
     assert [{k: v for k, v in r.items() if k != "row"} for r in from_jsonl] == expected
     assert [r["id"] for r in from_jsonl if r["classification"]] == ["H1", "H10", "H12"]
 
     con = duckdb.connect()
     flat = tmp_path / "flat.csv"
     flat.write_text(HOUSEHOLDS.split("\n", 1)[0] + "\nH20,urban,2500000,,3,,,,,,,\n", encoding="utf-8")
-    con.execute(f"COPY (SELECT * FROM read_csv('{flat}', all_varchar = true)) TO '{tmp_path / 'ho.parquet'}' "
-                "(FORMAT parquet)")
+    con.execute(
+        f"COPY (SELECT * FROM read_csv('{flat}', all_varchar = true)) TO '{tmp_path / 'ho.parquet'}' "
+        "(FORMAT parquet)"
+    )
     summary = run_batch(tmp_path / "ho.parquet", tmp_path / "p.parquet", ruleset=RULESET, reference_date=REF)
     rows = con.execute(f"SELECT id, classification, engine FROM '{tmp_path / 'p.parquet'}'").fetchall()
     assert (summary.read, rows) == (1, [("H20", "muc_song_trung_binh", "batch")])
@@ -137,8 +159,16 @@ def test_an_interrupted_run_leaves_no_output(gallery: tuple[Path, Path], tmp_pat
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        run_batch(households, out, ruleset=RULESET, reference_date=REF, members_path=members, chunk_rows=4,
-                  progress=stop, errors_path=tmp_path / "loi.csv")
+        run_batch(
+            households,
+            out,
+            ruleset=RULESET,
+            reference_date=REF,
+            members_path=members,
+            chunk_rows=4,
+            progress=stop,
+            errors_path=tmp_path / "loi.csv",
+        )
     assert calls == [(4, 12)]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ho.csv", "thanh-vien.csv"]
 
@@ -147,6 +177,13 @@ def test_progress_reports_each_chunk_up_to_the_total(gallery: tuple[Path, Path],
     """Progress is called once per chunk with (rows done, rows in the file)."""
     households, members = gallery
     calls: list[tuple[int, int | None]] = []
-    run_batch(households, tmp_path / "o.csv", ruleset=RULESET, reference_date=REF, members_path=members,
-              chunk_rows=5, progress=lambda done, total: calls.append((done, total)))
+    run_batch(
+        households,
+        tmp_path / "o.csv",
+        ruleset=RULESET,
+        reference_date=REF,
+        members_path=members,
+        chunk_rows=5,
+        progress=lambda done, total: calls.append((done, total)),
+    )
     assert calls == [(5, 12), (9, 12), (12, 12)]  # row 9 is a blank spacer row

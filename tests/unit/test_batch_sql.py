@@ -36,8 +36,9 @@ def test_literals_are_quoted_and_exact() -> None:
 
 def test_no_members_leaves_member_indicators_unknown(engine: BatchEngine) -> None:
     """A record with no members and no flags: member-based indicators are unknown, never 'no one'."""
-    result = engine.classify(Household(id="H", area="rural", income_per_capita_month=1_000_000), REF,
-                             with_trace=False)
+    result = engine.classify(
+        Household(id="H", area="rural", income_per_capita_month=1_000_000), REF, with_trace=False
+    )
     employment = result.indicator("employment")
     assert (employment.deprived, employment.missing) == (None, ("members",))
     assert result.outcome == "khong_du_du_lieu"
@@ -47,6 +48,7 @@ def test_no_members_leaves_member_indicators_unknown(engine: BatchEngine) -> Non
 
 def test_share_of_members_is_decided_only_when_both_ends_agree(engine: BatchEngine) -> None:
     """Dependants > 50%: 1 of 3 known with 1 unknown is undecided; 2 of 3 is deprived whatever the rest."""
+
     def dependants(*answers: bool | None) -> bool | None:
         members = [Member({"is_dependant": a} if a is not None else {}) for a in answers]
         household = Household(id="H", area="urban", income_per_capita_month=5_000_000, members=members)
@@ -63,13 +65,22 @@ def test_birth_date_wins_over_age_at_the_reference_date(engine: BatchEngine) -> 
     household = Household(id="H", area="rural", income_per_capita_month=5_000_000, members=[member])
     # 5 years old on 2025-11-01 (6th birthday tomorrow): not yet required to hold health insurance.
     assert engine.classify(household, REF, with_trace=False).indicator("health_insurance").deprived is False
-    assert engine.classify(household, dt.date(2025, 11, 2), with_trace=False).indicator(
-        "health_insurance").deprived is True
+    assert (
+        engine.classify(household, dt.date(2025, 11, 2), with_trace=False)
+        .indicator("health_insurance")
+        .deprived
+        is True
+    )
 
 
 def test_a_flag_overrides_the_answers(engine: BatchEngine) -> None:
     """A pre-decided flag decides the indicator (source 'flag') even when answers say otherwise."""
-    household = Household(id="H", area="rural", income_per_capita_month=1_000_000,
-                          facts={"uses_phone": False, "uses_internet": False}, flags={"telecom": False})
+    household = Household(
+        id="H",
+        area="rural",
+        income_per_capita_month=1_000_000,
+        facts={"uses_phone": False, "uses_internet": False},
+        flags={"telecom": False},
+    )
     telecom = engine.classify(household, REF, with_trace=False).indicator("telecom")
     assert (telecom.deprived, telecom.source) == (False, "flag")
