@@ -8,7 +8,7 @@ here. A key absent from ``facts`` means *unknown*, never false.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
 import attrs
@@ -27,6 +27,11 @@ CANNOT_CLASSIFY: Final = "khong_du_du_lieu"
 
 def _frozen_mapping(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
     return dict(value or {})
+
+
+def _member_tuple(value: Iterable[Member]) -> tuple[Member, ...]:
+    # A typed converter (rather than ``tuple``) keeps mypy able to check Household(members=[...]).
+    return tuple(value)
 
 
 @attrs.frozen
@@ -49,7 +54,7 @@ class Household:
     id: str
     area: str | None
     income_per_capita_month: int | float | None
-    members: tuple[Member, ...] = attrs.field(default=(), converter=tuple)
+    members: tuple[Member, ...] = attrs.field(default=(), converter=_member_tuple)
     facts: Mapping[str, Any] = attrs.field(factory=dict, converter=_frozen_mapping)
     flags: Mapping[str, bool] = attrs.field(factory=dict, converter=_frozen_mapping)
     member_count: int | None = None

@@ -100,7 +100,8 @@ class Trace:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (dates as ISO text, tuples as lists)."""
-        return _plain(attrs.asdict(self, recurse=True))
+        plain: dict[str, Any] = _plain(attrs.asdict(self, recurse=True))
+        return plain
 
 
 def _plain(value: Any) -> Any:

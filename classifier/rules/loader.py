@@ -94,8 +94,8 @@ def load_facts(path: Path) -> FactCatalogue:
                     tables[level][name] = fact
         derived = problems.mapping(root.get("derived", LocatedDict()), "derived", line_of(root, "derived"))
         for level in ("household", "member"):
-            section = (derived or {}).get(level) or {}
-            for name, spec in section.items():
+            derived_level: dict[str, Any] = (derived.get(level) if derived is not None else None) or {}
+            for name, spec in derived_level.items():
                 fact = _fact_spec(name, level, spec, problems, derived=True)
                 if fact is not None and name not in tables[level]:
                     tables[level][name] = fact
@@ -215,7 +215,14 @@ class _FolderLoader:
         if not (cit.get("article") or cit.get("appendix")):
             p.add(line_of(data, "citation"), "citation needs an article or an appendix", rule_id,
                   f"allowed keys: {', '.join(CITATION_KEYS)}")
-        return Citation(**{k: (str(cit[k]) if cit.get(k) is not None else None) for k in CITATION_KEYS})
+        def text(key: str) -> str | None:
+            return str(cit[key]) if cit.get(key) is not None else None
+
+        return Citation(
+            instrument=str(cit.get("instrument", "")), article=text("article"), clause=text("clause"),
+            point=text("point"), appendix=text("appendix"), item=text("item"), wording_vi=text("wording_vi"),
+            source=text("source"),
+        )
 
     def _validity(
         self, data: LocatedDict, p: Problems, rule_id: str | None, std_from: dt.date | None,
