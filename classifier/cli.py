@@ -71,14 +71,19 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("classify", help="classify every household of a file",
                        epilog="example:\n  chuan-ngheo classify classifier/data/sample/commune.json -o results.csv",
                        formatter_class=argparse.RawDescriptionHelpFormatter)
-    c.add_argument("input", type=Path, help="households file: .json, .jsonl, .csv or .xlsx")
+    c.add_argument("input", type=Path, help="households file: .json, .jsonl, .csv, .xlsx or .parquet")
     c.add_argument("--members", type=Path, default=None, help="members file for a two-file CSV input")
-    c.add_argument("-o", "--output", type=Path, required=True, help="results file: .csv, .jsonl or .xlsx")
-    c.add_argument("--format", choices=("csv", "jsonl", "xlsx"), default=None,
+    c.add_argument("-o", "--output", type=Path, required=True,
+                   help="results file: .csv, .jsonl, .xlsx or .parquet")
+    c.add_argument("--format", choices=("csv", "jsonl", "xlsx", "parquet"), default=None,
                    help="output format (default: from the output file's extension)")
     c.add_argument("--trace", action="store_true", help="add the full explanation trace to JSON Lines output")
-    c.add_argument("--engine", choices=("durable", "batch"), default="durable",
-                   help="durable: durable-rules, one household at a time (default); batch: vectorised")
+    c.add_argument("--engine", choices=("auto", "batch", "durable"), default="auto",
+                   help="batch: the rules compiled to SQL (DuckDB), streams CSV/JSONL/Parquet of any size; "
+                        "durable: durable-rules, one household at a time, full traces; auto (default): batch "
+                        "for CSV/JSONL/Parquet files, durable for Excel/JSON or with --trace")
+    c.add_argument("--errors", type=Path, default=None,
+                   help="errors file, one line per problem (default: <output>.errors.csv)")
     c.add_argument("--quiet", action="store_true", help="no progress output")
     _add_common(c)
 
@@ -214,12 +219,12 @@ def _cmd_classify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     summary = classify_file(
         args.input, args.output, ruleset=ruleset, members_path=args.members, fmt=args.format,
         reference_date=args.reference_date, engine=args.engine, with_trace=args.trace,
-        quiet=args.quiet, err=err, rules_root=args.rules_dir,
+        quiet=args.quiet, err=err, rules_root=args.rules_dir, errors_path=args.errors,
     )
     err.write(summary.line() + "\n")
     if summary.errored:
         err.write(f"{summary.errored} record(s) could not be classified; see the 'error' column of "
-                  f"{args.output}\n")
+                  f"{args.output} and {summary.errors_path}\n")
         return EXIT_RECORD_ERRORS
     return EXIT_OK
 

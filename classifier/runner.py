@@ -1,33 +1,51 @@
 """File-level jobs behind the CLI: classify a whole file, find one household in a file.
 
 Every input record appears in the output exactly once, classified or with its errors; the summary
-counts read = classified + errored, so nothing can go missing unnoticed.
+counts read = classified + errored, so nothing can go missing unnoticed. Per-record problems also
+go to an errors file (record id, row, source, field, value, what was expected).
+
+Engines: ``durable`` classifies one household at a time (the reference, with full traces);
+``batch`` compiles the same rules to SQL. ``auto`` (the default) streams CSV / JSON Lines / Parquet
+files through the batch pipeline and uses durable for Excel and JSON files or when a trace is asked.
 """
 
 from __future__ import annotations
 
+import contextlib
+import csv
 import datetime as dt
+import os
 import time
 from collections import Counter
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 import attrs
 
 from classifier.api import resolve_reference_date
 from classifier.engine import get_engine
 from classifier.errors import InputError, RecordError
-from classifier.io import ResultWriter, known_indicator_keys, parse_records, read_records
-from classifier.model import Household
+from classifier.io import RawRecord, ResultWriter, known_indicator_keys, parse_records, read_records
+from classifier.io.readers import detect_format
+from classifier.model import Classification, Household
 from classifier.progress import Progress
 from classifier.rules.ruleset import RuleSet
 
-__all__ = ["RunSummary", "classify_file", "find_household"]
+__all__ = ["ERROR_COLUMNS", "RunSummary", "choose_engine", "classify_file", "default_errors_path",
+           "find_household"]
+
+#: Columns of the errors file, the same for both engines.
+ERROR_COLUMNS = ("record_id", "row", "source", "field", "value", "expected")
+BATCH_INPUTS = ("csv", "jsonl", "parquet")
+BATCH_OUTPUTS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
+#: Households handed to the batch engine at once on the per-record path (Excel, JSON inputs).
+BATCH_CHUNK = 5_000
 
 
 @attrs.define
 class RunSummary:
-    """What a run did: counts by outcome, errors, time."""
+    """What a run did: counts by outcome, errors, time, and which engine did it."""
 
     read: int = 0
     classified: int = 0
@@ -35,13 +53,47 @@ class RunSummary:
     seconds: float = 0.0
     outcomes: Counter[str] = attrs.field(factory=Counter)
     output: Path | None = None
+    errors_path: Path | None = None
+    engine: str = "durable"
 
     def line(self) -> str:
         """One line for the end of a run, e.g. ``read 400 = classified 398 + errors 2 …``."""
         by_class = ", ".join(f"{k} {v}" for k, v in sorted(self.outcomes.items()))
         rate = self.read / self.seconds if self.seconds > 0 else 0.0
-        return (f"read {self.read:,} = classified {self.classified:,} + errors {self.errored:,}"
-                f" ({by_class}) in {self.seconds:.1f}s ({rate:,.0f}/s) -> {self.output}")
+        classes = f" ({by_class})" if by_class else ""
+        return (f"read {self.read:,} = classified {self.classified:,} + errors {self.errored:,}{classes} "
+                f"in {self.seconds:.1f}s ({rate:,.0f}/s, engine {self.engine}) -> {self.output}")
+
+
+def default_errors_path(output: Path) -> Path:
+    """``results.csv`` -> ``results.errors.csv`` (always CSV, whatever the output format)."""
+    return output.with_name(f"{output.stem}.errors.csv")
+
+
+def _input_format(path: Path) -> str:
+    if path.suffix.lower() == ".parquet":
+        return "parquet"
+    return detect_format(path)
+
+
+def choose_engine(engine: str, input_path: Path, output_path: Path, fmt: str | None, with_trace: bool) -> str:
+    """Resolve ``auto`` and say whether the streaming batch pipeline can serve these files.
+
+    Returns ``pipeline`` (batch, streamed in DuckDB), ``batch`` (batch engine on the per-record
+    path) or ``durable``.
+    """
+    out_fmt = fmt or BATCH_OUTPUTS.get(output_path.suffix.lower())
+    streamable = (_input_format(input_path) in BATCH_INPUTS and out_fmt in BATCH_OUTPUTS.values()
+                  and not with_trace)
+    if engine == "auto":
+        return "pipeline" if streamable else "durable"
+    if engine == "batch":
+        if with_trace and _input_format(input_path) == "parquet":
+            raise InputError("--trace needs the per-record path, which does not read Parquet")
+        return "pipeline" if streamable else "batch"
+    if _input_format(input_path) == "parquet" or out_fmt == "parquet":
+        raise InputError("Parquet is read and written by the batch engine only: use --engine batch or auto")
+    return "durable"
 
 
 def _count_hint(path: Path) -> int | None:
@@ -53,6 +105,31 @@ def _count_hint(path: Path) -> int | None:
     return max(lines - (1 if path.suffix.lower() == ".csv" else 0), 0)
 
 
+class _ErrorsFile:
+    """The errors CSV of the per-record path, written atomically like the results."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._tmp = path.with_name(f".{path.name}.part")
+        self._handle = self._tmp.open("w", encoding="utf-8-sig", newline="")
+        self._csv = csv.writer(self._handle, lineterminator="\r\n")
+        self._csv.writerow(ERROR_COLUMNS)
+
+    def write(self, errors: Sequence[RecordError]) -> None:
+        for e in errors:
+            self._csv.writerow([e.record_id or "", "" if e.row is None else e.row, e.source or "", e.field,
+                                "" if e.value is None else e.value, e.expected])
+
+    def close(self) -> None:
+        self._handle.close()
+        os.replace(self._tmp, self.path)
+
+    def abort(self) -> None:
+        self._handle.close()
+        with contextlib.suppress(OSError):
+            self._tmp.unlink()
+
+
 def classify_file(
     input_path: Path,
     output_path: Path,
@@ -61,46 +138,143 @@ def classify_file(
     members_path: Path | None = None,
     fmt: str | None = None,
     reference_date: dt.date | None = None,
-    engine: str = "durable",
+    engine: str = "auto",
     with_trace: bool = False,
     quiet: bool = False,
     err: TextIO | None = None,
     rules_root: Path | None = None,
+    errors_path: Path | None = None,
 ) -> RunSummary:
     """Classify every record of ``input_path`` into ``output_path`` (written atomically)."""
-    if engine == "batch":
-        from classifier.batch import run_batch_file  # type: ignore[attr-defined]
-
-        return run_batch_file(  # type: ignore[no-any-return]
-            input_path, output_path, ruleset=ruleset, members_path=members_path, fmt=fmt,
-            reference_date=reference_date, quiet=quiet, err=err,
-        )
+    errors_path = errors_path or default_errors_path(output_path)
+    mode = choose_engine(engine, input_path, output_path, fmt, with_trace)
+    if mode == "pipeline":
+        return _run_pipeline(input_path, output_path, ruleset=ruleset, members_path=members_path, fmt=fmt,
+                             reference_date=reference_date, quiet=quiet, err=err, errors_path=errors_path)
     started = time.monotonic()
-    summary = RunSummary(output=output_path)
-    runner = get_engine(engine, ruleset)
+    summary = RunSummary(output=output_path, errors_path=errors_path, engine=mode)
     keys = known_indicator_keys(rules_root)
     progress = Progress(_count_hint(input_path), quiet=quiet, stream=err)
     records = read_records(input_path, members_path=members_path)
-    with ResultWriter(output_path, ruleset, format=fmt, trace=with_trace) as writer:
-        for record, parsed in parse_records(records, catalogue=ruleset.facts, indicator_keys=keys):
-            summary.read += 1
-            if isinstance(parsed, Household):
-                try:
-                    result = runner.classify(parsed, resolve_reference_date(parsed, reference_date), with_trace)
-                except InputError as exc:
-                    writer.write(record, list(exc.errors))
-                    summary.errored += 1
-                else:
-                    writer.write(record, result)
+    parsed = parse_records(records, catalogue=ruleset.facts, indicator_keys=keys)
+    results = (_classify_durable(parsed, ruleset, reference_date, with_trace) if mode == "durable"
+               else _classify_batched(parsed, ruleset, reference_date, with_trace))
+    errors_file = _ErrorsFile(errors_path)
+    try:
+        with ResultWriter(output_path, ruleset, format=fmt, trace=with_trace) as writer:
+            for record, result in results:
+                summary.read += 1
+                writer.write(record, result)
+                if isinstance(result, Classification):
                     summary.classified += 1
                     summary.outcomes[result.outcome] += 1
-            else:
-                writer.write(record, parsed)
-                summary.errored += 1
-            progress.update(summary.read)
+                else:
+                    summary.errored += 1
+                    errors_file.write(result)
+                progress.update(summary.read)
+    except BaseException:
+        errors_file.abort()
+        raise
+    errors_file.close()
     progress.close()
     summary.seconds = time.monotonic() - started
     return summary
+
+
+_Outcome = tuple[RawRecord, "Classification | list[RecordError]"]
+
+
+def _classify_durable(
+    parsed: Iterator[tuple[RawRecord, Household | list[RecordError]]], ruleset: RuleSet,
+    reference_date: dt.date | None, with_trace: bool,
+) -> Iterator[_Outcome]:
+    runner = get_engine("durable", ruleset)
+    for record, item in parsed:
+        if not isinstance(item, Household):
+            yield record, item
+            continue
+        try:
+            yield record, runner.classify(item, resolve_reference_date(item, reference_date), with_trace)
+        except InputError as exc:
+            yield record, list(exc.errors)
+
+
+def _classify_batched(
+    parsed: Iterator[tuple[RawRecord, Household | list[RecordError]]], ruleset: RuleSet,
+    reference_date: dt.date | None, with_trace: bool,
+) -> Iterator[_Outcome]:
+    """The batch engine on records read one by one (Excel, JSON): classify in chunks, keep order."""
+    from classifier.engine.batch import BatchEngine
+
+    engine = get_engine("batch", ruleset)
+    assert isinstance(engine, BatchEngine)
+    pending: list[tuple[RawRecord, Household | list[RecordError]]] = []
+
+    def flush() -> Iterator[_Outcome]:
+        households = [item for _, item in pending if isinstance(item, Household)]
+        by_date: dict[dt.date, list[Household]] = {}
+        for h in households:
+            by_date.setdefault(resolve_reference_date(h, reference_date), []).append(h)
+        done: dict[int, Classification] = {}
+        for day, group in by_date.items():
+            for h, result in zip(group, engine.classify_many(group, day), strict=True):
+                done[id(h)] = result
+        for record, item in pending:
+            yield record, (done[id(item)] if isinstance(item, Household) else item)
+        pending.clear()
+
+    for entry in parsed:
+        pending.append(entry)
+        if len(pending) >= BATCH_CHUNK:
+            yield from flush()
+    yield from flush()
+
+
+def _run_pipeline(
+    input_path: Path, output_path: Path, *, ruleset: RuleSet, members_path: Path | None, fmt: str | None,
+    reference_date: dt.date | None, quiet: bool, err: TextIO | None, errors_path: Path,
+) -> RunSummary:
+    from classifier.batch import run_batch
+
+    progress = Progress(None, quiet=quiet, stream=err)
+
+    def report(done: int, total: int | None) -> None:
+        progress.total = total
+        progress.update(done)
+
+    batch = run_batch(
+        input_path, output_path, ruleset=ruleset, reference_date=reference_date or dt.date.today(),
+        errors_path=errors_path, progress=report, members_path=members_path, output_format=fmt,
+    )
+    progress.close()
+    summary = RunSummary(read=batch.read, classified=batch.classified, errored=batch.errored,
+                         seconds=batch.seconds, output=output_path, errors_path=errors_path, engine="batch")
+    summary.outcomes.update(_outcome_counts(output_path, fmt))
+    return summary
+
+
+def _outcome_counts(output: Path, fmt: str | None) -> Counter[str]:
+    """Class counts for the summary line, read back from the written output."""
+    kind = fmt or BATCH_OUTPUTS.get(output.suffix.lower(), "csv")
+    if kind == "csv":
+        # Python's csv, not DuckDB's sniffer, which trips over small files of long quoted error texts.
+        with output.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.reader(handle)
+            column = next(reader).index("classification")
+            return Counter(row[column] for row in reader if row[column])
+    import duckdb
+
+    reader_fn = "read_json" if kind == "jsonl" else "read_parquet"
+    path = str(output).replace("'", "''")
+    con = duckdb.connect()
+    try:
+        rows: list[Any] = con.execute(
+            f"SELECT classification, count(*) FROM {reader_fn}('{path}') "
+            "WHERE classification IS NOT NULL AND classification <> '' GROUP BY 1"
+        ).fetchall()
+    finally:
+        con.close()
+    return Counter({str(k): int(v) for k, v in rows})
 
 
 def find_household(

@@ -177,3 +177,38 @@ def test_module_entry_point_runs_as_a_process(tmp_path: Path) -> None:
                           text=True, encoding="utf-8", check=False)
     assert proc.returncode == 0, proc.stderr
     assert "nd-07-2021" in proc.stdout
+
+
+def _rows_without_engine(path: Path) -> list[dict[str, str]]:
+    return [{k: v for k, v in row.items() if k not in ("row", "engine")} for row in read_csv(path)]
+
+
+def test_engines_give_the_same_rows_and_say_which_ran(tmp_path: Path) -> None:
+    """auto streams CSV through the batch pipeline; durable gives the same rows; each row names its engine."""
+    households, members = sample_path("households.csv"), sample_path("members.csv")
+    outputs = {}
+    for engine in ("auto", "durable", "batch"):
+        target = tmp_path / f"{engine}.csv"
+        code, _, err = run("classify", str(households), "--members", str(members), "-o", str(target),
+                           "--engine", engine, "--quiet", "--reference-date", "2026-11-01")
+        assert code == 0, err
+        outputs[engine] = target
+    assert {r["engine"] for r in read_csv(outputs["auto"])} == {"batch"}
+    assert {r["engine"] for r in read_csv(outputs["durable"])} == {"durable"}
+    assert _rows_without_engine(outputs["auto"]) == _rows_without_engine(outputs["durable"])
+    assert _rows_without_engine(outputs["batch"]) == _rows_without_engine(outputs["durable"])
+
+
+def test_errors_file_lists_each_problem(tmp_path: Path) -> None:
+    """Per-record problems also go to <output>.errors.csv: record, row, source, field, value, expected."""
+    records = json.loads(SAMPLE.read_text(encoding="utf-8"))[:3]
+    records[1]["area"] = "biển"
+    source = tmp_path / "ho.jsonl"
+    source.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n", encoding="utf-8")
+    for engine in ("durable", "batch"):
+        target = tmp_path / f"out-{engine}.csv"
+        code, _, _ = run("classify", str(source), "-o", str(target), "--engine", engine, "--quiet")
+        assert code == 1
+        errors = read_csv(tmp_path / f"out-{engine}.errors.csv")
+        assert [(e["record_id"], e["field"], e["value"]) for e in errors] == [(records[1]["id"], "area", "biển")]
+        assert "rural" in errors[0]["expected"]
