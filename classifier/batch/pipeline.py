@@ -23,14 +23,14 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import attrs
 
 from classifier.batch.sources import Staged, detect_input_format, raw_record, stage
-from classifier.batch.typing import empty_sql, typed_cell
+from classifier.batch.typing import empty_sql, income_text_sql, strip_sql, typed_cell
 from classifier.engine.batch import BatchEngine, connect
 from classifier.engine.sql import (
     COL_AREA,
@@ -47,7 +47,7 @@ from classifier.engine.sql import SQL_TYPES as _SQL_TYPES
 from classifier.errors import EngineError, InputError, RecordError
 from classifier.io.columns import default_column_map, known_indicator_keys
 from classifier.io.records import PLACE_KEYS, parse_record
-from classifier.io.writers import CANNOT_CLASSIFY_VI, result_columns
+from classifier.io.writers import CANNOT_CLASSIFY_VI, format_income, record_place, result_columns
 from classifier.model import CANNOT_CLASSIFY, Classification
 from classifier.rules.ruleset import FactSpec, RuleSet
 
@@ -276,25 +276,34 @@ class _Run:
 
     def _result_select(self, offset: int) -> str:
         rs = self.ruleset
+        q = quote_ident
         labels = " ".join(f"WHEN {literal(c.id)} THEN {literal(c.label_vi)}" for c in rs.classes.values())
-        cols = [
-            f"r.rid + {offset} AS seq",
-            f"hh.{quote_ident(COL_ID)} AS id",
-            't."row" AS "row"',
-            "r.outcome AS classification",
-            f"CASE r.outcome {labels} WHEN {literal(CANNOT_CLASSIFY)} THEN {literal(CANNOT_CLASSIFY_VI)} END",
-            "r.known",
-            "r.unknown",
-            *[f"r.{quote_ident('d$' + i)}" for i in rs.indicator_ids],
-            "r.possible_outcomes",
-            "coalesce(rm.missing_fields, []::VARCHAR[])",
-            literal(rs.id),
-            literal(rs.digest[:12]),
-            literal(rs.provisional),
-            literal(self.engine.name),
-            f"hh.{quote_ident(COL_REF_DATE)}",
-            "CAST(NULL AS VARCHAR)",
-        ]
+        values = {
+            "id": f"hh.{q(COL_ID)}",
+            "row": 't."row"',
+            **{key: f"t.{q('f$' + key)}" for key in PLACE_KEYS},
+            "classification": "r.outcome",
+            "classification_vi": (
+                f"CASE r.outcome {labels} "
+                f"WHEN {literal(CANNOT_CLASSIFY)} THEN {literal(CANNOT_CLASSIFY_VI)} END"
+            ),
+            "income_per_capita_month": income_text_sql(f"hh.{q(COL_INCOME)}"),
+            "deprivation_count": "r.known",
+            "unknown_count": "r.unknown",
+            **{i: f"r.{q('d$' + i)}" for i in rs.indicator_ids},
+            "possible_outcomes": "r.possible_outcomes",
+            "missing_fields": "coalesce(rm.missing_fields, []::VARCHAR[])",
+            "standard": literal(rs.id),
+            "rules_digest": literal(rs.digest[:12]),
+            "provisional": literal(rs.provisional),
+            "engine": literal(self.engine.name),
+            "reference_date": f"hh.{q(COL_REF_DATE)}",
+            "error": "CAST(NULL AS VARCHAR)",
+        }
+        missing = set(self.out_columns) - set(values)
+        if missing:  # a column added to result_columns must be filled here too
+            raise EngineError(f"the batch pipeline does not fill result columns {sorted(missing)}")
+        cols = [f"r.rid + {offset} AS seq", *(f"{values[c]} AS {q(c)}" for c in self.out_columns)]
         return (
             f"SELECT {', '.join(cols)} FROM r JOIN hh USING (rid) JOIN t_hh AS t USING (rid) "
             f"LEFT JOIN rm USING (rid)"
@@ -350,16 +359,18 @@ class _Run:
             if record.errors:
                 result = [*record.errors, *(result if isinstance(result, list) else [])]
             if isinstance(result, list):
-                self._error_row(out_rows, rid + offset, record.row, result)
+                self._error_row(out_rows, rid + offset, record.row, result, record_place(record.raw))
             else:
                 households.append((rid, record.row, result))
         if households:
             results = self.engine.classify_many([h for _, _, h in households], self.reference_date)
-            for (rid, row, _), result in zip(households, results, strict=True):
-                out_rows.append(self._result_row(rid + offset, row, result))
+            for (rid, row, household), found in zip(households, results, strict=True):
+                out_rows.append(self._result_row(rid + offset, row, found, household.place))
         self._insert(out_rows)
 
-    def _result_row(self, seq: int, row: int | None, result: Classification) -> tuple[Any, ...]:
+    def _result_row(
+        self, seq: int, row: int | None, result: Classification, place: Mapping[str, str]
+    ) -> tuple[Any, ...]:
         outcome = result.outcome
         label = CANNOT_CLASSIFY_VI if outcome == CANNOT_CLASSIFY else self.ruleset.classes[outcome].label_vi
         values: dict[str, Any] = {
@@ -367,6 +378,7 @@ class _Run:
             "row": row,
             "classification": outcome,
             "classification_vi": label,
+            "income_per_capita_month": format_income(result.income_per_capita_month),
             "deprivation_count": result.deprivation_count,
             "unknown_count": result.unknown_count,
             "possible_outcomes": list(result.possible_outcomes),
@@ -377,16 +389,23 @@ class _Run:
             "engine": result.engine,
             "reference_date": result.reference_date,
             "error": None,
+            **place,
         }
         for indicator in result.indicators:
             values[indicator.id] = indicator.deprived
         return (seq, *(values.get(c) for c in self.out_columns))
 
     def _error_row(
-        self, out: list[tuple[Any, ...]], seq: int, row: int | None, errors: Sequence[RecordError]
+        self,
+        out: list[tuple[Any, ...]],
+        seq: int,
+        row: int | None,
+        errors: Sequence[RecordError],
+        place: Mapping[str, str] | None = None,
     ) -> None:
         record_id = next((e.record_id for e in errors if e.record_id is not None), None)
         values: dict[str, Any] = {"id": record_id, "row": row, "error": "; ".join(e.message for e in errors)}
+        values.update(place or {})
         out.append((seq, *(values.get(c) for c in self.out_columns)))
         if self._err_csv is not None:
             for e in errors:
@@ -440,13 +459,16 @@ class _Run:
         """One ordered COPY of the results (CSV: with a UTF-8 BOM, 1/0 and ';'-joined lists)."""
         con = self.con
         target = str(path).replace("'", "''")
-        if fmt == "parquet":
-            cols = ", ".join(quote_ident(n) for n, _ in self.schema)
-            con.execute(f"COPY (SELECT {cols} FROM results ORDER BY seq) TO '{target}' (FORMAT parquet)")
-            return
-        if fmt == "jsonl":
-            cols = ", ".join(quote_ident(n) for n, _ in self.schema)
-            con.execute(f"COPY (SELECT {cols} FROM results ORDER BY seq) TO '{target}' (FORMAT json)")
+        income = quote_ident("income_per_capita_month")
+        if fmt in ("parquet", "jsonl"):
+            # The income is kept as its exact text (see format_income); typed formats get a number.
+            as_number = f"CAST({income} AS DOUBLE)" if fmt == "parquet" else f"CAST({income} AS JSON)"
+            cols = ", ".join(
+                f"{as_number} AS {income}" if n == "income_per_capita_month" else quote_ident(n)
+                for n, _ in self.schema
+            )
+            form = "parquet" if fmt == "parquet" else "json"
+            con.execute(f"COPY (SELECT {cols} FROM results ORDER BY seq) TO '{target}' (FORMAT {form})")
             return
         flat = []
         for name, sql_type in self.schema:
@@ -527,14 +549,16 @@ class _TypingPlan:
                 "CASE WHEN json_valid(line) THEN CAST(line AS JSON) END "
                 "AS j FROM raw_hh"
             )
+            json_id = strip_sql("(j ->> '$.id')")
             con.execute(
-                "CREATE OR REPLACE TABLE hh_ids AS SELECT rid, trim(j ->> '$.id') AS hid FROM raw_j "
+                f"CREATE OR REPLACE TABLE hh_ids AS SELECT rid, {json_id} AS hid FROM raw_j "
                 "WHERE json_type(j, '$.id') = 'VARCHAR'"
             )
         else:
             id_cell = self._hh_cell("id")
             con.execute(
-                f"CREATE OR REPLACE TABLE hh_ids AS SELECT rid, trim({id_cell}) AS hid FROM raw_hh AS raw "
+                f"CREATE OR REPLACE TABLE hh_ids AS SELECT rid, {strip_sql(str(id_cell))} AS hid "
+                f"FROM raw_hh AS raw "
                 f"WHERE NOT {empty_sql(str(id_cell))}"
             )
         con.execute(
@@ -575,12 +599,14 @@ class _TypingPlan:
             FactSpec(name="reference_date", level="household", type="date"),
             self._hh_cell("reference_date"),
         )
+        for key in PLACE_KEYS:  # text as Household.place holds it (stripped; blank = absent)
+            add(key, FactSpec(name=key, level="household", type="string"), self._hh_cell(key))
         flag_keys = sorted(self.keys) if self.staged.format == "jsonl" else self._table_flags()
         bool_spec = FactSpec(name="flag", level="household", type="bool")
         for key in flag_keys:
             add("flag." + key, bool_spec, self._hh_cell(key, "flag"))
         id_cell = self._hh_cell("id")
-        sel.append(f"trim({id_cell}) AS {quote_ident('f$id')}")
+        sel.append(f"{strip_sql(str(id_cell))} AS {quote_ident('f$id')}")
         sel.append(f"({self._shape_sql()}) AS shape_ok")
         if self.staged.format == "jsonl":
             paths = "[" + ", ".join(literal("$." + p) for p in self.hh_paths) + "]"
@@ -668,7 +694,7 @@ class _TypingPlan:
             sel.append(f"{empty} AS {quote_ident('e$' + name)}")
             ok.append(f"({quote_ident('e$' + name)} OR {quote_ident('f$' + name)} IS NOT NULL)")
         id_cell = self._mem_cell("id")
-        sel.append(f"NULLIF(trim({id_cell}), '') AS mid" if id_cell else "CAST(NULL AS VARCHAR) AS mid")
+        sel.append(f"NULLIF({strip_sql(id_cell)}, '') AS mid" if id_cell else "CAST(NULL AS VARCHAR) AS mid")
         if self.staged.format == "jsonl":
             paths = "[" + ", ".join(literal("$." + p) for p in self.mem_paths) + "]"
             shape = [

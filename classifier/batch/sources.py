@@ -20,6 +20,7 @@ from typing import Any
 import attrs
 import duckdb
 
+from classifier.batch.typing import empty_sql, strip_sql
 from classifier.engine.sql import quote_ident
 from classifier.errors import InputError
 from classifier.io.columns import ColumnMap, Target
@@ -131,7 +132,7 @@ def _read_table_sql(path: Path, fmt: str) -> tuple[str, list[str]]:
 
 def _not_blank(columns: Sequence[str]) -> str:
     """SQL: the row has at least one non-blank cell (a blank row is a spacer, as for the reader)."""
-    empties = [f"({quote_ident(c)} IS NULL OR trim({quote_ident(c)}) = '')" for c in columns]
+    empties = [empty_sql(quote_ident(c)) for c in columns]
     return "NOT (" + " AND ".join(empties) + ")"
 
 
@@ -154,7 +155,7 @@ def stage(
             f"read_csv({_sql_text(str(path))}, header = false, auto_detect = false, "
             "columns = {'line': 'VARCHAR'}, "
             f"delim = chr(1), quote = '', escape = '', encoding = 'utf-8') WITH ORDINALITY "
-            f"WHERE line IS NOT NULL AND trim(line) <> ''"
+            f"WHERE line IS NOT NULL AND {strip_sql('line')} <> ''"
         )
         return Staged("jsonl", None, None, path.name)
     src, header_cells = _read_table_sql(path, fmt)
@@ -186,7 +187,7 @@ def stage(
         hid_col = members.column_of("field", "household_id")
         con.execute(
             f"CREATE OR REPLACE TABLE raw_mem AS SELECT ordinality + 1 AS mrow, "
-            f"coalesce(trim({hid_col}), '') AS hid, {', '.join(m_cols)} FROM {msrc} "
+            f"coalesce({strip_sql(str(hid_col))}, '') AS hid, {', '.join(m_cols)} FROM {msrc} "
             f"WHERE {_not_blank(m_cols)}"
         )
     return Staged(fmt, households, members, path.name)

@@ -18,7 +18,8 @@ from __future__ import annotations
 from classifier.engine.sql import literal
 from classifier.rules.ruleset import FactSpec
 
-__all__ = ["BOOL_FALSE", "BOOL_TRUE", "empty_sql", "typed_cell"]
+__all__ = ["BOOL_FALSE", "BOOL_TRUE", "PY_WHITESPACE", "empty_sql", "income_text_sql", "strip_sql",
+           "typed_cell"]
 
 # The bool words of classifier/io/values.py (same lists; the Python parser is the reference).
 BOOL_TRUE = ("true", "1", "yes", "có", "co")
@@ -31,9 +32,21 @@ _DEC_RE = "[0-9]{1,15}\\.[0-9]{1,15}"
 _AMBIGUOUS_RE = "[1-9][0-9]{0,2}\\.[0-9]{3}"
 
 
+#: Every character Python's str.strip() removes. DuckDB's one-argument trim() keeps tabs and line
+#: breaks, so a cell " H1\t" would keep its tab in SQL and lose it in classifier/io: ids, place
+#: names and blank-cell checks strip exactly this set instead.
+PY_WHITESPACE = "".join(chr(c) for c in range(0x110000) if chr(c).isspace())
+_WS = literal(PY_WHITESPACE)
+
+
+def strip_sql(cell: str) -> str:
+    """The cell with Python's ``str.strip()`` applied (what classifier/io's to_text returns)."""
+    return f"trim({cell}, {_WS})"
+
+
 def empty_sql(cell: str) -> str:
-    """A NULL or blank cell: an unknown answer."""
-    return f"({cell} IS NULL OR trim({cell}) = '')"
+    """A NULL or blank cell (blank as classifier/io.values.is_empty sees it): an unknown answer."""
+    return f"({cell} IS NULL OR {strip_sql(cell)} = '')"
 
 
 def _bounds(value: str, spec: FactSpec) -> str:
@@ -84,5 +97,20 @@ def typed_cell(cell: str, spec: FactSpec) -> tuple[str, str]:
             f"THEN CAST(try_strptime({t}, '%d/%m/%Y') AS DATE) END"
         )
     else:
-        typed = f"CASE WHEN {t} <> '' THEN {t} END"
+        stripped = strip_sql(cell)
+        typed = f"CASE WHEN {stripped} <> '' THEN {stripped} END"
     return f"(CASE WHEN {empty_sql(cell)} THEN NULL ELSE ({typed}) END)", empty_sql(cell)
+
+
+def income_text_sql(value: str) -> str:
+    """A DOUBLE income as classifier.io.writers.format_income writes it: digits when whole, else the
+    shortest text that reads back as the same double (DuckDB's DOUBLE -> VARCHAR cast gives exactly
+    Python's ``repr`` for such values; tests/unit/test_batch_sql.py pins it).
+
+    Whole values go through HUGEINT so that no exponent appears; the fast path only admits
+    incomes of at most 15 digits, so they are exact.
+    """
+    return (
+        f"CASE WHEN {value} IS NULL THEN NULL WHEN {value} = trunc({value}) "
+        f"THEN CAST(CAST({value} AS HUGEINT) AS VARCHAR) ELSE CAST({value} AS VARCHAR) END"
+    )

@@ -1,8 +1,15 @@
 """Write classification results (and per-record errors) as CSV, JSON Lines or XLSX.
 
 One row per input record, in input order: a classified household, or an error row (id if known,
-row, empty classification, every message in ``error``). The indicator columns are the indicator
-ids of the rule set passed in, so another standard gets its own columns.
+row, place if readable, empty classification, every message in ``error``). The indicator columns
+are the indicator ids of the rule set passed in, so another standard gets its own columns.
+
+``province``/``commune``/``village`` are the record's place codes as text (what Household.place
+holds; an error row keeps those that were readable). ``income_per_capita_month`` is the exact
+per-person figure the engine compared with the line (a given total already divided by the member
+count, never rounded), written by :func:`format_income`: a whole number as its digits, any other
+as Python's ``repr`` of the float (the shortest text that reads back as exactly the same double).
+classifier/batch writes the same text from SQL, so both paths give identical files.
 
 Writes go to a temporary file beside the target, renamed over it only when ``close()`` succeeds:
 an interrupted run never leaves a half-written file presented as complete.
@@ -20,19 +27,53 @@ from types import TracebackType
 from typing import Any, TextIO
 
 from classifier.errors import InputError, RecordError
-from classifier.io.records import RawRecord
+from classifier.io.records import PLACE_KEYS, RawRecord
+from classifier.io.values import BadValue, is_empty, to_text
 from classifier.model import CANNOT_CLASSIFY, Classification
 from classifier.rules.ruleset import RuleSet
 
-__all__ = ["CANNOT_CLASSIFY_VI", "OUTPUT_FORMATS", "ResultWriter", "result_columns"]
+__all__ = ["CANNOT_CLASSIFY_VI", "OUTPUT_FORMATS", "ResultWriter", "format_income", "record_place",
+           "result_columns"]
 
 OUTPUT_FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".xlsx": "xlsx"}
 #: Vietnamese label of the "cannot classify" outcome (not a class of any standard, so not in rules/).
 CANNOT_CLASSIFY_VI = "không đủ dữ liệu để phân loại"
-_HEAD = ("id", "row", "classification", "classification_vi", "deprivation_count", "unknown_count")
+_HEAD = ("id", "row", *PLACE_KEYS, "classification", "classification_vi", "income_per_capita_month",
+         "deprivation_count", "unknown_count")
 _TAIL = ("possible_outcomes", "missing_fields", "standard", "rules_digest", "provisional", "engine",
          "reference_date", "error")
 _LIST_SEPARATOR = ";"
+
+
+def format_income(value: int | float | None) -> str | None:
+    """The text of a per-capita income in a result table: digits when whole, else ``repr`` (exact).
+
+    ``repr`` of a float is the shortest decimal that reads back as the same double, so the figure
+    round-trips exactly (1333333.3333333333 for 4,000,000 shared by 3). None stays None.
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise TypeError("an income is a number, not true/false")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value) if isinstance(value, int) else repr(value)
+
+
+def record_place(raw: Any) -> dict[str, str]:
+    """The place codes of a raw record as Household.place would hold them (readable ones only)."""
+    place: dict[str, str] = {}
+    if not isinstance(raw, Mapping):
+        return place
+    for key in PLACE_KEYS:
+        value = raw.get(key)
+        if is_empty(value):
+            continue
+        try:
+            place[key] = to_text(value)
+        except BadValue:
+            continue  # unreadable (e.g. a list): the record's error says so; the column stays blank
+    return place
 
 
 def result_columns(ruleset: RuleSet) -> tuple[str, ...]:
@@ -92,17 +133,19 @@ class ResultWriter:
 
     def write(self, record: RawRecord, result: Classification | Sequence[RecordError]) -> None:
         """Write what became of one input record (its Classification or its errors)."""
+        place = record_place(record.raw)
         if isinstance(result, Classification):
-            self.write_result(result, row=record.row)
+            self.write_result(result, row=record.row, place=place)
         else:
             raw_id = record.raw.get("id") if isinstance(record.raw, Mapping) else None
             record_id = next((e.record_id for e in result if e.record_id is not None), None)
             if record_id is None and raw_id not in (None, ""):
                 record_id = str(raw_id)
-            self.write_errors(result, record_id=record_id, row=record.row)
+            self.write_errors(result, record_id=record_id, row=record.row, place=place)
 
-    def write_result(self, result: Classification, *, row: int | None = None) -> None:
-        """Write one classified household."""
+    def write_result(self, result: Classification, *, row: int | None = None,
+                     place: Mapping[str, str] | None = None) -> None:
+        """Write one classified household; ``place`` is its Household.place (province, commune, village)."""
         if result.standard != self.ruleset.id:
             raise ValueError(f"result of standard {result.standard!r} written to a {self.ruleset.id!r} table")
         outcome = result.outcome
@@ -112,6 +155,7 @@ class ResultWriter:
             "row": row,
             "classification": outcome,
             "classification_vi": label,
+            "income_per_capita_month": result.income_per_capita_month,
             "deprivation_count": result.deprivation_count,
             "unknown_count": result.unknown_count,
             "possible_outcomes": list(result.possible_outcomes),
@@ -123,6 +167,7 @@ class ResultWriter:
             "reference_date": result.reference_date.isoformat(),
             "error": None,
         }
+        values.update(_place_values(place))
         for indicator in result.indicators:
             values[indicator.id] = indicator.deprived
         extra = {}
@@ -131,12 +176,14 @@ class ResultWriter:
         self._emit(values, extra)
 
     def write_errors(self, errors: Sequence[RecordError], *, record_id: str | None = None,
-                     row: int | None = None) -> None:
-        """Write the error row of a record that could not be classified (all its problems)."""
+                     row: int | None = None, place: Mapping[str, str] | None = None) -> None:
+        """Write the error row of a record that could not be classified (all its problems), keeping
+        the place codes that could be read."""
         if not errors:
             raise ValueError("write_errors needs at least one RecordError")
         values: dict[str, Any] = {column: None for column in self.columns}
         values.update(id=record_id, row=row, error="; ".join(e.message for e in errors))
+        values.update(_place_values(place))
         extra = {}
         if self.format == "jsonl":
             extra["errors"] = [
@@ -153,7 +200,11 @@ class ResultWriter:
             line.update(extra)
             self._handle.write(json.dumps(line, ensure_ascii=False, default=str) + "\n")
         elif self.format == "csv":
-            self._csv.writerow([_csv_cell(values.get(column)) for column in self.columns])
+            self._csv.writerow([
+                _csv_income(values.get(column)) if column == "income_per_capita_month"
+                else _csv_cell(values.get(column))
+                for column in self.columns
+            ])
         else:
             self._sheet.append([self._xlsx_cell(values.get(column)) for column in self.columns])
         self.rows_written += 1
@@ -214,6 +265,15 @@ class ResultWriter:
             self.abort()
 
 
+def _place_values(place: Mapping[str, str] | None) -> dict[str, str]:
+    if not place:
+        return {}
+    unknown = set(place) - set(PLACE_KEYS)
+    if unknown:
+        raise ValueError(f"unknown place keys {sorted(unknown)}: expected {', '.join(PLACE_KEYS)}")
+    return dict(place)
+
+
 def _output_format(path: Path, format: str | None) -> str:
     if format is not None:
         if format not in set(OUTPUT_FORMATS.values()):
@@ -238,6 +298,11 @@ def _flat(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return _LIST_SEPARATOR.join(str(v) for v in value) if value else None
     return value
+
+
+def _csv_income(value: Any) -> str:
+    text = format_income(value)
+    return "" if text is None else text
 
 
 def _csv_cell(value: Any) -> str:

@@ -6,6 +6,7 @@ parser, so its output file must be the per-record path's output, line for line, 
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import json
 from pathlib import Path
@@ -187,3 +188,47 @@ def test_progress_reports_each_chunk_up_to_the_total(gallery: tuple[Path, Path],
         progress=lambda done, total: calls.append((done, total)),
     )
     assert calls == [(5, 12), (9, 12), (12, 12)]  # row 9 is a blank spacer row
+
+
+PLACES = (
+    "id,area,province,commune,village,income_per_capita_month,income_total_month,member_count,"
+    "deprivations.employment\n"
+    'P1,rural,Tỉnh A,"Xã B, C",Thôn 1,,4000000,3,1\n'  # 1333333.333…: a non-whole per-capita figure
+    'P2,urban,Tỉnh A,"Xã ""Mới""",\tThôn 2\t,1500000.5,,,0\n'  # tabs are stripped as the parser does
+    "P3,city,Tỉnh A,,Thôn 3,100,,,\n"  # an error row keeps its place
+    "P4,rural, ,Xã D,Thôn 4,0.25,,,1\n"  # a blank province is no province
+    "\tP5\t,rural,Tỉnh E,Xã E,,1.500.000,,2,\n"  # the slow path (a Vietnamese-style number)
+    "P6,rural,Tỉnh F,Xã F,Thôn 6,,10,4,0\n"  # 2.5 exactly
+    "\tP7\t,urban,Tỉnh G,Xã G,Thôn 7,2000000,,,1\n"  # a tab-padded id on the fast path is 'P7'
+)
+
+
+def test_place_and_income_columns_equal_the_per_record_path(tmp_path: Path) -> None:
+    """Place codes and the exact per-capita income (divided totals, decimals) are written
+    by the SQL fast path, the Python slow path and error rows exactly as the per-record path writes them."""
+    households = tmp_path / "ho.csv"
+    households.write_text(PLACES, encoding="utf-8")
+    out = tmp_path / "ket-qua.csv"
+    summary = run_batch(households, out, ruleset=RULESET, reference_date=REF, chunk_rows=3)
+    assert (summary.read, summary.errored) == (7, 1)
+    lines = out.read_text(encoding="utf-8-sig").splitlines()
+    assert lines == _per_record(households, None, tmp_path / "ref.csv")
+    rows = {r["id"]: r for r in csv.DictReader(lines)}
+    assert rows["P1"]["income_per_capita_month"] == "1333333.3333333333"
+    assert (rows["P2"]["commune"], rows["P2"]["village"]) == ('Xã "Mới"', "Thôn 2")
+    assert (rows["P3"]["village"], rows["P3"]["classification"]) == ("Thôn 3", "")
+    assert (rows["P4"]["province"], rows["P4"]["income_per_capita_month"]) == ("", "0.25")
+    assert (rows["P5"]["province"], rows["P5"]["income_per_capita_month"]) == ("Tỉnh E", "1500000")
+    assert rows["P6"]["income_per_capita_month"] == "2.5"
+    assert rows["P7"]["village"] == "Thôn 7"
+
+
+def test_jsonl_output_writes_the_income_as_a_number(tmp_path: Path) -> None:
+    """In JSON Lines the income is a JSON number (the exact double), not text."""
+    households = tmp_path / "ho.csv"
+    households.write_text(PLACES, encoding="utf-8")
+    run_batch(households, tmp_path / "r.jsonl", ruleset=RULESET, reference_date=REF)
+    rows = [json.loads(line) for line in (tmp_path / "r.jsonl").read_text(encoding="utf-8").splitlines()]
+    incomes = [r["income_per_capita_month"] for r in rows]
+    assert incomes == [4_000_000 / 3, 1500000.5, None, 0.25, 1500000, 2.5, 2000000]
+    assert rows[2]["village"] == "Thôn 3" and rows[4]["id"] == "P5"

@@ -15,7 +15,7 @@ import pytest
 from classifier.api import classify, load_standard
 from classifier.errors import RecordError
 from classifier.io import ResultWriter, parse_records, read_records, result_columns
-from classifier.io.writers import CANNOT_CLASSIFY_VI
+from classifier.io.writers import CANNOT_CLASSIFY_VI, format_income, record_place
 from classifier.model import Classification, Household
 
 RULESET = load_standard("nd-07-2021")
@@ -42,11 +42,13 @@ def read_csv(path: Path) -> list[dict[str, str]]:
 def test_columns_follow_the_rule_set_so_another_standard_gets_its_own() -> None:
     """Indicator columns are the rule set's indicator ids, between the fixed leading and trailing columns."""
     columns = result_columns(RULESET)
-    assert columns[:6] == ("id", "row", "classification", "classification_vi", "deprivation_count",
-                           "unknown_count")
-    assert columns[6:18] == RULESET.indicator_ids and columns[-1] == "error"
+    assert columns[:10] == ("id", "row", "province", "commune", "village", "classification",
+                            "classification_vi", "income_per_capita_month", "deprivation_count",
+                            "unknown_count")
+    assert columns[10:22] == RULESET.indicator_ids and columns[-1] == "error"
     fewer = attrs.evolve(RULESET, indicators=RULESET.indicators[:3])
-    assert result_columns(fewer)[6:9] == RULESET.indicator_ids[:3] and "telecom" not in result_columns(fewer)
+    assert result_columns(fewer)[10:13] == RULESET.indicator_ids[:3]
+    assert "telecom" not in result_columns(fewer)
 
 
 def test_csv_starts_with_a_bom_and_writes_one_zero_and_blank(tmp_path: Path) -> None:
@@ -170,3 +172,41 @@ def test_every_input_record_appears_exactly_once_in_the_output(tmp_path: Path) -
     assert summary == [("A", "2", True, False), ("B", "3", False, True), ("A", "4", False, True),
                        ("C", "5", True, False), ("", "6", False, True), ("Z", "3", False, True)]
     assert "first used at row 2" in rows[2]["error"] and "household in ho.csv" in rows[5]["error"]
+
+
+def test_income_text_is_digits_when_whole_and_an_exact_repr_otherwise() -> None:
+    """The per-capita income is written exactly (no rounding: the law compares the exact figure), and
+    the text of a non-whole figure reads back as the very same double."""
+    assert format_income(1_450_000) == "1450000" and format_income(1_450_000.0) == "1450000"
+    assert format_income(4_000_000 / 3) == "1333333.3333333333"
+    assert float(format_income(4_000_000 / 3) or "") == 4_000_000 / 3
+    assert format_income(None) is None
+    with pytest.raises(TypeError):
+        format_income(True)
+
+
+def test_place_and_income_are_written_and_error_rows_keep_a_readable_place(tmp_path: Path) -> None:
+    """Reports by village need every row's place: a classified row carries Household.place and the
+    income compared with the line (a total divided by the members), an error row the place it had."""
+    households = ("id,area,province,commune,village,income_total_month,member_count,deprivations.employment\n"
+                  "A,rural, Tỉnh A ,\"Xã B, C\",Thôn 1,4000000,3,1\n"
+                  "B,city,Tỉnh A,,Thôn 2,100,1,\n")
+    (tmp_path / "ho.csv").write_text(households, encoding="utf-8")
+    target = tmp_path / "out.csv"
+    with ResultWriter(target, RULESET) as out:
+        for record, typed in parse_records(read_records(tmp_path / "ho.csv"), catalogue=RULESET.facts,
+                                           indicator_keys=KEYS):
+            out.write(record, typed if isinstance(typed, list) else classify(typed, RULESET, trace=False))
+    classified, failed = read_csv(target)
+    place = (classified["province"], classified["commune"], classified["village"])
+    assert place == ("Tỉnh A", "Xã B, C", "Thôn 1")
+    assert classified["income_per_capita_month"] == "1333333.3333333333"
+    assert (failed["province"], failed["commune"], failed["village"]) == ("Tỉnh A", "", "Thôn 2")
+    assert failed["income_per_capita_month"] == "" and failed["error"] != ""
+
+
+def test_record_place_keeps_only_readable_place_codes() -> None:
+    """A place code given as a whole number is its digits (as in Household.place); a list is unreadable
+    and left out rather than guessed."""
+    assert record_place({"province": 79, "commune": ["x"], "village": "  "}) == {"province": "79"}
+    assert record_place(None) == {}
