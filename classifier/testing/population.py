@@ -16,8 +16,12 @@ What makes them realistic enough to exercise every rule:
 * deprivations correlated with income: poorer households more often lack health insurance, live in
   non-durable housing, use unsafe water, and so on. Which water sources or latrines count as
   deprived is also read from the rule set's indicator conditions;
-* some flags-only records (the 12 ``deprivations`` answered directly, plus ``member_count``) and a
-  few records with answers left out (unknown), because real files have both.
+* the answers every standard under rules/ reads, not only the primary one's: sickness left without
+  care (QĐ 59/2015), internet access, digital services, waste handling and monthly social allowances
+  (Decree 351/2025), social insurance (the HCMC 2024 overlay). So the same population can be
+  classified under each standard without unknowns that only mean "the generator never asked";
+* some flags-only records (every indicator of every standard answered directly in ``deprivations``,
+  plus ``member_count``) and a few records with answers left out (unknown), because real files have both.
 
 Only ``random.Random(seed)`` is used, so a seed gives the same records on every run and machine.
 The statistical levels below (medians, shares, probabilities) describe a plausible population; they
@@ -25,7 +29,8 @@ are not legal numbers and no rule depends on them.
 
 Command line (regenerates the bundled sample)::
 
-    python -m classifier.testing.population --households 400 --seed 2026 --out classifier/data/sample
+    python -m classifier.testing.population --households 400 --seed 2026 --unknown-share 0.04 \
+        --out classifier/data/sample
 """
 
 from __future__ import annotations
@@ -41,7 +46,7 @@ from pathlib import Path
 from typing import Any
 
 from classifier.indicators.evaluate import age_at
-from classifier.rules import load_ruleset
+from classifier.rules import list_standards, load_ruleset
 from classifier.rules.conditions import Compare, walk
 from classifier.rules.ruleset import RuleSet
 
@@ -68,11 +73,12 @@ DEFAULT_REFERENCE_DATE = dt.date(2026, 11, 1)
 GENERATED_HOUSEHOLD_FACTS = frozenset({
     "area", "floor_area_m2", "walls_durable", "frame_durable", "roof_durable", "water_source",
     "latrine_type", "uses_phone", "uses_internet", "has_tv", "has_radio", "has_computer", "has_smartphone",
-    "hears_loudspeaker",
+    "hears_loudspeaker", "uses_digital_services", "has_internet_access", "domestic_waste_handled",
 })
 GENERATED_MEMBER_FACTS = frozenset({
     "birth_date", "has_health_insurance", "in_school", "education", "employment_status", "wage_worker",
-    "has_labour_contract", "is_dependant", "stunted", "underweight",
+    "has_labour_contract", "is_dependant", "stunted", "underweight", "sick_without_care", "social_insurance",
+    "elderly_or_disabled_on_allowance",
 })
 
 # ---- statistical levels (not law) -----------------------------------------------------------------
@@ -110,6 +116,10 @@ _FLAG_PROB: Mapping[str, tuple[float, float]] = {
     "health_insurance": (0.03, 0.40), "adult_education": (0.05, 0.35), "child_schooling": (0.01, 0.12),
     "housing_quality": (0.02, 0.45), "housing_area": (0.02, 0.25), "water_source": (0.03, 0.35),
     "sanitation": (0.04, 0.50), "telecom": (0.005, 0.12), "information_access": (0.01, 0.15),
+    # Indicators of the other standards (QĐ 59, Decree 351, the HCMC overlay), at about the rates the
+    # member-level answers below give.
+    "health_care_access": (0.02, 0.05), "waste_handling": (0.12, 0.35), "internet_access": (0.06, 0.30),
+    "digital_services": (0.25, 0.45), "social_insurance": (0.60, 0.25),
 }
 _FLAG_PROB_DEFAULT = (0.03, 0.30)
 
@@ -131,15 +141,31 @@ _VILLAGE_NAMES = ("Đồng Tâm", "Tân Tiến", "Hòa Bình", "Thống Nhất",
 
 
 class _RuleFacts:
-    """The numbers and lists of a rule set that the generator aims at, read from its conditions."""
+    """The numbers and lists of the rule sets that the generator aims at, read from their conditions.
 
-    def __init__(self, ruleset: RuleSet) -> None:
+    The primary rule set decides where unknown answers are concentrated and which water sources,
+    latrines and floor areas count as deprived; the income lines of every rule set are hit exactly, and
+    flags-only records answer the indicators of every rule set.
+    """
+
+    def __init__(self, ruleset: RuleSet, others: Sequence[RuleSet] = ()) -> None:
         missing = sorted(GENERATED_HOUSEHOLD_FACTS - set(ruleset.facts.household)) + sorted(
             GENERATED_MEMBER_FACTS - set(ruleset.facts.member))
         if missing:  # the generator must only write names of the data contract
             raise ValueError(f"facts not in the catalogue of {ruleset.id}: {', '.join(missing)}")
-        self.indicator_ids: tuple[str, ...] = ruleset.indicator_ids
+        self.indicator_ids: tuple[str, ...] = _flag_keys(ruleset, others)
         self.thresholds: dict[str, tuple[int, ...]] = _income_thresholds(ruleset)
+        # Lines to hit exactly: half of the draws go to the primary's lines, half to the other lines,
+        # so that adding standards does not thin out the primary's boundary cases.
+        extra: dict[str, set[int]] = {}
+        for other in others:
+            for area, values in _income_thresholds(other).items():
+                extra.setdefault(area, set()).update(values)
+        self.boundary_targets: dict[str, tuple[int, ...]] = {}
+        for area in sorted(set(self.thresholds) | set(extra)):
+            own = self.thresholds.get(area, ())
+            more = tuple(sorted(extra.get(area, set()) - set(own)))
+            self.boundary_targets[area] = (own * len(more) + more * len(own)) if own and more else own or more
         deprived = _deprived_enum_values(ruleset)
         facts = ruleset.facts.household
         self.bad_water = deprived.get("water_source", frozenset())
@@ -147,6 +173,24 @@ class _RuleFacts:
         self.water_values = tuple(facts["water_source"].values) if "water_source" in facts else ()
         self.latrine_values = tuple(facts["latrine_type"].values) if "latrine_type" in facts else ()
         self.min_area_per_person = _floor_area_limit(ruleset)
+
+
+def _other_rulesets(
+    primary: RuleSet, others: Sequence[str | RuleSet] | None,
+) -> tuple[RuleSet, ...]:
+    """The rule sets besides ``primary`` to serve: those named, or (None) every standard under rules/."""
+    if others is None:
+        others = list_standards()
+    loaded = [o if isinstance(o, RuleSet) else load_ruleset(o) for o in others]
+    return tuple(o for o in loaded if o.id != primary.id)
+
+
+def _flag_keys(primary: RuleSet, others: Sequence[RuleSet]) -> tuple[str, ...]:
+    """Indicator keys a flags-only record answers: the primary's in order, then the others' new ones."""
+    keys = dict.fromkeys(primary.indicator_ids)
+    for other in others:
+        keys.update(dict.fromkeys(other.indicator_ids))
+    return tuple(keys)
 
 
 def _income_thresholds(ruleset: RuleSet) -> dict[str, tuple[int, ...]]:
@@ -387,6 +431,7 @@ def generate_records(
     flags_share: float = 0.1,
     unknown_share: float = 0.02,
     standard: str | RuleSet = "nd-07-2021",
+    other_standards: Sequence[str | RuleSet] | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Yield ``n_households`` synthetic raw records (data contract v1, JSON form), reproducibly.
 
@@ -397,12 +442,15 @@ def generate_records(
     ``unknown_share`` of the records leave answers out, far more often those at or under an income
     line, where a missing answer can change the class; area and income are never left out. Income
     thresholds, deprived water sources and latrines and the floor-area limit come from ``standard``
-    (an id or a loaded RuleSet). Ages are exact at ``reference_date``, which every record carries.
+    (an id or a loaded RuleSet). ``other_standards`` (default: every standard under rules/) add their
+    income lines to those hit exactly and their indicators to the flags-only records; every record
+    answers the facts any standard reads, whichever are named. Ages are exact at ``reference_date``,
+    which every record carries.
     """
     if n_households < 0:
         raise ValueError("n_households must not be negative")
     ruleset = standard if isinstance(standard, RuleSet) else load_ruleset(standard)
-    rf = _RuleFacts(ruleset)
+    rf = _RuleFacts(ruleset, _other_rulesets(ruleset, other_standards))
     rng = random.Random(seed)
     villages = _places(rng, n_households, communes, villages_per_commune)
     return _generate(rng, n_households, province, villages, reference_date, flags_share, unknown_share, rf)
@@ -430,6 +478,7 @@ def _generate(
     latrine = {a: _Pool(rf.latrine_values, rf.bad_latrine, _LATRINE_WEIGHTS[a]) for a in ("rural", "urban")}
     mu = {a: log(_INCOME_MEDIAN[a]) for a in ("rural", "urban")}
     thresholds = rf.thresholds
+    targets = rf.boundary_targets
     min_area = rf.min_area_per_person
     indicator_flags = [(key, *_FLAG_PROB.get(key, _FLAG_PROB_DEFAULT)) for key in rf.indicator_ids]
 
@@ -438,14 +487,15 @@ def _generate(
         urban = area == "urban"
         water_pool, latrine_pool = water[area], latrine[area]
         area_thresholds = thresholds.get(area, ())
+        area_targets = targets.get(area, ())
         area_mu, area_sigma = mu[area], _INCOME_SIGMA[area]
         for _ in range(count):
             index += 1
             hid = f"H{index:0{width}d}"
 
             # Income: log-normal, or deliberately on a threshold / one đồng either side of it.
-            if area_thresholds and r() < _BOUNDARY_SHARE:
-                income = area_thresholds[int(r() * len(area_thresholds))]
+            if area_targets and r() < _BOUNDARY_SHARE:
+                income = area_targets[int(r() * len(area_targets))]
                 u = r()
                 if u < 0.15:
                     income -= 1
@@ -523,6 +573,12 @@ def _household_answers(
     record["has_computer"] = r() < (0.40 if urban else 0.18) - 0.17 * risk
     record["has_smartphone"] = r() < (0.92 if internet else 0.15)
     record["hears_loudspeaker"] = r() < (0.55 if urban else 0.75)
+    # Decree 351's reported new answers. A household using the internet can reach it; one that does not
+    # often still could (mobile coverage), less so in poor and remote places. Digital services (online
+    # payment, public services) go with internet use. Waste collection is near universal in wards.
+    record["uses_digital_services"] = r() < (0.93 - 0.35 * risk if internet else 0.04)
+    record["has_internet_access"] = internet or r() < (0.85 if urban else 0.72) - 0.50 * risk
+    record["domestic_waste_handled"] = r() < (0.97 if urban else 0.85) - 0.45 * risk
 
     members = []
     insured_p = 0.985 - 0.20 * risk
@@ -580,8 +636,10 @@ def _household_answers(
         m["employment_status"] = status
         wage = status == "employed" and r() < (0.60 if urban else 0.38)
         m["wage_worker"] = wage
+        contract = False
         if wage:  # the contract question is only asked of wage workers (survey skip logic)
-            m["has_labour_contract"] = r() < 0.78 - 0.45 * risk
+            contract = r() < 0.78 - 0.45 * risk
+            m["has_labour_contract"] = contract
         if age < 16 or age >= 80:
             dependant = True
         elif age >= 60:
@@ -592,6 +650,25 @@ def _household_answers(
         if age < 16:  # anthropometry is measured for children only
             m["stunted"] = r() < 0.02 + 0.10 * risk
             m["underweight"] = r() < 0.015 + 0.06 * risk
+        # Seriously ill without seeking care: rare, more often among the old and in poor households.
+        m["sick_without_care"] = r() < 0.002 + 0.02 * risk + (0.01 if age >= 60 else 0.0)
+        if status == "employed":  # social insurance is asked of people in work (survey skip logic)
+            # Wage workers: usually insured with a labour contract, rarely without one. Own-account work
+            # and farming: voluntary insurance, uncommon and rare in poor households.
+            social_p = (0.88 if contract else 0.08) if wage else 0.04 + 0.40 * (1.0 - risk) ** 2
+            m["social_insurance"] = r() < social_p
+        # A monthly social allowance: most of the very old, some elderly people (poor or living as
+        # dependants), a few disabled people of other ages. Asked of everyone, so that the share of
+        # dependants is never unknown only because a child or a working adult was not asked.
+        if age >= 80:
+            allowance_p = 0.80
+        elif age >= 60:
+            allowance_p = (0.15 + 0.60 * risk) if dependant else (0.02 + 0.20 * risk)
+        elif age >= 16:
+            allowance_p = (0.12 + 0.20 * risk) if dependant else 0.002
+        else:
+            allowance_p = 0.005
+        m["elderly_or_disabled_on_allowance"] = r() < allowance_p
         members.append(m)
     record["members"] = members
 
@@ -603,9 +680,9 @@ def _household_answers(
 _LEAVE_OUT = _table(("household", "member", "section", "member_all"), (0.30, 0.30, 0.25, 0.15))
 _SECTIONS = (
     ("floor_area_m2", "walls_durable", "frame_durable", "roof_durable"),
-    ("water_source", "latrine_type"),
+    ("water_source", "latrine_type", "domestic_waste_handled"),
     ("uses_phone", "uses_internet", "has_tv", "has_radio", "has_computer", "has_smartphone",
-     "hears_loudspeaker"),
+     "hears_loudspeaker", "uses_digital_services", "has_internet_access"),
 )
 _NOT_ANSWERS = frozenset({"id", "province", "commune", "village", "reference_date", "members",
                           "deprivations", "member_count", "area", "income_per_capita_month",
@@ -657,13 +734,17 @@ def _fact_columns(specs: Mapping[str, Any], generated: frozenset[str], all_facts
             if not spec.derived and name != "area" and (all_facts or name in generated)]
 
 
-def households_csv_header(ruleset: RuleSet | None = None, *, all_facts: bool = False) -> list[str]:
+def households_csv_header(
+    ruleset: RuleSet | None = None, *, all_facts: bool = False,
+    other_standards: Sequence[str | RuleSet] | None = None,
+) -> list[str]:
     """Columns of the households CSV: id, place, area, income (per person or total), reference date,
     member count, the household facts of rules/facts.yaml in catalogue order (those this module
-    generates, or every one with ``all_facts``), then ``deprivations.<indicator>`` per indicator."""
+    generates, or every one with ``all_facts``), then ``deprivations.<indicator>`` per indicator of
+    ``ruleset`` and of ``other_standards`` (default: every standard, as ``generate_records``)."""
     rs = ruleset or load_ruleset("nd-07-2021")
     facts = _fact_columns(rs.facts.household, GENERATED_HOUSEHOLD_FACTS, all_facts)
-    flags = [f"deprivations.{key}" for key in rs.indicator_ids]
+    flags = [f"deprivations.{key}" for key in _flag_keys(rs, _other_rulesets(rs, other_standards))]
     return ["id", *_PLACE, "area", *_INCOME, "reference_date", "member_count", *facts, *flags]
 
 
@@ -684,6 +765,7 @@ def _cell(value: Any, table: Mapping[Any, str]) -> Any:
 def write_csv(
     records: Iterable[Mapping[str, Any]], households_path: str | Path, members_path: str | Path,
     *, ruleset: RuleSet | None = None, all_facts: bool = False,
+    other_standards: Sequence[str | RuleSet] | None = None,
 ) -> int:
     """Stream records to the two-file CSV form (UTF-8, header row); returns the households written.
 
@@ -692,7 +774,7 @@ def write_csv(
     nothing is dropped silently. Booleans are written ``true``/``false``; an absent answer is an
     empty cell.
     """
-    h_header = households_csv_header(ruleset, all_facts=all_facts)
+    h_header = households_csv_header(ruleset, all_facts=all_facts, other_standards=other_standards)
     m_header = members_csv_header(ruleset, all_facts=all_facts)
     h_columns = set(h_header) | {"members", "deprivations"}
     m_columns = set(m_header) - {"household_id"}
@@ -774,14 +856,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--flags-share", type=float, default=0.1)
     parser.add_argument("--unknown-share", type=float, default=0.02)
     parser.add_argument("--standard", default="nd-07-2021")
+    parser.add_argument("--other-standards", default=None,
+                        help="comma-separated ids of further standards served (default: all under rules/)")
     parser.add_argument("--formats", default="json,jsonl,csv", help="comma-separated: json, jsonl, csv")
     args = parser.parse_args(argv)
+    others = None if args.other_standards is None else [
+        s.strip() for s in args.other_standards.split(",") if s.strip()]
 
     def records() -> Iterator[dict[str, Any]]:
         return generate_records(
             args.households, seed=args.seed, province=args.province, communes=args.communes,
             villages_per_commune=args.villages_per_commune, reference_date=args.reference_date,
-            flags_share=args.flags_share, unknown_share=args.unknown_share, standard=args.standard)
+            flags_share=args.flags_share, unknown_share=args.unknown_share, standard=args.standard,
+            other_standards=others)
 
     args.out.mkdir(parents=True, exist_ok=True)
     formats = {f.strip() for f in args.formats.split(",") if f.strip()}
@@ -795,7 +882,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         write_jsonl(records(), args.out / "commune.jsonl")
     if "csv" in formats:
         write_csv(records(), args.out / "households.csv", args.out / "members.csv",
-                  ruleset=load_ruleset(args.standard))
+                  ruleset=load_ruleset(args.standard), other_standards=others)
     return 0
 
 

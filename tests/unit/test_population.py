@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import re
 import statistics
 import unicodedata
 from collections import Counter
@@ -16,7 +17,10 @@ import pytest
 from classifier.api import classify, load_standard
 from classifier.data import SAMPLE_DIR, sample_path
 from classifier.indicators.evaluate import age_at
+from classifier.io import known_indicator_keys, parse_records, read_records
 from classifier.model import CANNOT_CLASSIFY, Household, Member
+from classifier.rules import list_standards
+from classifier.rules.conditions import AnyMember, Compare, Not, ShareOfMembers
 from classifier.testing import population
 from classifier.testing.population import (
     GENERATED_HOUSEHOLD_FACTS,
@@ -31,6 +35,12 @@ from classifier.testing.population import (
 
 RULESET = load_standard("nd-07-2021")
 CATALOGUE = RULESET.facts
+STANDARDS = {standard: load_standard(standard) for standard in list_standards()}
+# Every indicator of every standard, in the order flags-only records give them (Decree 07's first).
+ALL_INDICATORS = tuple(dict.fromkeys(k for rs in (RULESET, *STANDARDS.values()) for k in rs.indicator_ids))
+# Facts the engine derives from an answer the generator gives (age from the birth date, floor area per
+# person from the floor area and the members listed).
+ANSWERED_THROUGH = {"age": "birth_date", "floor_area_per_person": "floor_area_m2"}
 REFERENCE = dt.date(2026, 11, 1)
 # Keys of a record that are not survey answers (place, income, bookkeeping).
 RECORD_KEYS = {"id", "area", "province", "commune", "village", "income_per_capita_month",
@@ -128,7 +138,7 @@ def test_every_record_has_the_contract_keys(population_20k: list[dict[str, Any]]
             assert [m["id"] for m in record["members"]] == [
                 f"{record['id']}-{k}" for k in range(1, len(record["members"]) + 1)]
         else:
-            assert set(record["deprivations"]) <= set(RULESET.indicator_ids)
+            assert set(record["deprivations"]) <= set(ALL_INDICATORS)
             assert 1 <= record["member_count"] <= 9
         assert set(record) <= RECORD_KEYS | GENERATED_HOUSEHOLD_FACTS
 
@@ -204,15 +214,95 @@ def test_incomes_hit_every_threshold_read_from_the_rules(population_20k: list[di
 
 
 def test_no_answer_is_left_out_when_unknown_share_is_zero() -> None:
-    """With unknown_share=0 every household answers every generated fact; the default leaves ~2 % out."""
+    """With unknown_share=0 every household answers every generated fact and every member the questions
+    asked of everyone; flags-only records answer every indicator of every standard under rules/."""
     for record in generate_records(2_000, seed=3, unknown_share=0.0):
         if "members" in record:
             assert set(record) >= GENERATED_HOUSEHOLD_FACTS
             for member in record["members"]:
                 assert {"birth_date", "has_health_insurance", "in_school", "education", "employment_status",
-                        "wage_worker", "is_dependant"} <= set(member)
+                        "wage_worker", "is_dependant", "sick_without_care",
+                        "elderly_or_disabled_on_allowance"} <= set(member)
+                # Skip logic: the contract question goes to wage workers, social insurance to people in work.
+                assert ("has_labour_contract" in member) == member["wage_worker"]
+                assert ("social_insurance" in member) == (member["employment_status"] == "employed")
         else:
-            assert set(record["deprivations"]) == set(RULESET.indicator_ids)
+            assert tuple(record["deprivations"]) == ALL_INDICATORS
+
+
+def _facts_read(cond: Any, member: bool = False) -> set[tuple[str, str]]:
+    """(level, fact) of every answer a condition tree reads; member level inside a member quantifier."""
+    if isinstance(cond, Compare):
+        return {("member" if member else "household", cond.fact)}
+    if isinstance(cond, AnyMember | ShareOfMembers):
+        return _facts_read(cond.where, member=True)
+    children = (cond.child,) if isinstance(cond, Not) else cond.children
+    return set().union(*(_facts_read(child, member) for child in children))
+
+
+@pytest.mark.parametrize("standard", sorted(STANDARDS))
+def test_every_fact_a_standard_reads_is_generated(standard: str) -> None:
+    """Each answer an indicator of each standard reads (QĐ 59's sick_without_care, Decree 351's internet,
+    digital, waste and allowance answers, HCMC's social_insurance included) is given by the generator."""
+    records = list(generate_records(1_500, seed=11, unknown_share=0.0))
+    household_keys = set().union(*(r.keys() for r in records if "members" in r))
+    member_keys = set().union(*(m.keys() for r in records for m in r.get("members", ())))
+    read = set().union(*(_facts_read(ind.condition) for ind in STANDARDS[standard].indicators))
+    assert read, standard
+    for level, fact in sorted(read):
+        given = ANSWERED_THROUGH.get(fact, fact)
+        if level == "member":
+            assert given in GENERATED_MEMBER_FACTS and given in member_keys, (standard, fact)
+        else:
+            assert given in GENERATED_HOUSEHOLD_FACTS and given in household_keys, (standard, fact)
+
+
+def test_nothing_is_unknown_under_any_standard_when_nothing_is_left_out() -> None:
+    """With unknown_share=0 every indicator of every standard is decided for every household: no
+    household is khong_du_du_lieu merely because the generator never asked a question."""
+    records = list(generate_records(500, seed=12, unknown_share=0.0))
+    for standard, ruleset in STANDARDS.items():
+        for record in records:
+            result = classify(_to_household(record), ruleset, trace=False)
+            assert result.unknown_count == 0, (standard, record["id"], result.missing_fields)
+            assert result.outcome != CANNOT_CLASSIFY
+
+
+def test_other_standards_can_be_left_out() -> None:
+    """other_standards=() serves the primary standard only: its 12 flags and CSV columns, no others'."""
+    records = list(generate_records(300, seed=13, other_standards=(), unknown_share=0.0))
+    flags = [r["deprivations"] for r in records if "deprivations" in r]
+    assert flags and all(tuple(f) == RULESET.indicator_ids for f in flags)
+    header = households_csv_header(RULESET, other_standards=())
+    assert [c for c in header if c.startswith("deprivations.")] == [
+        f"deprivations.{k}" for k in RULESET.indicator_ids]
+    assert "deprivations.social_insurance" in households_csv_header(RULESET)
+
+
+def test_the_new_answers_are_plausible(population_20k: list[dict[str, Any]]) -> None:
+    """Monthly allowances go mostly to the very old and rarely to adults under 60; social insurance is
+    answered for people in work only; seriously ill without care is rare and commoner under the line."""
+    lines = {"rural": RULESET.parameters["income_line_rural"].value,
+             "urban": RULESET.parameters["income_line_urban"].value}
+    allowance: dict[str, list[bool]] = {"16-59": [], "80+": []}
+    sick: dict[bool, list[bool]] = {True: [], False: []}
+    for record in population_20k:
+        poor = _income(record) <= lines[record["area"]]
+        for member in record.get("members", ()):
+            if "social_insurance" in member:
+                assert member.get("employment_status", "employed") == "employed"
+            if "sick_without_care" in member:
+                sick[poor].append(member["sick_without_care"])
+            if "birth_date" not in member or "elderly_or_disabled_on_allowance" not in member:
+                continue
+            age = age_at(dt.date.fromisoformat(member["birth_date"]), REFERENCE)
+            band = "80+" if age >= 80 else "16-59" if 16 <= age < 60 else None
+            if band:
+                allowance[band].append(member["elderly_or_disabled_on_allowance"])
+    assert statistics.fmean(allowance["16-59"]) < 0.03
+    assert statistics.fmean(allowance["80+"]) > 0.6
+    assert statistics.fmean(sick[False]) < 0.02
+    assert statistics.fmean(sick[True]) > 1.5 * statistics.fmean(sick[False])
 
 
 def test_area_and_income_are_never_left_out() -> None:
@@ -239,21 +329,28 @@ def test_place_names_follow_the_area_and_carry_diacritics() -> None:
     assert any(c.startswith("Xã ") for c in communes) and any(c.startswith("Phường ") for c in communes)
 
 
-def test_poorer_households_are_more_deprived() -> None:
-    """Deprivations are correlated with income: under the rural/urban line the mean count is far higher."""
+@pytest.mark.parametrize("standard", ["nd-07-2021", "qd-59-2015", "nd-351-2025", "hcm-2024"])
+def test_poorer_households_are_more_deprived(standard: str) -> None:
+    """Deprivations are correlated with income under every standard's indicators: under Decree 07's
+    rural/urban line the mean count is far higher than above its middle band."""
     by_band: dict[str, list[int]] = {"under the line": [], "above the band": []}
     lines = {"rural": RULESET.parameters["income_line_rural"].value,
              "urban": RULESET.parameters["income_line_urban"].value}
     tops = {"rural": RULESET.parameters["middle_upper_rural"].value,
             "urban": RULESET.parameters["middle_upper_urban"].value}
+    ruleset = STANDARDS[standard]
     for record in generate_records(4_000, seed=6, unknown_share=0.0):
         income = _income(record)
         band = ("under the line" if income <= lines[record["area"]]
                 else "above the band" if income > tops[record["area"]] else None)
+        if band == "above the band" and len(by_band[band]) >= 600:
+            continue  # enough for a mean; keeps the test short
         if band:
-            by_band[band].append(classify(_to_household(record), RULESET, trace=False).deprivation_count)
+            by_band[band].append(classify(_to_household(record), ruleset, trace=False).deprivation_count)
     assert len(by_band["under the line"]) > 50
-    assert statistics.fmean(by_band["under the line"]) > 2 * statistics.fmean(by_band["above the band"])
+    # 1.8, not more: social insurance (HCMC) and digital services (Decree 351) are lacking in many
+    # well-off households too, which lifts the count above the band.
+    assert statistics.fmean(by_band["under the line"]) > 1.8 * statistics.fmean(by_band["above the band"])
 
 
 # ---- writers ------------------------------------------------------------------------------------------
@@ -276,7 +373,7 @@ def test_csv_has_one_row_per_household_and_member(tmp_path) -> None:
     assert set(members_csv_header(RULESET)[2:]) <= set(CATALOGUE.member)
     flags_only = next(r for r in records if "deprivations" in r)
     row = next(r for r in rows if r["id"] == flags_only["id"])
-    for key in RULESET.indicator_ids:
+    for key in ALL_INDICATORS:
         assert row[f"deprivations.{key}"] == {True: "true", False: "false", None: ""}[
             flags_only["deprivations"].get(key)]
     assert row["floor_area_m2"] == ""
@@ -285,8 +382,8 @@ def test_csv_has_one_row_per_household_and_member(tmp_path) -> None:
 def test_csv_refuses_a_key_it_has_no_column_for(tmp_path) -> None:
     """A record key without a column raises instead of being dropped silently."""
     record = next(iter(generate_records(1, seed=1, flags_share=0.0)))
-    record["members"][0]["sick_without_care"] = True
-    with pytest.raises(ValueError, match="sick_without_care"):
+    record["members"][0]["age"] = 40  # a catalogue fact the generator never writes (it gives birth dates)
+    with pytest.raises(ValueError, match="'age'"):
         write_csv([record], tmp_path / "h.csv", tmp_path / "m.csv")
     assert write_csv([record], tmp_path / "h.csv", tmp_path / "m.csv", all_facts=True) == 1
 
@@ -339,3 +436,58 @@ def test_sample_is_what_the_documented_command_writes(tmp_path) -> None:
     for name in SAMPLE_FILES:
         assert (tmp_path / name).read_bytes() == sample_path(name).read_bytes(), (
             f"{name} is stale: rerun the command in classifier/data/sample/README.md")
+
+
+def _sample_outcomes(standard: str) -> Counter[str]:
+    """Outcome counts of the shipped sample under ``standard``, read through the io layer."""
+    ruleset = STANDARDS[standard]
+    outcomes: Counter[str] = Counter()
+    for _, household in parse_records(read_records(sample_path("commune.json")), catalogue=ruleset.facts,
+                                      indicator_keys=known_indicator_keys()):
+        assert isinstance(household, Household), household
+        outcomes[classify(household, ruleset, trace=False).outcome] += 1
+    return outcomes
+
+
+@pytest.mark.parametrize("standard", sorted(STANDARDS))
+def test_sample_has_a_few_unclassifiable_households_under_every_standard(standard: str) -> None:
+    """Under each standard only a handful of sample households are khong_du_du_lieu (answers left out on
+    purpose), never dozens for want of a question the generator did not ask."""
+    outcomes = _sample_outcomes(standard)
+    assert sum(outcomes.values()) == 400
+    assert 1 <= outcomes[CANNOT_CLASSIFY] <= 10, outcomes
+    if standard == "nd-351-2025":
+        assert outcomes["ngheo"] > 0 and outcomes["can_ngheo"] > 0, outcomes
+
+
+def _readme_tables(text: str) -> dict[str, dict[str, int]]:
+    """The outcome tables of the sample README: standard -> outcome -> households (— cells skipped)."""
+    lines = text.splitlines()
+    tables: dict[str, dict[str, int]] = {}
+    for index, line in enumerate(lines):
+        if not line.startswith("| Outcome |"):
+            continue
+        heads = [cell.strip() for cell in line.strip("|").split("|")][1:]
+        standards = ["nd-07-2021"] if heads == ["Households"] else heads
+        for row in lines[index + 2:]:
+            if not row.startswith("|"):
+                break
+            cells = [cell.strip() for cell in row.strip("|").split("|")]
+            outcome = cells[0].split(" ")[0]
+            for standard, cell in zip(standards, cells[1:], strict=True):
+                if cell != "—":
+                    tables.setdefault(standard, {})[outcome] = int(cell)
+    return tables
+
+
+def test_sample_readme_counts_match_the_sample() -> None:
+    """The README's outcome tables (Decree 07, and QĐ 59, Decree 351, HCMC 2024) state what the shipped
+    sample gives, and its household and member totals are right."""
+    readme = (SAMPLE_DIR / "README.md").read_text(encoding="utf-8")
+    tables = _readme_tables(readme)
+    assert set(tables) == set(STANDARDS)
+    for standard, table in tables.items():
+        assert table == dict(_sample_outcomes(standard)), standard
+    records = json.loads(sample_path("commune.json").read_text(encoding="utf-8"))
+    members = sum(len(r.get("members", ())) for r in records)
+    assert re.search(rf"{len(records)} households, {members:,} members", readme)
