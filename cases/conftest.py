@@ -23,9 +23,10 @@ File format — a YAML list of cases; each case is a mapping with these keys:
     counted, without rounding), ``reference_date``, ``province``/``commune``/``village``,
     household-level answers (``floor_area_m2``, ``water_source``, ...), ``members`` (each with
     ``id``, ``birth_date`` and member-level answers), ``deprivations`` (pre-decided indicator flags)
-    and ``member_count`` (for flags-only records). It is parsed here, without ``classifier.io``:
-    every key and value is checked against the fact catalogue so that a typo fails the case
-    instead of silently becoming an unknown answer.
+    and ``member_count`` (for flags-only records). It is parsed by the real input adapter,
+    ``classifier.io.parse_record``, so every key and value is checked against the fact catalogue
+    (a typo fails the case instead of silently becoming an unknown answer) and the cases test the
+    adapter's typing too. An explicit ``null`` is refused: leave a key out to make it unknown.
 ``expect`` (required)
     ``classification`` (required): a class id of the standard or ``khong_du_du_lieu``; optional
     ``deprivation_count``, ``unknown_count``, ``indicators`` ({indicator id: true/false/null}),
@@ -52,8 +53,9 @@ import yaml
 
 from classifier.api import classify, load_standard
 from classifier.errors import ChuanNgheoError
-from classifier.model import CANNOT_CLASSIFY, Classification, Household, Member
-from classifier.rules.ruleset import Citation, FactSpec, RuleSet
+from classifier.io import known_indicator_keys, parse_record
+from classifier.model import CANNOT_CLASSIFY, Classification, Household
+from classifier.rules.ruleset import Citation, RuleSet
 from classifier.rules.schema import did_you_mean
 from classifier.rules.yamlload import LocatedDict, LocatedList, line_of, load_yaml_file
 
@@ -282,138 +284,41 @@ def parse_case(raw: Any, where_of: Any, default_standard: str, early: list[str])
     return Case(ruleset, reference_date, household, expect)
 
 
-def _check_value(spec: FactSpec, value: Any) -> str | None:
-    """Why ``value`` is not a valid answer for ``spec``, or None when it is."""
-    if value is None:
-        return "null is not an answer: leave the key out to make the answer unknown"
-    if spec.type == "bool":
-        return None if isinstance(value, bool) else "expected true or false"
-    if spec.type == "enum":
-        if value in spec.values:
-            return None
-        hint = did_you_mean(str(value), spec.values)
-        return f"expected one of {', '.join(spec.values)}" + (f" (did you mean {hint!r}?)" if hint else "")
-    if spec.type in ("integer", "number"):
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            return "expected a number"
-        if spec.type == "integer" and not isinstance(value, int):
-            return "expected a whole number"
-        if spec.minimum is not None and value < spec.minimum:
-            return f"expected at least {spec.minimum}"
-        if spec.maximum is not None and value > spec.maximum:
-            return f"expected at most {spec.maximum}"
-        return None
-    if spec.type == "string":
-        return None if isinstance(value, str) else "expected text"
-    return None
-
-
-def _answers(
-    raw: LocatedDict,
-    specs: Mapping[str, FactSpec],
-    skip: tuple[str, ...],
-    where_of: Any,
-    problems: list[str],
-    what: str,
-) -> dict[str, Any]:
-    """The catalogue answers of a record or member, each checked against its fact's type."""
-    out: dict[str, Any] = {}
-    for key, value in raw.items():
-        if key in skip:
-            continue
-        spec = specs.get(key)
-        if spec is None or spec.derived:
-            problems.append(_unknown_key(key, tuple(skip) + tuple(s for s in specs if not specs[s].derived),
-                                         where_of(raw, key), what))
-            continue
-        if spec.type == "date":
-            parsed = _date(value, where_of(raw, key), key, problems)
-            if parsed is not None:
-                out[key] = parsed
-            continue
-        why = _check_value(spec, value)
-        if why is not None:
-            problems.append(f"{where_of(raw, key)}: `{key}` = {value!r}: {why}")
-            continue
-        out[key] = value
-    return out
+def _nulls(raw: Any, where_of: Any, path: str = "household") -> list[str]:
+    """Explicit nulls in a case: refused, so that a typo'd answer cannot silently become unknown."""
+    found: list[str] = []
+    if isinstance(raw, dict):
+        for key, value in raw.items():
+            if value is None:
+                found.append(f"{where_of(raw, key)}: `{path}.{key}` is null: leave the key out to make "
+                             "the answer unknown")
+            else:
+                found.extend(_nulls(value, where_of, f"{path}.{key}"))
+    elif isinstance(raw, list):
+        for index, item in enumerate(raw, start=1):
+            found.extend(_nulls(item, where_of, f"{path}[{index}]"))
+    return found
 
 
 def parse_household(raw: Any, ruleset: RuleSet, where_of: Any, problems: list[str]) -> Household | None:
-    """Build a Household from the contract-v1 JSON form (without classifier.io)."""
+    """Build the Household with the real input adapter (classifier.io.parse_record).
+
+    Golden cases are written in data contract v1, so they go through the same parser as a commune's
+    file: a case then tests the adapter's typing (total income divided exactly, dates, codes) too.
+    """
     if not isinstance(raw, LocatedDict):
         problems.append(f"{where_of(raw)}: `household` must be a mapping")
         return None
-    facts = _answers(raw, ruleset.facts.household, RECORD_KEYS, where_of, problems, "household")
-    area = raw.get("area")
-    area_values = ruleset.facts.classification["area"].values
-    if area not in area_values:
-        problems.append(_bad_value(area, area_values, where_of(raw, "area"), "area"))
-    members: list[Member] = []
-    raw_members = raw.get("members", [])
-    if not isinstance(raw_members, list):
-        problems.append(f"{where_of(raw, 'members')}: `members` must be a list")
-        raw_members = []
-    for raw_member in raw_members:
-        if not isinstance(raw_member, LocatedDict):
-            problems.append(f"{where_of(raw_members)}: each member must be a mapping")
-            continue
-        m_facts = _answers(raw_member, ruleset.facts.member, ("id",), where_of, problems, "member")
-        member_id = raw_member.get("id")
-        members.append(Member(facts=m_facts, member_id=str(member_id) if member_id is not None else None))
-    flags: dict[str, bool] = {}
-    raw_flags = raw.get("deprivations", {})
-    if not isinstance(raw_flags, dict):
-        problems.append(f"{where_of(raw, 'deprivations')}: `deprivations` must be a mapping")
-        raw_flags = {}
-    for key, value in raw_flags.items():
-        if key not in ruleset.indicator_ids:
-            where = where_of(raw_flags, key)
-            problems.append(_unknown_key(key, ruleset.indicator_ids, where, "deprivations"))
-        elif not isinstance(value, bool):
-            problems.append(f"{where_of(raw_flags, key)}: flag `{key}` must be true or false, got {value!r}")
-        else:
-            flags[key] = value
-    member_count = raw.get("member_count")
-    if member_count is not None and (isinstance(member_count, bool) or not isinstance(member_count, int)
-                                     or member_count < 1):
-        problems.append(f"{where_of(raw, 'member_count')}: `member_count` must be a whole number ≥ 1")
-        member_count = None
-    income = _income(raw, len(members) or member_count, where_of, problems)
-    ref = None
-    if "reference_date" in raw:
-        ref = _date(raw["reference_date"], where_of(raw, "reference_date"), "reference_date", problems)
-    return Household(
-        id=str(raw.get("id", "CASE")),
-        area=area,
-        income_per_capita_month=income,
-        members=tuple(members),
-        facts=facts,
-        flags=flags,
-        member_count=member_count,
-        reference_date=ref,
-        place={k: str(raw[k]) for k in PLACE_KEYS if k in raw},
-    )
-
-
-def _income(raw: LocatedDict, count: int | None, where_of: Any, problems: list[str]) -> int | float | None:
-    """Per-capita income as given, or a total divided by the members counted (exactly, no rounding)."""
-    per_capita = raw.get("income_per_capita_month")
-    total = raw.get("income_total_month")
-    if per_capita is not None and total is not None:
-        problems.append(f"{where_of(raw, 'income_total_month')}: give income_per_capita_month or "
-                        "income_total_month, not both")
+    nulls = _nulls(raw, where_of)
+    if nulls:
+        problems.extend(nulls)
         return None
-    if total is None:
-        return per_capita
-    if isinstance(total, bool) or not isinstance(total, int | float):
-        problems.append(f"{where_of(raw, 'income_total_month')}: income_total_month must be a number")
+    parsed = parse_record(raw, row=None, source=None, catalogue=ruleset.facts,
+                          indicator_keys=known_indicator_keys())
+    if isinstance(parsed, list):
+        problems.extend(f"{where_of(raw)}: {error.message}" for error in parsed)
         return None
-    if not count:
-        where = where_of(raw, "income_total_month")
-        problems.append(f"{where}: a total income needs members or member_count")
-        return None
-    return total // count if total % count == 0 else total / count
+    return parsed
 
 
 def parse_expect(raw: Any, ruleset: RuleSet, where_of: Any, problems: list[str]) -> dict[str, Any]:

@@ -89,7 +89,7 @@ def test_a_clause_must_cite_an_instrument_of_the_standard(run: str) -> None:
 def test_a_misspelt_answer_fails_with_a_suggestion(run: str) -> None:
     """A typo in an answer key fails the case (it would otherwise become an unknown answer silently)."""
     assert outcome(run, "typo") == {"FAILED"}
-    assert "unknown household key 'water_sorce'; did you mean 'water_source'?" in run
+    assert "field 'water_sorce' = 'piped': expected a known field name (did you mean 'water_source'?)" in run
 
 
 def test_a_wrong_expectation_shows_a_diff(run: str) -> None:
