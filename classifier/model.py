@@ -84,7 +84,8 @@ class IndicatorResult:
     source: str
     triggered_by: tuple[str, ...] = ()
     missing: tuple[str, ...] = ()
-    facts_read: Mapping[str, Any] = attrs.field(factory=dict, converter=_frozen_mapping)
+    # No copying converter: the evaluator hands over a fresh dict per result (hot path).
+    facts_read: Mapping[str, Any] = attrs.field(factory=dict)
 
 
 @attrs.frozen

@@ -70,12 +70,14 @@ def evaluate_indicators(
     facts, members = household_view(household, reference_date)
     flags = household.flags
     results: list[IndicatorResult] = []
+    # One context per household; each indicator gets fresh lists (cheaper than a context each).
+    ctx = EvalContext(household=facts, members=members)
     for indicator_id, evaluate in _compiled(ruleset):
         if indicator_id in flags:
             results.append(IndicatorResult(indicator_id, bool(flags[indicator_id]), "flag",
                                            triggered_by=("flag",) if flags[indicator_id] else ()))
             continue
-        ctx = EvalContext(household=facts, members=members)
+        ctx.missing, ctx.triggered, ctx.read = [], [], {}
         verdict = evaluate(ctx, None, "")
         results.append(IndicatorResult(
             indicator_id,

@@ -159,41 +159,49 @@ Tri = bool | None
 Evaluator = Callable[[EvalContext, "Mapping[str, Any] | None", str], Tri]
 
 
-def compile_condition(cond: Condition) -> Evaluator:
+_ABSENT = object()
+
+
+def compile_condition(cond: Condition, member_level: bool = False) -> Evaluator:
     """Compile a tree into a closure ``(ctx, member_facts, member_label) -> True/False/None``.
 
     Compiling once per rule set (instead of interpreting the tree for every household) keeps the
-    per-household cost to plain function calls.
+    per-household cost to plain function calls. ``member_level`` is True under a member quantifier:
+    leaves there read the member's answer first and fall back to the household's (e.g. area).
     """
     if isinstance(cond, Compare):
         fact, value = cond.fact, cond.value
         test = _OP_FUNCS[cond.op]
 
-        def leaf(ctx: EvalContext, member: Mapping[str, Any] | None, label: str) -> Tri:
-            if member is not None and fact in member:
-                actual = member[fact]
-                path = f"{label}.{fact}"
-            elif member is not None:
-                # Member conditions may also read household facts (e.g. area); member facts win.
-                if fact in ctx.household and ctx.household[fact] is not None:
-                    actual = ctx.household[fact]
-                    path = fact
+        if member_level:
+
+            def member_leaf(ctx: EvalContext, member: Mapping[str, Any] | None, label: str) -> Tri:
+                actual = member.get(fact, _ABSENT) if member is not None else _ABSENT
+                if actual is _ABSENT:
+                    actual = ctx.household.get(fact)
+                    path = fact if actual is not None else f"{label}.{fact}"
                 else:
-                    actual = None
                     path = f"{label}.{fact}"
-            else:
-                actual = ctx.household.get(fact)
-                path = fact
+                if actual is None:
+                    ctx.missing.append(path)
+                    return None
+                ctx.read[path] = actual
+                return bool(test(actual, value))
+
+            return member_leaf
+
+        def household_leaf(ctx: EvalContext, member: Mapping[str, Any] | None, label: str) -> Tri:
+            actual = ctx.household.get(fact)
             if actual is None:
-                ctx.missing.append(path)
+                ctx.missing.append(fact)
                 return None
-            ctx.read[path] = actual
+            ctx.read[fact] = actual
             return bool(test(actual, value))
 
-        return leaf
+        return household_leaf
 
     if isinstance(cond, AllOf):
-        parts = [compile_condition(c) for c in cond.children]
+        parts = [compile_condition(c, member_level) for c in cond.children]
 
         def all_of(ctx: EvalContext, member: Mapping[str, Any] | None, label: str) -> Tri:
             result: Tri = True
@@ -208,7 +216,7 @@ def compile_condition(cond: Condition) -> Evaluator:
         return all_of
 
     if isinstance(cond, AnyOf):
-        parts = [compile_condition(c) for c in cond.children]
+        parts = [compile_condition(c, member_level) for c in cond.children]
 
         def any_of(ctx: EvalContext, member: Mapping[str, Any] | None, label: str) -> Tri:
             result: Tri = False
@@ -223,7 +231,7 @@ def compile_condition(cond: Condition) -> Evaluator:
         return any_of
 
     if isinstance(cond, Not):
-        inner = compile_condition(cond.child)
+        inner = compile_condition(cond.child, member_level)
 
         def negate(ctx: EvalContext, member: Mapping[str, Any] | None, label: str) -> Tri:
             r = inner(ctx, member, label)
@@ -232,7 +240,7 @@ def compile_condition(cond: Condition) -> Evaluator:
         return negate
 
     if isinstance(cond, AnyMember):
-        where = compile_condition(cond.where)
+        where = compile_condition(cond.where, member_level=True)
 
         def any_member(ctx: EvalContext, member: Mapping[str, Any] | None, label: str) -> Tri:
             if not ctx.members:
@@ -255,7 +263,7 @@ def compile_condition(cond: Condition) -> Evaluator:
         return any_member
 
     if isinstance(cond, ShareOfMembers):
-        where = compile_condition(cond.where)
+        where = compile_condition(cond.where, member_level=True)
         op, threshold = cond.op, cond.value
 
         def share(ctx: EvalContext, member: Mapping[str, Any] | None, label: str) -> Tri:
