@@ -246,16 +246,20 @@ class _Run:
         con.execute(f"CREATE OR REPLACE TEMP TABLE hh AS SELECT {hh_cols} FROM t_hh WHERE clean")
         mem_cols = ", ".join(plan.engine_member_select())
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE mem AS SELECT {mem_cols} FROM t_mem "
+            f"CREATE OR REPLACE TEMP TABLE mem AS SELECT {mem_cols} FROM t_mem0 "
             f"WHERE rid IN (SELECT rid FROM hh)"
         )
         compiled = self.engine.compiled
         con.execute(f"CREATE OR REPLACE TEMP TABLE r AS {compiled.query('hh', 'mem', explain=False)}")
         # The missing answers are listed only for households left with unknown indicators (few).
         open_rids = "(SELECT rid FROM r WHERE unknown > 0)"
-        full = compiled.query(
-            f"(SELECT * FROM hh WHERE rid IN {open_rids})", f"(SELECT * FROM mem WHERE rid IN {open_rids})"
+        idx = quote_ident(COL_IDX)
+        # Members numbered 1, 2, ... within their household (member labels "member #2" need it).
+        numbered = (
+            f"(SELECT * REPLACE (CAST(row_number() OVER (PARTITION BY rid ORDER BY {idx}) AS INTEGER) "
+            f"AS {idx}) FROM mem WHERE rid IN {open_rids})"
         )
+        full = compiled.query(f"(SELECT * FROM hh WHERE rid IN {open_rids})", numbered)
         con.execute(f"CREATE OR REPLACE TEMP TABLE rm AS SELECT rid, missing_fields FROM ({full})")
         bad = con.execute("SELECT count(*) FROM r WHERE min_match <> 1 OR max_match <> 1").fetchone()
         if bad and bad[0]:
@@ -483,7 +487,10 @@ class _Run:
         try:
             con.execute(
                 f"COPY (SELECT {', '.join(flat)} FROM results ORDER BY seq) TO "
-                f"'{str(body).replace(chr(39), chr(39) * 2)}' (FORMAT csv, HEADER false)"
+                f"'{str(body).replace(chr(39), chr(39) * 2)}' "
+                # As Python's csv writer: CRLF lines, quotes only around separators, quotes and
+                # line breaks (DuckDB would also quote any '#' as a comment character).
+                "(FORMAT csv, HEADER false, NEW_LINE '\r\n', COMMENT '')"
             )
             with path.open("w", encoding="utf-8-sig", newline="") as handle:
                 csv.writer(handle, lineterminator="\r\n").writerow(self.out_columns)
@@ -575,8 +582,8 @@ class _TypingPlan:
         ok: list[str] = []
 
         def add(name: str, spec: FactSpec, cell: str | None) -> None:
-            if cell is None:
-                sel.append(f"NULL AS {quote_ident('f$' + name)}")
+            if cell is None:  # no such column: unknown, typed so that the rule query binds
+                sel.append(f"CAST(NULL AS {_SQL_TYPES[spec.type]}) AS {quote_ident('f$' + name)}")
                 return
             typed, empty = typed_cell(cell, spec)
             sel.append(f"{typed} AS {quote_ident('f$' + name)}")
@@ -686,8 +693,8 @@ class _TypingPlan:
         ok: list[str] = []
         for name, spec in self.mem_facts.items():
             cell = self._mem_cell(name)
-            if cell is None:
-                sel.append(f"NULL AS {quote_ident('f$' + name)}")
+            if cell is None:  # no such column: unknown, typed so that the rule query binds
+                sel.append(f"CAST(NULL AS {_SQL_TYPES[spec.type]}) AS {quote_ident('f$' + name)}")
                 continue
             typed, empty = typed_cell(cell, spec)
             sel.append(f"{typed} AS {quote_ident('f$' + name)}")
@@ -737,12 +744,10 @@ class _TypingPlan:
         """Decide the clean rows; number members per household in file order."""
         q = quote_ident
         return f"""
-CREATE OR REPLACE TEMP TABLE t_mem AS
-  SELECT *, row_number() OVER (PARTITION BY rid ORDER BY mrow) AS idx FROM t_mem0;
 CREATE OR REPLACE TEMP TABLE t_hh AS
   WITH mc AS (SELECT rid, count(*) AS n,
                      bool_and(cells_ok) AND count(mid) = count(DISTINCT mid) AS members_ok  -- ids unique
-              FROM t_mem GROUP BY rid)
+              FROM t_mem0 GROUP BY rid)
   SELECT h.*, coalesce(mc.n, 0) AS n_members,
     coalesce(h.cells_ok AND coalesce(mc.members_ok, TRUE)
      AND h.{q("f$id")} IS NOT NULL AND h.{q("f$id")} <> '' AND h.first_row = h."row"
@@ -799,7 +804,9 @@ CREATE OR REPLACE TEMP TABLE t_hh AS
             if name == "rid":
                 out.append("rid")
             elif name == COL_IDX:
-                out.append(f"CAST(idx AS INTEGER) AS {q(COL_IDX)}")
+                # File order stands in for the 1-based position: the verdicts-only query does not
+                # read it, and the explaining query renumbers (see _numbered_members).
+                out.append(f"CAST(mrow AS INTEGER) AS {q(COL_IDX)}")
             elif name == COL_MEMBER_ID:
                 out.append(f"mid AS {q(COL_MEMBER_ID)}")
             else:

@@ -39,9 +39,18 @@ PY_WHITESPACE = "".join(chr(c) for c in range(0x110000) if chr(c).isspace())
 _WS = literal(PY_WHITESPACE)
 
 
+# RE2 class of the same characters, by code point (\x{...}), to find a cell that needs stripping.
+_WS_CLASS = "[" + "".join(f"\\x{{{ord(ch):x}}}" for ch in PY_WHITESPACE) + "]"
+_EDGE_WS = literal(f"^{_WS_CLASS}|{_WS_CLASS}$")
+
+
 def strip_sql(cell: str) -> str:
-    """The cell with Python's ``str.strip()`` applied (what classifier/io's to_text returns)."""
-    return f"trim({cell}, {_WS})"
+    """The cell with Python's ``str.strip()`` applied (what classifier/io's to_text returns).
+
+    trim() with a character list is ~15x slower than a regex test in DuckDB, and almost no cell
+    has whitespace at its edges, so only those cells are trimmed.
+    """
+    return f"(CASE WHEN regexp_matches({cell}, {_EDGE_WS}) THEN trim({cell}, {_WS}) ELSE {cell} END)"
 
 
 def empty_sql(cell: str) -> str:

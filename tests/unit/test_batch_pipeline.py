@@ -105,6 +105,7 @@ def test_bad_rows_are_counted_and_reported_like_the_per_record_path(
     assert out.read_text(encoding="utf-8-sig").splitlines() == _per_record(
         households, members, tmp_path / "ref.csv"
     )
+    assert out.read_bytes() == (tmp_path / "ref.csv").read_bytes()  # CRLF and quoting too
     lines = errors.read_text(encoding="utf-8-sig").splitlines()
     assert lines[0] == "record_id,row,source,field,value,expected"
     assert lines[1].startswith("H2,3,ho.csv,walls_durable,x,")
@@ -213,6 +214,7 @@ def test_place_and_income_columns_equal_the_per_record_path(tmp_path: Path) -> N
     assert (summary.read, summary.errored) == (7, 1)
     lines = out.read_text(encoding="utf-8-sig").splitlines()
     assert lines == _per_record(households, None, tmp_path / "ref.csv")
+    assert out.read_bytes() == (tmp_path / "ref.csv").read_bytes()
     rows = {r["id"]: r for r in csv.DictReader(lines)}
     assert rows["P1"]["income_per_capita_month"] == "1333333.3333333333"
     assert (rows["P2"]["commune"], rows["P2"]["village"]) == ('Xã "Mới"', "Thôn 2")
@@ -232,3 +234,22 @@ def test_jsonl_output_writes_the_income_as_a_number(tmp_path: Path) -> None:
     incomes = [r["income_per_capita_month"] for r in rows]
     assert incomes == [4_000_000 / 3, 1500000.5, None, 0.25, 1500000, 2.5, 2000000]
     assert rows[2]["village"] == "Thôn 3" and rows[4]["id"] == "P5"
+
+
+def test_members_without_ids_are_named_by_their_place_in_the_household(tmp_path: Path) -> None:
+    """Missing answers of members without an id read 'member #2' (second member of that household,
+    however the members file interleaves households), as the per-record path writes them."""
+    households, members = tmp_path / "ho.csv", tmp_path / "tv.csv"
+    households.write_text("id,area,income_per_capita_month\nA,rural,1000000\nB,urban,1000000\n",
+                          encoding="utf-8")
+    members.write_text(
+        "household_id,age,has_health_insurance\nB,30,true\nA,40,\nB,,true\nA,50,true\n", encoding="utf-8"
+    )
+    out = tmp_path / "ket-qua.csv"
+    run_batch(households, out, ruleset=RULESET, reference_date=REF, members_path=members)
+    lines = out.read_text(encoding="utf-8-sig").splitlines()
+    assert lines == _per_record(households, members, tmp_path / "ref.csv")
+    assert out.read_bytes() == (tmp_path / "ref.csv").read_bytes()  # 'member #1' is not quoted
+    rows = {r["id"]: r for r in csv.DictReader(lines)}
+    assert "member #1.has_health_insurance" in rows["A"]["missing_fields"].split(";")
+    assert "member #2.age" in rows["B"]["missing_fields"].split(";")
