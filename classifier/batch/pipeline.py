@@ -569,7 +569,8 @@ class _TypingPlan:
                 f"WHERE NOT {empty_sql(str(id_cell))}"
             )
         con.execute(
-            "CREATE OR REPLACE TABLE first_ids AS SELECT hid, min(rid) AS first_rid FROM hh_ids GROUP BY hid"
+            "CREATE OR REPLACE TABLE first_ids AS "
+            "SELECT hid, min(rid) AS first_rid FROM hh_ids GROUP BY hid"
         )
         if self.staged.members is not None:
             con.execute(

@@ -18,8 +18,16 @@ from __future__ import annotations
 from classifier.engine.sql import literal
 from classifier.rules.ruleset import FactSpec
 
-__all__ = ["BOOL_FALSE", "BOOL_TRUE", "PY_WHITESPACE", "empty_sql", "income_text_sql", "strip_sql",
-           "typed_cell"]
+__all__ = [
+    "BOOL_FALSE",
+    "BOOL_TRUE",
+    "PY_WHITESPACE",
+    "blank_text_sql",
+    "empty_sql",
+    "income_text_sql",
+    "strip_sql",
+    "typed_cell",
+]
 
 # The bool words of classifier/io/values.py (same lists; the Python parser is the reference).
 BOOL_TRUE = ("true", "1", "yes", "có", "co")
@@ -42,6 +50,7 @@ _WS = literal(PY_WHITESPACE)
 # RE2 class of the same characters, by code point (\x{...}), to find a cell that needs stripping.
 _WS_CLASS = "[" + "".join(f"\\x{{{ord(ch):x}}}" for ch in PY_WHITESPACE) + "]"
 _EDGE_WS = literal(f"^{_WS_CLASS}|{_WS_CLASS}$")
+_ALL_WS = literal(f"{_WS_CLASS}*")
 
 
 def strip_sql(cell: str) -> str:
@@ -51,6 +60,11 @@ def strip_sql(cell: str) -> str:
     has whitespace at its edges, so only those cells are trimmed.
     """
     return f"(CASE WHEN regexp_matches({cell}, {_EDGE_WS}) THEN trim({cell}, {_WS}) ELSE {cell} END)"
+
+
+def blank_text_sql(text: str) -> str:
+    """Non-NULL text made only of whitespace (as str.strip() sees it), or empty."""
+    return f"regexp_full_match({text}, {_ALL_WS})"
 
 
 def empty_sql(cell: str) -> str:

@@ -10,7 +10,7 @@ import random
 
 import duckdb
 
-from classifier.batch.typing import PY_WHITESPACE, empty_sql, income_text_sql, strip_sql
+from classifier.batch.typing import PY_WHITESPACE, blank_text_sql, empty_sql, income_text_sql, strip_sql
 from classifier.io.values import is_empty
 from classifier.io.writers import format_income
 
@@ -41,10 +41,12 @@ def test_strip_and_blank_follow_python() -> None:
     cells += ["\tH1\t", "\r\n", "\xa0Thôn 1\u3000"]
     con = duckdb.connect()
     got = con.execute(
-        f"SELECT list({strip_sql('c')} ORDER BY i), list({empty_sql('c')} ORDER BY i) FROM "
+        f"SELECT list({strip_sql('c')} ORDER BY i), list({empty_sql('c')} ORDER BY i), "
+        f"list({blank_text_sql('c')} ORDER BY i) FROM "
         "(SELECT unnest($1::VARCHAR[]) AS c, unnest(range(len($1))) AS i)",
         [cells],
     ).fetchone()
     assert got is not None
     assert got[0] == [c.strip() for c in cells]
     assert got[1] == [is_empty(c) for c in cells]
+    assert got[2] == [is_empty(c) for c in cells]  # the whole-row spacer test
