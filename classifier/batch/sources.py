@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 import duckdb
@@ -101,17 +101,30 @@ def _sql_text(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _read_table_sql(path: Path, fmt: str) -> tuple[str, list[str]]:
-    """(FROM-clause source numbered WITH ORDINALITY, header cells) for a CSV or Parquet file."""
+#: Spare unnamed columns of a ragged CSV read: cells beyond the header land here, so a row with too
+#: many cells becomes that record's error (as in the per-record reader) instead of failing the file.
+RAGGED_SPARE_COLUMNS = 32
+
+
+def _read_table_sql(path: Path, fmt: str, ragged: bool = False) -> tuple[str, list[str]]:
+    """(FROM-clause source numbered WITH ORDINALITY, header cells) for a CSV or Parquet file.
+
+    ``ragged`` reads rows whose cell count differs from the header's: short rows are padded with
+    NULLs, long rows spill into unnamed spare columns. DuckDB can only do this without its parallel
+    scanner, so it is the fallback when the strict read reports a row of the wrong width.
+    """
     if fmt == "csv":
         header, delimiter = _csv_header(path)
         if not header:
             raise InputError(f"{path.name} is empty: expected a header row")
+        if ragged:
+            header = [*header, *([""] * RAGGED_SPARE_COLUMNS)]
         cols = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(header)))
+        extra = ", null_padding = true, parallel = false" if ragged else ""
         src = (
             f"read_csv({_sql_text(str(path))}, header = false, skip = 1, auto_detect = false, "
             f"columns = {{{cols}}}, delim = {_sql_text(delimiter)}, quote = '\"', escape = '\"', "
-            f"encoding = 'utf-8') WITH ORDINALITY"
+            f"encoding = 'utf-8'{extra}) WITH ORDINALITY"
         )
         return src, header
     con = duckdb.connect()
@@ -140,6 +153,25 @@ def _not_blank(columns: Sequence[str]) -> str:
     return f"NOT {blank_text_sql(row)}"
 
 
+_T = TypeVar("_T")
+
+
+def _with_ragged_fallback(load: Callable[[bool], _T], path: Path, fmt: str) -> _T:
+    """Stage strictly (fast, parallel); if a row has the wrong number of cells, stage it ragged."""
+    try:
+        return load(False)
+    except duckdb.InvalidInputException as exc:
+        if fmt != "csv" or "Expected Number of Columns" not in str(exc):
+            raise InputError(f"{path.name}: cannot be read as {fmt.upper()}: {str(exc).splitlines()[0]}") from exc
+    try:
+        return load(True)
+    except duckdb.InvalidInputException as exc:
+        raise InputError(
+            f"{path.name}: a row has more than {RAGGED_SPARE_COLUMNS} cells beyond the header, or the file "
+            f"is not CSV: {str(exc).splitlines()[0]}"
+        ) from exc
+
+
 def stage(
     con: duckdb.DuckDBPyConnection, path: Path, members_path: Path | None, fmt: str, columns: ColumnMap
 ) -> Staged:
@@ -162,15 +194,19 @@ def stage(
             f"WHERE line IS NOT NULL AND {strip_sql('line')} <> ''"
         )
         return Staged("jsonl", None, None, path.name)
-    src, header_cells = _read_table_sql(path, fmt)
-    hh_header = _Header(header_cells, path.name, columns.household_target, "households")
-    if not hh_header.has("id"):
-        raise InputError(f"{path.name}: no household id column (accepted headers: id, household_id, mã hộ)")
-    hh_cols = tuple(f"c{i}" for i in range(len(header_cells)))
-    con.execute(
-        f'CREATE OR REPLACE TABLE raw_hh AS SELECT ordinality + 1 AS rid, ordinality + 1 AS "row", '
-        f"{', '.join(hh_cols)} FROM {src} WHERE {_not_blank(hh_cols)}"
-    )
+    def stage_households(ragged: bool) -> tuple[_Header, tuple[str, ...]]:
+        src, header_cells = _read_table_sql(path, fmt, ragged)
+        header = _Header(header_cells, path.name, columns.household_target, "households")
+        if not header.has("id"):
+            raise InputError(f"{path.name}: no household id column (accepted headers: id, household_id, mã hộ)")
+        cols = tuple(f"c{i}" for i in range(len(header_cells)))
+        con.execute(
+            f'CREATE OR REPLACE TABLE raw_hh AS SELECT ordinality + 1 AS rid, ordinality + 1 AS "row", '
+            f"{', '.join(cols)} FROM {src} WHERE {_not_blank(cols)}"
+        )
+        return header, cols
+
+    hh_header, hh_cols = _with_ragged_fallback(stage_households, path, fmt)
     households = TableSide(hh_header, hh_cols, path.name)
     members = None
     if members_path is not None:
@@ -179,21 +215,25 @@ def stage(
         mfmt = detect_input_format(members_path)
         if mfmt == "jsonl":
             raise InputError(f"a members file must be .csv or .parquet, not {members_path.name}")
-        msrc, m_cells = _read_table_sql(members_path, mfmt)
-        m_header = _Header(m_cells, members_path.name, columns.member_target, "members")
-        if not m_header.has("household_id"):
-            raise InputError(
-                f"{members_path.name}: no household_id column to join members to households "
-                "(accepted headers: household_id, mã hộ)"
+        def stage_members(ragged: bool) -> TableSide:
+            msrc, m_cells = _read_table_sql(members_path, mfmt, ragged)
+            m_header = _Header(m_cells, members_path.name, columns.member_target, "members")
+            if not m_header.has("household_id"):
+                raise InputError(
+                    f"{members_path.name}: no household_id column to join members to households "
+                    "(accepted headers: household_id, mã hộ)"
+                )
+            m_cols = tuple(f"c{i}" for i in range(len(m_cells)))
+            side = TableSide(m_header, m_cols, members_path.name)
+            hid_col = side.column_of("field", "household_id")
+            con.execute(
+                f"CREATE OR REPLACE TABLE raw_mem AS SELECT ordinality + 1 AS mrow, "
+                f"coalesce({strip_sql(str(hid_col))}, '') AS hid, {', '.join(m_cols)} FROM {msrc} "
+                f"WHERE {_not_blank(m_cols)}"
             )
-        m_cols = tuple(f"c{i}" for i in range(len(m_cells)))
-        members = TableSide(m_header, m_cols, members_path.name)
-        hid_col = members.column_of("field", "household_id")
-        con.execute(
-            f"CREATE OR REPLACE TABLE raw_mem AS SELECT ordinality + 1 AS mrow, "
-            f"coalesce({strip_sql(str(hid_col))}, '') AS hid, {', '.join(m_cols)} FROM {msrc} "
-            f"WHERE {_not_blank(m_cols)}"
-        )
+            return side
+
+        members = _with_ragged_fallback(stage_members, members_path, mfmt)
     return Staged(fmt, households, members, path.name)
 
 

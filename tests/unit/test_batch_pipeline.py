@@ -253,3 +253,28 @@ def test_members_without_ids_are_named_by_their_place_in_the_household(tmp_path:
     rows = {r["id"]: r for r in csv.DictReader(lines)}
     assert "member #1.has_health_insurance" in rows["A"]["missing_fields"].split(";")
     assert "member #2.age" in rows["B"]["missing_fields"].split(";")
+
+
+def test_ragged_csv_rows_become_record_errors_not_a_failed_run(tmp_path: Path) -> None:
+    """A row with too many or too few cells (a stray comma, a cut line) is that record's problem only:
+    the batch run pads/spills it like the per-record reader, instead of DuckDB failing the file."""
+    households = tmp_path / "ho.csv"
+    households.write_text(
+        "id,area,income_per_capita_month,member_count\n"
+        "A,rural,1000000,2\n"
+        "B,rural,1000000,2,extra\n"
+        "C,urban,5000000,3\n"
+        "D,urban\n"
+        "E,rural,2000000,1,,\n"
+        "F,urban,\"2000000\",4\n",
+        encoding="utf-8",
+    )
+    members = tmp_path / "tv.csv"
+    members.write_text("household_id,id,age\nA,A-1,30,x\nA,A-2\n", encoding="utf-8")
+    out = tmp_path / "ket-qua.csv"
+    summary = run_batch(households, out, ruleset=RULESET, reference_date=REF, members_path=members)
+    assert summary.read == 6 and summary.read == summary.classified + summary.errored
+    _per_record(households, members, tmp_path / "ref.csv")
+    assert out.read_bytes() == (tmp_path / "ref.csv").read_bytes()
+    text = out.read_text(encoding="utf-8-sig")
+    assert "(column 5 has no header)" in text  # B's stray cell is named, not dropped
