@@ -40,7 +40,7 @@ from classifier.engine.common import (
 from classifier.errors import EngineError
 from classifier.indicators import evaluate_indicators
 from classifier.model import Classification, Household
-from classifier.rules.conditions import NEGATED_OP, AllOf, AnyOf, Compare, Condition, Not
+from classifier.rules.conditions import NEGATED_OP, AllOf, AnyOf, Compare, Condition, Not, walk
 from classifier.rules.ruleset import RuleSet
 
 __all__ = ["DurableEngine", "to_durable_json"]
@@ -107,6 +107,13 @@ class DurableEngine:
             rule.id: {"all": [{"m": to_durable_json(rule.condition)}], "run": rule.id} for rule in ruleset.rules
         }
         self.definition = copy.deepcopy(definition)  # kept for inspection; durable mutates what it gets
+        self._thresholds: dict[str, tuple[float, ...]] = {}
+        for rule in ruleset.rules:
+            for node in walk(rule.condition):
+                if (isinstance(node, Compare) and isinstance(node.value, int | float)
+                        and not isinstance(node.value, bool)):
+                    known = self._thresholds.get(node.fact, ())
+                    self._thresholds[node.fact] = tuple(sorted({*known, node.value}))
         self._host = _Host(actions)
         self._host.set_rulesets({self._ruleset_name: definition})
 
@@ -119,10 +126,35 @@ class DurableEngine:
 
         return record
 
+    def _json_safe(self, fact: str, value: Any) -> Any:
+        """A number durable_rules' JSON parser accepts, ordered like ``value`` against every threshold.
+
+        Python writes very small or very large floats in exponent form (``1e-05``), which
+        durable_rules rejects (error 204). Such a value is replaced by one that compares the same way
+        with every threshold the rules hold for ``fact``; the trace keeps the true value.
+        """
+        if not isinstance(value, float) or "e" not in repr(value):
+            return value
+        thresholds = self._thresholds.get(fact, ())
+        below = [t for t in thresholds if t < value]
+        above = [t for t in thresholds if t > value]
+        if not below and not above:
+            candidate = 0.0
+        elif not below:
+            candidate = float(min(above)) - 1.0
+        elif not above:
+            candidate = float(max(below)) + 1.0
+        else:
+            candidate = (float(max(below)) + float(min(above))) / 2
+        if "e" in repr(candidate):
+            raise EngineError(f"{fact} = {value!r} cannot be passed to durable_rules")
+        return candidate
+
     def fire(self, facts: dict[str, Any]) -> str:
         """Post one event; return the id of the rule that consumed it."""
         event_id = next(self._event_ids)
-        event = dict(facts, id=event_id)
+        event = {k: self._json_safe(k, v) for k, v in facts.items()}
+        event["id"] = event_id
         try:
             state = self._host.post(self._ruleset_name, event)
         except MessageNotHandledException as exc:

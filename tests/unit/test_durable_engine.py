@@ -106,3 +106,12 @@ def test_unknowns_post_one_event_per_possible_count() -> None:
     assert result.possible_outcomes == ("ngheo", "can_ngheo")
     assert result.fired_rules == ()
     assert result.trace.rules and {r.id for r in result.trace.rules} == {"ngheo_thanh_thi", "can_ngheo_thanh_thi"}
+
+
+@pytest.mark.parametrize("income", [1e-05, 0.00009, 3e-300, 1e16, 2.5e20])
+def test_incomes_python_writes_in_exponent_form_still_classify(income: float) -> None:
+    """durable_rules' JSON parser rejects 1e-05; such incomes are passed as an equivalent value."""
+    engine = DurableEngine(load_ruleset("nd-07-2021"))
+    result = engine.classify(household(income, 3), REF)
+    assert result.outcome == ("ngheo" if income < 1 else "khac")
+    assert result.income_per_capita_month == income  # the trace keeps the true figure
