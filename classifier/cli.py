@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,7 +18,7 @@ from typing import TextIO
 
 import attrs
 
-from classifier.errors import ChuanNgheoError, InputError, RuleFileError
+from classifier.errors import ChuanNgheoError, EngineError, InputError, RuleFileError
 
 __all__ = ["main"]
 
@@ -384,6 +385,13 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     except KeyboardInterrupt:
         err.write("interrupted: no output was presented as complete\n")
         return 130
+    except Exception as exc:  # a bug: say so plainly, keep the traceback one variable away
+        if os.environ.get("CHUAN_NGHEO_DEBUG"):
+            raise
+        err.write(f"internal error: {type(exc).__name__}: {exc}\nThis is a bug in chuan-ngheo, not in your "
+                  "data; no output was presented as complete. Rerun with CHUAN_NGHEO_DEBUG=1 for the "
+                  "traceback and report it.\n")
+        return EngineError.exit_code
 
 
 def run() -> None:

@@ -212,3 +212,16 @@ def test_errors_file_lists_each_problem(tmp_path: Path) -> None:
         errors = read_csv(tmp_path / f"out-{engine}.errors.csv")
         assert [(e["record_id"], e["field"], e["value"]) for e in errors] == [(records[1]["id"], "area", "biển")]
         assert "rural" in errors[0]["expected"]
+
+
+def test_an_internal_error_is_reported_plainly(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A bug surfaces as 'internal error' with exit code 4 and a hint, not as a raw traceback."""
+    import classifier.runner
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(classifier.runner, "classify_file", broken)
+    code, _, err = run("classify", str(SAMPLE), "-o", str(tmp_path / "o.csv"))
+    assert code == 4
+    assert "internal error: RuntimeError: boom" in err and "CHUAN_NGHEO_DEBUG=1" in err
