@@ -45,7 +45,9 @@ def classify(
     'khac'
     """
     ruleset = load_standard(standard, rules_root)
-    return get_engine(engine, ruleset).classify(household, resolve_reference_date(household, reference_date), trace)
+    return get_engine(engine, ruleset).classify(
+        household, resolve_reference_date(household, reference_date), trace
+    )
 
 
 def classify_many(

@@ -47,15 +47,28 @@ def _date(text: str) -> dt.date:
 
 
 def _add_common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--standard", default=None,
-                   help="standard id, e.g. nd-07-2021 (default: nd-07-2021, or the one --list-year picks; "
-                        "see `rules list`)")
-    p.add_argument("--list-year", type=int, default=None,
-                   help="the year the list will serve (the review of late 2026 makes the 2027 list); picks "
-                        "the national standard valid that year when --standard is not given")
-    p.add_argument("--rules-dir", type=Path, default=None, help="rules root folder (default: the repository's rules/)")
-    p.add_argument("--reference-date", type=_date, default=None,
-                   help="date at which ages are computed, YYYY-MM-DD (default: the record's, else today)")
+    p.add_argument(
+        "--standard",
+        default=None,
+        help="standard id, e.g. nd-07-2021 (default: nd-07-2021, or the one --list-year picks; "
+        "see `rules list`)",
+    )
+    p.add_argument(
+        "--list-year",
+        type=int,
+        default=None,
+        help="the year the list will serve (the review of late 2026 makes the 2027 list); picks "
+        "the national standard valid that year when --standard is not given",
+    )
+    p.add_argument(
+        "--rules-dir", type=Path, default=None, help="rules root folder (default: the repository's rules/)"
+    )
+    p.add_argument(
+        "--reference-date",
+        type=_date,
+        default=None,
+        help="date at which ages are computed, YYYY-MM-DD (default: the record's, else today)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -63,113 +76,197 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="chuan-ngheo",
         description="Classify households under Vietnam's multidimensional poverty standard "
-                    "(hộ nghèo, hộ cận nghèo, hộ có mức sống trung bình) and explain every result.",
+        "(hộ nghèo, hộ cận nghèo, hộ có mức sống trung bình) and explain every result.",
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    c = sub.add_parser("classify", help="classify every household of a file",
-                       epilog="example:\n  chuan-ngheo classify classifier/data/sample/commune.json -o results.csv",
-                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    c = sub.add_parser(
+        "classify",
+        help="classify every household of a file",
+        epilog="example:\n  chuan-ngheo classify classifier/data/sample/commune.json -o results.csv",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     c.add_argument("input", type=Path, help="households file: .json, .jsonl, .csv, .xlsx or .parquet")
     c.add_argument("--members", type=Path, default=None, help="members file for a two-file CSV input")
-    c.add_argument("-o", "--output", type=Path, required=True,
-                   help="results file: .csv, .jsonl, .xlsx or .parquet")
-    c.add_argument("--format", choices=("csv", "jsonl", "xlsx", "parquet"), default=None,
-                   help="output format (default: from the output file's extension)")
+    c.add_argument(
+        "-o", "--output", type=Path, required=True, help="results file: .csv, .jsonl, .xlsx or .parquet"
+    )
+    c.add_argument(
+        "--format",
+        choices=("csv", "jsonl", "xlsx", "parquet"),
+        default=None,
+        help="output format (default: from the output file's extension)",
+    )
     c.add_argument("--trace", action="store_true", help="add the full explanation trace to JSON Lines output")
-    c.add_argument("--engine", choices=("auto", "batch", "durable"), default="auto",
-                   help="batch: the rules compiled to SQL (DuckDB), streams CSV/JSONL/Parquet of any size; "
-                        "durable: durable-rules, one household at a time, full traces; auto (default): batch "
-                        "for CSV/JSONL/Parquet files, durable for Excel/JSON or with --trace")
-    c.add_argument("--errors", type=Path, default=None,
-                   help="errors file, one line per problem (default: <output>.errors.csv)")
+    c.add_argument(
+        "--engine",
+        choices=("auto", "batch", "durable"),
+        default="auto",
+        help="batch: the rules compiled to SQL (DuckDB), streams CSV/JSONL/Parquet of any size; "
+        "durable: durable-rules, one household at a time, full traces; auto (default): batch "
+        "for CSV/JSONL/Parquet files, durable for Excel/JSON or with --trace",
+    )
+    c.add_argument(
+        "--errors",
+        type=Path,
+        default=None,
+        help="errors file, one line per problem (default: <output>.errors.csv)",
+    )
     c.add_argument("--quiet", action="store_true", help="no progress output")
     _add_common(c)
 
-    e = sub.add_parser("explain", help="explain one household's result, in Vietnamese (default) or English",
-                       epilog="example:\n  chuan-ngheo explain classifier/data/sample/commune.json --household H0017",
-                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    e = sub.add_parser(
+        "explain",
+        help="explain one household's result, in Vietnamese (default) or English",
+        epilog="example:\n  chuan-ngheo explain classifier/data/sample/commune.json --household H0017",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     e.add_argument("input", type=Path, help="households file (.json, .jsonl, .csv, .xlsx)")
     e.add_argument("--members", type=Path, default=None, help="members file for a two-file CSV input")
     e.add_argument("--household", required=True, help="the household id to explain")
     e.add_argument("--lang", choices=("vi", "en"), default="vi", help="language of the text (default: vi)")
     e.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or json")
-    e.add_argument("--what-if", action="store_true", help="also list the smallest changes that would change the class")
+    e.add_argument(
+        "--what-if", action="store_true", help="also list the smallest changes that would change the class"
+    )
     _add_common(e)
 
-    t = sub.add_parser("template", help="an Excel workbook to fill in, with Vietnamese headers and drop-downs",
-                       epilog="example:\n  chuan-ngheo template -o mau-ra-soat.xlsx",
-                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    t = sub.add_parser(
+        "template",
+        help="an Excel workbook to fill in, with Vietnamese headers and drop-downs",
+        epilog="example:\n  chuan-ngheo template -o mau-ra-soat.xlsx",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     t.add_argument("-o", "--output", type=Path, required=True, help="the .xlsx file to write")
     _add_common(t)
 
     d = sub.add_parser(
-        "diff", help="who moves between classes when the standard changes, and why",
+        "diff",
+        help="who moves between classes when the standard changes, and why",
         epilog="example:\n  chuan-ngheo diff households.xlsx --from nd-07-2021 --to nd-351-2025 --by commune "
-               "-o impact.xlsx\n\nCSV output writes one file per table: impact.csv (households that change "
-               "class),\nimpact.matrix.csv, impact.by_area.csv (with --by), impact.errors.csv, impact.summary.csv",
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+        "-o impact.xlsx\n\nCSV output writes one file per table: impact.csv (households that change "
+        "class),\nimpact.matrix.csv, impact.by_area.csv (with --by), impact.errors.csv, impact.summary.csv",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     d.add_argument("input", type=Path, help="households file: .json, .jsonl, .csv or .xlsx")
     d.add_argument("--members", type=Path, default=None, help="members file for a two-file CSV input")
-    d.add_argument("--from", dest="from_standard", required=True, help="the standard in use (id or rule folder)")
-    d.add_argument("--to", dest="to_standard", required=True, help="the standard to compare with (id or rule folder)")
-    d.add_argument("--by", choices=("province", "commune", "village"), default=None,
-                   help="also count transitions per area unit")
-    d.add_argument("-o", "--output", type=Path, default=None,
-                   help="report file: .csv (one file per table), .json or .xlsx (default: print only)")
-    d.add_argument("--format", choices=("csv", "json", "xlsx"), default=None,
-                   help="report format (default: from the output file's extension)")
+    d.add_argument(
+        "--from", dest="from_standard", required=True, help="the standard in use (id or rule folder)"
+    )
+    d.add_argument(
+        "--to", dest="to_standard", required=True, help="the standard to compare with (id or rule folder)"
+    )
+    d.add_argument(
+        "--by",
+        choices=("province", "commune", "village"),
+        default=None,
+        help="also count transitions per area unit",
+    )
+    d.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        default=None,
+        help="report file: .csv (one file per table), .json or .xlsx (default: print only)",
+    )
+    d.add_argument(
+        "--format",
+        choices=("csv", "json", "xlsx"),
+        default=None,
+        help="report format (default: from the output file's extension)",
+    )
     d.add_argument("--lang", choices=("vi", "en"), default="vi", help="language of labels (default: vi)")
-    d.add_argument("--rules-dir", type=Path, default=None, help="rules root folder (default: the repository's rules/)")
-    d.add_argument("--reference-date", type=_date, default=None,
-                   help="date at which ages are computed, YYYY-MM-DD (default: the record's, else today)")
+    d.add_argument(
+        "--rules-dir", type=Path, default=None, help="rules root folder (default: the repository's rules/)"
+    )
+    d.add_argument(
+        "--reference-date",
+        type=_date,
+        default=None,
+        help="date at which ages are computed, YYYY-MM-DD (default: the record's, else today)",
+    )
     d.add_argument("--quiet", action="store_true", help="no progress output")
 
     tr = sub.add_parser(
-        "transitions", help="escaped, newly poor, re-poor...: households between review rounds",
-        epilog="example:\n  chuan-ngheo transitions results-2025.csv results-2026.csv --by village -o t.xlsx\n\n"
-               "Inputs are result files of `chuan-ngheo classify`, oldest first. CSV output writes t.csv\n"
-               "(every household) and t.categories.csv, t.by_area.csv (with --by), t.errors.csv, t.summary.csv",
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+        "transitions",
+        help="escaped, newly poor, re-poor...: households between review rounds",
+        epilog="example:\n"
+        "  chuan-ngheo transitions results-2025.csv results-2026.csv --by village -o t.xlsx\n\n"
+        "Inputs are result files of `chuan-ngheo classify`, oldest first. CSV output writes t.csv\n"
+        "(every household) and t.categories.csv, t.by_area.csv (with --by), t.errors.csv, t.summary.csv",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     tr.add_argument("results", type=Path, nargs="+", help="result files (.csv, .jsonl, .xlsx), oldest first")
-    tr.add_argument("--by", choices=("province", "commune", "village"), default=None,
-                    help="also count categories per area unit (the files need that column)")
-    tr.add_argument("-o", "--output", type=Path, default=None,
-                    help="report file: .csv (one file per table), .json or .xlsx (default: print only)")
-    tr.add_argument("--format", choices=("csv", "json", "xlsx"), default=None,
-                    help="report format (default: from the output file's extension)")
+    tr.add_argument(
+        "--by",
+        choices=("province", "commune", "village"),
+        default=None,
+        help="also count categories per area unit (the files need that column)",
+    )
+    tr.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        default=None,
+        help="report file: .csv (one file per table), .json or .xlsx (default: print only)",
+    )
+    tr.add_argument(
+        "--format",
+        choices=("csv", "json", "xlsx"),
+        default=None,
+        help="report format (default: from the output file's extension)",
+    )
     tr.add_argument("--lang", choices=("vi", "en"), default="vi", help="language of labels (default: vi)")
-    tr.add_argument("--rules-dir", type=Path, default=None,
-                    help="rules root folder, for the indicator column names (default: the repository's rules/)")
+    tr.add_argument(
+        "--rules-dir",
+        type=Path,
+        default=None,
+        help="rules root folder, for the indicator column names (default: the repository's rules/)",
+    )
 
     r = sub.add_parser("rules", help="check, show and audit rule sets")
     rsub = r.add_subparsers(dest="rules_command", required=True, metavar="ACTION")
-    rc = rsub.add_parser("check", help="list every problem of rule folders, with file:line",
-                         epilog="example:\n  chuan-ngheo rules check rules/nd-07-2021",
-                         formatter_class=argparse.RawDescriptionHelpFormatter)
+    rc = rsub.add_parser(
+        "check",
+        help="list every problem of rule folders, with file:line",
+        epilog="example:\n  chuan-ngheo rules check rules/nd-07-2021",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     rc.add_argument("folders", type=Path, nargs="+", help="rule folders (e.g. rules/nd-07-2021)")
-    rs = rsub.add_parser("show", help="a standard as readable tables with citations",
-                         epilog="example:\n  chuan-ngheo rules show nd-07-2021 --lang en",
-                         formatter_class=argparse.RawDescriptionHelpFormatter)
+    rs = rsub.add_parser(
+        "show",
+        help="a standard as readable tables with citations",
+        epilog="example:\n  chuan-ngheo rules show nd-07-2021 --lang en",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     rs.add_argument("standard", help="standard id or rule folder")
     rs.add_argument("--lang", choices=("vi", "en"), default="vi")
     rs.add_argument("--rules-dir", type=Path, default=None)
-    ra = rsub.add_parser("audit", help="every unverified, provisional or not-modelled item of a standard",
-                         epilog="example:\n  chuan-ngheo rules audit nd-07-2021",
-                         formatter_class=argparse.RawDescriptionHelpFormatter)
+    ra = rsub.add_parser(
+        "audit",
+        help="every unverified, provisional or not-modelled item of a standard",
+        epilog="example:\n  chuan-ngheo rules audit nd-07-2021",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     ra.add_argument("standard", help="standard id or rule folder")
     ra.add_argument("--rules-dir", type=Path, default=None)
-    rv = rsub.add_parser("verify", help="property checks of a rule set, with minimal counterexamples",
-                         epilog="example:\n  chuan-ngheo rules verify rules/my-province",
-                         formatter_class=argparse.RawDescriptionHelpFormatter)
+    rv = rsub.add_parser(
+        "verify",
+        help="property checks of a rule set, with minimal counterexamples",
+        epilog="example:\n  chuan-ngheo rules verify rules/my-province",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     rv.add_argument("standard", help="standard id or rule folder")
     rv.add_argument("--examples", type=int, default=300, help="households tried per property (default 300)")
     rv.add_argument("--rules-dir", type=Path, default=None)
-    rn = rsub.add_parser("new", help="start a local overlay that inherits a national standard",
-                         epilog="example:\n  chuan-ngheo rules new my-province --from nd-07-2021",
-                         formatter_class=argparse.RawDescriptionHelpFormatter)
+    rn = rsub.add_parser(
+        "new",
+        help="start a local overlay that inherits a national standard",
+        epilog="example:\n  chuan-ngheo rules new my-province --from nd-07-2021",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     rn.add_argument("name", help="id of the new overlay (a folder name: lower-case, digits, dashes)")
     rn.add_argument("--from", dest="parent", required=True, help="standard to inherit, e.g. nd-07-2021")
     rn.add_argument("--rules-dir", type=Path, default=None)
@@ -196,18 +293,23 @@ def _choose_standard(args: argparse.Namespace, err: TextIO):  # type: ignore[no-
     if args.standard:
         ruleset = load_standard(args.standard, args.rules_dir)
         how = "--standard"
-        if args.list_year and not (ruleset.valid_from.year <= args.list_year
-                                   <= (ruleset.valid_to.year if ruleset.valid_to else 9999)):
-            err.write(f"warning: {ruleset.id} is valid for list years {ruleset.valid_from.year}–"
-                      f"{ruleset.valid_to.year if ruleset.valid_to else '…'}, not {args.list_year}\n")
+        if args.list_year and not (
+            ruleset.valid_from.year <= args.list_year <= (ruleset.valid_to.year if ruleset.valid_to else 9999)
+        ):
+            err.write(
+                f"warning: {ruleset.id} is valid for list years {ruleset.valid_from.year}–"
+                f"{ruleset.valid_to.year if ruleset.valid_to else '…'}, not {args.list_year}\n"
+            )
     elif args.list_year:
         ruleset = standard_for_list_year(args.list_year, args.rules_dir)
         how = f"list year {args.list_year}"
     else:
         ruleset = load_standard(DEFAULT_STANDARD, args.rules_dir)
         how = "default; choose with --standard or --list-year"
-    err.write(f"standard: {ruleset.id} ({how}), rules digest {ruleset.short_digest}"
-              f"{', PROVISIONAL' if ruleset.provisional else ''}\n")
+    err.write(
+        f"standard: {ruleset.id} ({how}), rules digest {ruleset.short_digest}"
+        f"{', PROVISIONAL' if ruleset.provisional else ''}\n"
+    )
     for warning in ruleset.warnings:
         err.write(f"warning: {warning}\n")
     return ruleset
@@ -218,14 +320,25 @@ def _cmd_classify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     ruleset = _choose_standard(args, err)
     summary = classify_file(
-        args.input, args.output, ruleset=ruleset, members_path=args.members, fmt=args.format,
-        reference_date=args.reference_date, engine=args.engine, with_trace=args.trace,
-        quiet=args.quiet, err=err, rules_root=args.rules_dir, errors_path=args.errors,
+        args.input,
+        args.output,
+        ruleset=ruleset,
+        members_path=args.members,
+        fmt=args.format,
+        reference_date=args.reference_date,
+        engine=args.engine,
+        with_trace=args.trace,
+        quiet=args.quiet,
+        err=err,
+        rules_root=args.rules_dir,
+        errors_path=args.errors,
     )
     err.write(summary.line() + "\n")
     if summary.errored:
-        err.write(f"{summary.errored} record(s) could not be classified; see the 'error' column of "
-                  f"{args.output} and {summary.errors_path}\n")
+        err.write(
+            f"{summary.errored} record(s) could not be classified; see the 'error' column of "
+            f"{args.output} and {summary.errors_path}\n"
+        )
         return EXIT_RECORD_ERRORS
     return EXIT_OK
 
@@ -236,13 +349,15 @@ def _cmd_explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from classifier.runner import find_household
 
     ruleset = _choose_standard(args, err)
-    household = find_household(args.input, args.household, members_path=args.members, ruleset=ruleset,
-                               rules_root=args.rules_dir)
+    household = find_household(
+        args.input, args.household, members_path=args.members, ruleset=ruleset, rules_root=args.rules_dir
+    )
     result = classify(household, ruleset, reference_date=args.reference_date, engine="durable", trace=True)
     changes = None
     if args.what_if:
-        changes = what_would_change(household, result, standard=ruleset, reference_date=result.reference_date,
-                                    engine="durable")
+        changes = what_would_change(
+            household, result, standard=ruleset, reference_date=result.reference_date, engine="durable"
+        )
     if args.format == "json":
         payload = render_json(result)
         if changes is not None:
@@ -270,22 +385,29 @@ def _cmd_rules(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 for problem in exc.problems:
                     err.write(f"  {problem}\n")
                 continue
-            out.write(f"{folder}: ok ({ruleset.id}, {len(ruleset.indicators)} indicators, "
-                      f"{len(ruleset.rules)} rules, digest {ruleset.short_digest})\n")
+            out.write(
+                f"{folder}: ok ({ruleset.id}, {len(ruleset.indicators)} indicators, "
+                f"{len(ruleset.rules)} rules, digest {ruleset.short_digest})\n"
+            )
         return 3 if failed else EXIT_OK
     if args.rules_command == "list":
         root = args.rules_dir or default_rules_root()
         for standard in list_standards(root):
             ruleset = load_ruleset_path(root / standard, root)
-            out.write(f"{ruleset.id:14} {ruleset.valid_from.year}–{ruleset.valid_to.year if ruleset.valid_to else '…'}"
-                      f"  {ruleset.status:11}  {ruleset.title_vi}\n")
+            out.write(
+                f"{ruleset.id:14} {ruleset.valid_from.year}–"
+                f"{ruleset.valid_to.year if ruleset.valid_to else '…'}"
+                f"  {ruleset.status:11}  {ruleset.title_vi}\n"
+            )
         return EXIT_OK
     if args.rules_command == "new":
         from classifier.rules.authoring import new_overlay
 
         folder = new_overlay(args.name, args.parent, args.rules_dir or default_rules_root())
-        out.write(f"created {folder} (inherits {args.parent}); edit its YAML, then run:\n"
-                  f"  chuan-ngheo rules check {folder}\n  chuan-ngheo rules verify {folder}\n")
+        out.write(
+            f"created {folder} (inherits {args.parent}); edit its YAML, then run:\n"
+            f"  chuan-ngheo rules check {folder}\n  chuan-ngheo rules verify {folder}\n"
+        )
         return EXIT_OK
     ruleset = _ruleset_arg(args.standard, args.rules_dir)
     if args.rules_command == "verify":
@@ -333,9 +455,17 @@ def _cmd_diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         report_format(args.output, args.format)  # a bad output name fails before the long run
     before = _ruleset_arg(args.from_standard, args.rules_dir)
     after = _ruleset_arg(args.to_standard, args.rules_dir)
-    impact = diff_file(args.input, from_standard=before, to_standard=after, members_path=args.members,
-                       reference_date=args.reference_date, by=args.by, rules_root=args.rules_dir,
-                       quiet=args.quiet, err=err)
+    impact = diff_file(
+        args.input,
+        from_standard=before,
+        to_standard=after,
+        members_path=args.members,
+        reference_date=args.reference_date,
+        by=args.by,
+        rules_root=args.rules_dir,
+        quiet=args.quiet,
+        err=err,
+    )
     out.write(render_impact(impact, lang=args.lang) + "\n")
     _write_report(impact_report(impact, lang=args.lang), args, err)
     if impact.errored:
@@ -370,8 +500,14 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits on --help and on usage errors
         return int(exc.code or 0)
-    handlers = {"classify": _cmd_classify, "explain": _cmd_explain, "rules": _cmd_rules,
-                "template": _cmd_template, "diff": _cmd_diff, "transitions": _cmd_transitions}
+    handlers = {
+        "classify": _cmd_classify,
+        "explain": _cmd_explain,
+        "rules": _cmd_rules,
+        "template": _cmd_template,
+        "diff": _cmd_diff,
+        "transitions": _cmd_transitions,
+    }
     try:
         return handlers[args.command](args, out, err)
     except InputError as exc:
@@ -388,9 +524,11 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     except Exception as exc:  # a bug: say so plainly, keep the traceback one variable away
         if os.environ.get("CHUAN_NGHEO_DEBUG"):
             raise
-        err.write(f"internal error: {type(exc).__name__}: {exc}\nThis is a bug in chuan-ngheo, not in your "
-                  "data; no output was presented as complete. Rerun with CHUAN_NGHEO_DEBUG=1 for the "
-                  "traceback and report it.\n")
+        err.write(
+            f"internal error: {type(exc).__name__}: {exc}\nThis is a bug in chuan-ngheo, not in your "
+            "data; no output was presented as complete. Rerun with CHUAN_NGHEO_DEBUG=1 for the "
+            "traceback and report it.\n"
+        )
         return EngineError.exit_code
 
 

@@ -15,6 +15,7 @@ import attrs
 
 __all__ = [
     "CANNOT_CLASSIFY",
+    "CANNOT_CLASSIFY_LABELS",
     "Classification",
     "Household",
     "IndicatorResult",
@@ -23,6 +24,11 @@ __all__ = [
 
 #: The outcome given when unknown answers leave more than one class possible.
 CANNOT_CLASSIFY: Final = "khong_du_du_lieu"
+#: Its labels (it is the engine's outcome, not a class of any standard, so it is not in rules/).
+CANNOT_CLASSIFY_LABELS: Final = {
+    "vi": "không đủ dữ liệu để phân loại",
+    "en": "cannot classify: missing answers",
+}
 
 
 def _frozen_mapping(value: Mapping[str, Any] | None) -> Mapping[str, Any]:

@@ -66,11 +66,15 @@ class Progress:
                 width = 30
                 filled = int(share * width)
                 bar = "█" * filled + "░" * (width - filled)
-                line = (f"\r{self.label} {bar} {share:6.1%} {self.done:,}/{self.total:,} "
-                        f"{rate:,.0f}/s ETA {eta_text}")
+                line = (
+                    f"\r{self.label} {bar} {share:6.1%} {self.done:,}/{self.total:,} "
+                    f"{rate:,.0f}/s ETA {eta_text}"
+                )
             else:
-                line = (f"{self.label}: {self.done:,}/{self.total:,} ({share:.1%}) {rate:,.0f}/s, "
-                        f"ETA {eta_text}\n")
+                line = (
+                    f"{self.label}: {self.done:,}/{self.total:,} ({share:.1%}) {rate:,.0f}/s, "
+                    f"ETA {eta_text}\n"
+                )
         else:
             prefix = "\r" if self.is_tty else ""
             line = f"{prefix}{self.label}: {self.done:,} {rate:,.0f}/s"

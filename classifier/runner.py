@@ -32,8 +32,14 @@ from classifier.model import Classification, Household
 from classifier.progress import Progress
 from classifier.rules.ruleset import RuleSet
 
-__all__ = ["ERROR_COLUMNS", "RunSummary", "choose_engine", "classify_file", "default_errors_path",
-           "find_household"]
+__all__ = [
+    "ERROR_COLUMNS",
+    "RunSummary",
+    "choose_engine",
+    "classify_file",
+    "default_errors_path",
+    "find_household",
+]
 
 #: Columns of the errors file, the same for both engines.
 ERROR_COLUMNS = ("record_id", "row", "source", "field", "value", "expected")
@@ -61,8 +67,10 @@ class RunSummary:
         by_class = ", ".join(f"{k} {v}" for k, v in sorted(self.outcomes.items()))
         rate = self.read / self.seconds if self.seconds > 0 else 0.0
         classes = f" ({by_class})" if by_class else ""
-        return (f"read {self.read:,} = classified {self.classified:,} + errors {self.errored:,}{classes} "
-                f"in {self.seconds:.1f}s ({rate:,.0f}/s, engine {self.engine}) -> {self.output}")
+        return (
+            f"read {self.read:,} = classified {self.classified:,} + errors {self.errored:,}{classes} "
+            f"in {self.seconds:.1f}s ({rate:,.0f}/s, engine {self.engine}) -> {self.output}"
+        )
 
 
 def default_errors_path(output: Path) -> Path:
@@ -83,8 +91,9 @@ def choose_engine(engine: str, input_path: Path, output_path: Path, fmt: str | N
     path) or ``durable``.
     """
     out_fmt = fmt or BATCH_OUTPUTS.get(output_path.suffix.lower())
-    streamable = (_input_format(input_path) in BATCH_INPUTS and out_fmt in BATCH_OUTPUTS.values()
-                  and not with_trace)
+    streamable = (
+        _input_format(input_path) in BATCH_INPUTS and out_fmt in BATCH_OUTPUTS.values() and not with_trace
+    )
     if engine == "auto":
         return "pipeline" if streamable else "durable"
     if engine == "batch":
@@ -117,8 +126,16 @@ class _ErrorsFile:
 
     def write(self, errors: Sequence[RecordError]) -> None:
         for e in errors:
-            self._csv.writerow([e.record_id or "", "" if e.row is None else e.row, e.source or "", e.field,
-                                "" if e.value is None else e.value, e.expected])
+            self._csv.writerow(
+                [
+                    e.record_id or "",
+                    "" if e.row is None else e.row,
+                    e.source or "",
+                    e.field,
+                    "" if e.value is None else e.value,
+                    e.expected,
+                ]
+            )
 
     def close(self) -> None:
         self._handle.close()
@@ -149,16 +166,28 @@ def classify_file(
     errors_path = errors_path or default_errors_path(output_path)
     mode = choose_engine(engine, input_path, output_path, fmt, with_trace)
     if mode == "pipeline":
-        return _run_pipeline(input_path, output_path, ruleset=ruleset, members_path=members_path, fmt=fmt,
-                             reference_date=reference_date, quiet=quiet, err=err, errors_path=errors_path)
+        return _run_pipeline(
+            input_path,
+            output_path,
+            ruleset=ruleset,
+            members_path=members_path,
+            fmt=fmt,
+            reference_date=reference_date,
+            quiet=quiet,
+            err=err,
+            errors_path=errors_path,
+        )
     started = time.monotonic()
     summary = RunSummary(output=output_path, errors_path=errors_path, engine=mode)
     keys = known_indicator_keys(rules_root)
     progress = Progress(_count_hint(input_path), quiet=quiet, stream=err)
     records = read_records(input_path, members_path=members_path)
     parsed = parse_records(records, catalogue=ruleset.facts, indicator_keys=keys)
-    results = (_classify_durable(parsed, ruleset, reference_date, with_trace) if mode == "durable"
-               else _classify_batched(parsed, ruleset, reference_date, with_trace))
+    results = (
+        _classify_durable(parsed, ruleset, reference_date, with_trace)
+        if mode == "durable"
+        else _classify_batched(parsed, ruleset, reference_date, with_trace)
+    )
     errors_file = _ErrorsFile(errors_path)
     try:
         with ResultWriter(output_path, ruleset, format=fmt, trace=with_trace) as writer:
@@ -185,8 +214,10 @@ _Outcome = tuple[RawRecord, "Classification | list[RecordError]"]
 
 
 def _classify_durable(
-    parsed: Iterator[tuple[RawRecord, Household | list[RecordError]]], ruleset: RuleSet,
-    reference_date: dt.date | None, with_trace: bool,
+    parsed: Iterator[tuple[RawRecord, Household | list[RecordError]]],
+    ruleset: RuleSet,
+    reference_date: dt.date | None,
+    with_trace: bool,
 ) -> Iterator[_Outcome]:
     runner = get_engine("durable", ruleset)
     for record, item in parsed:
@@ -200,8 +231,10 @@ def _classify_durable(
 
 
 def _classify_batched(
-    parsed: Iterator[tuple[RawRecord, Household | list[RecordError]]], ruleset: RuleSet,
-    reference_date: dt.date | None, with_trace: bool,
+    parsed: Iterator[tuple[RawRecord, Household | list[RecordError]]],
+    ruleset: RuleSet,
+    reference_date: dt.date | None,
+    with_trace: bool,
 ) -> Iterator[_Outcome]:
     """The batch engine on records read one by one (Excel, JSON): classify in chunks, keep order."""
     from classifier.engine.batch import BatchEngine
@@ -231,8 +264,16 @@ def _classify_batched(
 
 
 def _run_pipeline(
-    input_path: Path, output_path: Path, *, ruleset: RuleSet, members_path: Path | None, fmt: str | None,
-    reference_date: dt.date | None, quiet: bool, err: TextIO | None, errors_path: Path,
+    input_path: Path,
+    output_path: Path,
+    *,
+    ruleset: RuleSet,
+    members_path: Path | None,
+    fmt: str | None,
+    reference_date: dt.date | None,
+    quiet: bool,
+    err: TextIO | None,
+    errors_path: Path,
 ) -> RunSummary:
     from classifier.batch import run_batch
 
@@ -243,12 +284,25 @@ def _run_pipeline(
         progress.update(done)
 
     batch = run_batch(
-        input_path, output_path, ruleset=ruleset, reference_date=reference_date or dt.date.today(),
-        errors_path=errors_path, progress=report, members_path=members_path, output_format=fmt,
+        input_path,
+        output_path,
+        ruleset=ruleset,
+        reference_date=reference_date or dt.date.today(),
+        errors_path=errors_path,
+        progress=report,
+        members_path=members_path,
+        output_format=fmt,
     )
     progress.close()
-    summary = RunSummary(read=batch.read, classified=batch.classified, errored=batch.errored,
-                         seconds=batch.seconds, output=output_path, errors_path=errors_path, engine="batch")
+    summary = RunSummary(
+        read=batch.read,
+        classified=batch.classified,
+        errored=batch.errored,
+        seconds=batch.seconds,
+        output=output_path,
+        errors_path=errors_path,
+        engine="batch",
+    )
     summary.outcomes.update(_outcome_counts(output_path, fmt))
     return summary
 
@@ -288,8 +342,9 @@ def find_household(
     """The typed household ``household_id`` of a file; a clear error when absent or invalid."""
     keys = known_indicator_keys(rules_root)
     seen: list[str] = []
-    for record, parsed in parse_records(read_records(input_path, members_path=members_path),
-                                        catalogue=ruleset.facts, indicator_keys=keys):
+    for record, parsed in parse_records(
+        read_records(input_path, members_path=members_path), catalogue=ruleset.facts, indicator_keys=keys
+    ):
         raw_id = str((record.raw or {}).get("id", "")).strip()
         if raw_id != household_id:
             if raw_id and len(seen) < 5:
@@ -299,5 +354,7 @@ def find_household(
             return parsed
         raise InputError(f"household {household_id} cannot be classified: {parsed[0]}", parsed)
     hint = f" (first ids in the file: {', '.join(seen)})" if seen else ""
-    raise InputError(f"household {household_id!r} not found in {input_path}{hint}",
-                     [RecordError(household_id, "id", household_id, f"an id present in {input_path.name}")])
+    raise InputError(
+        f"household {household_id!r} not found in {input_path}{hint}",
+        [RecordError(household_id, "id", household_id, f"an id present in {input_path.name}")],
+    )

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Protocol
-
 import datetime as dt
+from typing import Protocol
 
 from classifier.model import Classification, Household
 from classifier.rules.ruleset import RuleSet
@@ -18,8 +17,9 @@ class Engine(Protocol):
     name: str
     ruleset: RuleSet
 
-    def classify(self, household: Household, reference_date: dt.date, with_trace: bool = True) -> Classification:
-        ...
+    def classify(
+        self, household: Household, reference_date: dt.date, with_trace: bool = True
+    ) -> Classification: ...
 
 
 _ENGINE_CACHE: dict[tuple[str, str], Engine] = {}

@@ -14,7 +14,13 @@ from typing import Any
 import attrs
 
 from classifier.errors import InputError, RecordError
-from classifier.model import CANNOT_CLASSIFY, Classification, Household, IndicatorResult
+from classifier.model import (
+    CANNOT_CLASSIFY,
+    CANNOT_CLASSIFY_LABELS,
+    Classification,
+    Household,
+    IndicatorResult,
+)
 from classifier.rules.conditions import Compare, compare_values, walk
 from classifier.rules.ruleset import RuleSet
 from classifier.trace import IndicatorStep, Margin, RuleStep, Trace
@@ -34,11 +40,19 @@ def validate_for_classification(household: Household, ruleset: RuleSet) -> None:
     errors: list[RecordError] = []
     area_spec = ruleset.facts.classification["area"]
     if household.area not in area_spec.values:
-        errors.append(RecordError(household.id, "area", household.area, f"one of {', '.join(area_spec.values)}"))
+        errors.append(
+            RecordError(household.id, "area", household.area, f"one of {', '.join(area_spec.values)}")
+        )
     income = household.income_per_capita_month
     if not isinstance(income, int | float) or isinstance(income, bool) or income < 0 or income != income:
-        errors.append(RecordError(household.id, "income_per_capita_month", income,
-                                  "a number of VND per person per month, 0 or more"))
+        errors.append(
+            RecordError(
+                household.id,
+                "income_per_capita_month",
+                income,
+                "a number of VND per person per month, 0 or more",
+            )
+        )
     if errors:
         raise InputError(errors[0].message, errors)
 
@@ -93,8 +107,20 @@ def assemble(
     ignored = ignored_flags(household, ruleset)
     trace = None
     if with_trace:
-        trace = build_trace(household, ruleset, reference_date, indicators, rules, outcome, possible,
-                            missing, ignored, engine, known, unknown)
+        trace = build_trace(
+            household,
+            ruleset,
+            reference_date,
+            indicators,
+            rules,
+            outcome,
+            possible,
+            missing,
+            ignored,
+            engine,
+            known,
+            unknown,
+        )
     return Classification(
         household_id=household.id,
         outcome=outcome,
@@ -134,16 +160,29 @@ def _static_parts(ruleset: RuleSet) -> _StaticParts:
     found = _STATIC.get(ruleset.digest)
     if found is None:
         indicators = {
-            ind.id: {"id": ind.id, "number": ind.number, "label_vi": ind.label_vi, "label_en": ind.label_en,
-                     "citation_vi": ind.citation.short("vi"), "citation_en": ind.citation.short("en"),
-                     "verified": ind.verified, "params": _param_values(ruleset, ind.params),
-                     "wording_vi": ind.wording_vi}
+            ind.id: {
+                "id": ind.id,
+                "number": ind.number,
+                "label_vi": ind.label_vi,
+                "label_en": ind.label_en,
+                "citation_vi": ind.citation.short("vi"),
+                "citation_en": ind.citation.short("en"),
+                "verified": ind.verified,
+                "params": _param_values(ruleset, ind.params),
+                "wording_vi": ind.wording_vi,
+            }
             for ind in ruleset.indicators
         }
         rules = {
-            rule.id: {"id": rule.id, "outcome": rule.outcome, "citation_vi": rule.citation.short("vi"),
-                      "citation_en": rule.citation.short("en"), "verified": rule.verified,
-                      "wording_vi": rule.wording_vi, "params": _param_values(ruleset, rule.params)}
+            rule.id: {
+                "id": rule.id,
+                "outcome": rule.outcome,
+                "citation_vi": rule.citation.short("vi"),
+                "citation_en": rule.citation.short("en"),
+                "verified": rule.verified,
+                "wording_vi": rule.wording_vi,
+                "params": _param_values(ruleset, rule.params),
+            }
             for rule in ruleset.rules
         }
         found = _STATIC[ruleset.digest] = _StaticParts(indicators, rules)
@@ -167,8 +206,14 @@ def build_trace(
     """The explanation data for one result (shared by both engines)."""
     static = _static_parts(ruleset)
     steps = [
-        IndicatorStep(deprived=result.deprived, source=result.source, triggered_by=result.triggered_by,
-                      missing=result.missing, facts_read=result.facts_read, **static.indicators[result.id])
+        IndicatorStep(
+            deprived=result.deprived,
+            source=result.source,
+            triggered_by=result.triggered_by,
+            missing=result.missing,
+            facts_read=result.facts_read,
+            **static.indicators[result.id],
+        )
         for result in indicators
     ]
     rule_steps = []
@@ -191,8 +236,8 @@ def build_trace(
         area=household.area,
         income_per_capita_month=household.income_per_capita_month,
         outcome=outcome,
-        outcome_label_vi=cls.label_vi if cls else "không đủ dữ liệu để phân loại",
-        outcome_label_en=cls.label_en if cls else "cannot classify: missing answers",
+        outcome_label_vi=cls.label_vi if cls else CANNOT_CLASSIFY_LABELS["vi"],
+        outcome_label_en=cls.label_en if cls else CANNOT_CLASSIFY_LABELS["en"],
         deprivation_count=known,
         unknown_count=unknown,
         deprivation_cutoff=int(cutoff.value) if cutoff is not None else None,
@@ -206,7 +251,9 @@ def build_trace(
     )
 
 
-def _margins(rule_id: str, condition: Any, facts: Mapping[str, Any], known: int, unknown: int) -> list[Margin]:
+def _margins(
+    rule_id: str, condition: Any, facts: Mapping[str, Any], known: int, unknown: int
+) -> list[Margin]:
     out: list[Margin] = []
     seen: set[tuple[str, str, Any]] = set()
     for node in walk(condition):

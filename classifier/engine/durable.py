@@ -104,14 +104,18 @@ class DurableEngine:
         actions = {rule.id: self._recorder(rule.id) for rule in ruleset.rules}
         self._ruleset_name = f"{ruleset.id}-{ruleset.short_digest}-{next(_RULESET_SEQ)}"
         definition = {
-            rule.id: {"all": [{"m": to_durable_json(rule.condition)}], "run": rule.id} for rule in ruleset.rules
+            rule.id: {"all": [{"m": to_durable_json(rule.condition)}], "run": rule.id}
+            for rule in ruleset.rules
         }
         self.definition = copy.deepcopy(definition)  # kept for inspection; durable mutates what it gets
         self._thresholds: dict[str, tuple[float, ...]] = {}
         for rule in ruleset.rules:
             for node in walk(rule.condition):
-                if (isinstance(node, Compare) and isinstance(node.value, int | float)
-                        and not isinstance(node.value, bool)):
+                if (
+                    isinstance(node, Compare)
+                    and isinstance(node.value, int | float)
+                    and not isinstance(node.value, bool)
+                ):
                     known = self._thresholds.get(node.fact, ())
                     self._thresholds[node.fact] = tuple(sorted({*known, node.value}))
         self._host = _Host(actions)
@@ -171,7 +175,9 @@ class DurableEngine:
             raise EngineError(f"durable_rules handled event {event_id} but no rule recorded firing")
         return rule_id
 
-    def classify(self, household: Household, reference_date: dt.date, with_trace: bool = True) -> Classification:
+    def classify(
+        self, household: Household, reference_date: dt.date, with_trace: bool = True
+    ) -> Classification:
         """Classify one household (indicators in Python, classes in durable_rules)."""
         validate_for_classification(household, self.ruleset)
         indicators = evaluate_indicators(household, self.ruleset, reference_date)

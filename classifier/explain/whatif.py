@@ -17,7 +17,7 @@ from typing import Any
 import attrs
 
 from classifier.explain._format import check_lang, format_money, lower_first
-from classifier.model import CANNOT_CLASSIFY, Classification, Household
+from classifier.model import CANNOT_CLASSIFY, CANNOT_CLASSIFY_LABELS, Classification, Household
 from classifier.rules.conditions import compare_values
 from classifier.rules.ruleset import RuleSet
 from classifier.trace import Margin, Trace
@@ -31,7 +31,7 @@ INCOME = "income"
 COUNT = "deprivation_count"
 INDICATOR = "indicator"
 
-_CANNOT_LABEL = {"vi": "không đủ dữ liệu để phân loại", "en": "cannot classify: missing answers"}
+_CANNOT_LABEL = CANNOT_CLASSIFY_LABELS
 
 
 @attrs.frozen

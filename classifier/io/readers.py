@@ -26,6 +26,7 @@ from typing import Any
 
 from classifier.errors import InputError, RecordError
 from classifier.io.columns import ColumnMap, Target, default_column_map, normalise_header
+from classifier.io.formats import format_from_name
 from classifier.io.records import RawRecord
 from classifier.io.values import BadValue, is_empty, to_text
 
@@ -41,15 +42,7 @@ Location = tuple[str | None, int | None]
 
 def detect_format(path: Path, format: str | None = None) -> str:
     """``json``, ``jsonl``, ``csv`` or ``xlsx``, from ``format`` or the file extension."""
-    if format is not None:
-        if format not in set(FORMATS.values()):
-            raise InputError(f"unknown input format {format!r}: use one of json, jsonl, csv, xlsx")
-        return format
-    found = FORMATS.get(path.suffix.lower())
-    if found is None:
-        raise InputError(f"cannot tell the format of {path.name}: name it .json, .jsonl, .csv or .xlsx, "
-                         "or give the format explicitly")
-    return found
+    return format_from_name(path, format, FORMATS, "input")
 
 
 def read_records(

@@ -144,8 +144,9 @@ class _Parser:
         if self.errors or self.record_id is None:  # parse_id recorded an error when the id is None
             return self.errors
         return Household(
-            id=self.record_id, area=area, income_per_capita_month=income, members=tuple(members) if members else (),
-            facts=facts, flags=flags, member_count=member_count, reference_date=reference_date, place=place,
+            id=self.record_id, area=area, income_per_capita_month=income,
+            members=tuple(members) if members else (), facts=facts, flags=flags, member_count=member_count,
+            reference_date=reference_date, place=place,
         )
 
     def parse_id(self, seen_ids: MutableMapping[str, int | None] | None) -> None:

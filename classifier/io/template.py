@@ -34,10 +34,16 @@ _HOUSEHOLD_HEAD = (
     ("Tỉnh", "province", "Tỉnh/thành phố (để tổng hợp theo địa bàn)."),
     ("Xã", "commune", "Xã/phường/đặc khu."),
     ("Thôn", "village", "Thôn/tổ dân phố."),
-    ("Thu nhập bình quân đầu người/tháng", "income_per_capita_month",
-     "Đồng/người/tháng. Điền cột này HOẶC tổng thu nhập của hộ/tháng."),
-    ("Tổng thu nhập của hộ/tháng", "income_total_month",
-     "Đồng/tháng của cả hộ; chương trình chia cho số nhân khẩu (không làm tròn)."),
+    (
+        "Thu nhập bình quân đầu người/tháng",
+        "income_per_capita_month",
+        "Đồng/người/tháng. Điền cột này HOẶC tổng thu nhập của hộ/tháng.",
+    ),
+    (
+        "Tổng thu nhập của hộ/tháng",
+        "income_total_month",
+        "Đồng/tháng của cả hộ; chương trình chia cho số nhân khẩu (không làm tròn).",
+    ),
     ("Số nhân khẩu", "member_count", "Bắt buộc khi không kê khai từng thành viên."),
     ("Ngày tham chiếu", "reference_date", "Ngày tính tuổi (YYYY-MM-DD hoặc DD/MM/YYYY)."),
 )
@@ -70,8 +76,9 @@ def _note(spec: FactSpec) -> str:
     return "\n".join(parts)
 
 
-def _sheet(ws: Any, head: tuple[tuple[str, str, str], ...], facts: list[FactSpec],
-           extra: list[tuple[str, str]]) -> list[tuple[str, str, str]]:
+def _sheet(
+    ws: Any, head: tuple[tuple[str, str, str], ...], facts: list[FactSpec], extra: list[tuple[str, str]]
+) -> list[tuple[str, str, str]]:
     bold = Font(bold=True)
     fill = PatternFill("solid", fgColor="DDEBF7")
     columns: list[tuple[str, str, str]] = [*head]
@@ -111,16 +118,25 @@ def write_template(path: Path, ruleset: RuleSet) -> Path:
     catalogue = ruleset.facts
     household_facts = [s for n, s in catalogue.household.items() if n not in _SKIP and not s.derived]
     member_facts = [s for s in catalogue.member.values() if not s.derived]
-    flags = [(f"{FLAG_PREFIX}{ind.id}",
-              f"Tùy chọn (phiếu B1/B2): hộ thiếu hụt chỉ số '{ind.label_vi}'? có/không. "
-              "Nếu điền, chỉ số này theo phiếu, không tính từ câu trả lời.") for ind in ruleset.indicators]
+    flags = [
+        (
+            f"{FLAG_PREFIX}{ind.id}",
+            f"Tùy chọn (phiếu B1/B2): hộ thiếu hụt chỉ số '{ind.label_vi}'? có/không. "
+            "Nếu điền, chỉ số này theo phiếu, không tính từ câu trả lời.",
+        )
+        for ind in ruleset.indicators
+    ]
     h_cols = _sheet(households, _HOUSEHOLD_HEAD, household_facts, flags)
     m_cols = _sheet(members, _MEMBER_HEAD, member_facts, [])
 
     guide.append([f"Mẫu nhập liệu rà soát hộ nghèo, hộ cận nghèo — chuẩn {ruleset.id}: {ruleset.title_vi}"])
     guide["A1"].font = Font(bold=True, size=13)
-    guide.append(["Điền mỗi hộ một dòng ở trang 'Hộ gia đình', mỗi người một dòng ở trang 'Thành viên' "
-                  "(nối theo Mã hộ). Ô để trống nghĩa là CHƯA BIẾT, không phải 'không'."])
+    guide.append(
+        [
+            "Điền mỗi hộ một dòng ở trang 'Hộ gia đình', mỗi người một dòng ở trang 'Thành viên' "
+            "(nối theo Mã hộ). Ô để trống nghĩa là CHƯA BIẾT, không phải 'không'."
+        ]
+    )
     guide.append(["Chạy: chuan-ngheo classify mau.xlsx -o ket-qua.xlsx"])
     guide.append([])
     guide.append(["Trang", "Cột", "Mã cột", "Ghi chú"])

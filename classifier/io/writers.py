@@ -27,9 +27,10 @@ from types import TracebackType
 from typing import Any, TextIO
 
 from classifier.errors import InputError, RecordError
+from classifier.io.formats import format_from_name
 from classifier.io.records import PLACE_KEYS, RawRecord
 from classifier.io.values import BadValue, is_empty, to_text
-from classifier.model import CANNOT_CLASSIFY, Classification
+from classifier.model import CANNOT_CLASSIFY, CANNOT_CLASSIFY_LABELS, Classification
 from classifier.rules.ruleset import RuleSet
 
 __all__ = ["CANNOT_CLASSIFY_VI", "OUTPUT_FORMATS", "ResultWriter", "format_income", "record_place",
@@ -37,7 +38,7 @@ __all__ = ["CANNOT_CLASSIFY_VI", "OUTPUT_FORMATS", "ResultWriter", "format_incom
 
 OUTPUT_FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".xlsx": "xlsx"}
 #: Vietnamese label of the "cannot classify" outcome (not a class of any standard, so not in rules/).
-CANNOT_CLASSIFY_VI = "không đủ dữ liệu để phân loại"
+CANNOT_CLASSIFY_VI = CANNOT_CLASSIFY_LABELS["vi"]
 _HEAD = ("id", "row", *PLACE_KEYS, "classification", "classification_vi", "income_per_capita_month",
          "deprivation_count", "unknown_count")
 _TAIL = ("possible_outcomes", "missing_fields", "standard", "rules_digest", "provisional", "engine",
@@ -275,14 +276,7 @@ def _place_values(place: Mapping[str, str] | None) -> dict[str, str]:
 
 
 def _output_format(path: Path, format: str | None) -> str:
-    if format is not None:
-        if format not in set(OUTPUT_FORMATS.values()):
-            raise InputError(f"unknown output format {format!r}: use one of csv, jsonl, xlsx")
-        return format
-    found = OUTPUT_FORMATS.get(path.suffix.lower())
-    if found is None:
-        raise InputError(f"cannot tell the output format of {path.name}: name it .csv, .jsonl or .xlsx")
-    return found
+    return format_from_name(path, format, OUTPUT_FORMATS, "output")
 
 
 def _csv_writer(handle: TextIO) -> Any:

@@ -18,10 +18,20 @@ from classifier.rules.conditions import (
 __all__ = ["describe_condition", "format_value"]
 
 _WORDS = {
-    "vi": {"and": " VÀ ", "or": " HOẶC ", "not": "KHÔNG ", "any_member": "có thành viên mà ",
-           "share": "tỷ lệ thành viên mà "},
-    "en": {"and": " AND ", "or": " OR ", "not": "NOT ", "any_member": "some member with ",
-           "share": "share of members with "},
+    "vi": {
+        "and": " VÀ ",
+        "or": " HOẶC ",
+        "not": "KHÔNG ",
+        "any_member": "có thành viên mà ",
+        "share": "tỷ lệ thành viên mà ",
+    },
+    "en": {
+        "and": " AND ",
+        "or": " OR ",
+        "not": "NOT ",
+        "any_member": "some member with ",
+        "share": "share of members with ",
+    },
 }
 
 
@@ -56,5 +66,7 @@ def describe_condition(cond: Condition, lang: str = "en", top: bool = True) -> s
         return words["any_member"] + describe_condition(cond.where, lang, top=False)
     if isinstance(cond, ShareOfMembers):
         value = format_value(cond.value) + (f" [{cond.param}]" if cond.param else "")
-        return f"{words['share']}{describe_condition(cond.where, lang, top=False)} {OPERATORS[cond.op]} {value}"
+        return (
+            f"{words['share']}{describe_condition(cond.where, lang, top=False)} {OPERATORS[cond.op]} {value}"
+        )
     raise TypeError(cond)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import textwrap
 from collections.abc import Sequence
+from typing import Any
 
 from tabulate import tabulate as _tabulate
 
@@ -15,12 +14,23 @@ from classifier.rules.ruleset import RuleSet
 __all__ = ["audit_items", "render_audit", "render_ruleset"]
 
 
-def tabulate(rows: Sequence[Sequence[Any]], *, headers: Sequence[str], tablefmt: str,
-             maxcolwidths: Sequence[int | None] | None = None, disable_numparse: bool = True) -> str:
+def tabulate(
+    rows: Sequence[Sequence[Any]],
+    *,
+    headers: Sequence[str],
+    tablefmt: str,
+    maxcolwidths: Sequence[int | None] | None = None,
+    disable_numparse: bool = True,
+) -> str:
     """tabulate with our own cell wrapping: tabulate's maxcolwidths re-parses "1,234,567" and crashes."""
     if maxcolwidths:
-        rows = [[textwrap.fill(str(cell), width) if width and len(str(cell)) > width else cell
-                 for cell, width in zip(row, maxcolwidths, strict=False)] for row in rows]
+        rows = [
+            [
+                textwrap.fill(str(cell), width) if width and len(str(cell)) > width else cell
+                for cell, width in zip(row, maxcolwidths, strict=False)
+            ]
+            for row in rows
+        ]
     return str(_tabulate(rows, headers=headers, tablefmt=tablefmt, disable_numparse=disable_numparse))
 
 
@@ -47,37 +57,88 @@ def render_ruleset(ruleset: RuleSet, lang: str = "vi", fmt: str = "simple") -> s
         for p in ruleset.parameters.values()
     ]
     indicators = [
-        [i.number, i.id, i.label_vi if vi else i.label_en, i.service_vi if vi else i.service_en,
-         describe_condition(i.condition, lang), i.citation.short(lang), _yes_no(i.verified, lang)]
+        [
+            i.number,
+            i.id,
+            i.label_vi if vi else i.label_en,
+            i.service_vi if vi else i.service_en,
+            describe_condition(i.condition, lang),
+            i.citation.short(lang),
+            _yes_no(i.verified, lang),
+        ]
         for i in ruleset.indicators
     ]
     rules = [
-        [r.id, r.outcome, describe_condition(r.condition, lang), r.citation.short(lang), _yes_no(r.verified, lang)]
+        [
+            r.id,
+            r.outcome,
+            describe_condition(r.condition, lang),
+            r.citation.short(lang),
+            _yes_no(r.verified, lang),
+        ]
         for r in ruleset.rules
     ]
     parts = ["\n".join(head), ""]
     parts.append("Tham số" if vi else "Parameters")
-    parts.append(tabulate(params, headers=["id", "giá trị" if vi else "value", "đơn vị" if vi else "unit",
-                                           "căn cứ" if vi else "citation", "xác minh" if vi else "status"],
-                          tablefmt=fmt, maxcolwidths=[None, 40, 24, 48, None]))
+    parts.append(
+        tabulate(
+            params,
+            headers=[
+                "id",
+                "giá trị" if vi else "value",
+                "đơn vị" if vi else "unit",
+                "căn cứ" if vi else "citation",
+                "xác minh" if vi else "status",
+            ],
+            tablefmt=fmt,
+            maxcolwidths=[None, 40, 24, 48, None],
+        )
+    )
     parts.append("")
     parts.append("Chỉ số thiếu hụt" if vi else "Deprivation indicators")
-    parts.append(tabulate(indicators, headers=["#", "id", "chỉ số" if vi else "indicator",
-                                               "dịch vụ" if vi else "service",
-                                               "thiếu hụt khi" if vi else "deprived when",
-                                               "căn cứ" if vi else "citation", "xác minh" if vi else "status"],
-                          tablefmt=fmt, maxcolwidths=[None, None, 28, 14, 60, 34, None]))
+    parts.append(
+        tabulate(
+            indicators,
+            headers=[
+                "#",
+                "id",
+                "chỉ số" if vi else "indicator",
+                "dịch vụ" if vi else "service",
+                "thiếu hụt khi" if vi else "deprived when",
+                "căn cứ" if vi else "citation",
+                "xác minh" if vi else "status",
+            ],
+            tablefmt=fmt,
+            maxcolwidths=[None, None, 28, 14, 60, 34, None],
+        )
+    )
     parts.append("")
     parts.append("Quy tắc phân loại" if vi else "Classification rules")
-    parts.append(tabulate(rules, headers=["id", "loại hộ" if vi else "class", "khi" if vi else "when",
-                                          "căn cứ" if vi else "citation", "xác minh" if vi else "status"],
-                          tablefmt=fmt, maxcolwidths=[None, None, 70, 40, None]))
+    parts.append(
+        tabulate(
+            rules,
+            headers=[
+                "id",
+                "loại hộ" if vi else "class",
+                "khi" if vi else "when",
+                "căn cứ" if vi else "citation",
+                "xác minh" if vi else "status",
+            ],
+            tablefmt=fmt,
+            maxcolwidths=[None, None, 70, 40, None],
+        )
+    )
     if ruleset.not_modelled:
         parts.append("")
         parts.append("Chưa mô hình hóa" if vi else "Not modelled")
-        parts.append(tabulate([[n.provision, n.reason] for n in ruleset.not_modelled],
-                              headers=["quy định" if vi else "provision", "lý do" if vi else "reason"],
-                              tablefmt=fmt, maxcolwidths=[50, 70]))
+        parts.append(
+            tabulate(
+                [[n.provision, n.reason] for n in ruleset.not_modelled],
+                headers=["quy định" if vi else "provision", "lý do" if vi else "reason"],
+                tablefmt=fmt,
+                maxcolwidths=[50, 70],
+            )
+        )
     return "\n".join(parts)
 
 
@@ -86,33 +147,80 @@ def audit_items(ruleset: RuleSet) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
     for p in ruleset.parameters.values():
         if not p.verified or p.provisional:
-            items.append({"kind": "parameter", "id": p.id, "value": format_value(p.value),
-                          "citation": p.citation.short("vi"), "verified": p.verified,
-                          "provisional": p.provisional, "note": p.note or ""})
+            items.append(
+                {
+                    "kind": "parameter",
+                    "id": p.id,
+                    "value": format_value(p.value),
+                    "citation": p.citation.short("vi"),
+                    "verified": p.verified,
+                    "provisional": p.provisional,
+                    "note": p.note or "",
+                }
+            )
     for i in ruleset.indicators:
         if not i.verified or i.provisional:
-            items.append({"kind": "indicator", "id": i.id, "value": describe_condition(i.condition, "en"),
-                          "citation": i.citation.short("vi"), "verified": i.verified,
-                          "provisional": i.provisional, "note": i.note or ""})
+            items.append(
+                {
+                    "kind": "indicator",
+                    "id": i.id,
+                    "value": describe_condition(i.condition, "en"),
+                    "citation": i.citation.short("vi"),
+                    "verified": i.verified,
+                    "provisional": i.provisional,
+                    "note": i.note or "",
+                }
+            )
     for r in ruleset.rules:
         if not r.verified or r.provisional:
-            items.append({"kind": "rule", "id": r.id, "value": describe_condition(r.condition, "en"),
-                          "citation": r.citation.short("vi"), "verified": r.verified,
-                          "provisional": r.provisional, "note": r.note or ""})
+            items.append(
+                {
+                    "kind": "rule",
+                    "id": r.id,
+                    "value": describe_condition(r.condition, "en"),
+                    "citation": r.citation.short("vi"),
+                    "verified": r.verified,
+                    "provisional": r.provisional,
+                    "note": r.note or "",
+                }
+            )
     for n in ruleset.not_modelled:
-        items.append({"kind": "not_modelled", "id": n.provision, "value": "", "citation":
-                      n.citation.short("vi") if n.citation else "", "verified": False, "provisional": False,
-                      "note": n.reason})
+        items.append(
+            {
+                "kind": "not_modelled",
+                "id": n.provision,
+                "value": "",
+                "citation": n.citation.short("vi") if n.citation else "",
+                "verified": False,
+                "provisional": False,
+                "note": n.reason,
+            }
+        )
     return items
 
 
 def render_audit(ruleset: RuleSet, fmt: str = "simple") -> str:
     """`rules audit`: what an official must still check against the gazette."""
     items = audit_items(ruleset)
-    rows = [[it["kind"], it["id"], it["citation"], "yes" if it["verified"] else "no",
-             "yes" if it["provisional"] else "no", it["note"]] for it in items]
-    header = (f"{ruleset.id}: {len(items)} item(s) unverified, provisional or not modelled "
-              f"(status: {ruleset.status})")
-    table = tabulate(rows, headers=["kind", "id", "citation", "verified", "provisional", "note"], tablefmt=fmt,
-                     maxcolwidths=[None, 30, 36, None, None, 60])
+    rows = [
+        [
+            it["kind"],
+            it["id"],
+            it["citation"],
+            "yes" if it["verified"] else "no",
+            "yes" if it["provisional"] else "no",
+            it["note"],
+        ]
+        for it in items
+    ]
+    header = (
+        f"{ruleset.id}: {len(items)} item(s) unverified, provisional or not modelled "
+        f"(status: {ruleset.status})"
+    )
+    table = tabulate(
+        rows,
+        headers=["kind", "id", "citation", "verified", "provisional", "note"],
+        tablefmt=fmt,
+        maxcolwidths=[None, 30, 36, None, None, 60],
+    )
     return header + "\n" + table

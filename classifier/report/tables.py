@@ -32,6 +32,7 @@ import attrs
 from tabulate import tabulate
 
 from classifier.errors import InputError
+from classifier.io.formats import format_from_name
 from classifier.report.describe import format_value
 
 __all__ = [
@@ -169,14 +170,7 @@ def render_table(table: Table, lang: str = "vi", *, fmt: str = "simple", max_row
 
 def report_format(path: Path, fmt: str | None = None) -> str:
     """``csv``, ``json`` or ``xlsx`` from ``fmt`` or the file extension; InputError otherwise."""
-    if fmt is not None:
-        if fmt not in REPORT_FORMATS.values():
-            raise InputError(f"unknown report format {fmt!r}: use one of csv, json, xlsx")
-        return fmt
-    found = REPORT_FORMATS.get(path.suffix.lower())
-    if found is None:
-        raise InputError(f"cannot tell the report format of {path.name}: name it .csv, .json or .xlsx")
-    return found
+    return format_from_name(path, fmt, REPORT_FORMATS, "report")
 
 
 def csv_paths(path: Path, report: Report) -> dict[str, Path]:

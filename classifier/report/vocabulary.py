@@ -15,6 +15,7 @@ from __future__ import annotations
 import attrs
 
 from classifier.model import CANNOT_CLASSIFY
+from classifier.model import CANNOT_CLASSIFY_LABELS as MODEL_CANNOT_CLASSIFY_LABELS
 
 __all__ = [
     "ABOVE",
@@ -38,7 +39,7 @@ ABOVE = "tren_can_ngheo"
 ERROR = "loi"
 
 #: Labels of the "cannot classify" outcome, which is not a class of any standard.
-CANNOT_CLASSIFY_LABELS = {"vi": "không đủ dữ liệu để phân loại", "en": "cannot classify: missing answers"}
+CANNOT_CLASSIFY_LABELS = MODEL_CANNOT_CLASSIFY_LABELS
 
 
 @attrs.frozen

@@ -60,7 +60,10 @@ def _fingerprint(*paths: Path) -> str:
 
 
 def load_ruleset_path(
-    folder: Path, rules_root: Path | None = None, *, _chain: tuple[str, ...] = (),
+    folder: Path,
+    rules_root: Path | None = None,
+    *,
+    _chain: tuple[str, ...] = (),
 ) -> RuleSet:
     """Load a rule folder given by path (used by ``rules check <folder>``)."""
     folder = Path(folder)
@@ -78,19 +81,29 @@ def load_ruleset_path(
             chain = (*_chain, folder.resolve().name)
             if parent_dir.resolve().name in chain:
                 # Without this, inheriting itself (or a loop of two) recurses until Python gives up.
-                raise RuleFileError([RuleProblem(
-                    str(std_path), data.key_lines.get("inherits") if hasattr(data, "key_lines") else None,
-                    f"inherits forms a cycle: {' -> '.join((*chain, str(parent_id)))}",
-                    hint="a standard cannot inherit from itself, directly or through others",
-                )])
+                raise RuleFileError(
+                    [
+                        RuleProblem(
+                            str(std_path),
+                            data.key_lines.get("inherits") if hasattr(data, "key_lines") else None,
+                            f"inherits forms a cycle: {' -> '.join((*chain, str(parent_id)))}",
+                            hint="a standard cannot inherit from itself, directly or through others",
+                        )
+                    ]
+                )
             if not (parent_dir / "standard.yaml").is_file():
                 known = list_standards(root)
                 hint = did_you_mean(str(parent_id), known)
-                raise RuleFileError([RuleProblem(
-                    str(std_path), data.key_lines.get("inherits") if hasattr(data, "key_lines") else None,
-                    f"inherits unknown standard {parent_id!r}",
-                    hint=f"did you mean {hint!r}?" if hint else f"known: {', '.join(known)}",
-                )])
+                raise RuleFileError(
+                    [
+                        RuleProblem(
+                            str(std_path),
+                            data.key_lines.get("inherits") if hasattr(data, "key_lines") else None,
+                            f"inherits unknown standard {parent_id!r}",
+                            hint=f"did you mean {hint!r}?" if hint else f"known: {', '.join(known)}",
+                        )
+                    ]
+                )
             parent = load_ruleset_path(parent_dir, root, _chain=chain)
     # The parent (itself cached) comes first so that an edited parent changes this key too.
     key = (str(folder.resolve()), _fingerprint(folder, facts_path), parent.digest if parent else "")
@@ -130,9 +143,20 @@ def standard_for_list_year(year: int, rules_root: Path | None = None) -> RuleSet
     if len(covering) == 1:
         return covering[0]
     if not covering:
-        spans = ", ".join(f"{r.id} {r.valid_from.year}–{r.valid_to.year if r.valid_to else '…'}"
-                          for r in (load_ruleset(s, root) for s in list_standards(root)) if not r.inherits)
+        spans = ", ".join(
+            f"{r.id} {r.valid_from.year}–{r.valid_to.year if r.valid_to else '…'}"
+            for r in (load_ruleset(s, root) for s in list_standards(root))
+            if not r.inherits
+        )
         raise InputError(f"no national standard covers list year {year} (known: {spans})")
     names = ", ".join(r.id for r in covering)
-    raise RuleFileError([RuleProblem(str(root), None, f"list year {year} is covered by several national "
-                                     f"standards ({names}); their validity must not overlap")])
+    raise RuleFileError(
+        [
+            RuleProblem(
+                str(root),
+                None,
+                f"list year {year} is covered by several national "
+                f"standards ({names}); their validity must not overlap",
+            )
+        ]
+    )

@@ -41,7 +41,9 @@ remove:
 def new_overlay(name: str, parent: str, rules_root: Path) -> Path:
     """Create ``rules_root/name`` inheriting ``parent``; refuses to overwrite an existing folder."""
     if not _NAME.match(name):
-        raise InputError(f"overlay name {name!r}: expected lower-case letters, digits and dashes, e.g. 'ha-noi-2027'")
+        raise InputError(
+            f"overlay name {name!r}: expected lower-case letters, digits and dashes, e.g. 'ha-noi-2027'"
+        )
     folder = rules_root / name
     if folder.exists():
         raise InputError(f"{folder} already exists; choose another name or edit it directly")
@@ -49,11 +51,17 @@ def new_overlay(name: str, parent: str, rules_root: Path) -> Path:
     source = (base.source_dir / "parameters.yaml").read_text(encoding="utf-8")
     folder.mkdir(parents=True)
     (folder / "standard.yaml").write_text(
-        _STANDARD.format(name=name, parent=parent, valid_from=base.valid_from.isoformat(),
-                         valid_to=base.valid_to.isoformat() if base.valid_to else "null"),
+        _STANDARD.format(
+            name=name,
+            parent=parent,
+            valid_from=base.valid_from.isoformat(),
+            valid_to=base.valid_to.isoformat() if base.valid_to else "null",
+        ),
         encoding="utf-8",
     )
-    header = (f"# Copied from {parent}/parameters.yaml by `rules new`. Change a value together with its\n"
-              "# citation and set verified: true only after checking the gazetted text.\n")
+    header = (
+        f"# Copied from {parent}/parameters.yaml by `rules new`. Change a value together with its\n"
+        "# citation and set verified: true only after checking the gazetted text.\n"
+    )
     (folder / "parameters.yaml").write_text(header + source, encoding="utf-8")
     return folder

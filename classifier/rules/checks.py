@@ -18,7 +18,7 @@ from classifier.rules.conditions import Compare, EvalContext, compile_condition,
 from classifier.rules.ruleset import RuleSet
 from classifier.rules.yamlload import line_of
 
-__all__ = ["check_ruleset", "classification_grid", "MAX_REPORTED_PER_KIND"]
+__all__ = ["MAX_REPORTED_PER_KIND", "check_ruleset", "classification_grid"]
 
 MAX_REPORTED_PER_KIND = 5
 MONTHS_PER_YEAR = 12
@@ -28,7 +28,11 @@ def _income_points(ruleset: RuleSet) -> list[float]:
     thresholds: set[float] = set()
     for rule in ruleset.rules:
         for node in walk(rule.condition):
-            if isinstance(node, Compare) and isinstance(node.value, int | float) and not isinstance(node.value, bool):
+            if (
+                isinstance(node, Compare)
+                and isinstance(node.value, int | float)
+                and not isinstance(node.value, bool)
+            ):
                 if node.fact == "income_per_capita_month":
                     thresholds.add(float(node.value))
                 elif node.fact == "income_per_capita_year":
@@ -63,7 +67,8 @@ def _fmt(point: Mapping[str, Any]) -> str:
     income = point["income_per_capita_month"]
     # Two decimals at most, so that a point just above a threshold never prints as the threshold itself.
     shown = f"{income:,.2f}".rstrip("0") if income != int(income) else f"{int(income):,}"
-    return f"area={point['area']}, income_per_capita_month={shown}, deprivation_count={point['deprivation_count']}"
+    count = point["deprivation_count"]
+    return f"area={point['area']}, income_per_capita_month={shown}, deprivation_count={count}"
 
 
 def check_ruleset(ruleset: RuleSet, raw: Mapping[str, Any]) -> list[RuleProblem]:
@@ -85,20 +90,32 @@ def check_ruleset(ruleset: RuleSet, raw: Mapping[str, Any]) -> list[RuleProblem]
             # only, so which rule "fired" (and is cited in the trace) would depend on rule order.
             overlaps.setdefault(matching, []).append(_fmt(point))
     for example in gaps[:MAX_REPORTED_PER_KIND]:
-        problems.append(RuleProblem(file, line, f"gap: no classification rule applies to {example}",
-                                    hint="every household must get exactly one class"))
+        problems.append(
+            RuleProblem(
+                file,
+                line,
+                f"gap: no classification rule applies to {example}",
+                hint="every household must get exactly one class",
+            )
+        )
     if len(gaps) > MAX_REPORTED_PER_KIND:
-        problems.append(RuleProblem(file, line, f"gap: {len(gaps) - MAX_REPORTED_PER_KIND} more uncovered points"))
+        problems.append(
+            RuleProblem(file, line, f"gap: {len(gaps) - MAX_REPORTED_PER_KIND} more uncovered points")
+        )
     for rule_ids, examples in overlaps.items():
         rule_line = None
         if root is not None and isinstance(root.get("rules"), dict):
             rule_line = line_of(root["rules"], rule_ids[1])
-        problems.append(RuleProblem(
-            file, rule_line or line,
-            f"overlap: rules {', '.join(rule_ids)} all apply to {examples[0]}"
-            + (f" (and {len(examples) - 1} more points)" if len(examples) > 1 else ""),
-            rule_id=rule_ids[1], hint="classification rules must exclude each other",
-        ))
+        problems.append(
+            RuleProblem(
+                file,
+                rule_line or line,
+                f"overlap: rules {', '.join(rule_ids)} all apply to {examples[0]}"
+                + (f" (and {len(examples) - 1} more points)" if len(examples) > 1 else ""),
+                rule_id=rule_ids[1],
+                hint="classification rules must exclude each other",
+            )
+        )
     return problems
 
 

@@ -13,8 +13,8 @@ lets a household be classified despite missing answers when the missing ones can
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
 import operator
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import attrs

@@ -84,8 +84,12 @@ def load_facts(path: Path) -> FactCatalogue:
     tables: dict[str, dict[str, FactSpec]] = {"household": {}, "member": {}, "classification": {}}
     root = problems.mapping(data, "the fact catalogue", 1) if data is not None else None
     if root is not None:
-        problems.keys(root, ("contract", "household", "member", "derived", "classification"),
-                      ("contract", "household", "member", "classification"), "facts.yaml")
+        problems.keys(
+            root,
+            ("contract", "household", "member", "derived", "classification"),
+            ("contract", "household", "member", "classification"),
+            "facts.yaml",
+        )
         for level in ("household", "member", "classification"):
             section = problems.mapping(root.get(level, LocatedDict()), level, line_of(root, level))
             for name, spec in (section or {}).items():
@@ -115,15 +119,27 @@ def _fact_spec(name: str, level: str, spec: Any, problems: Problems, derived: bo
         return None
     problems.keys(
         spec,
-        ("type", "values", "min", "max", "label_vi", "label_en", "aliases", "description",
-         "value_labels_vi", "from"),
+        (
+            "type",
+            "values",
+            "min",
+            "max",
+            "label_vi",
+            "label_en",
+            "aliases",
+            "description",
+            "value_labels_vi",
+            "from",
+        ),
         ("type",),
         f"fact {name!r}",
         name,
     )
     ftype = spec.get("type")
     if ftype not in FACT_TYPES:
-        problems.add(line_of(spec, "type"), f"fact type {ftype!r} is not one of {', '.join(FACT_TYPES)}", name)
+        problems.add(
+            line_of(spec, "type"), f"fact type {ftype!r} is not one of {', '.join(FACT_TYPES)}", name
+        )
         return None
     values = tuple(str(v) for v in (spec.get("values") or ()))
     if ftype == "enum" and not values:
@@ -191,7 +207,12 @@ class _FolderLoader:
         return root, problems
 
     def _not_dropped_silently(
-        self, p: Problems, before: tuple[int, int], line: int | None, what: str, rule_id: str,
+        self,
+        p: Problems,
+        before: tuple[int, int],
+        line: int | None,
+        what: str,
+        rule_id: str,
     ) -> None:
         """An entry that was not built must have a problem saying why (here or, deferred, elsewhere)."""
         if len(p.items) == before[0] and self.deferred == before[1]:
@@ -200,32 +221,53 @@ class _FolderLoader:
     # -- shared pieces ---------------------------------------------------------------------------
 
     def _citation(
-        self, data: LocatedDict, p: Problems, rule_id: str | None, line: int | None = None,
+        self,
+        data: LocatedDict,
+        p: Problems,
+        rule_id: str | None,
+        line: int | None = None,
     ) -> Citation | None:
         raw = data.get("citation")
         if raw is None:
-            p.add(line if line is not None else data.line,
-                  "missing citation (every rule, parameter and indicator cites its clause)", rule_id,
-                  "give at least instrument and article (or appendix)")
+            p.add(
+                line if line is not None else data.line,
+                "missing citation (every rule, parameter and indicator cites its clause)",
+                rule_id,
+                "give at least instrument and article (or appendix)",
+            )
             return None
         cit = p.mapping(raw, "citation", line_of(data, "citation"), rule_id)
         if cit is None:
             return None
         p.keys(cit, CITATION_KEYS, ("instrument",), "citation", rule_id, line_of(data, "citation"))
         if not (cit.get("article") or cit.get("appendix")):
-            p.add(line_of(data, "citation"), "citation needs an article or an appendix", rule_id,
-                  f"allowed keys: {', '.join(CITATION_KEYS)}")
+            p.add(
+                line_of(data, "citation"),
+                "citation needs an article or an appendix",
+                rule_id,
+                f"allowed keys: {', '.join(CITATION_KEYS)}",
+            )
+
         def text(key: str) -> str | None:
             return str(cit[key]) if cit.get(key) is not None else None
 
         return Citation(
-            instrument=str(cit.get("instrument", "")), article=text("article"), clause=text("clause"),
-            point=text("point"), appendix=text("appendix"), item=text("item"), wording_vi=text("wording_vi"),
+            instrument=str(cit.get("instrument", "")),
+            article=text("article"),
+            clause=text("clause"),
+            point=text("point"),
+            appendix=text("appendix"),
+            item=text("item"),
+            wording_vi=text("wording_vi"),
             source=text("source"),
         )
 
     def _validity(
-        self, data: LocatedDict, p: Problems, rule_id: str | None, std_from: dt.date | None,
+        self,
+        data: LocatedDict,
+        p: Problems,
+        rule_id: str | None,
+        std_from: dt.date | None,
         std_to: dt.date | None,
     ) -> tuple[dt.date | None, dt.date | None]:
         # A missing valid_from is reported by the required-key check of the caller.
@@ -236,12 +278,17 @@ class _FolderLoader:
             p.add(line_of(data, "valid_to"), f"valid_to {end} is before valid_from {start}", rule_id)
             return start, end
         if start and std_from and (start > std_from):
-            p.add(line_of(data, "valid_from"),
-                  f"valid_from {start} starts after the standard ({std_from}): some list years would lack it",
-                  rule_id)
+            p.add(
+                line_of(data, "valid_from"),
+                f"valid_from {start} starts after the standard ({std_from}): some list years would lack it",
+                rule_id,
+            )
         if end and std_to and end < std_to:
-            p.add(line_of(data, "valid_to"),
-                  f"valid_to {end} ends before the standard ({std_to}): some list years would lack it", rule_id)
+            p.add(
+                line_of(data, "valid_to"),
+                f"valid_to {end} ends before the standard ({std_to}): some list years would lack it",
+                rule_id,
+            )
         return start, end
 
     # -- standard.yaml ---------------------------------------------------------------------------
@@ -258,21 +305,49 @@ class _FolderLoader:
         removals: dict[str, set[str]] = {"indicators": set(), "rules": set()}
         instrument: dict[str, Any] = {}
         if std is not None:
-            sp.keys(std, ("id", "title_vi", "title_en", "instrument", "status", "valid_from", "valid_to",
-                          "inherits", "classes", "not_modelled", "remove", "note", "list_year_rule"),
-                    ("id", "title_vi", "title_en", "status", "valid_from", "classes" if not self.parent else "id"),
-                    "standard.yaml")
+            sp.keys(
+                std,
+                (
+                    "id",
+                    "title_vi",
+                    "title_en",
+                    "instrument",
+                    "status",
+                    "valid_from",
+                    "valid_to",
+                    "inherits",
+                    "classes",
+                    "not_modelled",
+                    "remove",
+                    "note",
+                    "list_year_rule",
+                ),
+                (
+                    "id",
+                    "title_vi",
+                    "title_en",
+                    "status",
+                    "valid_from",
+                    "classes" if not self.parent else "id",
+                ),
+                "standard.yaml",
+            )
             declared = sp.text(std, "id")
             if declared and declared != self.folder.name:
-                sp.add(line_of(std, "id"), f"id {declared!r} differs from the folder name {self.folder.name!r}")
+                sp.add(
+                    line_of(std, "id"), f"id {declared!r} differs from the folder name {self.folder.name!r}"
+                )
             std_id = declared or std_id
             title_vi = sp.text(std, "title_vi") or ""
             title_en = sp.text(std, "title_en") or ""
             status = std.get("status", "in_force")
             if status not in STATUSES:
                 hint = did_you_mean(str(status), STATUSES)
-                sp.add(line_of(std, "status"), f"status {status!r} is not one of {', '.join(STATUSES)}",
-                       hint=f"did you mean {hint!r}?" if hint else None)
+                sp.add(
+                    line_of(std, "status"),
+                    f"status {status!r} is not one of {', '.join(STATUSES)}",
+                    hint=f"did you mean {hint!r}?" if hint else None,
+                )
                 status = "in_force"
             std_from = sp.date(std, "valid_from")
             std_to = sp.date(std, "valid_to", nullable=True)
@@ -286,19 +361,33 @@ class _FolderLoader:
                     spec = sp.mapping(spec, f"class {cid!r}", line_of(cls_map, cid), cid)
                     if spec is None:
                         continue
-                    sp.keys(spec, ("label_vi", "label_en", "rank", "citation"), ("label_vi", "label_en", "rank"),
-                            f"class {cid!r}", cid)
+                    sp.keys(
+                        spec,
+                        ("label_vi", "label_en", "rank", "citation"),
+                        ("label_vi", "label_en", "rank"),
+                        f"class {cid!r}",
+                        cid,
+                    )
                     rank = sp.integer(spec, "rank", cid)
                     citation = self._citation(spec, sp, cid) if "citation" in spec else None
-                    classes[cid] = OutcomeClass(cid, str(spec.get("label_vi", cid)), str(spec.get("label_en", cid)),
-                                                rank if rank is not None else 99, citation)
+                    classes[cid] = OutcomeClass(
+                        cid,
+                        str(spec.get("label_vi", cid)),
+                        str(spec.get("label_en", cid)),
+                        rank if rank is not None else 99,
+                        citation,
+                    )
             for i, item in enumerate(std.get("not_modelled") or []):
                 item = sp.mapping(item, "not_modelled entry", line_of(std.get("not_modelled"), i))
                 if item is None:
                     continue
-                sp.keys(item, ("provision", "reason", "citation"), ("provision", "reason"), "not_modelled entry")
+                sp.keys(
+                    item, ("provision", "reason", "citation"), ("provision", "reason"), "not_modelled entry"
+                )
                 citation = self._citation(item, sp, None) if "citation" in item else None
-                not_modelled.append(NotModelled(str(item.get("provision")), str(item.get("reason")), citation))
+                not_modelled.append(
+                    NotModelled(str(item.get("provision")), str(item.get("reason")), citation)
+                )
             if "remove" in std:
                 rem = sp.mapping(std["remove"], "remove", line_of(std, "remove"))
                 if rem is not None:
@@ -351,7 +440,9 @@ class _FolderLoader:
         root, p = self._file("parameters.yaml", required=self.parent is None)
         if root is not None:
             p.keys(root, ("parameters",), ("parameters",), "parameters.yaml")
-            section = p.mapping(root.get("parameters", LocatedDict()), "parameters", line_of(root, "parameters"))
+            section = p.mapping(
+                root.get("parameters", LocatedDict()), "parameters", line_of(root, "parameters")
+            )
             for pid, spec in (section or {}).items():
                 at = line_of(section, pid)
                 before = (len(p.items), self.deferred)
@@ -360,9 +451,25 @@ class _FolderLoader:
                     self.broken_params.add(pid)
                     continue
                 # citation is not in the required list: _citation reports it with a better message.
-                p.keys(spec, ("value", "unit", "citation", "verified", "valid_from", "valid_to", "label_vi",
-                              "label_en", "note", "provisional"),
-                       ("value", "verified", "valid_from"), f"parameter {pid!r}", pid, at)
+                p.keys(
+                    spec,
+                    (
+                        "value",
+                        "unit",
+                        "citation",
+                        "verified",
+                        "valid_from",
+                        "valid_to",
+                        "label_vi",
+                        "label_en",
+                        "note",
+                        "provisional",
+                    ),
+                    ("value", "verified", "valid_from"),
+                    f"parameter {pid!r}",
+                    pid,
+                    at,
+                )
                 citation = self._citation(spec, p, pid, at)
                 verified = p.boolean(spec, "verified", pid)
                 start, end = self._validity(spec, p, pid, self.std_from, self.std_to)
@@ -372,9 +479,19 @@ class _FolderLoader:
                 if "value" in spec and value is None:
                     p.add(line_of(spec, "value"), "a parameter value must not be empty (null)", pid)
                 if citation and start and verified is not None and value is not None:
-                    params[pid] = Parameter(pid, value, spec.get("unit"), citation, verified, start, end,
-                                            spec.get("label_vi"), spec.get("label_en"), spec.get("note"),
-                                            bool(spec.get("provisional", False)))
+                    params[pid] = Parameter(
+                        pid,
+                        value,
+                        spec.get("unit"),
+                        citation,
+                        verified,
+                        start,
+                        end,
+                        spec.get("label_vi"),
+                        spec.get("label_en"),
+                        spec.get("note"),
+                        bool(spec.get("provisional", False)),
+                    )
                 else:
                     self.broken_params.add(pid)
                     self._not_dropped_silently(p, before, at, "parameter", pid)
@@ -384,8 +501,14 @@ class _FolderLoader:
     # -- conditions ------------------------------------------------------------------------------
 
     def _condition(
-        self, node: Any, level: str, params: Mapping[str, Parameter], p: Problems, rule_id: str,
-        line: int | None, used: set[str],
+        self,
+        node: Any,
+        level: str,
+        params: Mapping[str, Parameter],
+        p: Problems,
+        rule_id: str,
+        line: int | None,
+        used: set[str],
     ) -> Condition | None:
         """Parse one condition tree node; ``level`` is household, member or classification."""
         data = p.mapping(node, "a condition", line, rule_id)
@@ -393,8 +516,12 @@ class _FolderLoader:
             return None
         kinds = [k for k in ("all", "any", "not", "any_member", "share_of_members", "fact") if k in data]
         if len(kinds) != 1:
-            p.add(data.line, "a condition must have exactly one of: all, any, not, any_member, "
-                  f"share_of_members, fact (found {', '.join(kinds) or 'none'})", rule_id)
+            p.add(
+                data.line,
+                "a condition must have exactly one of: all, any, not, any_member, "
+                f"share_of_members, fact (found {', '.join(kinds) or 'none'})",
+                rule_id,
+            )
             return None
         kind = kinds[0]
         if kind in ("all", "any"):
@@ -403,8 +530,10 @@ class _FolderLoader:
             if not isinstance(items, LocatedList) or not items:
                 p.add(line_of(data, kind), f"'{kind}' needs a non-empty list of conditions", rule_id)
                 return None
-            children = [self._condition(c, level, params, p, rule_id, items.item_lines[i], used)
-                        for i, c in enumerate(items)]
+            children = [
+                self._condition(c, level, params, p, rule_id, items.item_lines[i], used)
+                for i, c in enumerate(items)
+            ]
             if any(c is None for c in children):
                 return None
             return (AllOf if kind == "all" else AnyOf)(tuple(c for c in children if c is not None))
@@ -414,40 +543,59 @@ class _FolderLoader:
             return Not(child) if child is not None else None
         if kind == "any_member":
             if level != "household":
-                p.add(data.line, f"any_member can only be used in a household-level condition, not at {level} level",
-                      rule_id)
+                p.add(
+                    data.line,
+                    f"any_member can only be used in a household-level condition, not at {level} level",
+                    rule_id,
+                )
                 return None
             p.keys(data, ("any_member",), ("any_member",), "'any_member' condition", rule_id)
-            child = self._condition(data["any_member"], "member", params, p, rule_id, line_of(data, "any_member"),
-                                    used)
+            child = self._condition(
+                data["any_member"], "member", params, p, rule_id, line_of(data, "any_member"), used
+            )
             return AnyMember(child) if child is not None else None
         if kind == "share_of_members":
             if level != "household":
                 p.add(data.line, "share_of_members can only be used in a household-level condition", rule_id)
                 return None
-            p.keys(data, ("share_of_members", "op", "value", "param"), ("share_of_members", "op"),
-                   "'share_of_members' condition", rule_id)
-            inner = p.mapping(data["share_of_members"], "share_of_members", line_of(data, "share_of_members"),
-                              rule_id)
+            p.keys(
+                data,
+                ("share_of_members", "op", "value", "param"),
+                ("share_of_members", "op"),
+                "'share_of_members' condition",
+                rule_id,
+            )
+            inner = p.mapping(
+                data["share_of_members"], "share_of_members", line_of(data, "share_of_members"), rule_id
+            )
             if inner is None:
                 return None
             p.keys(inner, ("where",), ("where",), "share_of_members", rule_id)
-            where = self._condition(inner.get("where"), "member", params, p, rule_id, line_of(inner, "where"), used)
+            where = self._condition(
+                inner.get("where"), "member", params, p, rule_id, line_of(inner, "where"), used
+            )
             op = data.get("op")
             if op is None:
                 return None  # reported as a missing key above
             if op not in ORDER_OPS:
                 hint = did_you_mean(str(op), ORDER_OPS)
-                p.add(line_of(data, "op"), f"share_of_members op {op!r} must be one of {', '.join(ORDER_OPS)}",
-                      rule_id, f"did you mean {hint!r}?" if hint else None)
+                p.add(
+                    line_of(data, "op"),
+                    f"share_of_members op {op!r} must be one of {', '.join(ORDER_OPS)}",
+                    rule_id,
+                    f"did you mean {hint!r}?" if hint else None,
+                )
                 return None
             value, param = self._operand(data, params, p, rule_id, "number", used)
             if value is not None and not (
                 isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value <= 1
             ):
                 # A string or list here would only fail at evaluation time, household by household.
-                p.add(line_of(data, "value") or line_of(data, "param"),
-                      f"share_of_members compares a share from 0 to 1, got {value!r}", rule_id)
+                p.add(
+                    line_of(data, "value") or line_of(data, "param"),
+                    f"share_of_members compares a share from 0 to 1, got {value!r}",
+                    rule_id,
+                )
                 return None
             if where is None or value is None:
                 return None
@@ -455,7 +603,12 @@ class _FolderLoader:
         return self._compare(data, level, params, p, rule_id, used)
 
     def _operand(
-        self, data: LocatedDict, params: Mapping[str, Parameter], p: Problems, rule_id: str, ftype: str,
+        self,
+        data: LocatedDict,
+        params: Mapping[str, Parameter],
+        p: Problems,
+        rule_id: str,
+        ftype: str,
         used: set[str],
     ) -> tuple[Any, str | None]:
         if ("value" in data) == ("param" in data):
@@ -469,22 +622,35 @@ class _FolderLoader:
                 return None, None
             if pid not in params:
                 hint = did_you_mean(pid, params)
-                p.add(line_of(data, "param"), f"unknown parameter {pid!r}", rule_id,
-                      f"did you mean {hint!r}?" if hint else "define it in parameters.yaml")
+                p.add(
+                    line_of(data, "param"),
+                    f"unknown parameter {pid!r}",
+                    rule_id,
+                    f"did you mean {hint!r}?" if hint else "define it in parameters.yaml",
+                )
                 return None, None
             used.add(pid)
             return params[pid].value, pid
         value = data["value"]
         if value is None:
-            p.add(line_of(data, "value"), "'value' must not be empty (null)", rule_id,
-                  "an unknown answer is never written in a rule; compare with a real value")
+            p.add(
+                line_of(data, "value"),
+                "'value' must not be empty (null)",
+                rule_id,
+                "an unknown answer is never written in a rule; compare with a real value",
+            )
             return None, None
         if isinstance(value, LocatedList):
             value = tuple(value)
         return value, None
 
     def _compare(
-        self, data: LocatedDict, level: str, params: Mapping[str, Parameter], p: Problems, rule_id: str,
+        self,
+        data: LocatedDict,
+        level: str,
+        params: Mapping[str, Parameter],
+        p: Problems,
+        rule_id: str,
         used: set[str],
     ) -> Compare | None:
         p.keys(data, ("fact", "op", "value", "param"), ("fact", "op"), "comparison", rule_id)
@@ -500,22 +666,34 @@ class _FolderLoader:
         spec = visible.get(fact)
         if spec is None:
             hint = did_you_mean(fact, visible)
-            p.add(line_of(data, "fact"), f"unknown fact {fact!r} at {level} level", rule_id,
-                  f"did you mean {hint!r}?" if hint else f"known: {', '.join(sorted(visible))}")
+            p.add(
+                line_of(data, "fact"),
+                f"unknown fact {fact!r} at {level} level",
+                rule_id,
+                f"did you mean {hint!r}?" if hint else f"known: {', '.join(sorted(visible))}",
+            )
             return None
         op = data.get("op")
         if op is None:
             return None  # reported as a missing key above
         if op not in COMPARISON_OPS:
             hint = did_you_mean(str(op), COMPARISON_OPS)
-            p.add(line_of(data, "op"), f"unknown operator {op!r}", rule_id,
-                  f"did you mean {hint!r}?" if hint else f"allowed: {', '.join(COMPARISON_OPS)}")
+            p.add(
+                line_of(data, "op"),
+                f"unknown operator {op!r}",
+                rule_id,
+                f"did you mean {hint!r}?" if hint else f"allowed: {', '.join(COMPARISON_OPS)}",
+            )
             return None
         if op in ORDER_OPS and spec.type in ("bool", "enum", "string"):
             # Checked before the value, so that the message names the real mistake (the operator).
             allowed = ", ".join(o for o in COMPARISON_OPS if o not in ORDER_OPS)
-            p.add(line_of(data, "op"), f"operator {op!r} does not apply to {spec.type} fact {fact!r}",
-                  rule_id, f"allowed: {allowed}")
+            p.add(
+                line_of(data, "op"),
+                f"operator {op!r} does not apply to {spec.type} fact {fact!r}",
+                rule_id,
+                f"allowed: {allowed}",
+            )
             return None
         value, param = self._operand(data, params, p, rule_id, spec.type, used)
         if value is None:
@@ -523,8 +701,12 @@ class _FolderLoader:
         line = line_of(data, "value") or line_of(data, "param")
         if op in ("in", "not_in"):
             if not isinstance(value, tuple | list):
-                p.add(line, f"operator {op!r} needs a list, got {value!r}", rule_id,
-                      f"write a list, e.g. [{value}], or use {'eq' if op == 'in' else 'ne'} for one value")
+                p.add(
+                    line,
+                    f"operator {op!r} needs a list, got {value!r}",
+                    rule_id,
+                    f"write a list, e.g. [{value}], or use {'eq' if op == 'in' else 'ne'} for one value",
+                )
                 return None
             candidates = list(value)
         else:
@@ -533,8 +715,12 @@ class _FolderLoader:
             if not self._type_ok(spec, cand):
                 expected = f"one of {', '.join(spec.values)}" if spec.type == "enum" else f"a {spec.type}"
                 hint = did_you_mean(str(cand), spec.values) if spec.type == "enum" else None
-                p.add(line, f"value {cand!r} does not fit fact {fact!r}: expected {expected}", rule_id,
-                      f"did you mean {hint!r}?" if hint else None)
+                p.add(
+                    line,
+                    f"value {cand!r} does not fit fact {fact!r}: expected {expected}",
+                    rule_id,
+                    f"did you mean {hint!r}?" if hint else None,
+                )
                 return None
         return Compare(fact, op, tuple(value) if isinstance(value, list) else value, param, data.line)
 
@@ -559,7 +745,9 @@ class _FolderLoader:
         root, p = self._file("indicators.yaml", required=self.parent is None)
         if root is not None:
             p.keys(root, ("indicators",), ("indicators",), "indicators.yaml")
-            section = p.mapping(root.get("indicators", LocatedDict()), "indicators", line_of(root, "indicators"))
+            section = p.mapping(
+                root.get("indicators", LocatedDict()), "indicators", line_of(root, "indicators")
+            )
             number_lines: dict[str, int | None] = {}
             for iid, spec in (section or {}).items():
                 at = line_of(section, iid)
@@ -567,45 +755,104 @@ class _FolderLoader:
                 spec = p.mapping(spec, f"indicator {iid!r}", at, iid)
                 if spec is None:
                     continue
-                p.keys(spec, ("number", "service_vi", "service_en", "label_vi", "label_en", "citation", "verified",
-                              "valid_from", "valid_to", "deprived_when", "wording_vi", "note", "provisional"),
-                       ("number", "service_vi", "service_en", "label_vi", "label_en", "verified",
-                        "valid_from", "deprived_when"), f"indicator {iid!r}", iid, at)
+                p.keys(
+                    spec,
+                    (
+                        "number",
+                        "service_vi",
+                        "service_en",
+                        "label_vi",
+                        "label_en",
+                        "citation",
+                        "verified",
+                        "valid_from",
+                        "valid_to",
+                        "deprived_when",
+                        "wording_vi",
+                        "note",
+                        "provisional",
+                    ),
+                    (
+                        "number",
+                        "service_vi",
+                        "service_en",
+                        "label_vi",
+                        "label_en",
+                        "verified",
+                        "valid_from",
+                        "deprived_when",
+                    ),
+                    f"indicator {iid!r}",
+                    iid,
+                    at,
+                )
                 number_lines[iid] = line_of(spec, "number")
                 citation = self._citation(spec, p, iid, at)
                 verified = p.boolean(spec, "verified", iid)
                 number = p.integer(spec, "number", iid)
                 start, end = self._validity(spec, p, iid, self.std_from, self.std_to)
                 used: set[str] = set()
-                cond = self._condition(spec.get("deprived_when"), "household", params, p, iid,
-                                       line_of(spec, "deprived_when"), used) if "deprived_when" in spec else None
-                if None in (citation, verified, number, start, cond):
+                cond = (
+                    self._condition(
+                        spec.get("deprived_when"),
+                        "household",
+                        params,
+                        p,
+                        iid,
+                        line_of(spec, "deprived_when"),
+                        used,
+                    )
+                    if "deprived_when" in spec
+                    else None
+                )
+                if citation is None or verified is None or number is None or start is None or cond is None:
                     self._not_dropped_silently(p, before, at, "indicator", iid)
                     continue
                 indicators[iid] = Indicator(
-                    id=iid, number=number or 0, service_vi=str(spec["service_vi"]), service_en=str(spec["service_en"]),
-                    label_vi=str(spec["label_vi"]), label_en=str(spec["label_en"]), citation=citation,  # type: ignore[arg-type]
-                    verified=bool(verified), valid_from=start, valid_to=end, condition=cond,  # type: ignore[arg-type]
-                    wording_vi=spec.get("wording_vi"), note=spec.get("note"),
-                    provisional=bool(spec.get("provisional", False)), params=tuple(sorted(used)),
+                    id=iid,
+                    number=number or 0,
+                    service_vi=str(spec["service_vi"]),
+                    service_en=str(spec["service_en"]),
+                    label_vi=str(spec["label_vi"]),
+                    label_en=str(spec["label_en"]),
+                    citation=citation,
+                    verified=bool(verified),
+                    valid_from=start,
+                    valid_to=end,
+                    condition=cond,
+                    wording_vi=spec.get("wording_vi"),
+                    note=spec.get("note"),
+                    provisional=bool(spec.get("provisional", False)),
+                    params=tuple(sorted(used)),
                 )
             numbers: dict[int, str] = {}
             for ind in indicators.values():
                 if ind.number in numbers:
-                    p.add(number_lines.get(ind.id) or line_of(section, ind.id),
-                          f"indicator number {ind.number} is used by both "
-                          f"{numbers[ind.number]!r} and {ind.id!r}", ind.id)
+                    p.add(
+                        number_lines.get(ind.id) or line_of(section, ind.id),
+                        f"indicator number {ind.number} is used by both "
+                        f"{numbers[ind.number]!r} and {ind.id!r}",
+                        ind.id,
+                    )
                 numbers[ind.number] = ind.id
         for gone in removed - {i.id for i in (self.parent.indicators if self.parent else ())}:
-            self.problems.append(RuleProblem(_display(self.folder / "standard.yaml"), None,
-                                             f"remove: indicator {gone!r} is not in the parent standard"))
+            self.problems.append(
+                RuleProblem(
+                    _display(self.folder / "standard.yaml"),
+                    None,
+                    f"remove: indicator {gone!r} is not in the parent standard",
+                )
+            )
         self.problems.extend(p.items)
         return indicators
 
     # -- classification.yaml ---------------------------------------------------------------------
 
     def _rules(
-        self, params: Mapping[str, Parameter], classes: Mapping[str, OutcomeClass], removed: set[str],
+        self,
+        params: Mapping[str, Parameter],
+        classes: Mapping[str, OutcomeClass],
+        removed: set[str],
     ) -> dict[str, ClassRule]:
         rules: dict[str, ClassRule] = {}
         if self.parent:
@@ -620,37 +867,73 @@ class _FolderLoader:
                 spec = p.mapping(spec, f"rule {rid!r}", at, rid)
                 if spec is None:
                     continue
-                p.keys(spec, ("class", "citation", "verified", "valid_from", "valid_to", "when", "wording_vi", "note",
-                              "provisional"),
-                       ("class", "verified", "valid_from", "when"), f"rule {rid!r}", rid, at)
+                p.keys(
+                    spec,
+                    (
+                        "class",
+                        "citation",
+                        "verified",
+                        "valid_from",
+                        "valid_to",
+                        "when",
+                        "wording_vi",
+                        "note",
+                        "provisional",
+                    ),
+                    ("class", "verified", "valid_from", "when"),
+                    f"rule {rid!r}",
+                    rid,
+                    at,
+                )
                 outcome = spec.get("class")
                 if outcome is not None and outcome not in classes and not self.classes_known:
                     self.deferred += 1  # standard.yaml is unreadable: its problem says why
                     outcome = None
                 elif outcome is not None and outcome not in classes:
                     hint = did_you_mean(str(outcome), classes)
-                    p.add(line_of(spec, "class"), f"unknown class {outcome!r}", rid,
-                          f"did you mean {hint!r}?" if hint else f"classes: {', '.join(classes)}")
+                    p.add(
+                        line_of(spec, "class"),
+                        f"unknown class {outcome!r}",
+                        rid,
+                        f"did you mean {hint!r}?" if hint else f"classes: {', '.join(classes)}",
+                    )
                     outcome = None
                 citation = self._citation(spec, p, rid, at)
                 verified = p.boolean(spec, "verified", rid)
                 start, end = self._validity(spec, p, rid, self.std_from, self.std_to)
                 used: set[str] = set()
-                cond = self._condition(spec.get("when"), "classification", params, p, rid, line_of(spec, "when"),
-                                       used) if "when" in spec else None
-                if None in (outcome, citation, verified, start, cond):
+                cond = (
+                    self._condition(
+                        spec.get("when"), "classification", params, p, rid, line_of(spec, "when"), used
+                    )
+                    if "when" in spec
+                    else None
+                )
+                if outcome is None or citation is None or verified is None or start is None or cond is None:
                     self._not_dropped_silently(p, before, at, "rule", rid)
                     continue
                 rules[rid] = ClassRule(
-                    id=rid, outcome=str(outcome), citation=citation, verified=bool(verified),  # type: ignore[arg-type]
-                    valid_from=start, valid_to=end, condition=cond,  # type: ignore[arg-type]
-                    wording_vi=spec.get("wording_vi"), note=spec.get("note"),
-                    provisional=bool(spec.get("provisional", False)), params=tuple(sorted(used)),
+                    id=rid,
+                    outcome=str(outcome),
+                    citation=citation,
+                    verified=bool(verified),
+                    valid_from=start,
+                    valid_to=end,
+                    condition=cond,
+                    wording_vi=spec.get("wording_vi"),
+                    note=spec.get("note"),
+                    provisional=bool(spec.get("provisional", False)),
+                    params=tuple(sorted(used)),
                 )
         for gone in removed - {r.id for r in (self.parent.rules if self.parent else ())}:
             # Symmetric with indicators: a misspelt removal must not be ignored silently.
-            self.problems.append(RuleProblem(_display(self.folder / "standard.yaml"), None,
-                                             f"remove: rule {gone!r} is not in the parent standard"))
+            self.problems.append(
+                RuleProblem(
+                    _display(self.folder / "standard.yaml"),
+                    None,
+                    f"remove: rule {gone!r} is not in the parent standard",
+                )
+            )
         self.problems.extend(p.items)
         return rules
 

@@ -30,10 +30,14 @@ class Problems:
         self.file = file
         self.items: list[RuleProblem] = []
 
-    def add(self, line: int | None, message: str, rule_id: str | None = None, hint: str | None = None) -> None:
+    def add(
+        self, line: int | None, message: str, rule_id: str | None = None, hint: str | None = None
+    ) -> None:
         self.items.append(RuleProblem(self.file, line, message, rule_id, hint))
 
-    def mapping(self, value: Any, where: str, line: int | None, rule_id: str | None = None) -> LocatedDict | None:
+    def mapping(
+        self, value: Any, where: str, line: int | None, rule_id: str | None = None
+    ) -> LocatedDict | None:
         if isinstance(value, LocatedDict):
             return value
         self.add(line, f"{where} must be a mapping, got {type(value).__name__}", rule_id)
@@ -64,8 +68,11 @@ class Problems:
                 self.add(line_of(data, key), f"unknown key {key!r} in {where}", rule_id, hint)
         for key in required:
             if key not in data and key not in suggested:
-                self.add(line if line is not None else data.line, f"missing required key {key!r} in {where}",
-                         rule_id)
+                self.add(
+                    line if line is not None else data.line,
+                    f"missing required key {key!r} in {where}",
+                    rule_id,
+                )
 
     def text(self, data: Mapping[str, Any], key: str, rule_id: str | None = None) -> str | None:
         if key not in data:
@@ -86,7 +93,11 @@ class Problems:
         return None
 
     def date(
-        self, data: Mapping[str, Any], key: str, rule_id: str | None = None, nullable: bool = False,
+        self,
+        data: Mapping[str, Any],
+        key: str,
+        rule_id: str | None = None,
+        nullable: bool = False,
     ) -> dt.date | None:
         """A date; ``nullable`` lets an explicit null mean "open-ended" (only for ``valid_to``)."""
         if key not in data:

@@ -14,7 +14,7 @@ import yaml
 
 from classifier.errors import RuleProblem
 
-__all__ = ["LocatedDict", "LocatedList", "load_yaml_file", "line_of"]
+__all__ = ["LocatedDict", "LocatedList", "line_of", "load_yaml_file"]
 
 
 class LocatedDict(dict[str, Any]):
@@ -95,9 +95,14 @@ class _Builder:
         if alias_line is not None or id(node) in self._seen:
             self.fatal = True
             # Aliases hide a value far from where it is used (and nested ones grow exponentially).
-            self.problems.append(RuleProblem(
-                self.file, alias_line or line, f"YAML aliases (*name) are not allowed{self._where(path)}",
-                hint="write the value out in full where it is used"))
+            self.problems.append(
+                RuleProblem(
+                    self.file,
+                    alias_line or line,
+                    f"YAML aliases (*name) are not allowed{self._where(path)}",
+                    hint="write the value out in full where it is used",
+                )
+            )
             return None
         self._seen.add(id(node))
         if node.tag not in _ALLOWED_TAGS[type(node)]:
@@ -105,10 +110,15 @@ class _Builder:
                 # A plain ``=`` resolves to the obscure YAML 1.1 "value" type: it is just text here.
                 return node.value
             self.fatal = True
-            shown = "!!" + node.tag[len(_CORE):] if node.tag.startswith(_CORE) else node.tag
-            self.problems.append(RuleProblem(
-                self.file, line, f"YAML tag {shown!r} is not allowed{self._where(path)}",
-                hint="rule data holds only text, numbers, booleans, dates, lists and mappings"))
+            shown = "!!" + node.tag[len(_CORE) :] if node.tag.startswith(_CORE) else node.tag
+            self.problems.append(
+                RuleProblem(
+                    self.file,
+                    line,
+                    f"YAML tag {shown!r} is not allowed{self._where(path)}",
+                    hint="rule data holds only text, numbers, booleans, dates, lists and mappings",
+                )
+            )
             return None
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path)
@@ -133,9 +143,12 @@ class _Builder:
             if key_node.tag == "tag:yaml.org,2002:merge":
                 self.fatal = True
                 self.problems.append(
-                    RuleProblem(self.file, key_node.start_mark.line + 1,
-                                f"YAML merge keys (<<) are not allowed{self._where(path)}",
-                                hint="write every key out in full")
+                    RuleProblem(
+                        self.file,
+                        key_node.start_mark.line + 1,
+                        f"YAML merge keys (<<) are not allowed{self._where(path)}",
+                        hint="write every key out in full",
+                    )
                 )
                 continue
             key = self.build(key_node, path)

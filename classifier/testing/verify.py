@@ -57,18 +57,26 @@ def _rank(ruleset: RuleSet, outcome: str) -> int:
 
 def _show(household: Household, extra: str = "") -> str:
     deprived = sorted(k for k, v in household.flags.items() if v)
-    text = (f"area={household.area}, income_per_capita_month={household.income_per_capita_month:,}, "
-            f"deprived={deprived or 'none'} ({len(deprived)})")
+    text = (
+        f"area={household.area}, income_per_capita_month={household.income_per_capita_month:,}, "
+        f"deprived={deprived or 'none'} ({len(deprived)})"
+    )
     return text + (f"; {extra}" if extra else "")
 
 
 def _search(strategy: st.SearchStrategy[Any], broken: Callable[[Any], bool], examples: int) -> Any | None:
     try:
-        return find(strategy, broken, settings=settings(
-            max_examples=examples, database=None, deadline=None,
-            phases=[Phase.generate, Phase.shrink],
-            suppress_health_check=list(HealthCheck),
-        ))
+        return find(
+            strategy,
+            broken,
+            settings=settings(
+                max_examples=examples,
+                database=None,
+                deadline=None,
+                phases=[Phase.generate, Phase.shrink],
+                suppress_health_check=list(HealthCheck),
+            ),
+        )
     except NoSuchExample:
         return None
 
@@ -86,16 +94,28 @@ def verify_ruleset(ruleset: RuleSet, examples: int = 300) -> list[CheckResult]:
             return True
 
     found = _search(complete, unclassifiable, examples)
-    results.append(CheckResult("totality", found is None, "every complete household gets one class",
-                               _show(found) if found is not None else None))
+    results.append(
+        CheckResult(
+            "totality",
+            found is None,
+            "every complete household gets one class",
+            _show(found) if found is not None else None,
+        )
+    )
 
     def matching(h: Household) -> list[str]:
         ctx_facts = dict(classification_facts(h), deprivation_count=sum(1 for v in h.flags.values() if v))
         return [rid for rid, fn in rules if fn(EvalContext(household=ctx_facts), None, "") is True]
 
     found = _search(complete, lambda h: len(matching(h)) != 1, examples)
-    results.append(CheckResult("exclusivity", found is None, "exactly one classification rule applies",
-                               _show(found, f"rules: {matching(found)}") if found is not None else None))
+    results.append(
+        CheckResult(
+            "exclusivity",
+            found is None,
+            "exactly one classification rule applies",
+            _show(found, f"rules: {matching(found)}") if found is not None else None,
+        )
+    )
 
     pairs = st.tuples(complete, st.integers(1, 2_000_000))
 
@@ -108,9 +128,14 @@ def verify_ruleset(ruleset: RuleSet, examples: int = 300) -> list[CheckResult]:
             return False  # reported by totality
 
     found = _search(pairs, poorer_when_richer, examples)
-    results.append(CheckResult(
-        "monotone_income", found is None, "more income never gives a poorer class",
-        _show(found[0], f"+{found[1]:,} đồng gives a poorer class") if found is not None else None))
+    results.append(
+        CheckResult(
+            "monotone_income",
+            found is None,
+            "more income never gives a poorer class",
+            _show(found[0], f"+{found[1]:,} đồng gives a poorer class") if found is not None else None,
+        )
+    )
 
     def richer_when_deprived(h: Household) -> bool:
         off = [k for k, v in h.flags.items() if not v]
@@ -123,9 +148,14 @@ def verify_ruleset(ruleset: RuleSet, examples: int = 300) -> list[CheckResult]:
             return False
 
     found = _search(complete, richer_when_deprived, examples)
-    results.append(CheckResult("monotone_deprivations", found is None,
-                               "one more deprivation never gives a richer class",
-                               _show(found, "one more deprivation gives a richer class") if found else None))
+    results.append(
+        CheckResult(
+            "monotone_deprivations",
+            found is None,
+            "one more deprivation never gives a richer class",
+            _show(found, "one more deprivation gives a richer class") if found else None,
+        )
+    )
 
     gaps = []
     for area in ruleset.facts.classification["area"].values:
@@ -135,10 +165,21 @@ def verify_ruleset(ruleset: RuleSet, examples: int = 300) -> list[CheckResult]:
                     continue
                 for count in range(len(ruleset.indicators) + 1):
                     flags = {ind: i < count for i, ind in enumerate(ruleset.indicator_ids)}
-                    h = Household(id="band-check", area=area, income_per_capita_month=income, flags=flags,
-                                  member_count=1)
+                    h = Household(
+                        id="band-check",
+                        area=area,
+                        income_per_capita_month=income,
+                        flags=flags,
+                        member_count=1,
+                    )
                     if unclassifiable(h):
                         gaps.append(_show(h))
-    results.append(CheckResult("no_band_gap", not gaps, "incomes at and 1 đồng around every threshold are classified",
-                               gaps[0] if gaps else None))
+    results.append(
+        CheckResult(
+            "no_band_gap",
+            not gaps,
+            "incomes at and 1 đồng around every threshold are classified",
+            gaps[0] if gaps else None,
+        )
+    )
     return results

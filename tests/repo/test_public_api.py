@@ -34,6 +34,9 @@ def test_public_names_are_pinned() -> None:
 
 def test_public_callables_have_docstrings() -> None:
     """Everything public carries a docstring, since the public surface is documentation too."""
-    missing = [name for name in classifier.__all__
-               if callable(getattr(classifier, name)) and not getattr(classifier, name).__doc__]
+    missing = [
+        name
+        for name in classifier.__all__
+        if callable(getattr(classifier, name)) and not getattr(classifier, name).__doc__
+    ]
     assert missing == []

@@ -20,7 +20,7 @@ def test_there_are_standards() -> None:
 
 @pytest.mark.parametrize("standard", STANDARDS)
 def test_every_item_is_cited_dated_and_flagged(standard: str) -> None:
-    """Each parameter, indicator and rule names its instrument and article/appendix, has dates and `verified`."""
+    """Each parameter, indicator and rule cites instrument and article/appendix, with dates and `verified`."""
     ruleset = load_ruleset(standard)
     items = [*ruleset.parameters.values(), *ruleset.indicators, *ruleset.rules]
     assert items
@@ -35,8 +35,11 @@ def test_every_item_is_cited_dated_and_flagged(standard: str) -> None:
 def test_legal_numbers_do_not_appear_in_python(standard: str) -> None:
     """No income line or band edge of any standard is written in the package's Python code."""
     ruleset = load_ruleset(standard)
-    numbers = {int(p.value) for p in ruleset.parameters.values()
-               if isinstance(p.value, int | float) and not isinstance(p.value, bool) and p.value >= 100_000}
+    numbers = {
+        int(p.value)
+        for p in ruleset.parameters.values()
+        if isinstance(p.value, int | float) and not isinstance(p.value, bool) and p.value >= 100_000
+    }
     offenders = []
     for path in (REPO / "classifier").rglob("*.py"):
         if "testing" in path.parts:

@@ -34,7 +34,9 @@ def test_help_shows_an_example(capsys: pytest.CaptureFixture[str]) -> None:
     """`--help` exits 0 and shows a runnable example, as a reviewer's first contact with the tool."""
     code = main(["classify", "--help"])
     assert code == 0
-    assert "chuan-ngheo classify classifier/data/sample/commune.json -o results.csv" in capsys.readouterr().out
+    assert (
+        "chuan-ngheo classify classifier/data/sample/commune.json -o results.csv" in capsys.readouterr().out
+    )
 
 
 def test_classify_sample_writes_one_row_per_household(tmp_path: Path) -> None:
@@ -148,9 +150,11 @@ def test_rules_verify_prints_a_minimal_counterexample(tmp_path: Path) -> None:
     shutil.copytree(default_rules_root(), root)
     assert run("rules", "new", "dao-nguoc", "--from", "nd-07-2021", "--rules-dir", str(root))[0] == 0
     text = (root / "nd-07-2021" / "classification.yaml").read_text(encoding="utf-8")
-    swapped = (text.replace("op: gte, param: deprivation_cutoff", "op: TMP, param: deprivation_cutoff")
-               .replace("op: lt, param: deprivation_cutoff", "op: gte, param: deprivation_cutoff")
-               .replace("op: TMP, param: deprivation_cutoff", "op: lt, param: deprivation_cutoff"))
+    swapped = (
+        text.replace("op: gte, param: deprivation_cutoff", "op: TMP, param: deprivation_cutoff")
+        .replace("op: lt, param: deprivation_cutoff", "op: gte, param: deprivation_cutoff")
+        .replace("op: TMP, param: deprivation_cutoff", "op: lt, param: deprivation_cutoff")
+    )
     (root / "dao-nguoc" / "classification.yaml").write_text(swapped, encoding="utf-8")
     code, out, _ = run("rules", "verify", "dao-nguoc", "--rules-dir", str(root), "--examples", "200")
     assert code == 3
@@ -173,8 +177,13 @@ def test_list_year_picks_the_standard(tmp_path: Path) -> None:
 
 def test_module_entry_point_runs_as_a_process(tmp_path: Path) -> None:
     """`python -m classifier` works as a real process and exits with the documented code."""
-    proc = subprocess.run([sys.executable, "-m", "classifier", "rules", "list"], capture_output=True,
-                          text=True, encoding="utf-8", check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "classifier", "rules", "list"],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "nd-07-2021" in proc.stdout
 
@@ -189,8 +198,19 @@ def test_engines_give_the_same_rows_and_say_which_ran(tmp_path: Path) -> None:
     outputs = {}
     for engine in ("auto", "durable", "batch"):
         target = tmp_path / f"{engine}.csv"
-        code, _, err = run("classify", str(households), "--members", str(members), "-o", str(target),
-                           "--engine", engine, "--quiet", "--reference-date", "2026-11-01")
+        code, _, err = run(
+            "classify",
+            str(households),
+            "--members",
+            str(members),
+            "-o",
+            str(target),
+            "--engine",
+            engine,
+            "--quiet",
+            "--reference-date",
+            "2026-11-01",
+        )
         assert code == 0, err
         outputs[engine] = target
     assert {r["engine"] for r in read_csv(outputs["auto"])} == {"batch"}
@@ -210,7 +230,9 @@ def test_errors_file_lists_each_problem(tmp_path: Path) -> None:
         code, _, _ = run("classify", str(source), "-o", str(target), "--engine", engine, "--quiet")
         assert code == 1
         errors = read_csv(tmp_path / f"out-{engine}.errors.csv")
-        assert [(e["record_id"], e["field"], e["value"]) for e in errors] == [(records[1]["id"], "area", "biển")]
+        assert [(e["record_id"], e["field"], e["value"]) for e in errors] == [
+            (records[1]["id"], "area", "biển")
+        ]
         assert "rural" in errors[0]["expected"]
 
 

@@ -48,8 +48,14 @@ def test_unmatched_post_becomes_an_engine_error() -> None:
     """A post no rule matches raises MessageNotHandledException upstream; we name the facts instead."""
     engine = DurableEngine(load_ruleset("nd-07-2021"))
     with pytest.raises(EngineError, match="no classification rule"):
-        engine.fire({"area": "nowhere", "income_per_capita_month": 1, "income_per_capita_year": 12,
-                     "deprivation_count": 0})
+        engine.fire(
+            {
+                "area": "nowhere",
+                "income_per_capita_month": 1,
+                "income_per_capita_year": 12,
+                "deprivation_count": 0,
+            }
+        )
 
 
 def test_swallowed_action_exception_is_detected(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -73,12 +79,13 @@ def test_definition_is_not_mutated_by_durable() -> None:
 
 
 def test_two_rule_sets_with_the_same_id_do_not_share_state(tmp_path: Path) -> None:
-    """Names register once per host: a changed copy of a standard must get its own ruleset, not the old one."""
+    """Names register once per host: a changed copy of a standard gets its own ruleset, not the old one."""
     root = tmp_path / "rules"
     shutil.copytree(default_rules_root(), root)
     params = root / "nd-07-2021" / "parameters.yaml"
-    params.write_text(params.read_text(encoding="utf-8").replace("value: 1500000", "value: 1600000", 1),
-                      encoding="utf-8")
+    params.write_text(
+        params.read_text(encoding="utf-8").replace("value: 1500000", "value: 1600000", 1), encoding="utf-8"
+    )
     changed = load_ruleset_path(root / "nd-07-2021", root)
     original = load_ruleset("nd-07-2021")
     assert changed.id == original.id and changed.digest != original.digest
@@ -92,8 +99,9 @@ def test_two_rule_sets_with_the_same_id_do_not_share_state(tmp_path: Path) -> No
 def test_not_is_pushed_down_for_durable() -> None:
     """durable_rules has no general NOT: not(a and b) becomes (not a) or (not b) with negated operators."""
     cond = Not(AllOf((Compare("area", "eq", "rural"), Compare("income_per_capita_month", "lte", 5))))
-    assert to_durable_json(cond) == {"$or": [{"$neq": {"area": "rural"}},
-                                             {"$gt": {"income_per_capita_month": 5}}]}
+    assert to_durable_json(cond) == {
+        "$or": [{"$neq": {"area": "rural"}}, {"$gt": {"income_per_capita_month": 5}}]
+    }
 
 
 def test_unknowns_post_one_event_per_possible_count() -> None:
@@ -105,7 +113,10 @@ def test_unknowns_post_one_event_per_possible_count() -> None:
     assert result.outcome == "khong_du_du_lieu"
     assert result.possible_outcomes == ("ngheo", "can_ngheo")
     assert result.fired_rules == ()
-    assert result.trace.rules and {r.id for r in result.trace.rules} == {"ngheo_thanh_thi", "can_ngheo_thanh_thi"}
+    assert result.trace.rules and {r.id for r in result.trace.rules} == {
+        "ngheo_thanh_thi",
+        "can_ngheo_thanh_thi",
+    }
 
 
 @pytest.mark.parametrize("income", [1e-05, 0.00009, 3e-300, 1e16, 2.5e20])

@@ -28,25 +28,54 @@ def test_template_round_trip(tmp_path: Path) -> None:
     assert workbook.sheetnames == ["Hộ gia đình", "Thành viên", "Hướng dẫn"]
     households, members = workbook["Hộ gia đình"], workbook["Thành viên"]
     assert households["A1"].comment is not None  # every header explains itself
-    _fill(households, {
-        "Mã hộ": "H01", "Khu vực": "nông thôn", "Thu nhập bình quân đầu người/tháng": 1_200_000,
-        "Ngày tham chiếu": "01/11/2026", "Diện tích nhà ở (m²)": 18,
-        "Tường/bao che làm bằng vật liệu bền chắc": "có",
-        "Cột/khung (hoặc móng) làm bằng vật liệu bền chắc": "không",
-        "Mái làm bằng vật liệu bền chắc": "không", "Nguồn nước sinh hoạt": "nước máy",
-        "Loại nhà tiêu": "tự hoại", "Có thành viên sử dụng thuê bao điện thoại": "có",
-        "Có thành viên sử dụng internet": "không", "Có ti vi": "có", "Có radio": "không",
-        "Có máy tính": "không", "Nghe được hệ thống loa đài truyền thanh xã/thôn": "có",
-    })
-    _fill(members, {"Mã hộ": "H01", "Mã thành viên": "H01-1", "Tuổi": 41,
-                    "Có thẻ bảo hiểm y tế còn hiệu lực": "không", "Đang đi học / đang đào tạo": "không",
-                    "Trình độ cao nhất đạt được": "trung học cơ sở", "Tình trạng việc làm": "thất nghiệp",
-                    "Là người phụ thuộc": "không"})
-    _fill(members, {"Mã hộ": "H01", "Mã thành viên": "H01-2", "Ngày sinh": "2016-05-01",
-                    "Có thẻ bảo hiểm y tế còn hiệu lực": "có", "Đang đi học / đang đào tạo": "có",
-                    "Tình trạng việc làm": "không tham gia lao động", "Là người phụ thuộc": "có",
-                    "Suy dinh dưỡng thấp còi (chiều cao theo tuổi)": "không",
-                    "Suy dinh dưỡng nhẹ cân (cân nặng theo tuổi)": "không"})
+    _fill(
+        households,
+        {
+            "Mã hộ": "H01",
+            "Khu vực": "nông thôn",
+            "Thu nhập bình quân đầu người/tháng": 1_200_000,
+            "Ngày tham chiếu": "01/11/2026",
+            "Diện tích nhà ở (m²)": 18,
+            "Tường/bao che làm bằng vật liệu bền chắc": "có",
+            "Cột/khung (hoặc móng) làm bằng vật liệu bền chắc": "không",
+            "Mái làm bằng vật liệu bền chắc": "không",
+            "Nguồn nước sinh hoạt": "nước máy",
+            "Loại nhà tiêu": "tự hoại",
+            "Có thành viên sử dụng thuê bao điện thoại": "có",
+            "Có thành viên sử dụng internet": "không",
+            "Có ti vi": "có",
+            "Có radio": "không",
+            "Có máy tính": "không",
+            "Nghe được hệ thống loa đài truyền thanh xã/thôn": "có",
+        },
+    )
+    _fill(
+        members,
+        {
+            "Mã hộ": "H01",
+            "Mã thành viên": "H01-1",
+            "Tuổi": 41,
+            "Có thẻ bảo hiểm y tế còn hiệu lực": "không",
+            "Đang đi học / đang đào tạo": "không",
+            "Trình độ cao nhất đạt được": "trung học cơ sở",
+            "Tình trạng việc làm": "thất nghiệp",
+            "Là người phụ thuộc": "không",
+        },
+    )
+    _fill(
+        members,
+        {
+            "Mã hộ": "H01",
+            "Mã thành viên": "H01-2",
+            "Ngày sinh": "2016-05-01",
+            "Có thẻ bảo hiểm y tế còn hiệu lực": "có",
+            "Đang đi học / đang đào tạo": "có",
+            "Tình trạng việc làm": "không tham gia lao động",
+            "Là người phụ thuộc": "có",
+            "Suy dinh dưỡng thấp còi (chiều cao theo tuổi)": "không",
+            "Suy dinh dưỡng nhẹ cân (cân nặng theo tuổi)": "không",
+        },
+    )
     filled = tmp_path / "da-dien.xlsx"
     workbook.save(filled)
     result = tmp_path / "ket-qua.csv"
