@@ -92,8 +92,9 @@ def assemble(
     known, unknown = candidate_counts(indicators)
     outcomes: dict[str, None] = {}
     rules: dict[str, list[int]] = {}
+    rule_facts = _static_parts(ruleset).rules
     for count, rule_id in fired_by_count:
-        outcomes.setdefault(ruleset.rule(rule_id).outcome, None)
+        outcomes.setdefault(rule_facts[rule_id]["outcome"], None)
         rules.setdefault(rule_id, []).append(count)
     if len(outcomes) == 1:
         outcome = next(iter(outcomes))
@@ -151,6 +152,8 @@ class _StaticParts:
 
     indicators: Mapping[str, Mapping[str, Any]]
     rules: Mapping[str, Mapping[str, Any]]
+    # Per rule, the distinct order comparisons its margins are measured against.
+    thresholds: Mapping[str, tuple[Compare, ...]]
 
 
 _STATIC: dict[str, _StaticParts] = {}
@@ -185,7 +188,8 @@ def _static_parts(ruleset: RuleSet) -> _StaticParts:
             }
             for rule in ruleset.rules
         }
-        found = _STATIC[ruleset.digest] = _StaticParts(indicators, rules)
+        thresholds = {rule.id: _threshold_nodes(rule.condition) for rule in ruleset.rules}
+        found = _STATIC[ruleset.digest] = _StaticParts(indicators, rules, thresholds)
     return found
 
 
@@ -221,7 +225,7 @@ def build_trace(
     facts = classification_facts(household)
     for rule_id, counts in rules.items():
         rule_steps.append(RuleStep(deprivation_counts=tuple(counts), **static.rules[rule_id]))
-        margins.extend(_margins(rule_id, ruleset.rule(rule_id).condition, facts, known, unknown))
+        margins.extend(_margins(rule_id, static.thresholds[rule_id], facts, known, unknown))
     cutoff = ruleset.parameters.get("deprivation_cutoff")
     cls = ruleset.classes.get(outcome)
     return Trace(
@@ -251,18 +255,20 @@ def build_trace(
     )
 
 
+def _threshold_nodes(condition: Any) -> tuple[Compare, ...]:
+    """The distinct order comparisons (lt/lte/gt/gte) of a condition, in tree order."""
+    nodes: dict[tuple[str, str, Any], Compare] = {}
+    for node in walk(condition):
+        if isinstance(node, Compare) and node.op in ("lt", "lte", "gt", "gte"):
+            nodes.setdefault((node.fact, node.op, node.value), node)
+    return tuple(nodes.values())
+
+
 def _margins(
-    rule_id: str, condition: Any, facts: Mapping[str, Any], known: int, unknown: int
+    rule_id: str, nodes: Sequence[Compare], facts: Mapping[str, Any], known: int, unknown: int
 ) -> list[Margin]:
     out: list[Margin] = []
-    seen: set[tuple[str, str, Any]] = set()
-    for node in walk(condition):
-        if not isinstance(node, Compare) or node.op not in ("lt", "lte", "gt", "gte"):
-            continue
-        key = (node.fact, node.op, node.value)
-        if key in seen:
-            continue
-        seen.add(key)
+    for node in nodes:
         if node.fact == "deprivation_count":
             value: Any = known
             low = compare_values(node.op, known, node.value)
