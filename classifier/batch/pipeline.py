@@ -28,9 +28,26 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+import duckdb
 
-from classifier.batch.sources import Staged, detect_input_format, raw_record, stage
-from classifier.batch.typing import empty_sql, income_text_sql, strip_sql, typed_cell
+from classifier.batch.sources import (
+    Staged,
+    detect_input_format,
+    is_ragged_error,
+    open_side,
+    raw_record,
+    stage,
+    unreadable,
+)
+from classifier.batch.typing import (
+    accepted_sql,
+    empty_sql,
+    fast_text_sql,
+    fast_typed_cell,
+    income_text_sql,
+    strip_sql,
+    typed_cell,
+)
 from classifier.engine.batch import BatchEngine, connect
 from classifier.engine.sql import (
     COL_AREA,
@@ -133,10 +150,14 @@ def run_batch(
         offset = 0
         for index, path in enumerate(paths):
             fmt = detect_input_format(path, input_format)
-            staged = stage(con, path, Path(members_path) if members_path else None, fmt, run.columns)
-            offset = run.process_file(
-                staged, offset, chunk_rows, progress, file_index=index, files=len(paths)
-            )
+            mpath = Path(members_path) if members_path else None
+            if fmt == "jsonl":
+                staged = stage(con, path, mpath)
+                offset = run.process_file(
+                    staged, offset, chunk_rows, progress, file_index=index, files=len(paths)
+                )
+            else:
+                offset = run.process_table_file(path, mpath, fmt, offset, chunk_rows, progress)
         run.write_output(out_tmp, out_fmt)
         counts = con.execute(
             "SELECT count(*), count(*) FILTER (WHERE error IS NULL), "
@@ -159,6 +180,32 @@ def run_batch(
     finally:
         con.close()
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _in_file_order(con: Any, create_sql: str) -> None:
+    """Run a CREATE TABLE ... AS SELECT over a file so that the table's rowid order is file order.
+
+    Row numbers are taken from the rowid, so this is what makes them right. DuckDB keeps insertion
+    order for a parallel scan only through its batch insert; its IN-list rewrite turns a long
+    ``x IN (...)`` into a join, which makes it fall back to an unordered insert, so that rewrite is
+    switched off here (the lists are short constant lists). Should the plan still not be a batch
+    insert, the statement runs on one thread, which reads the file in order.
+    """
+    before = con.execute(
+        "SELECT current_setting('disabled_optimizers'), current_setting('threads')"
+    ).fetchone()
+    assert before is not None
+    disabled = ",".join(x for x in [str(before[0] or ""), "in_clause"] if x)
+    con.execute(f"SET disabled_optimizers = '{disabled}'")
+    try:
+        plan = " ".join(str(r[-1]) for r in con.execute("EXPLAIN " + create_sql).fetchall())
+        ordered = "batch create table as" in plan.lower().replace("_", " ")
+        if not ordered:
+            con.execute("SET threads = 1")
+        con.execute(create_sql)
+    finally:
+        con.execute(f"SET disabled_optimizers = '{before[0] or ''}'")
+        con.execute(f"SET threads = {int(before[1])}")
 
 
 def _output_format(path: Path, fmt: str | None) -> str:
@@ -205,6 +252,130 @@ class _Run:
             self._err_csv = csv.writer(self._err_handle, lineterminator="\r\n")
             self._err_csv.writerow(_ERROR_COLUMNS)
 
+    # -- one CSV / Parquet file: typed where it lies ---------------------------------------------------
+
+    def process_table_file(
+        self,
+        path: Path,
+        members_path: Path | None,
+        fmt: str,
+        offset: int,
+        chunk_rows: int,
+        progress: Progress | None,
+    ) -> int:
+        """Type the households (and members) file in one pass each, straight from the file, into
+        compact typed tables; classify them chunk by chunk; re-read the raw text only of the rows the
+        SQL typing did not accept. Returns the next free output position."""
+        con = self.con
+        staged = Staged(fmt, open_side(path, fmt, self.columns, "households"), None, path.name)
+        staged = self._typed_table(staged, "households", path, fmt)
+        plan = _TypingPlan(self.ruleset, staged, self.indicator_keys)
+        plan.prepare_typed(con)
+        if members_path is not None:
+            mfmt = detect_input_format(members_path)
+            if mfmt == "jsonl":
+                raise InputError(f"a members file must be .csv or .parquet, not {members_path.name}")
+            side = open_side(members_path, mfmt, self.columns, "members")
+            staged = self._typed_table(attrs.evolve(staged, members=side), "members", members_path, mfmt)
+            plan = _TypingPlan(self.ruleset, staged, self.indicator_keys)
+            plan.prepare_members(con)
+        con.execute("CREATE OR REPLACE TEMP TABLE bad (rid BIGINT, \"row\" BIGINT, first_row BIGINT)")
+        bounds = con.execute("SELECT min(rid), max(rid), count(*) FROM t_hh_all").fetchone()
+        assert bounds is not None
+        low, high, total = bounds
+        done = 0
+        if total:
+            start = low
+            while start <= high:
+                stop = start + chunk_rows
+                con.execute(plan.chunk_households_sql(start, stop))
+                con.execute(plan.chunk_members_sql(con, start, stop))
+                done += self._classify_chunk(plan, staged, start, stop, offset)
+                if progress is not None:
+                    progress(done, total)
+                start = stop
+        self._slow_path_tables(staged, plan, offset, chunk_rows)
+        written = con.execute(
+            f"SELECT count(*) FROM results WHERE seq >= {offset} AND seq <= {offset + (high or 0)}"
+        ).fetchone()
+        if written is None or written[0] != total:  # every input row must come out exactly once
+            raise EngineError(f"{path.name}: {total} records read but {written and written[0]} written")
+        orphans = self._orphans_typed(staged, offset + (high or 0) + 1)
+        return offset + (high or 0) + 1 + orphans
+
+    def _typed_table(self, staged: Staged, what: str, path: Path, fmt: str) -> Staged:
+        """Run the typing statement of one side; a CSV row of the wrong width makes DuckDB's strict
+        (parallel) scan fail, and the side is then read ragged (padded / spilled, not parallel)."""
+        con = self.con
+        for ragged in (False, True):
+            if ragged:
+                side = open_side(path, fmt, self.columns, what, ragged=True)
+                staged = (
+                    attrs.evolve(staged, households=side)
+                    if what == "households"
+                    else attrs.evolve(staged, members=side)
+                )
+            plan = _TypingPlan(self.ruleset, staged, self.indicator_keys)
+            sql = plan.households_table_sql() if what == "households" else plan.members_table_sql()
+            try:
+                _in_file_order(con, sql)
+                return staged
+            except duckdb.InvalidInputException as exc:
+                if ragged or fmt != "csv" or not is_ragged_error(exc):
+                    raise unreadable(path, fmt, exc, ragged) from exc
+        raise AssertionError("unreachable")
+
+    def _slow_path_tables(self, staged: Staged, plan: _TypingPlan, offset: int, chunk_rows: int) -> None:
+        """Rows the SQL typing did not accept: their text re-read from the file (one scan per side),
+        then the per-record parser, in batches of ``chunk_rows`` households."""
+        con = self.con
+        count = con.execute("SELECT count(*) FROM bad").fetchone()
+        if not count or not count[0]:
+            return
+        hh, mem = staged.households, staged.members
+        assert hh is not None
+        con.execute(
+            f"CREATE OR REPLACE TABLE raw_bad AS SELECT b.first_row, r.* FROM {hh.rows} AS r "
+            f"JOIN bad AS b USING (rid)"
+        )
+        if mem is not None:
+            con.execute(
+                f"CREATE OR REPLACE TABLE raw_bad_mem AS SELECT j.rid, r.* FROM {mem.rows} AS r "
+                f"JOIN (SELECT rid, mrow FROM mem_j WHERE rid IN (SELECT rid FROM bad)) AS j USING (mrow)"
+            )
+        cols = ", ".join(f"r.{c}" for c in hh.columns)
+        bounds = con.execute("SELECT min(rid), max(rid) FROM bad").fetchone()
+        assert bounds is not None
+        start, high = bounds
+        while start <= high:
+            stop = start + chunk_rows
+            rows = con.execute(
+                f'SELECT r.rid, r.rid AS "row", r.first_row, {cols} FROM raw_bad AS r '
+                f"WHERE r.rid >= {start} AND r.rid < {stop} ORDER BY r.rid"
+            ).fetchall()
+            members: dict[int, list[tuple[int, Sequence[Any]]]] = {}
+            if mem is not None and rows:
+                mcols = ", ".join(f"m.{c}" for c in mem.columns)
+                for rid, mrow, *cells in con.execute(
+                    f"SELECT m.rid, m.mrow, {mcols} FROM raw_bad_mem AS m "
+                    f"WHERE m.rid >= {start} AND m.rid < {stop} ORDER BY m.rid, m.mrow"
+                ).fetchall():
+                    members.setdefault(rid, []).append((mrow, cells))
+            items = [(rid, row, first, cells, None, members.get(rid, [])) for rid, row, first, *cells in rows]
+            self._per_record(items, staged, plan, offset)
+            start = stop
+
+    def _orphans_typed(self, staged: Staged, seq: int) -> int:
+        """Member rows whose household is not in the file: one error record per household id."""
+        if staged.members is None:
+            return 0
+        groups = self.con.execute(
+            "SELECT hid, list(mrow ORDER BY mrow) FROM "
+            "(SELECT rowid + 2 AS mrow, hid FROM t_mem_typed WHERE NOT blank) "
+            "WHERE hid NOT IN (SELECT hid FROM hh_ids) GROUP BY hid ORDER BY min(mrow)"
+        ).fetchall()
+        return self._orphan_rows(staged, seq, groups)
+
     # -- one input file ------------------------------------------------------------------------------
 
     def process_file(
@@ -234,13 +405,18 @@ class _Run:
                 if progress is not None:
                     progress(done, total)
                 start = stop
-        orphans = self._orphans(staged, offset + (high or 0) + 1)
-        return offset + (high or 0) + 1 + orphans
+        return offset + (high or 0) + 1  # JSON Lines carry members inline: no orphan member rows
 
     def _chunk(self, plan: _TypingPlan, staged: Staged, start: int, stop: int, offset: int) -> int:
         con = self.con
         con.execute(plan.typed_households_sql(start, stop))
         con.execute(plan.typed_members_sql(start, stop))
+        return self._classify_chunk(plan, staged, start, stop, offset)
+
+    def _classify_chunk(self, plan: _TypingPlan, staged: Staged, start: int, stop: int, offset: int) -> int:
+        """t_hh0 / t_mem0 (one chunk, typed) -> clean rows classified into ``results``; the others to
+        the slow path (now for JSON Lines; recorded in ``bad`` for tables)."""
+        con = self.con
         con.execute(plan.clean_sql())
         hh_cols = ", ".join(plan.engine_household_select(self.reference_date))
         con.execute(f"CREATE OR REPLACE TEMP TABLE hh AS SELECT {hh_cols} FROM t_hh WHERE clean")
@@ -268,6 +444,10 @@ class _Run:
                 f"{self.ruleset.id}; the rule checks should have found this"
             )
         con.execute(f"INSERT INTO results {self._result_select(offset)}")
+        if staged.format != "jsonl":
+            con.execute('INSERT INTO bad SELECT rid, "row", first_row FROM t_hh WHERE NOT clean')
+            counted = con.execute("SELECT count(*) FROM t_hh").fetchone()
+            return int(counted[0]) if counted else 0
         self._slow_path(staged, plan, offset)
         staged_rows, written = con.execute(
             f"SELECT (SELECT count(*) FROM t_hh), "
@@ -316,29 +496,17 @@ class _Run:
     # -- rows the SQL typing did not accept ------------------------------------------------------------
 
     def _slow_path(self, staged: Staged, plan: _TypingPlan, offset: int) -> None:
-        con = self.con
-        if staged.format == "jsonl":
-            rows = con.execute(
-                'SELECT t.rid, t."row", t.first_row, raw.line FROM t_hh AS t '
-                "JOIN raw_hh AS raw USING (rid) WHERE NOT t.clean ORDER BY t.rid"
-            ).fetchall()
-            items = [(rid, row, first, None, line, []) for rid, row, first, line in rows]
-        else:
-            assert staged.households is not None
-            cols = ", ".join(f"raw.{c}" for c in staged.households.columns)
-            rows = con.execute(
-                f'SELECT t.rid, t."row", t.first_row, {cols} FROM t_hh AS t '
-                f"JOIN raw_hh AS raw USING (rid) WHERE NOT t.clean ORDER BY t.rid"
-            ).fetchall()
-            members: dict[int, list[tuple[int, Sequence[Any]]]] = {}
-            if staged.members is not None and rows:
-                mcols = ", ".join(f"m.{c}" for c in staged.members.columns)
-                for rid, mrow, *cells in con.execute(
-                    f"SELECT j.rid, m.mrow, {mcols} FROM mem_j AS j JOIN raw_mem AS m USING (mrow) "
-                    f"WHERE j.rid IN (SELECT rid FROM t_hh WHERE NOT clean) ORDER BY j.rid, m.mrow"
-                ).fetchall():
-                    members.setdefault(rid, []).append((mrow, cells))
-            items = [(rid, row, first, cells, None, members.get(rid, [])) for rid, row, first, *cells in rows]
+        """JSON Lines rows of this chunk the SQL typing did not accept (tables: _slow_path_tables)."""
+        rows = self.con.execute(
+            'SELECT t.rid, t."row", t.first_row, raw.line FROM t_hh AS t '
+            "JOIN raw_hh AS raw USING (rid) WHERE NOT t.clean ORDER BY t.rid"
+        ).fetchall()
+        items: list[Any] = [(rid, row, first, None, line, []) for rid, row, first, line in rows]
+        self._per_record(items, staged, plan, offset)
+
+    def _per_record(self, items: list[Any], staged: Staged, plan: _TypingPlan, offset: int) -> None:
+        """Rows as the per-record reader would build them, through the per-record parser; the ones
+        it types are classified by the same engine, the others become error rows."""
         if not items:
             return
         households = []
@@ -432,14 +600,8 @@ class _Run:
         selects = ", ".join(f"unnest(${i}::{t}[])" for i, (_, t) in enumerate(types, start=1))
         self.con.execute(f"INSERT INTO results SELECT {selects}", [list(c) for c in columns])
 
-    def _orphans(self, staged: Staged, seq: int) -> int:
-        """Member rows whose household is not in the file: one error record per household id."""
-        if staged.members is None:
-            return 0
-        groups = self.con.execute(
-            "SELECT hid, list(mrow ORDER BY mrow) FROM raw_mem WHERE hid NOT IN "
-            "(SELECT DISTINCT coalesce(hid, '') FROM hh_ids) GROUP BY hid ORDER BY min(mrow)"
-        ).fetchall()
+    def _orphan_rows(self, staged: Staged, seq: int, groups: list[Any]) -> int:
+        assert staged.members is not None
         out: list[tuple[Any, ...]] = []
         for i, (hid, rows) in enumerate(groups):
             expected = (
@@ -549,42 +711,119 @@ class _TypingPlan:
     # -- staging steps ------------------------------------------------------------------------------
 
     def prepare(self, con: Any) -> None:
-        """Per file: household ids (first row of each id) and the member-to-household join."""
-        if self.staged.format == "jsonl":
-            con.execute(
-                "CREATE OR REPLACE TABLE raw_j AS SELECT rid, "
-                "CASE WHEN json_valid(line) THEN CAST(line AS JSON) END "
-                "AS j FROM raw_hh"
-            )
-            json_id = strip_sql("(j ->> '$.id')")
-            con.execute(
-                f"CREATE OR REPLACE TABLE hh_ids AS SELECT rid, {json_id} AS hid FROM raw_j "
-                "WHERE json_type(j, '$.id') = 'VARCHAR'"
-            )
-        else:
-            id_cell = self._hh_cell("id")
-            con.execute(
-                f"CREATE OR REPLACE TABLE hh_ids AS SELECT rid, {strip_sql(str(id_cell))} AS hid "
-                f"FROM raw_hh AS raw "
-                f"WHERE NOT {empty_sql(str(id_cell))}"
-            )
+        """JSON Lines, per file: parsed lines and household ids (first row of each id)."""
+        con.execute(
+            "CREATE OR REPLACE TABLE raw_j AS SELECT rid, "
+            "CASE WHEN json_valid(line) THEN CAST(line AS JSON) END "
+            "AS j FROM raw_hh"
+        )
+        json_id = strip_sql("(j ->> '$.id')")
+        con.execute(
+            f"CREATE OR REPLACE TABLE hh_ids AS SELECT rid, {json_id} AS hid FROM raw_j "
+            "WHERE json_type(j, '$.id') = 'VARCHAR'"
+        )
         con.execute(
             "CREATE OR REPLACE TABLE first_ids AS "
             "SELECT hid, min(rid) AS first_rid FROM hh_ids GROUP BY hid"
         )
-        if self.staged.members is not None:
-            con.execute(
-                "CREATE OR REPLACE TABLE mem_j AS SELECT i.rid, m.mrow FROM raw_mem AS m "
-                "JOIN hh_ids AS i USING (hid)"
-            )
 
-    def typed_households_sql(self, start: int, stop: int) -> str:
-        sel = ["raw.rid", 'raw."row"', "f.first_rid AS first_row"]
+    # -- CSV / Parquet: typed in one pass per file ----------------------------------------------------
+
+    def households_table_sql(self) -> str:
+        """``t_hh_typed``: every data row of the households file in file order (spacer rows flagged
+        ``blank``), typed, with ``cells_ok``; no raw text kept. Row number = rowid + 2."""
+        sel, ok = self._household_cells(fast=True)
+        side = self.staged.households
+        assert side is not None
+        # Cells typed once (inner query), acceptance from the typed column and the raw text (outer).
+        return (
+            f"CREATE OR REPLACE TABLE t_hh_typed AS "
+            f"SELECT * EXCLUDE ({', '.join(self._raw_cols(sel))}), "
+            f"({' AND '.join(['shape_ok', *ok])}) AS cells_ok "
+            f"FROM (SELECT {', '.join(sel)}, {side.blank} AS blank FROM {side.scan} AS raw) AS typed"
+        )
+
+    @staticmethod
+    def _raw_cols(sel: list[str]) -> list[str]:
+        """The e$ (raw text) columns of a fast-typed select list, dropped once acceptance is known."""
+        out = [s.rsplit(" AS ", 1)[-1] for s in sel if s.rsplit(" AS ", 1)[-1].startswith('"e$')]
+        return out or ["shape_ok"]
+
+    def prepare_typed(self, con: Any) -> None:
+        """The numbered view of the households, household ids for the member join, and the rows
+        repeating an earlier row's id."""
+        # The table was written in file order (preserve_insertion_order), so rowid 0 is row 2.
+        con.execute(
+            'CREATE OR REPLACE VIEW t_hh_all AS SELECT rowid + 2 AS rid, rowid + 2 AS "row", '
+            "* EXCLUDE (blank) FROM t_hh_typed WHERE NOT blank"
+        )
+        fid = quote_ident("f$id")
+        con.execute(
+            f"CREATE OR REPLACE TABLE hh_ids AS SELECT rid, {fid} AS hid FROM t_hh_all WHERE {fid} <> ''"
+        )
+        con.execute(
+            "CREATE OR REPLACE TABLE dups AS SELECT rid, first_rid FROM "
+            "(SELECT rid, min(rid) OVER (PARTITION BY hid) AS first_rid FROM hh_ids "
+            " WHERE hid IN (SELECT hid FROM hh_ids GROUP BY hid HAVING count(*) > 1)) WHERE rid <> first_rid"
+        )
+
+    def members_table_sql(self) -> str:
+        """``t_mem_typed``: every data row of the members file in file order, typed, with its stripped
+        household id (``hid``) and ``cells_ok``. Row number = rowid + 2."""
+        side = self.staged.members
+        assert side is not None
+        sel, ok = self._member_cells()
+        hid_col = side.column_of("field", "household_id")
+        return (
+            f"CREATE OR REPLACE TABLE t_mem_typed AS "
+            f"SELECT typed.* EXCLUDE ({', '.join(self._raw_cols(sel))}), "
+            f"({' AND '.join(ok) or 'TRUE'}) AS cells_ok "
+            f"FROM (SELECT coalesce({fast_text_sql(f'm.{hid_col}')}, '') AS hid, {', '.join(sel)}, "
+            f"{side.blank} AS blank FROM {side.scan} AS m) AS typed"
+        )
+
+    def prepare_members(self, con: Any) -> None:
+        """``mem_j``: (household rid, member row) for every member row naming a household of the file."""
+        con.execute(
+            "CREATE OR REPLACE TABLE mem_j AS SELECT i.rid, m.mrow FROM "
+            "(SELECT rowid + 2 AS mrow, hid FROM t_mem_typed WHERE NOT blank) AS m "
+            "JOIN hh_ids AS i USING (hid)"
+        )
+
+    def chunk_households_sql(self, start: int, stop: int) -> str:
+        return (
+            f"CREATE OR REPLACE TEMP TABLE t_hh0 AS SELECT t.*, coalesce(d.first_rid, t.rid) AS first_row "
+            f'FROM (SELECT rowid + 2 AS rid, rowid + 2 AS "row", * EXCLUDE (blank) FROM t_hh_typed '
+            f"WHERE rowid >= {int(start) - 2} AND rowid < {int(stop) - 2} AND NOT blank) AS t "
+            f"LEFT JOIN dups AS d USING (rid)"
+        )
+
+    def chunk_members_sql(self, con: Any, start: int, stop: int) -> str:
+        if self.staged.members is None:
+            return self.typed_members_sql(start, stop)
+        # Members files list households mostly in order, so the chunk's member rows are a narrow
+        # rowid range of the typed table (the whole table at worst, never wrong).
+        span = con.execute(
+            f"SELECT min(mrow), max(mrow) FROM mem_j WHERE rid >= {int(start)} AND rid < {int(stop)}"
+        ).fetchone()
+        low, high = (span if span and span[0] is not None else (2, 1))
+        return (
+            f"CREATE OR REPLACE TEMP TABLE t_mem0 AS SELECT j.rid, m.* EXCLUDE (hid, blank) FROM "
+            f"(SELECT rid, mrow FROM mem_j WHERE rid >= {int(start)} AND rid < {int(stop)}) AS j JOIN "
+            f"(SELECT rowid + 2 AS mrow, * FROM t_mem_typed WHERE rowid >= {int(low) - 2} "
+            f"AND rowid <= {int(high) - 2}) AS m USING (mrow)"
+        )
+
+    def _household_cells(self, fast: bool = False) -> tuple[list[str], list[str]]:
+        sel: list[str] = []
         ok: list[str] = []
 
         def add(name: str, spec: FactSpec, cell: str | None) -> None:
             if cell is None:  # no such column: unknown, typed so that the rule query binds
                 sel.append(f"CAST(NULL AS {_SQL_TYPES[spec.type]}) AS {quote_ident('f$' + name)}")
+                return
+            if fast:
+                self._add_fast(sel, ok, name, spec, cell)
                 return
             typed, empty = typed_cell(cell, spec)
             sel.append(f"{typed} AS {quote_ident('f$' + name)}")
@@ -614,8 +853,24 @@ class _TypingPlan:
         for key in flag_keys:
             add("flag." + key, bool_spec, self._hh_cell(key, "flag"))
         id_cell = self._hh_cell("id")
-        sel.append(f"{strip_sql(str(id_cell))} AS {quote_ident('f$id')}")
+        id_sql = fast_text_sql(str(id_cell)) if fast else strip_sql(str(id_cell))
+        sel.append(f"{id_sql} AS {quote_ident('f$id')}")
         sel.append(f"({self._shape_sql()}) AS shape_ok")
+        return sel, ok
+
+    @staticmethod
+    def _add_fast(sel: list[str], ok: list[str], name: str, spec: FactSpec, cell: str) -> None:
+        """One cell typed by fast_typed_cell; its raw text rides along (r$) only to decide acceptance."""
+        typed, check = fast_typed_cell(cell, spec)
+        sel.append(f"{typed} AS {quote_ident('f$' + name)}")
+        if check:
+            # The raw text rides along (e$) only to decide acceptance in the outer query.
+            sel.append(f"{cell} AS {quote_ident('e$' + name)}")
+            ok.append(accepted_sql(quote_ident("e$" + name), quote_ident("f$" + name)))
+
+    def typed_households_sql(self, start: int, stop: int) -> str:
+        cells, ok = self._household_cells()
+        sel = ["raw.rid", 'raw."row"', "f.first_rid AS first_row", *cells]
         if self.staged.format == "jsonl":
             paths = "[" + ", ".join(literal("$." + p) for p in self.hh_paths) + "]"
             fpaths = "[" + ", ".join(literal("$.deprivations." + p) for p in self.flag_paths) + "]"
@@ -628,8 +883,8 @@ class _TypingPlan:
                 f"THEN json_keys(j, '$.deprivations') END AS dk "
                 f"FROM raw_j WHERE rid >= {int(start)} AND rid < {int(stop)}) AS raw"
             )
-        else:
-            source = "raw_hh AS raw"
+        else:  # CSV / Parquet are typed in one pass per file (households_table_sql)
+            raise AssertionError("typed_households_sql reads staged JSON Lines only")
         # Typed cells once (inner query), then acceptance from the typed columns (outer query).
         return (
             f"CREATE OR REPLACE TEMP TABLE t_hh0 AS "
@@ -667,7 +922,7 @@ class _TypingPlan:
         side = self.staged.households
         assert side is not None
         conds = []
-        allowed = {*_RECORD_KEYS, *self.hh_facts}
+        table_allowed = {*_RECORD_KEYS, *self.hh_facts}
         for col, target, unnamed in side.targets():
             if target.kind == "flag":
                 if target.name not in self.keys:
@@ -675,9 +930,34 @@ class _TypingPlan:
                 continue
             if unnamed:
                 conds.append(empty_sql(f"raw.{col}"))
-            elif target.name not in allowed:
+            elif target.name not in table_allowed:
                 conds.append("FALSE")  # an unknown column: the parser reports it on every row
         return " AND ".join(conds) or "TRUE"
+
+    def _member_cells(self) -> tuple[list[str], list[str]]:
+        """Typed member cells of a table side (m.c<i>), their empty tests, mid and shape_ok."""
+        side = self.staged.members
+        assert side is not None
+        sel: list[str] = []
+        ok: list[str] = []
+        for name, spec in self.mem_facts.items():
+            cell = self._mem_cell(name)
+            if cell is None:  # no such column: unknown, typed so that the rule query binds
+                sel.append(f"CAST(NULL AS {_SQL_TYPES[spec.type]}) AS {quote_ident('f$' + name)}")
+                continue
+            self._add_fast(sel, ok, name, spec, cell)
+        id_cell = self._mem_cell("id")
+        sel.append(f"{fast_text_sql(id_cell)} AS mid" if id_cell else "CAST(NULL AS VARCHAR) AS mid")
+        shape: list[str] = []
+        allowed = {"household_id", "id", "notes", *self.mem_facts}
+        for col, target, unnamed in side.targets():
+            if unnamed:
+                shape.append(empty_sql(f"m.{col}"))
+            elif target.name not in allowed:
+                shape.append("FALSE")
+        sel.append(f"({' AND '.join(shape) or 'TRUE'}) AS shape_ok")
+        ok.append("shape_ok")
+        return sel, ok
 
     def typed_members_sql(self, start: int, stop: int) -> str:
         if self.staged.format != "jsonl" and self.staged.members is None:
@@ -725,21 +1005,7 @@ class _TypingPlan:
                 "AND json_type(r.j, '$.members') = 'ARRAY'"
                 f") AS e) AS typed"
             )
-        side = self.staged.members
-        shape = []
-        allowed = {"household_id", "id", "notes", *self.mem_facts}
-        for col, target, unnamed in side.targets():
-            if unnamed:
-                shape.append(empty_sql(f"m.{col}"))
-            elif target.name not in allowed:
-                shape.append("FALSE")
-        sel.append(f"({' AND '.join(shape) or 'TRUE'}) AS shape_ok")
-        return (
-            f"CREATE OR REPLACE TEMP TABLE t_mem0 AS "
-            f"SELECT *, ({' AND '.join(['shape_ok', *ok])}) AS cells_ok "
-            f"FROM (SELECT {', '.join(sel)} FROM mem_j AS j "
-            f"JOIN raw_mem AS m USING (mrow) WHERE j.rid >= {int(start)} AND j.rid < {int(stop)}) AS typed"
-        )
+        raise AssertionError("typed_members_sql reads staged JSON Lines only (or no members file)")
 
     def clean_sql(self) -> str:
         """Decide the clean rows; number members per household in file order."""

@@ -1,9 +1,9 @@
-"""Stage input files in DuckDB as raw text, and rebuild any one record as the per-record reader would.
+"""Open input files for the batch path, and rebuild any one record as the per-record reader would.
 
-Tables (CSV, Parquet) become ``raw_hh`` (``rid`` = ``row`` = spreadsheet row, header = row 1; one
-text column ``c<i>`` per file column) and ``raw_mem`` (``mrow``, ``hid`` = trimmed household id,
-one column per file column). JSON Lines become ``raw_hh`` with ``row`` = line number and ``line``
-(the JSON text); their members are unnested in SQL by classifier/batch/pipeline.py.
+Tables (CSV, Parquet) are not copied anywhere: :func:`open_side` describes how to scan one in place
+(text column ``c<i>`` per file column; rows numbered as spreadsheet rows, header = row 1), and the
+pipeline types it straight from the file. JSON Lines are staged as ``raw_hh`` with ``row`` = line
+number and ``line`` (the JSON text); their members are unnested in SQL by classifier/batch/pipeline.py.
 
 Header meaning comes from classifier/io/columns.py and the header checks (two columns for one field,
 no id column) from classifier/io/readers.py, so a file is understood the same way on both paths.
@@ -13,21 +13,21 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import attrs
 import duckdb
 
-from classifier.batch.typing import blank_text_sql, strip_sql
+from classifier.batch.typing import WS_CODES, blank_text_sql, strip_sql
 from classifier.engine.sql import quote_ident
 from classifier.errors import InputError
 from classifier.io.columns import ColumnMap, Target
 from classifier.io.readers import _Header  # the per-record reader's header logic
 from classifier.io.records import RawRecord
 
-__all__ = ["Staged", "TableSide", "detect_input_format", "raw_record", "stage"]
+__all__ = ["Staged", "TableSide", "detect_input_format", "open_side", "raw_record", "stage"]
 
 INPUT_FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
 
@@ -54,6 +54,16 @@ class TableSide:
     header: _Header
     columns: tuple[str, ...]  # c0, c1, ... in file order
     source: str
+    #: A FROM-clause subquery over the file itself: ``number`` (row number, header = row 1) and the
+    #: text columns, spacer rows left out. Empty for staged JSON Lines.
+    rows: str = ""
+    ragged: bool = False
+    #: The same file unnumbered and unfiltered (every data row, in file order), and a SQL test over
+    #: its columns for a spacer row. Numbering rows WITH ORDINALITY makes DuckDB run the scan and
+    #: everything in its pipeline on one thread, so the typing pass reads ``scan`` into a table
+    #: in insertion order and takes the row number from the table's rowid instead.
+    scan: str = ""
+    blank: str = "FALSE"
 
     def column_of(self, kind: str, name: str) -> str | None:
         """The raw column holding field (or flag) ``name``, if the file has one."""
@@ -106,8 +116,11 @@ def _sql_text(value: str) -> str:
 RAGGED_SPARE_COLUMNS = 32
 
 
-def _read_table_sql(path: Path, fmt: str, ragged: bool = False) -> tuple[str, list[str]]:
-    """(FROM-clause source numbered WITH ORDINALITY, header cells) for a CSV or Parquet file.
+def _read_table_sql(
+    path: Path, fmt: str, ragged: bool = False, numbered: bool = True
+) -> tuple[str, list[str]]:
+    """(FROM-clause source numbered WITH ORDINALITY, header cells) for a CSV or Parquet file;
+    without ``numbered`` the source has no ``ordinality`` column (see open_side for why).
 
     ``ragged`` reads rows whose cell count differs from the header's: short rows are padded with
     NULLs, long rows spill into unnamed spare columns. DuckDB can only do this without its parallel
@@ -124,7 +137,7 @@ def _read_table_sql(path: Path, fmt: str, ragged: bool = False) -> tuple[str, li
         src = (
             f"read_csv({_sql_text(str(path))}, header = false, skip = 1, auto_detect = false, "
             f"columns = {{{cols}}}, delim = {_sql_text(delimiter)}, quote = '\"', escape = '\"', "
-            f"encoding = 'utf-8'{extra}) WITH ORDINALITY"
+            f"encoding = 'utf-8'{extra})" + (" WITH ORDINALITY" if numbered else "")
         )
         return src, header
     con = duckdb.connect()
@@ -136,6 +149,8 @@ def _read_table_sql(path: Path, fmt: str, ragged: bool = False) -> tuple[str, li
     finally:
         con.close()
     inner = ", ".join(f"CAST({quote_ident(n)} AS VARCHAR) AS c{i}" for i, n in enumerate(names))
+    if not numbered:
+        return f"(SELECT {inner} FROM read_parquet({_sql_text(str(path))}))", names
     src = (
         f"(SELECT {inner}, file_row_number + 1 AS ordinality FROM "
         f"read_parquet({_sql_text(str(path))}, file_row_number = true))"
@@ -143,98 +158,118 @@ def _read_table_sql(path: Path, fmt: str, ragged: bool = False) -> tuple[str, li
     return src, names
 
 
-def _not_blank(columns: Sequence[str]) -> str:
+def _not_blank(columns: Sequence[str], first: str | None = None) -> str:
     """SQL: the row has at least one non-blank cell (a blank row is a spacer, as for the reader).
 
     One test on the row's concatenated text (concat skips NULLs): one regex per row is ~7x faster
-    than a blank test per cell.
+    than a blank test per cell. With ``first`` (a column that is rarely blank) the cheap test of
+    that one cell comes first; DuckDB evaluates the concatenation only for rows where it fails.
     """
     row = "concat(" + ", ".join(quote_ident(c) for c in columns) + ")"
-    return f"NOT {blank_text_sql(row)}"
+    whole = f"NOT {blank_text_sql(row)}"
+    if first is None:
+        return whole
+    cell = quote_ident(first)
+    return f"(({cell} IS NOT NULL AND NOT {blank_text_sql(cell)}) OR {whole})"
 
 
-_T = TypeVar("_T")
+def open_side(path: Path, fmt: str, columns: ColumnMap, what: str, ragged: bool = False) -> TableSide:
+    """One CSV/Parquet table read in place (nothing staged): its header and a numbered row source.
+
+    ``what`` is ``households`` (rows numbered ``rid``) or ``members`` (``mrow``). Reading the file
+    where it lies and typing it in the same statement costs one pass; staging the text first
+    cost three (write, read back, type).
+    """
+    if not path.is_file():
+        kind = "members file" if what == "members" else "input file"
+        raise InputError(f"{kind} not found: {path}")
+    src, cells = _read_table_sql(path, fmt, ragged)
+    if what == "households":
+        header = _Header(cells, path.name, columns.household_target, "households")
+        if not header.has("id"):
+            raise InputError(
+                f"{path.name}: no household id column (accepted headers: id, household_id, mã hộ)"
+            )
+        number = "rid"
+    else:
+        header = _Header(cells, path.name, columns.member_target, "members")
+        if not header.has("household_id"):
+            raise InputError(
+                f"{path.name}: no household_id column to join members to households "
+                "(accepted headers: household_id, mã hộ)"
+            )
+        number = "mrow"
+    cols = tuple(f"c{i}" for i in range(len(cells)))
+    first = _first_named(header, cols)
+    rows = (
+        f"(SELECT ordinality + 1 AS {number}, {', '.join(cols)} FROM {src} "
+        f"WHERE {_not_blank(cols, first)})"
+    )
+    scan, _ = _read_table_sql(path, fmt, ragged, numbered=False)
+    return TableSide(header, cols, path.name, rows, ragged, scan, _blank_row(cols, first))
 
 
-def _with_ragged_fallback(load: Callable[[bool], _T], path: Path, fmt: str) -> _T:
-    """Stage strictly (fast, parallel); if a row has the wrong number of cells, stage it ragged."""
-    try:
-        return load(False)
-    except duckdb.InvalidInputException as exc:
-        if fmt != "csv" or "Expected Number of Columns" not in str(exc):
-            raise InputError(f"{path.name}: cannot be read as {fmt.upper()}: {str(exc).splitlines()[0]}") from exc
-    try:
-        return load(True)
-    except duckdb.InvalidInputException as exc:
-        raise InputError(
+def _blank_row(columns: Sequence[str], first: str | None) -> str:
+    """SQL (a projection, so a CASE: DuckDB evaluates every operand of an OR there): the row is a
+    spacer. A first cell that starts with a non-space character settles it without the
+    whole-row concatenation."""
+    row = "concat(" + ", ".join(quote_ident(c) for c in columns) + ")"
+    if first is None:
+        return blank_text_sql(row)
+    cell = quote_ident(first)
+    return (
+        f"(CASE WHEN {cell} <> '' AND unicode({cell}) NOT IN ({WS_CODES}) THEN FALSE "
+        f"ELSE {blank_text_sql(row)} END)"
+    )
+
+
+def _first_named(header: _Header, cols: Sequence[str]) -> str | None:
+    """The id column (households) or household_id column (members): almost never blank, so testing it
+    first spares the whole-row concatenation on nearly every row."""
+    for col, target in zip(cols, header.keys, strict=False):
+        if target.kind == "field" and target.name in ("id", "household_id"):
+            return col
+    return None
+
+
+def is_ragged_error(exc: BaseException) -> bool:
+    """DuckDB's strict CSV scan met a row with the wrong number of cells."""
+    return isinstance(exc, duckdb.InvalidInputException) and "Expected Number of Columns" in str(exc)
+
+
+def unreadable(path: Path, fmt: str, exc: BaseException, ragged: bool) -> InputError:
+    """The InputError for a file DuckDB could not scan."""
+    first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if ragged:
+        return InputError(
             f"{path.name}: a row has more than {RAGGED_SPARE_COLUMNS} cells beyond the header, or the file "
-            f"is not CSV: {str(exc).splitlines()[0]}"
-        ) from exc
+            f"is not CSV: {first}"
+        )
+    return InputError(f"{path.name}: cannot be read as {fmt.upper()}: {first}")
 
 
-def stage(
-    con: duckdb.DuckDBPyConnection, path: Path, members_path: Path | None, fmt: str, columns: ColumnMap
-) -> Staged:
-    """Load the input (and members) into ``raw_hh`` / ``raw_mem`` as text, numbered by row."""
+def stage(con: duckdb.DuckDBPyConnection, path: Path, members_path: Path | None) -> Staged:
+    """Load a JSON Lines file into ``raw_hh`` (``rid`` = ``row`` = line number, ``line``).
+
+    CSV and Parquet are not staged: they are typed where they lie (see :func:`open_side`).
+    """
     if not path.is_file():
         raise InputError(f"input file not found: {path}")
-    if fmt == "jsonl":
-        if members_path is not None:
-            raise InputError(
-                "JSON Lines records carry their members inline; a members file goes with CSV "
-                "or Parquet households"
-            )
-        # One text column per line (no quoting, no separator): line numbers stay exact, blank lines too.
-        con.execute(
-            f'CREATE OR REPLACE TABLE raw_hh AS SELECT ordinality AS rid, ordinality AS "row", '
-            f"CASE WHEN ordinality = 1 THEN ltrim(line, chr(65279)) ELSE line END AS line FROM "
-            f"read_csv({_sql_text(str(path))}, header = false, auto_detect = false, "
-            "columns = {'line': 'VARCHAR'}, "
-            f"delim = chr(1), quote = '', escape = '', encoding = 'utf-8') WITH ORDINALITY "
-            f"WHERE line IS NOT NULL AND {strip_sql('line')} <> ''"
-        )
-        return Staged("jsonl", None, None, path.name)
-    def stage_households(ragged: bool) -> tuple[_Header, tuple[str, ...]]:
-        src, header_cells = _read_table_sql(path, fmt, ragged)
-        header = _Header(header_cells, path.name, columns.household_target, "households")
-        if not header.has("id"):
-            raise InputError(f"{path.name}: no household id column (accepted headers: id, household_id, mã hộ)")
-        cols = tuple(f"c{i}" for i in range(len(header_cells)))
-        con.execute(
-            f'CREATE OR REPLACE TABLE raw_hh AS SELECT ordinality + 1 AS rid, ordinality + 1 AS "row", '
-            f"{', '.join(cols)} FROM {src} WHERE {_not_blank(cols)}"
-        )
-        return header, cols
-
-    hh_header, hh_cols = _with_ragged_fallback(stage_households, path, fmt)
-    households = TableSide(hh_header, hh_cols, path.name)
-    members = None
     if members_path is not None:
-        if not members_path.is_file():
-            raise InputError(f"members file not found: {members_path}")
-        mfmt = detect_input_format(members_path)
-        if mfmt == "jsonl":
-            raise InputError(f"a members file must be .csv or .parquet, not {members_path.name}")
-        def stage_members(ragged: bool) -> TableSide:
-            msrc, m_cells = _read_table_sql(members_path, mfmt, ragged)
-            m_header = _Header(m_cells, members_path.name, columns.member_target, "members")
-            if not m_header.has("household_id"):
-                raise InputError(
-                    f"{members_path.name}: no household_id column to join members to households "
-                    "(accepted headers: household_id, mã hộ)"
-                )
-            m_cols = tuple(f"c{i}" for i in range(len(m_cells)))
-            side = TableSide(m_header, m_cols, members_path.name)
-            hid_col = side.column_of("field", "household_id")
-            con.execute(
-                f"CREATE OR REPLACE TABLE raw_mem AS SELECT ordinality + 1 AS mrow, "
-                f"coalesce({strip_sql(str(hid_col))}, '') AS hid, {', '.join(m_cols)} FROM {msrc} "
-                f"WHERE {_not_blank(m_cols)}"
-            )
-            return side
-
-        members = _with_ragged_fallback(stage_members, members_path, mfmt)
-    return Staged(fmt, households, members, path.name)
+        raise InputError(
+            "JSON Lines records carry their members inline; a members file goes with CSV "
+            "or Parquet households"
+        )
+    # One text column per line (no quoting, no separator): line numbers stay exact, blank lines too.
+    con.execute(
+        f'CREATE OR REPLACE TABLE raw_hh AS SELECT ordinality AS rid, ordinality AS "row", '
+        f"CASE WHEN ordinality = 1 THEN ltrim(line, chr(65279)) ELSE line END AS line FROM "
+        f"read_csv({_sql_text(str(path))}, header = false, auto_detect = false, "
+        "columns = {'line': 'VARCHAR'}, "
+        f"delim = chr(1), quote = '', escape = '', encoding = 'utf-8') WITH ORDINALITY "
+        f"WHERE line IS NOT NULL AND {strip_sql('line')} <> ''"
+    )
+    return Staged("jsonl", None, None, path.name)
 
 
 def raw_record(

@@ -22,8 +22,12 @@ __all__ = [
     "BOOL_FALSE",
     "BOOL_TRUE",
     "PY_WHITESPACE",
+    "WS_CODES",
+    "accepted_sql",
     "blank_text_sql",
     "empty_sql",
+    "fast_text_sql",
+    "fast_typed_cell",
     "income_text_sql",
     "strip_sql",
     "typed_cell",
@@ -137,3 +141,84 @@ def income_text_sql(value: str) -> str:
         f"CASE WHEN {value} IS NULL THEN NULL WHEN {value} = trunc({value}) "
         f"THEN CAST(CAST({value} AS HUGEINT) AS VARCHAR) ELSE CAST({value} AS VARCHAR) END"
     )
+
+
+# -- the one-pass typing of CSV / Parquet cells --------------------------------------------------------
+#
+# Same acceptance as typed_cell (never wider), arranged so that the usual cell costs one cheap test:
+# the exact canonical spelling is tried first (an equality, or a cast that round-trips to the same
+# text), and the general test (trim, lower, regular expressions) runs only on the rows that failed
+# it; DuckDB evaluates CASE branches and OR operands only on the rows still undecided.
+
+WS_CODES = ", ".join(str(ord(ch)) for ch in PY_WHITESPACE)
+
+
+def no_edge_space_sql(cell: str) -> str:
+    """The non-empty cell neither starts nor ends with a character Python's str.strip() removes."""
+    return f"(unicode({cell}) NOT IN ({WS_CODES}) AND unicode(right({cell}, 1)) NOT IN ({WS_CODES}))"
+
+
+def fast_text_sql(cell: str) -> str:
+    """Python-exact stripped text, NULL when blank; the exact trim only for the rare padded cell."""
+    return (
+        f"(CASE WHEN {cell} IS NULL OR {cell} = '' THEN NULL WHEN {no_edge_space_sql(cell)} THEN {cell} "
+        f"ELSE NULLIF(trim({cell}, {_WS}), '') END)"
+    )
+
+
+def fast_typed_cell(cell: str, spec: FactSpec) -> tuple[str, bool]:
+    """(typed value, whether acceptance must be checked) for one raw VARCHAR cell of ``spec``.
+
+    The typed value is NULL for an empty or refused cell; a cell is accepted when it is NULL, its
+    typed value is not NULL, or it is only spaces (:func:`accepted_sql`, over the typed column
+    and the raw text). Text is always accepted.
+    """
+    if spec.type == "string":
+        return fast_text_sql(cell), False
+    general, _ = typed_cell(cell, spec)
+    if spec.type == "bool":
+        exact = "WHEN 'true' THEN TRUE WHEN 'false' THEN FALSE WHEN '1' THEN TRUE WHEN '0' THEN FALSE"
+        return f"(CASE WHEN {cell} IS NULL THEN NULL ELSE (CASE {cell} {exact} ELSE {general} END) END)", True
+    if spec.type == "enum":
+        arms = []
+        for code in spec.values:
+            arms.append(f"WHEN {literal(code)} THEN {literal(code)}")
+            label = spec.value_labels_vi.get(code)
+            if label:
+                arms.append(f"WHEN {literal(label)} THEN {literal(code)}")
+        return (
+            f"(CASE WHEN {cell} IS NULL THEN NULL "
+            f"ELSE (CASE {cell} {' '.join(arms)} ELSE {general} END) END)",
+            True,
+        )
+    if spec.type in ("integer", "number"):
+        # Plain digits, at most 15 (exact as a DOUBLE): the UBIGINT cast round-trips to the same
+        # text only for those (no sign, no leading zero, no spaces).
+        value = f"TRY_CAST({cell} AS UBIGINT)"
+        target = "BIGINT" if spec.type == "integer" else "DOUBLE"
+        fast = f"CAST({value} AS {target})"
+        canonical = f"length({cell}) <= 15 AND CAST({value} AS VARCHAR) = {cell}"
+        return (
+            f"(CASE WHEN {cell} IS NULL THEN NULL WHEN {canonical} "
+            f"THEN (CASE WHEN {_bounds(fast, spec)} THEN {fast} END) ELSE {general} END)",
+            True,
+        )
+    if spec.type == "date":
+        # ISO dates as DuckDB writes them (4-digit year): the DATE cast round-trips exactly.
+        value = f"TRY_CAST({cell} AS DATE)"
+        return (
+            f"(CASE WHEN {cell} IS NULL THEN NULL "
+            f"WHEN length({cell}) = 10 AND CAST({value} AS VARCHAR) = {cell} "
+            f"THEN {value} ELSE {general} END)",
+            True,
+        )
+    return general, True
+
+
+def accepted_sql(cell: str, typed: str) -> str:
+    """The cell is an answer the fast path took: typed, NULL, or spaces only.
+
+    A CASE, not OR: DuckDB evaluates every operand of an OR in a projection, but each WHEN only on
+    the rows still undecided, so trim() runs only on the rare cell that was refused.
+    """
+    return f"(CASE WHEN {typed} IS NOT NULL OR {cell} IS NULL THEN TRUE ELSE trim({cell}) = '' END)"

@@ -278,3 +278,30 @@ def test_ragged_csv_rows_become_record_errors_not_a_failed_run(tmp_path: Path) -
     assert out.read_bytes() == (tmp_path / "ref.csv").read_bytes()
     text = out.read_text(encoding="utf-8-sig")
     assert "(column 5 has no header)" in text  # B's stray cell is named, not dropped
+
+
+def test_rows_keep_their_number_and_order_in_a_file_read_in_parallel(tmp_path: Path) -> None:
+    """Row numbers come from the typed table's insertion order: in a file large enough for DuckDB to
+    scan in several parallel batches (and with a spacer row and a padded cell), every output row
+    still carries its own spreadsheet row and id, in input order."""
+    n = 60_000
+    village = "Thôn " + "Đoàn Kết " * 12  # wide rows: several CSV buffers, so several batches
+    lines = ["id,area,income_per_capita_month,province,village"]
+    for i in range(n):
+        row = i + 2
+        if i == 30_000:
+            lines.append(",,,,")  # a spacer row keeps its number (it is simply not a record)
+            continue
+        area = "rural" if i % 3 else " urban"  # a padded cell goes through the general typing
+        lines.append(f"H{row},{area},{1_000_000 + row},Tỉnh {row % 7},{village}{row}")
+    households = tmp_path / "ho.csv"
+    households.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "ket-qua.csv"
+    summary = run_batch(households, out, ruleset=RULESET, reference_date=REF, chunk_rows=25_000, threads=2)
+    assert (summary.read, summary.errored) == (n - 1, 0)
+    with out.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [int(r["row"]) for r in rows] == [i + 2 for i in range(n) if i != 30_000]
+    assert all(r["id"] == f"H{r['row']}" for r in rows)
+    assert all(r["income_per_capita_month"] == str(1_000_000 + int(r["row"])) for r in rows)
+    assert all(r["village"].endswith(r["row"]) for r in rows)

@@ -50,3 +50,52 @@ def test_strip_and_blank_follow_python() -> None:
     assert got[0] == [c.strip() for c in cells]
     assert got[1] == [is_empty(c) for c in cells]
     assert got[2] == [is_empty(c) for c in cells]  # the whole-row spacer test
+
+
+def test_fast_typing_never_reads_a_cell_differently_from_the_general_typing() -> None:
+    """The one-pass typing tries exact spellings first; over canonical, padded, re-cased, ambiguous,
+    impossible and blank cells it gives the general typing's value, and accepts no cell the general
+    typing refuses (it may send more to the per-record parser, never fewer)."""
+    from classifier.batch.typing import accepted_sql, fast_typed_cell, typed_cell
+    from classifier.rules import load_ruleset
+    from classifier.rules.ruleset import FactSpec
+
+    facts = load_ruleset("nd-07-2021").facts
+    specs = [
+        facts.household["walls_durable"],
+        facts.household["water_source"],
+        facts.member["education"],
+        FactSpec(name="income", level="household", type="number", minimum=0),
+        FactSpec(name="member_count", level="household", type="integer", minimum=1),
+        FactSpec(name="age", level="member", type="integer", minimum=0, maximum=130),
+        FactSpec(name="reference_date", level="household", type="date"),
+        FactSpec(name="province", level="household", type="string"),
+    ]
+    rng = random.Random(11)
+    words = ["true", "false", "1", "0", "True", "FALSE", "có", "Không", "khong", "yes", "x", "T"]
+    words += [c for s in specs for c in s.values] + [v for s in specs for v in s.value_labels_vi.values()]
+    words += ["0", "7", "007", "130", "131", "1500000", "1.500", "1.5", "1500000.5", "-5", "+5", "1e5"]
+    words += ["999999999999999", "9999999999999999", "18446744073709551616", "1 500 000", "1.500.000"]
+    words += ["2025-11-01", "2025-02-30", "01/11/2025", "1/2/2020", "0000-01-01", "10000-01-01", "2025-1-1"]
+    words += ["Tỉnh A", "", " ", "\t", "\xa0"]
+    cells: list[str | None] = [None]
+    for _ in range(3000):
+        w = rng.choice(words)
+        padded = rng.choice(["", " ", "\t", "  "]) + w + rng.choice(["", " ", "\t"])
+        cells.append(padded if rng.random() < 0.3 else w)
+    con = duckdb.connect()
+    for spec in specs:
+        fast, check = fast_typed_cell("c", spec)
+        general, empty = typed_cell("c", spec)
+        accepted = accepted_sql("c", fast) if check else "TRUE"
+        rows = con.execute(
+            f"SELECT c, {fast}, {general}, {accepted}, ({empty} OR {general} IS NOT NULL) FROM "
+            "(SELECT unnest($1::VARCHAR[]) AS c)",
+            [cells],
+        ).fetchall()
+        for cell, got, want, ok_fast, ok_general in rows:
+            if spec.type == "string":
+                assert got == (cell.strip() or None if cell is not None else None), (spec.name, cell)
+                continue
+            assert got == want, (spec.name, cell, got, want)
+            assert not ok_fast or ok_general, (spec.name, cell)
