@@ -1,14 +1,16 @@
 """run_batch: classify a file of any size with the SQL engine, streaming, in input order.
 
-1. Stage the input as text in an on-disk DuckDB work database (sources.py); DuckDB keeps to
+1. CSV / Parquet: type every cell of each file in one parallel pass, straight from the file, into
+   a compact typed table of an on-disk DuckDB work database (typing.py; row number = rowid + 2,
+   see _in_file_order). JSON Lines: stage the lines as text, typed chunk by chunk. DuckDB keeps to
    ``memory_limit`` and spills to ``temp_directory``, so the input may be larger than memory.
-2. For each chunk of rows: type every cell in SQL (typing.py) and decide whether the row is *clean*
-   (every cell accepted by the narrow SQL typing, id present and not repeated, area and income
-   given...). Clean households are classified by the compiled rule query (engine/sql.py) in one
-   statement. Any other row goes to the per-record parser (classifier/io), which either types it or
-   reports its errors exactly as the per-record path would; the few households it types are
-   classified by the same BatchEngine. Every result row goes to a ``results`` table keyed by input
-   position.
+2. For each chunk of rows: decide whether the row is *clean* (every cell accepted by the narrow
+   SQL typing, id present and not repeated, members consistent, area and income given...). Clean
+   households are classified by the compiled rule query (engine/sql.py) in one statement. Any
+   other row goes to the per-record parser (classifier/io) — for tables after the last chunk,
+   with its text re-read from the file once — which either types it or reports its errors exactly
+   as the per-record path would; the few households it types are classified by the same
+   BatchEngine. Every result row goes to a ``results`` table keyed by input position.
 3. Member rows naming no household come last as error rows (as in classifier/io/readers.py).
 4. The output is written with one ordered COPY to a temporary file beside the target and renamed
    over it only after everything succeeded; the errors file likewise. An interrupted run leaves
