@@ -32,6 +32,7 @@ from typing import Any
 import attrs
 import duckdb
 
+from classifier.batch.blanklines import without_empty_lines
 from classifier.batch.sources import (
     Staged,
     detect_input_format,
@@ -150,9 +151,11 @@ def run_batch(
     try:
         run = _Run(con, ruleset, reference_date, err_tmp)
         offset = 0
-        for index, path in enumerate(paths):
-            fmt = detect_input_format(path, input_format)
-            mpath = Path(members_path) if members_path else None
+        for index, given in enumerate(paths):
+            fmt = detect_input_format(given, input_format)
+            # Row numbers must match the per-record reader's, which counts empty lines.
+            path = without_empty_lines(given, work) if fmt == "csv" else given
+            mpath = without_empty_lines(Path(members_path), work) if members_path else None
             if fmt == "jsonl":
                 staged = stage(con, path, mpath)
                 offset = run.process_file(

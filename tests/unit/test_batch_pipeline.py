@@ -305,3 +305,22 @@ def test_rows_keep_their_number_and_order_in_a_file_read_in_parallel(tmp_path: P
     assert all(r["id"] == f"H{r['row']}" for r in rows)
     assert all(r["income_per_capita_month"] == str(1_000_000 + int(r["row"])) for r in rows)
     assert all(r["village"].endswith(r["row"]) for r in rows)
+
+
+def test_empty_lines_do_not_shift_row_numbers(tmp_path: Path) -> None:
+    """DuckDB skips a truly empty line; the per-record reader counts it. A record after one must carry
+    the same row number in both paths (it is what a reviewer looks up in the file)."""
+    households = tmp_path / "ho.csv"
+    households.write_text(
+        "id,area,income_per_capita_month,member_count\n"
+        "A1,rural,1000000,2\n\n"
+        "A3,rural,abc,2\n\r\n"
+        "A5,urban,5000000,1\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "ket-qua.csv"
+    summary = run_batch(households, out, ruleset=RULESET, reference_date=REF)
+    assert (summary.read, summary.errored) == (3, 1)
+    _per_record(households, None, tmp_path / "ref.csv")
+    assert out.read_bytes() == (tmp_path / "ref.csv").read_bytes()
+    assert "record A3 (ho.csv row 4)" in out.read_text(encoding="utf-8-sig")
