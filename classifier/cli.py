@@ -46,6 +46,43 @@ def _date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}") from None
 
 
+def _add_rules_dir(p: argparse.ArgumentParser, why: str = "") -> None:
+    p.add_argument(
+        "--rules-dir",
+        type=Path,
+        default=None,
+        help=f"rules root folder{why} (default: the repository's rules/)",
+    )
+
+
+def _add_reference_date(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--reference-date",
+        type=_date,
+        default=None,
+        help="date at which ages are computed, YYYY-MM-DD (default: the record's, else today)",
+    )
+
+
+def _add_report_output(p: argparse.ArgumentParser, by_help: str) -> None:
+    """Options shared by the report commands (diff, transitions)."""
+    p.add_argument("--by", choices=("province", "commune", "village"), default=None, help=by_help)
+    p.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        default=None,
+        help="report file: .csv (one file per table), .json or .xlsx (default: print only)",
+    )
+    p.add_argument(
+        "--format",
+        choices=("csv", "json", "xlsx"),
+        default=None,
+        help="report format (default: from the output file's extension)",
+    )
+    p.add_argument("--lang", choices=("vi", "en"), default="vi", help="language of labels (default: vi)")
+
+
 def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--standard",
@@ -60,15 +97,8 @@ def _add_common(p: argparse.ArgumentParser) -> None:
         help="the year the list will serve (the review of late 2026 makes the 2027 list); picks "
         "the national standard valid that year when --standard is not given",
     )
-    p.add_argument(
-        "--rules-dir", type=Path, default=None, help="rules root folder (default: the repository's rules/)"
-    )
-    p.add_argument(
-        "--reference-date",
-        type=_date,
-        default=None,
-        help="date at which ages are computed, YYYY-MM-DD (default: the record's, else today)",
-    )
+    _add_rules_dir(p)
+    _add_reference_date(p)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -158,35 +188,9 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument(
         "--to", dest="to_standard", required=True, help="the standard to compare with (id or rule folder)"
     )
-    d.add_argument(
-        "--by",
-        choices=("province", "commune", "village"),
-        default=None,
-        help="also count transitions per area unit",
-    )
-    d.add_argument(
-        "-o",
-        "--output",
-        type=Path,
-        default=None,
-        help="report file: .csv (one file per table), .json or .xlsx (default: print only)",
-    )
-    d.add_argument(
-        "--format",
-        choices=("csv", "json", "xlsx"),
-        default=None,
-        help="report format (default: from the output file's extension)",
-    )
-    d.add_argument("--lang", choices=("vi", "en"), default="vi", help="language of labels (default: vi)")
-    d.add_argument(
-        "--rules-dir", type=Path, default=None, help="rules root folder (default: the repository's rules/)"
-    )
-    d.add_argument(
-        "--reference-date",
-        type=_date,
-        default=None,
-        help="date at which ages are computed, YYYY-MM-DD (default: the record's, else today)",
-    )
+    _add_report_output(d, "also count transitions per area unit")
+    _add_rules_dir(d)
+    _add_reference_date(d)
     d.add_argument("--quiet", action="store_true", help="no progress output")
 
     tr = sub.add_parser(
@@ -199,32 +203,8 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     tr.add_argument("results", type=Path, nargs="+", help="result files (.csv, .jsonl, .xlsx), oldest first")
-    tr.add_argument(
-        "--by",
-        choices=("province", "commune", "village"),
-        default=None,
-        help="also count categories per area unit (the files need that column)",
-    )
-    tr.add_argument(
-        "-o",
-        "--output",
-        type=Path,
-        default=None,
-        help="report file: .csv (one file per table), .json or .xlsx (default: print only)",
-    )
-    tr.add_argument(
-        "--format",
-        choices=("csv", "json", "xlsx"),
-        default=None,
-        help="report format (default: from the output file's extension)",
-    )
-    tr.add_argument("--lang", choices=("vi", "en"), default="vi", help="language of labels (default: vi)")
-    tr.add_argument(
-        "--rules-dir",
-        type=Path,
-        default=None,
-        help="rules root folder, for the indicator column names (default: the repository's rules/)",
-    )
+    _add_report_output(tr, "also count categories per area unit (the files need that column)")
+    _add_rules_dir(tr, ", for the indicator column names")
 
     r = sub.add_parser("rules", help="check, show and audit rule sets")
     rsub = r.add_subparsers(dest="rules_command", required=True, metavar="ACTION")

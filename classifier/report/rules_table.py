@@ -9,7 +9,7 @@ from typing import Any
 from tabulate import tabulate as _tabulate
 
 from classifier.report.describe import describe_condition, format_value
-from classifier.rules.ruleset import RuleSet
+from classifier.rules.ruleset import ClassRule, Indicator, Parameter, RuleSet
 
 __all__ = ["audit_items", "render_audit", "render_ruleset"]
 
@@ -145,43 +145,22 @@ def render_ruleset(ruleset: RuleSet, lang: str = "vi", fmt: str = "simple") -> s
 def audit_items(ruleset: RuleSet) -> list[dict[str, Any]]:
     """Every unverified or provisional item of a rule set, for officials holding the gazette."""
     items: list[dict[str, Any]] = []
-    for p in ruleset.parameters.values():
-        if not p.verified or p.provisional:
+    entries: list[tuple[str, Parameter | Indicator | ClassRule, str]] = [
+        *(("parameter", p, format_value(p.value)) for p in ruleset.parameters.values()),
+        *(("indicator", i, describe_condition(i.condition, "en")) for i in ruleset.indicators),
+        *(("rule", r, describe_condition(r.condition, "en")) for r in ruleset.rules),
+    ]
+    for kind, item, value in entries:
+        if not item.verified or item.provisional:
             items.append(
                 {
-                    "kind": "parameter",
-                    "id": p.id,
-                    "value": format_value(p.value),
-                    "citation": p.citation.short("vi"),
-                    "verified": p.verified,
-                    "provisional": p.provisional,
-                    "note": p.note or "",
-                }
-            )
-    for i in ruleset.indicators:
-        if not i.verified or i.provisional:
-            items.append(
-                {
-                    "kind": "indicator",
-                    "id": i.id,
-                    "value": describe_condition(i.condition, "en"),
-                    "citation": i.citation.short("vi"),
-                    "verified": i.verified,
-                    "provisional": i.provisional,
-                    "note": i.note or "",
-                }
-            )
-    for r in ruleset.rules:
-        if not r.verified or r.provisional:
-            items.append(
-                {
-                    "kind": "rule",
-                    "id": r.id,
-                    "value": describe_condition(r.condition, "en"),
-                    "citation": r.citation.short("vi"),
-                    "verified": r.verified,
-                    "provisional": r.provisional,
-                    "note": r.note or "",
+                    "kind": kind,
+                    "id": item.id,
+                    "value": value,
+                    "citation": item.citation.short("vi"),
+                    "verified": item.verified,
+                    "provisional": item.provisional,
+                    "note": item.note or "",
                 }
             )
     for n in ruleset.not_modelled:
