@@ -28,12 +28,12 @@ from classifier.engine import get_engine
 from classifier.errors import InputError, RecordError
 from classifier.io import RawRecord, ResultWriter, known_indicator_keys, parse_records, read_records
 from classifier.io.readers import detect_format
+from classifier.io.writers import ERROR_COLUMNS, error_file_row
 from classifier.model import Classification, Household
 from classifier.progress import Progress
 from classifier.rules.ruleset import RuleSet
 
 __all__ = [
-    "ERROR_COLUMNS",
     "RunSummary",
     "choose_engine",
     "classify_file",
@@ -41,8 +41,6 @@ __all__ = [
     "find_household",
 ]
 
-#: Columns of the errors file, the same for both engines.
-ERROR_COLUMNS = ("record_id", "row", "source", "field", "value", "expected")
 BATCH_INPUTS = ("csv", "jsonl", "parquet")
 BATCH_OUTPUTS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
 #: Households handed to the batch engine at once on the per-record path (Excel, JSON inputs).
@@ -126,16 +124,7 @@ class _ErrorsFile:
 
     def write(self, errors: Sequence[RecordError]) -> None:
         for e in errors:
-            self._csv.writerow(
-                [
-                    e.record_id or "",
-                    "" if e.row is None else e.row,
-                    e.source or "",
-                    e.field,
-                    "" if e.value is None else e.value,
-                    e.expected,
-                ]
-            )
+            self._csv.writerow(error_file_row(e))
 
     def close(self) -> None:
         self._handle.close()

@@ -67,14 +67,21 @@ from classifier.engine.sql import SQL_TYPES as _SQL_TYPES
 from classifier.errors import EngineError, InputError, RecordError
 from classifier.io.columns import default_column_map, known_indicator_keys
 from classifier.io.records import PLACE_KEYS, parse_record
-from classifier.io.writers import CANNOT_CLASSIFY_VI, format_income, record_place, result_columns
+from classifier.io.writers import (
+    CANNOT_CLASSIFY_VI,
+    ERROR_COLUMNS,
+    error_file_row,
+    format_income,
+    record_place,
+    result_columns,
+    result_values,
+)
 from classifier.model import CANNOT_CLASSIFY, Classification
 from classifier.rules.ruleset import FactSpec, RuleSet
 
 __all__ = ["BatchSummary", "run_batch"]
 
 OUTPUT_FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
-_ERROR_COLUMNS = ("record_id", "row", "source", "field", "value", "expected")
 _RECORD_KEYS = (
     "id",
     "area",
@@ -255,7 +262,7 @@ class _Run:
         if err_tmp is not None:
             self._err_handle = err_tmp.open("w", encoding="utf-8-sig", newline="")
             self._err_csv = csv.writer(self._err_handle, lineterminator="\r\n")
-            self._err_csv.writerow(_ERROR_COLUMNS)
+            self._err_csv.writerow(ERROR_COLUMNS)
 
     # -- one CSV / Parquet file: typed where it lies ---------------------------------------------------
 
@@ -548,28 +555,9 @@ class _Run:
     def _result_row(
         self, seq: int, row: int | None, result: Classification, place: Mapping[str, str]
     ) -> tuple[Any, ...]:
-        outcome = result.outcome
-        label = CANNOT_CLASSIFY_VI if outcome == CANNOT_CLASSIFY else self.ruleset.classes[outcome].label_vi
-        values: dict[str, Any] = {
-            "id": result.household_id,
-            "row": row,
-            "classification": outcome,
-            "classification_vi": label,
-            "income_per_capita_month": format_income(result.income_per_capita_month),
-            "deprivation_count": result.deprivation_count,
-            "unknown_count": result.unknown_count,
-            "possible_outcomes": list(result.possible_outcomes),
-            "missing_fields": list(result.missing_fields),
-            "standard": result.standard,
-            "rules_digest": result.rules_digest[:12],
-            "provisional": result.provisional,
-            "engine": result.engine,
-            "reference_date": result.reference_date,
-            "error": None,
-            **place,
-        }
-        for indicator in result.indicators:
-            values[indicator.id] = indicator.deprived
+        values = result_values(result, self.ruleset, row, place)
+        # The results table holds the income as text, spelled exactly as the per-record CSV writer does.
+        values["income_per_capita_month"] = format_income(result.income_per_capita_month)
         return (seq, *(values.get(c) for c in self.out_columns))
 
     def _error_row(
@@ -586,16 +574,7 @@ class _Run:
         out.append((seq, *(values.get(c) for c in self.out_columns)))
         if self._err_csv is not None:
             for e in errors:
-                self._err_csv.writerow(
-                    [
-                        e.record_id or "",
-                        "" if e.row is None else e.row,
-                        e.source or "",
-                        e.field,
-                        "" if e.value is None else e.value,
-                        e.expected,
-                    ]
-                )
+                self._err_csv.writerow(error_file_row(e))
 
     def _insert(self, rows: Sequence[tuple[Any, ...]]) -> None:
         if not rows:

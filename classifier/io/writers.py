@@ -33,8 +33,17 @@ from classifier.io.values import BadValue, is_empty, to_text
 from classifier.model import CANNOT_CLASSIFY, CANNOT_CLASSIFY_LABELS, Classification
 from classifier.rules.ruleset import RuleSet
 
-__all__ = ["CANNOT_CLASSIFY_VI", "OUTPUT_FORMATS", "ResultWriter", "format_income", "record_place",
-           "result_columns"]
+__all__ = [
+    "CANNOT_CLASSIFY_VI",
+    "ERROR_COLUMNS",
+    "OUTPUT_FORMATS",
+    "ResultWriter",
+    "error_file_row",
+    "format_income",
+    "record_place",
+    "result_columns",
+    "result_values",
+]
 
 OUTPUT_FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".xlsx": "xlsx"}
 #: Vietnamese label of the "cannot classify" outcome (not a class of any standard, so not in rules/).
@@ -83,6 +92,45 @@ def result_columns(ruleset: RuleSet) -> tuple[str, ...]:
     if clash:
         raise ValueError(f"indicator ids {sorted(clash)} clash with result column names")
     return (*_HEAD, *ruleset.indicator_ids, *_TAIL)
+
+
+#: Columns of the errors file (one line per problem), the same for every engine.
+ERROR_COLUMNS = ("record_id", "row", "source", "field", "value", "expected")
+
+
+def error_file_row(error: RecordError) -> list[Any]:
+    """One line of the errors file for one problem."""
+    return [error.record_id or "", "" if error.row is None else error.row, error.source or "", error.field,
+            "" if error.value is None else error.value, error.expected]
+
+
+def result_values(result: Classification, ruleset: RuleSet, row: int | None,
+                  place: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The output row of a classified household, by column name, as plain values (shared by the
+    per-record writer and the batch pipeline, so both paths fill every column alike)."""
+    outcome = result.outcome
+    label = CANNOT_CLASSIFY_VI if outcome == CANNOT_CLASSIFY else ruleset.classes[outcome].label_vi
+    values: dict[str, Any] = {
+        "id": result.household_id,
+        "row": row,
+        "classification": outcome,
+        "classification_vi": label,
+        "income_per_capita_month": result.income_per_capita_month,
+        "deprivation_count": result.deprivation_count,
+        "unknown_count": result.unknown_count,
+        "possible_outcomes": list(result.possible_outcomes),
+        "missing_fields": list(result.missing_fields),
+        "standard": result.standard,
+        "rules_digest": result.rules_digest[:12],
+        "provisional": result.provisional,
+        "engine": result.engine,
+        "reference_date": result.reference_date,
+        "error": None,
+    }
+    values.update(_place_values(place))
+    for indicator in result.indicators:
+        values[indicator.id] = indicator.deprived
+    return values
 
 
 class ResultWriter:
@@ -149,28 +197,8 @@ class ResultWriter:
         """Write one classified household; ``place`` is its Household.place (province, commune, village)."""
         if result.standard != self.ruleset.id:
             raise ValueError(f"result of standard {result.standard!r} written to a {self.ruleset.id!r} table")
-        outcome = result.outcome
-        label = CANNOT_CLASSIFY_VI if outcome == CANNOT_CLASSIFY else self.ruleset.classes[outcome].label_vi
-        values: dict[str, Any] = {
-            "id": result.household_id,
-            "row": row,
-            "classification": outcome,
-            "classification_vi": label,
-            "income_per_capita_month": result.income_per_capita_month,
-            "deprivation_count": result.deprivation_count,
-            "unknown_count": result.unknown_count,
-            "possible_outcomes": list(result.possible_outcomes),
-            "missing_fields": list(result.missing_fields),
-            "standard": result.standard,
-            "rules_digest": result.rules_digest[:12],
-            "provisional": result.provisional,
-            "engine": result.engine,
-            "reference_date": result.reference_date.isoformat(),
-            "error": None,
-        }
-        values.update(_place_values(place))
-        for indicator in result.indicators:
-            values[indicator.id] = indicator.deprived
+        values = result_values(result, self.ruleset, row, place)
+        values["reference_date"] = result.reference_date.isoformat()
         extra = {}
         if self.trace and self.format == "jsonl":
             extra["trace"] = result.trace.to_dict() if result.trace is not None else None
