@@ -205,9 +205,18 @@ class _Compiler:
         """A household-level tree over the columns of CTE ``hq`` (facts, derived facts, quantifiers)."""
         if isinstance(cond, Compare):
             col = quote_ident(cond.fact)
+            spec = self.facts.household.get(cond.fact)
+            named = f"[{literal(cond.fact)}]"
+            if spec is not None and spec.inputs:
+                # As conditions.py: an unknown derived fact names its unknown inputs (else itself).
+                absent = ", ".join(
+                    f"CASE WHEN {quote_ident(i)} IS NULL THEN {literal(i)} END" for i in spec.inputs
+                )
+                inputs = f"list_filter([{absent}], lambda x: x IS NOT NULL)"
+                named = f"(CASE WHEN len({inputs}) > 0 THEN {inputs} ELSE {named} END)"
             return _Expr(
                 _compare_sql(col, cond.op, cond.value),
-                f"(CASE WHEN {col} IS NULL THEN [{literal(cond.fact)}] ELSE {_EMPTY} END)",
+                f"(CASE WHEN {col} IS NULL THEN {named} ELSE {_EMPTY} END)",
                 None,
             )
         if isinstance(cond, AnyMember | ShareOfMembers):

@@ -24,7 +24,8 @@ _COMPILED: dict[str, tuple[tuple[str, Evaluator], ...]] = {}
 def _compiled(ruleset: RuleSet) -> tuple[tuple[str, Evaluator], ...]:
     found = _COMPILED.get(ruleset.digest)
     if found is None:
-        found = tuple((ind.id, compile_condition(ind.condition)) for ind in ruleset.indicators)
+        inputs = {name: spec.inputs for name, spec in ruleset.facts.household.items() if spec.inputs}
+        found = tuple((ind.id, compile_condition(ind.condition, False, inputs)) for ind in ruleset.indicators)
         _COMPILED[ruleset.digest] = found
     return found
 

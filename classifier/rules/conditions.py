@@ -162,13 +162,18 @@ Evaluator = Callable[[EvalContext, "Mapping[str, Any] | None", str], Tri]
 _ABSENT = object()
 
 
-def compile_condition(cond: Condition, member_level: bool = False) -> Evaluator:
+def compile_condition(
+    cond: Condition, member_level: bool = False, derived_inputs: Mapping[str, tuple[str, ...]] | None = None
+) -> Evaluator:
     """Compile a tree into a closure ``(ctx, member_facts, member_label) -> True/False/None``.
 
     Compiling once per rule set (instead of interpreting the tree for every household) keeps the
     per-household cost to plain function calls. ``member_level`` is True under a member quantifier:
     leaves there read the member's answer first and fall back to the household's (e.g. area).
+    ``derived_inputs`` maps a derived household fact to the answers it is computed from: when it is
+    unknown, the missing inputs are reported (what a reviewer can collect), not the derived name.
     """
+    inputs_of = derived_inputs or {}
     if isinstance(cond, Compare):
         fact, value = cond.fact, cond.value
         test = _OP_FUNCS[cond.op]
@@ -190,10 +195,13 @@ def compile_condition(cond: Condition, member_level: bool = False) -> Evaluator:
 
             return member_leaf
 
+        inputs = inputs_of.get(fact, ())
+
         def household_leaf(ctx: EvalContext, member: Mapping[str, Any] | None, label: str) -> Tri:
             actual = ctx.household.get(fact)
             if actual is None:
-                ctx.missing.append(fact)
+                absent = [name for name in inputs if ctx.household.get(name) is None]
+                ctx.missing.extend(absent or (fact,))
                 return None
             ctx.read[fact] = actual
             return bool(test(actual, value))
@@ -201,7 +209,7 @@ def compile_condition(cond: Condition, member_level: bool = False) -> Evaluator:
         return household_leaf
 
     if isinstance(cond, AllOf):
-        parts = [compile_condition(c, member_level) for c in cond.children]
+        parts = [compile_condition(c, member_level, inputs_of) for c in cond.children]
 
         def all_of(ctx: EvalContext, member: Mapping[str, Any] | None, label: str) -> Tri:
             result: Tri = True
@@ -216,7 +224,7 @@ def compile_condition(cond: Condition, member_level: bool = False) -> Evaluator:
         return all_of
 
     if isinstance(cond, AnyOf):
-        parts = [compile_condition(c, member_level) for c in cond.children]
+        parts = [compile_condition(c, member_level, inputs_of) for c in cond.children]
 
         def any_of(ctx: EvalContext, member: Mapping[str, Any] | None, label: str) -> Tri:
             result: Tri = False
@@ -231,7 +239,7 @@ def compile_condition(cond: Condition, member_level: bool = False) -> Evaluator:
         return any_of
 
     if isinstance(cond, Not):
-        inner = compile_condition(cond.child, member_level)
+        inner = compile_condition(cond.child, member_level, inputs_of)
 
         def negate(ctx: EvalContext, member: Mapping[str, Any] | None, label: str) -> Tri:
             r = inner(ctx, member, label)
@@ -240,7 +248,7 @@ def compile_condition(cond: Condition, member_level: bool = False) -> Evaluator:
         return negate
 
     if isinstance(cond, AnyMember):
-        where = compile_condition(cond.where, member_level=True)
+        where = compile_condition(cond.where, True, inputs_of)
 
         def any_member(ctx: EvalContext, member: Mapping[str, Any] | None, label: str) -> Tri:
             if not ctx.members:
@@ -263,7 +271,7 @@ def compile_condition(cond: Condition, member_level: bool = False) -> Evaluator:
         return any_member
 
     if isinstance(cond, ShareOfMembers):
-        where = compile_condition(cond.where, member_level=True)
+        where = compile_condition(cond.where, True, inputs_of)
         op, threshold = cond.op, cond.value
 
         def share(ctx: EvalContext, member: Mapping[str, Any] | None, label: str) -> Tri:

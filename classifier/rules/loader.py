@@ -103,6 +103,13 @@ def load_facts(path: Path) -> FactCatalogue:
                 fact = _fact_spec(name, level, spec, problems, derived=True)
                 if fact is not None and name not in tables[level]:
                     tables[level][name] = fact
+    for level in ("household", "member"):
+        for fact in tables[level].values():
+            for needed in fact.inputs:
+                if needed not in tables[level]:
+                    hint = did_you_mean(needed, tables[level])
+                    problems.add(None, f"derived fact {fact.name!r}: unknown input {needed!r}", fact.name,
+                                 f"did you mean {hint!r}?" if hint else None)
     if problems.items:
         raise RuleFileError(problems.items)
     return FactCatalogue(
@@ -130,6 +137,7 @@ def _fact_spec(name: str, level: str, spec: Any, problems: Problems, derived: bo
             "description",
             "value_labels_vi",
             "from",
+            "inputs",
         ),
         ("type",),
         f"fact {name!r}",
@@ -156,6 +164,7 @@ def _fact_spec(name: str, level: str, spec: Any, problems: Problems, derived: bo
         aliases=tuple(str(a) for a in (spec.get("aliases") or ())),
         value_labels_vi=dict(spec.get("value_labels_vi") or {}),
         derived=derived,
+        inputs=tuple(str(i) for i in (spec.get("inputs") or ())),
     )
 
 

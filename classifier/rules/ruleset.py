@@ -145,6 +145,8 @@ class FactSpec:
     aliases: tuple[str, ...] = ()
     value_labels_vi: Mapping[str, str] = attrs.field(factory=dict)
     derived: bool = False
+    # For a derived fact: the facts it is computed from (named as missing when it cannot be computed).
+    inputs: tuple[str, ...] = ()
 
 
 @attrs.frozen
