@@ -292,28 +292,20 @@ class _Run:
             plan = _TypingPlan(self.ruleset, staged, self.indicator_keys)
             plan.prepare_members(con)
         con.execute("CREATE OR REPLACE TEMP TABLE bad (rid BIGINT, \"row\" BIGINT, first_row BIGINT)")
-        bounds = con.execute("SELECT min(rid), max(rid), count(*) FROM t_hh_all").fetchone()
-        assert bounds is not None
-        low, high, total = bounds
-        done = 0
-        if total:
-            start = low
-            while start <= high:
-                stop = start + chunk_rows
-                con.execute(plan.chunk_households_sql(start, stop))
-                con.execute(plan.chunk_members_sql(con, start, stop))
-                done += self._classify_chunk(plan, staged, start, stop, offset)
-                if progress is not None:
-                    progress(done, total)
-                start = stop
+        def classify_chunk(start: int, stop: int) -> int:
+            con.execute(plan.chunk_households_sql(start, stop))
+            con.execute(plan.chunk_members_sql(con, start, stop))
+            return self._classify_chunk(plan, staged, start, stop, offset)
+
+        high, total = self._by_chunks("t_hh_all", chunk_rows, classify_chunk, progress)
         self._slow_path_tables(staged, plan, offset, chunk_rows)
         written = con.execute(
-            f"SELECT count(*) FROM results WHERE seq >= {offset} AND seq <= {offset + (high or 0)}"
+            f"SELECT count(*) FROM results WHERE seq >= {offset} AND seq <= {offset + high}"
         ).fetchone()
         if written is None or written[0] != total:  # every input row must come out exactly once
             raise EngineError(f"{path.name}: {total} records read but {written and written[0]} written")
-        orphans = self._orphans_typed(staged, offset + (high or 0) + 1)
-        return offset + (high or 0) + 1 + orphans
+        orphans = self._orphans_typed(staged, offset + high + 1)
+        return offset + high + 1 + orphans
 
     def _typed_table(self, staged: Staged, what: str, path: Path, fmt: str) -> Staged:
         """Run the typing statement of one side; a CSV row of the wrong width makes DuckDB's strict
@@ -404,20 +396,29 @@ class _Run:
         con = self.con
         plan = _TypingPlan(self.ruleset, staged, self.indicator_keys)
         plan.prepare(con)
-        bounds = con.execute("SELECT min(rid), max(rid), count(*) FROM raw_hh").fetchone()
+        high, _ = self._by_chunks(
+            "raw_hh", chunk_rows, lambda start, stop: self._chunk(plan, staged, start, stop, offset), progress
+        )
+        return offset + high + 1  # JSON Lines carry members inline: no orphan member rows
+
+    def _by_chunks(
+        self, table: str, chunk_rows: int, run: Callable[[int, int], int], progress: Progress | None
+    ) -> tuple[int, int]:
+        """Call ``run(start, stop)`` over row-number ranges of ``table``; returns (max rid, row count).
+
+        Row numbers are dense apart from blank rows, so fixed-width ranges give even chunks.
+        """
+        bounds = self.con.execute(f"SELECT min(rid), max(rid), count(*) FROM {table}").fetchone()
         assert bounds is not None
         low, high, total = bounds
-        done = 0
         if total:
-            start = low
-            # Row numbers are dense apart from blank rows, so fixed-width ranges give even chunks.
+            done, start = 0, low
             while start <= high:
-                stop = start + chunk_rows
-                done += self._chunk(plan, staged, start, stop, offset)
+                done += run(start, start + chunk_rows)
                 if progress is not None:
                     progress(done, total)
-                start = stop
-        return offset + (high or 0) + 1  # JSON Lines carry members inline: no orphan member rows
+                start += chunk_rows
+        return high or 0, total
 
     def _chunk(self, plan: _TypingPlan, staged: Staged, start: int, stop: int, offset: int) -> int:
         con = self.con
