@@ -42,6 +42,7 @@ examples:
   chuan-ngheo rules show nd-07-2021
   chuan-ngheo diff households.xlsx --from nd-07-2021 --to nd-351-2025 --by commune -o impact.xlsx
   chuan-ngheo transitions results-2025.csv results-2026.csv --by village -o transitions.xlsx
+  chuan-ngheo report tables classifier/data/sample/commune.json --commune "Xã Hợp Hưng" -o bao-cao.pdf
 """
 
 
@@ -258,6 +259,9 @@ def build_parser() -> argparse.ArgumentParser:
     rn.add_argument("--rules-dir", type=Path, default=None)
     rl = rsub.add_parser("list", help="the standards available")
     rl.add_argument("--rules-dir", type=Path, default=None)
+    from classifier.report.commands import add_report_parser  # the report set (issue 10)
+
+    add_report_parser(sub)
     return parser
 
 
@@ -477,6 +481,12 @@ def _cmd_transitions(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
+def _cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from classifier.report.commands import cmd_report
+
+    return cmd_report(args, out, err)
+
+
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
     """Run the command line; returns the exit code instead of exiting (the console script exits)."""
     out = out or sys.stdout
@@ -493,6 +503,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         "template": _cmd_template,
         "diff": _cmd_diff,
         "transitions": _cmd_transitions,
+        "report": _cmd_report,
     }
     try:
         with _signals_as_interrupts():
