@@ -70,12 +70,13 @@ def classification_facts(household: Household) -> dict[str, Any]:
 
 def candidate_counts(indicators: Sequence[IndicatorResult]) -> tuple[int, int]:
     """(known deprivations, unknown indicators): the count can be anything in [known, known+unknown]."""
-    known = sum(1 for r in indicators if r.deprived is True)
-    unknown = sum(1 for r in indicators if r.deprived is None)
-    return known, unknown
+    verdicts = [r.deprived for r in indicators]
+    return verdicts.count(True), verdicts.count(None)
 
 
 def ignored_flags(household: Household, ruleset: RuleSet) -> tuple[str, ...]:
+    if not household.flags:
+        return ()
     ids = set(ruleset.indicator_ids)
     return tuple(sorted(k for k in household.flags if k not in ids))
 

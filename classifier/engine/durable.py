@@ -139,7 +139,10 @@ class DurableEngine:
     def fire(self, facts: dict[str, Any]) -> str:
         """Post one event; return the id of the rule that consumed it."""
         event_id = next(self._event_ids)
-        event = {k: self._json_safe(k, v) for k, v in facts.items()}
+        event = dict(facts)
+        for key, value in facts.items():
+            if isinstance(value, float):  # the only values durable_rules may refuse (see _json_safe)
+                event[key] = self._json_safe(key, value)
         event["id"] = event_id
         try:
             state = self._host.post(self._ruleset_name, event)

@@ -66,7 +66,7 @@ def evaluate_indicators(
     ctx = EvalContext(household=facts, members=members)
     # The explanation lists re-read answers: into a scratch context, so facts_read shows what the
     # verdict itself read.
-    scratch = EvalContext(household=facts, members=members)
+    scratch = EvalContext(household=facts, members=members, member_verdicts=ctx.member_verdicts)
     for indicator_id, compiled in plan_for(ruleset).indicators:
         if indicator_id in flags:
             results.append(
