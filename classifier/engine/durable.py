@@ -167,7 +167,7 @@ class DurableEngine:
         validate_for_classification(household, self.ruleset)
         indicators = evaluate_indicators(household, self.ruleset, reference_date)
         known, unknown = candidate_counts(indicators)
-        base = classification_facts(household)
+        base = classification_facts(household, self.ruleset.facts)
         fired: list[tuple[int, str]] = []
         with self._lock:
             for count in range(known, known + unknown + 1):
