@@ -36,6 +36,7 @@ examples:
   chuan-ngheo rules show nd-07-2021
   chuan-ngheo diff households.xlsx --from nd-07-2021 --to nd-351-2025 --by commune -o impact.xlsx
   chuan-ngheo transitions results-2025.csv results-2026.csv --by village -o transitions.xlsx
+  chuan-ngheo user add admin --role officer && chuan-ngheo serve
 """
 
 
@@ -252,6 +253,9 @@ def build_parser() -> argparse.ArgumentParser:
     rn.add_argument("--rules-dir", type=Path, default=None)
     rl = rsub.add_parser("list", help="the standards available")
     rl.add_argument("--rules-dir", type=Path, default=None)
+    from classifier.web.commands import add_parsers as add_web_parsers
+
+    add_web_parsers(sub)
     return parser
 
 
@@ -471,6 +475,18 @@ def _cmd_transitions(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
+def _cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from classifier.web.commands import run_serve
+
+    return run_serve(args, out, err)
+
+
+def _cmd_user(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from classifier.web.commands import run_user
+
+    return run_user(args, out, err)
+
+
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
     """Run the command line; returns the exit code instead of exiting (the console script exits)."""
     out = out or sys.stdout
@@ -487,6 +503,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         "template": _cmd_template,
         "diff": _cmd_diff,
         "transitions": _cmd_transitions,
+        "serve": _cmd_serve,
+        "user": _cmd_user,
     }
     try:
         return handlers[args.command](args, out, err)
