@@ -495,6 +495,8 @@ def _cmd_user(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from classifier.web.commands import run_user
 
     return run_user(args, out, err)
+
+
 def _cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from classifier.report.commands import cmd_report
 
