@@ -1,18 +1,24 @@
 """The `chuan-ngheo` command line: parse arguments, call the API, map errors to exit codes.
 
 Exit codes: 0 all records classified; 1 some records had errors (they are still in the output);
-2 bad usage or unreadable input; 3 broken rule files; 4 engine failure (a bug). Every command can
-be run in-process through ``main(argv)``, which is how the tests drive it.
+2 bad usage, unreadable input or a problem of the machine (disk full, no permission, output locked by
+another run); 3 broken rule files; 4 engine failure (a bug); 130 Ctrl-C, 128+n another stopping signal
+(SIGTERM 143, SIGHUP 129). Every command can be run in-process through ``main(argv)``, which is how
+the tests drive it.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
+import errno
 import json
 import os
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TextIO
 
@@ -36,6 +42,7 @@ examples:
   chuan-ngheo rules show nd-07-2021
   chuan-ngheo diff households.xlsx --from nd-07-2021 --to nd-351-2025 --by commune -o impact.xlsx
   chuan-ngheo transitions results-2025.csv results-2026.csv --by village -o transitions.xlsx
+  chuan-ngheo report tables classifier/data/sample/commune.json --commune "Xã Hợp Hưng" -o bao-cao.pdf
 """
 
 
@@ -252,6 +259,9 @@ def build_parser() -> argparse.ArgumentParser:
     rn.add_argument("--rules-dir", type=Path, default=None)
     rl = rsub.add_parser("list", help="the standards available")
     rl.add_argument("--rules-dir", type=Path, default=None)
+    from classifier.report.commands import add_report_parser  # the report set (issue 10)
+
+    add_report_parser(sub)
     return parser
 
 
@@ -471,6 +481,12 @@ def _cmd_transitions(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
+def _cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from classifier.report.commands import cmd_report
+
+    return cmd_report(args, out, err)
+
+
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
     """Run the command line; returns the exit code instead of exiting (the console script exits)."""
     out = out or sys.stdout
@@ -487,9 +503,11 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         "template": _cmd_template,
         "diff": _cmd_diff,
         "transitions": _cmd_transitions,
+        "report": _cmd_report,
     }
     try:
-        return handlers[args.command](args, out, err)
+        with _signals_as_interrupts():
+            return handlers[args.command](args, out, err)
     except InputError as exc:
         err.write(f"error: {exc}\n")
         for record_error in exc.errors[1:]:
@@ -498,10 +516,18 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     except ChuanNgheoError as exc:
         err.write(f"error: {exc}\n")
         return exc.exit_code
+    except Terminated as exc:
+        err.write(f"stopped by signal {exc.signum}: no output was presented as complete\n")
+        return 128 + exc.signum
     except KeyboardInterrupt:
         err.write("interrupted: no output was presented as complete\n")
         return 130
     except Exception as exc:  # a bug: say so plainly, keep the traceback one variable away
+        environment = _environment_problem(exc)
+        if environment is not None:
+            code, message = environment
+            err.write(f"error: {message}\nNo output was presented as complete.\n")
+            return code
         if os.environ.get("CHUAN_NGHEO_DEBUG"):
             raise
         err.write(
@@ -510,6 +536,72 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
             "traceback and report it.\n"
         )
         return EngineError.exit_code
+
+
+class Terminated(BaseException):
+    """SIGTERM or SIGHUP arrived: unwind like Ctrl-C, so temporary files and work folders are removed."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+@contextlib.contextmanager
+def _signals_as_interrupts() -> Iterator[None]:
+    """While a command runs, SIGTERM and SIGHUP raise Terminated (their default would kill the process
+    without cleanup). Only in the main thread, where Python lets handlers be set; restored after."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: object) -> None:
+        raise Terminated(signum)
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+#: What to do about an operating-system error, by errno.
+_ENVIRONMENT_HINTS = {
+    errno.ENOSPC: "the disk is full: free some space, or write the output to another disk",
+    errno.EDQUOT: "the disk quota is used up: free some space, or write the output elsewhere",
+    errno.EACCES: "permission denied: choose a file and folder this user may read and write",
+    errno.EPERM: "operation not permitted: choose a file and folder this user may read and write",
+    errno.EROFS: "the file system is read-only: write the output somewhere else",
+    errno.ENOENT: "a file or folder does not exist: check the path",
+    errno.EISDIR: "a folder was given where a file is needed: name the file",
+    errno.ENOTDIR: "a path goes through something that is not a folder: check the path",
+    errno.EMFILE: "too many open files: close other programs or raise the limit (ulimit -n)",
+    errno.ENAMETOOLONG: "a file name is too long: choose a shorter one",
+    errno.EIO: "the disk reported an input/output error: check the disk, or use another one",
+}
+
+
+def _environment_problem(exc: BaseException) -> tuple[int, str] | None:
+    """(exit code, message) when ``exc`` comes from the user's machine rather than from a bug."""
+    if isinstance(exc, OSError) and exc.errno in _ENVIRONMENT_HINTS:
+        where = f" ({exc.filename})" if exc.filename else ""
+        return EXIT_USAGE, f"{_ENVIRONMENT_HINTS[exc.errno]}{where}"
+    try:
+        import duckdb
+    except ImportError:  # pragma: no cover - duckdb is a dependency
+        return None
+    if isinstance(exc, duckdb.InterruptException):
+        return 130, "interrupted"
+    text = str(exc)
+    if isinstance(exc, duckdb.IOException | duckdb.OutOfMemoryException | duckdb.PermissionException):
+        lowered = text.lower()
+        if "no space left" in lowered or "disk is full" in lowered:
+            return EXIT_USAGE, f"{_ENVIRONMENT_HINTS[errno.ENOSPC]} ({text.splitlines()[0]})"
+        if isinstance(exc, duckdb.OutOfMemoryException):
+            first = text.splitlines()[0]
+            return EXIT_USAGE, f"not enough memory: close other programs, or free disk space ({first})"
+        return EXIT_USAGE, f"the batch engine could not read or write a file: {text.splitlines()[0]}"
+    return None
 
 
 def run() -> None:

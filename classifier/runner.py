@@ -11,10 +11,9 @@ files through the batch pipeline and uses durable for Excel and JSON files or wh
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import datetime as dt
-import os
+import sys
 import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -27,6 +26,7 @@ from classifier.api import resolve_reference_date
 from classifier.engine import get_engine
 from classifier.errors import InputError, RecordError
 from classifier.io import RawRecord, ResultWriter, known_indicator_keys, parse_records, read_records
+from classifier.io.outputs import OutputFiles, check_input_file
 from classifier.io.readers import detect_format
 from classifier.io.writers import ERROR_COLUMNS, error_file_row
 from classifier.model import Classification, Household
@@ -82,15 +82,30 @@ def _input_format(path: Path) -> str:
     return detect_format(path)
 
 
-def choose_engine(engine: str, input_path: Path, output_path: Path, fmt: str | None, with_trace: bool) -> str:
+def choose_engine(
+    engine: str,
+    input_path: Path,
+    output_path: Path,
+    fmt: str | None,
+    with_trace: bool,
+    members_path: Path | None = None,
+) -> str:
     """Resolve ``auto`` and say whether the streaming batch pipeline can serve these files.
 
     Returns ``pipeline`` (batch, streamed in DuckDB), ``batch`` (batch engine on the per-record
     path) or ``durable``.
     """
     out_fmt = fmt or BATCH_OUTPUTS.get(output_path.suffix.lower())
+    # The streaming pipeline reads a table more than once (header, typing pass, rows to re-check), which a
+    # named pipe allows only once: a pipe is read by the per-record reader, in one pass.
+    regular = input_path.is_file() and (members_path is None or members_path.is_file())
+    if not regular and _input_format(input_path) == "parquet":
+        raise InputError(f"{input_path} is not a regular file (a named pipe?): Parquet must be on disk")
     streamable = (
-        _input_format(input_path) in BATCH_INPUTS and out_fmt in BATCH_OUTPUTS.values() and not with_trace
+        regular
+        and _input_format(input_path) in BATCH_INPUTS
+        and out_fmt in BATCH_OUTPUTS.values()
+        and not with_trace
     )
     if engine == "auto":
         return "pipeline" if streamable else "durable"
@@ -105,20 +120,18 @@ def choose_engine(engine: str, input_path: Path, output_path: Path, fmt: str | N
 
 def _count_hint(path: Path) -> int | None:
     """A cheap total for the progress bar: data lines of a CSV/JSONL file; None when unknown."""
-    if path.suffix.lower() not in (".csv", ".jsonl", ".ndjson"):
-        return None
+    if path.suffix.lower() not in (".csv", ".jsonl", ".ndjson") or not path.is_file():
+        return None  # a named pipe can be read only once: that read is the classification's
     with path.open("rb") as handle:
         lines = sum(1 for line in handle if line.strip())
     return max(lines - (1 if path.suffix.lower() == ".csv" else 0), 0)
 
 
 class _ErrorsFile:
-    """The errors CSV of the per-record path, written atomically like the results."""
+    """The errors CSV of the per-record path, written to the temporary file OutputFiles gave it."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._tmp = path.with_name(f".{path.name}.part")
-        self._handle = self._tmp.open("w", encoding="utf-8-sig", newline="")
+    def __init__(self, tmp: Path) -> None:
+        self._handle = tmp.open("w", encoding="utf-8-sig", newline="")
         self._csv = csv.writer(self._handle, lineterminator="\r\n")
         self._csv.writerow(ERROR_COLUMNS)
 
@@ -128,12 +141,6 @@ class _ErrorsFile:
 
     def close(self) -> None:
         self._handle.close()
-        os.replace(self._tmp, self.path)
-
-    def abort(self) -> None:
-        self._handle.close()
-        with contextlib.suppress(OSError):
-            self._tmp.unlink()
 
 
 def classify_file(
@@ -153,7 +160,10 @@ def classify_file(
 ) -> RunSummary:
     """Classify every record of ``input_path`` into ``output_path`` (written atomically)."""
     errors_path = errors_path or default_errors_path(output_path)
-    mode = choose_engine(engine, input_path, output_path, fmt, with_trace)
+    check_input_file(input_path)
+    if members_path is not None:
+        check_input_file(members_path, "members file")
+    mode = choose_engine(engine, input_path, output_path, fmt, with_trace, members_path)
     if mode == "pipeline":
         return _run_pipeline(
             input_path,
@@ -177,23 +187,27 @@ def classify_file(
         if mode == "durable"
         else _classify_batched(parsed, ruleset, reference_date, with_trace)
     )
-    errors_file = _ErrorsFile(errors_path)
-    try:
-        with ResultWriter(output_path, ruleset, format=fmt, trace=with_trace) as writer:
-            for record, result in results:
-                summary.read += 1
-                writer.write(record, result)
-                if isinstance(result, Classification):
-                    summary.classified += 1
-                    summary.outcomes[result.outcome] += 1
-                else:
-                    summary.errored += 1
-                    errors_file.write(result)
-                progress.update(summary.read)
-    except BaseException:
-        errors_file.abort()
-        raise
-    errors_file.close()
+    with OutputFiles([output_path, errors_path], [input_path, members_path]) as files:
+        for notice in files.notices:
+            (err or sys.stderr).write(f"note: {notice}\n")
+        errors_file = _ErrorsFile(files.temp(errors_path))
+        try:
+            with ResultWriter(
+                output_path, ruleset, format=fmt, trace=with_trace, temp_path=files.temp(output_path)
+            ) as writer:
+                for record, result in results:
+                    summary.read += 1
+                    writer.write(record, result)
+                    if isinstance(result, Classification):
+                        summary.classified += 1
+                        summary.outcomes[result.outcome] += 1
+                    else:
+                        summary.errored += 1
+                        errors_file.write(result)
+                    progress.update(summary.read)
+        finally:
+            errors_file.close()
+        files.commit()
     progress.close()
     summary.seconds = time.monotonic() - started
     return summary
@@ -283,6 +297,8 @@ def _run_pipeline(
         output_format=fmt,
     )
     progress.close()
+    for notice in batch.notices:
+        (err or sys.stderr).write(f"note: {notice}\n")
     summary = RunSummary(
         read=batch.read,
         classified=batch.classified,

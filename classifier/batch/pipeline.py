@@ -21,9 +21,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import os
 import shutil
-import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -66,6 +64,7 @@ from classifier.engine.sql import (
 from classifier.engine.sql import SQL_TYPES as _SQL_TYPES
 from classifier.errors import EngineError, InputError, RecordError
 from classifier.io.columns import default_column_map, known_indicator_keys
+from classifier.io.outputs import OutputFiles, WorkFolder, check_input_file
 from classifier.io.records import PLACE_KEYS, parse_record
 from classifier.io.writers import (
     CANNOT_CLASSIFY_VI,
@@ -107,6 +106,8 @@ class BatchSummary:
     classified: int
     errored: int
     seconds: float
+    #: Things the user should know that are not errors (leftovers of killed runs removed...).
+    notices: tuple[str, ...] = ()
 
 
 def run_batch(
@@ -140,58 +141,59 @@ def run_batch(
         raise InputError("a members file goes with exactly one households file")
     output = Path(output)
     out_fmt = _output_format(output, output_format)
-    for target in (output, Path(errors_path) if errors_path else None):
-        if target is not None and not target.parent.is_dir():
-            raise InputError(f"output folder does not exist: {target.parent}")
-
-    work = Path(tempfile.mkdtemp(prefix="chuan-ngheo-batch-", dir=temp_directory))
-    out_tmp = output.parent / f".{output.name}.part"
-    err_tmp = Path(errors_path).parent / f".{Path(errors_path).name}.part" if errors_path else None
-    # An on-disk work database: staged input and results live on disk, DuckDB keeps to memory_limit.
-    con = connect(
-        memory_limit=memory_limit,
-        temp_directory=str(work / "spill"),
-        threads=threads,
-        database=str(work / "work.duckdb"),
-    )
-    run: _Run | None = None
-    try:
-        run = _Run(con, ruleset, reference_date, err_tmp)
-        offset = 0
-        for index, given in enumerate(paths):
-            fmt = detect_input_format(given, input_format)
-            # Row numbers must match the per-record reader's, which counts empty lines.
-            path = without_empty_lines(given, work) if fmt == "csv" else given
-            mpath = without_empty_lines(Path(members_path), work) if members_path else None
-            if fmt == "jsonl":
-                staged = stage(con, path, mpath)
-                offset = run.process_file(
-                    staged, offset, chunk_rows, progress, file_index=index, files=len(paths)
-                )
-            else:
-                offset = run.process_table_file(path, mpath, fmt, offset, chunk_rows, progress)
-        run.write_output(out_tmp, out_fmt)
-        counts = con.execute(
-            "SELECT count(*), count(*) FILTER (WHERE error IS NULL), "
-            "count(*) FILTER (WHERE error IS NOT NULL) "
-            "FROM results"
-        ).fetchone()
-        run.close_errors()
-        assert counts is not None
-        os.replace(out_tmp, output)
-        if err_tmp is not None and errors_path is not None:
-            os.replace(err_tmp, errors_path)
-        return BatchSummary(int(counts[0]), int(counts[1]), int(counts[2]), time.monotonic() - started)
-    except BaseException:
-        if run is not None:
+    errors = Path(errors_path) if errors_path is not None else None
+    for given in paths:
+        check_input_file(given)
+    if members_path is not None:
+        check_input_file(Path(members_path), "members file")
+    notices: list[str] = []
+    # Checks, a lock per target, unique temporary files committed together (classifier/io/outputs.py).
+    with (
+        OutputFiles([output, errors], [*paths, Path(members_path) if members_path else None]) as files,
+        WorkFolder(temp_directory) as work,
+    ):
+        notices += files.notices
+        out_tmp = files.temp(output)
+        err_tmp = files.temp(errors) if errors is not None else None
+        # An on-disk work database: staged input and results live on disk, DuckDB keeps to memory_limit.
+        con = connect(
+            memory_limit=memory_limit,
+            temp_directory=str(work / "spill"),
+            threads=threads,
+            database=str(work / "work.duckdb"),
+        )
+        run: _Run | None = None
+        try:
+            run = _Run(con, ruleset, reference_date, err_tmp)
+            offset = 0
+            for index, given in enumerate(paths):
+                fmt = detect_input_format(given, input_format)
+                # Row numbers must match the per-record reader's, which counts empty lines.
+                path = without_empty_lines(given, work) if fmt == "csv" else given
+                mpath = without_empty_lines(Path(members_path), work) if members_path else None
+                if fmt == "jsonl":
+                    staged = stage(con, path, mpath)
+                    offset = run.process_file(
+                        staged, offset, chunk_rows, progress, file_index=index, files=len(paths)
+                    )
+                else:
+                    offset = run.process_table_file(path, mpath, fmt, offset, chunk_rows, progress)
+            run.write_output(out_tmp, out_fmt)
+            counts = con.execute(
+                "SELECT count(*), count(*) FILTER (WHERE error IS NULL), "
+                "count(*) FILTER (WHERE error IS NOT NULL) "
+                "FROM results"
+            ).fetchone()
             run.close_errors()
-        for tmp in (out_tmp, err_tmp):
-            if tmp is not None:
-                tmp.unlink(missing_ok=True)
-        raise
-    finally:
-        con.close()
-        shutil.rmtree(work, ignore_errors=True)
+            assert counts is not None
+            files.commit()
+        finally:
+            if run is not None:
+                run.close_errors()
+            con.close()
+    return BatchSummary(
+        int(counts[0]), int(counts[1]), int(counts[2]), time.monotonic() - started, tuple(notices)
+    )
 
 
 def _in_file_order(con: Any, create_sql: str) -> None:
@@ -291,7 +293,8 @@ class _Run:
             staged = self._typed_table(attrs.evolve(staged, members=side), "members", members_path, mfmt)
             plan = _TypingPlan(self.ruleset, staged, self.indicator_keys)
             plan.prepare_members(con)
-        con.execute("CREATE OR REPLACE TEMP TABLE bad (rid BIGINT, \"row\" BIGINT, first_row BIGINT)")
+        con.execute('CREATE OR REPLACE TEMP TABLE bad (rid BIGINT, "row" BIGINT, first_row BIGINT)')
+
         def classify_chunk(start: int, stop: int) -> int:
             con.execute(plan.chunk_households_sql(start, stop))
             con.execute(plan.chunk_members_sql(con, start, stop))
@@ -708,8 +711,7 @@ class _TypingPlan:
             "WHERE json_type(j, '$.id') = 'VARCHAR'"
         )
         con.execute(
-            "CREATE OR REPLACE TABLE first_ids AS "
-            "SELECT hid, min(rid) AS first_rid FROM hh_ids GROUP BY hid"
+            "CREATE OR REPLACE TABLE first_ids AS SELECT hid, min(rid) AS first_rid FROM hh_ids GROUP BY hid"
         )
 
     # -- CSV / Parquet: typed in one pass per file ----------------------------------------------------
@@ -791,7 +793,7 @@ class _TypingPlan:
         span = con.execute(
             f"SELECT min(mrow), max(mrow) FROM mem_j WHERE rid >= {int(start)} AND rid < {int(stop)}"
         ).fetchone()
-        low, high = (span if span and span[0] is not None else (2, 1))
+        low, high = span if span and span[0] is not None else (2, 1)
         return (
             f"CREATE OR REPLACE TEMP TABLE t_mem0 AS SELECT j.rid, m.* EXCLUDE (hid, blank) FROM "
             f"(SELECT rid, mrow FROM mem_j WHERE rid >= {int(start)} AND rid < {int(stop)}) AS j JOIN "

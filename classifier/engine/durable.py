@@ -40,7 +40,7 @@ from classifier.engine.common import (
 from classifier.errors import EngineError
 from classifier.indicators import evaluate_indicators
 from classifier.model import Classification, Household
-from classifier.rules.conditions import NEGATED_OP, AllOf, AnyOf, Compare, Condition, Not, walk
+from classifier.rules.conditions import NEGATED_OP, AllOf, AnyOf, AtLeast, Compare, Condition, Not, walk
 from classifier.rules.ruleset import RuleSet
 
 __all__ = ["DurableEngine", "to_durable_json"]
@@ -78,6 +78,16 @@ def to_durable_json(cond: Condition, negate: bool = False) -> dict[str, Any]:
     if isinstance(cond, AllOf | AnyOf):
         is_and = isinstance(cond, AllOf) != negate
         return {"$and" if is_and else "$or": [to_durable_json(c, negate) for c in cond.children]}
+    if isinstance(cond, AtLeast):
+        # "At least k of n" is the OR over every k-subset of the AND of its members; negated, it is
+        # "at least n-k+1 of the negations" (fewer than k hold exactly when more than n-k fail).
+        k = len(cond.children) - cond.count + 1 if negate else cond.count
+        return {
+            "$or": [
+                {"$and": [to_durable_json(c, negate) for c in subset]}
+                for subset in itertools.combinations(cond.children, k)
+            ]
+        }
     if isinstance(cond, Compare):
         op = NEGATED_OP[cond.op] if negate else cond.op
         if op == "eq":

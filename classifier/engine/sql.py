@@ -41,7 +41,16 @@ import attrs
 
 from classifier.engine.common import MONTHS_PER_YEAR
 from classifier.model import CANNOT_CLASSIFY
-from classifier.rules.conditions import AllOf, AnyMember, AnyOf, Compare, Condition, Not, ShareOfMembers
+from classifier.rules.conditions import (
+    AllOf,
+    AnyMember,
+    AnyOf,
+    AtLeast,
+    Compare,
+    Condition,
+    Not,
+    ShareOfMembers,
+)
 from classifier.rules.ruleset import FactCatalogue, RuleSet
 
 __all__ = [
@@ -231,6 +240,14 @@ class _Compiler:
         if isinstance(cond, Not):
             inner = leaf(cond.child)
             return _Expr(f"(NOT {inner.val})", inner.miss, inner.trig)
+        if isinstance(cond, AtLeast):
+            # The evaluator reads every child (no short-circuit): all their lists, unguarded.
+            children = [leaf(c) for c in cond.children]
+            return _Expr(
+                _at_least_sql(cond.count, [c.val for c in children]),
+                _concat([c.miss for c in children if c.miss is not None]),
+                _concat([c.trig for c in children if c.trig is not None]),
+            )
         if isinstance(cond, AllOf | AnyOf):
             stop = "FALSE" if isinstance(cond, AllOf) else "TRUE"
             joiner = " AND " if isinstance(cond, AllOf) else " OR "
@@ -247,6 +264,13 @@ class _Compiler:
                 guards = [*guards, f"({child.val}) IS DISTINCT FROM {stop}"]
             return _Expr("(" + joiner.join(c.val for c in children) + ")", _concat(misses), _concat(trigs))
         raise TypeError(f"not a condition: {cond!r}")
+
+
+def _at_least_sql(count: int, vals: Sequence[str]) -> str:
+    """Three-valued "at least ``count`` of": TRUE once enough are TRUE, FALSE once too few can be."""
+    yes = " + ".join(f"CAST(({v}) IS TRUE AS INTEGER)" for v in vals)
+    possible = " + ".join(f"CAST(({v}) IS NOT FALSE AS INTEGER)" for v in vals)
+    return f"(CASE WHEN {yes} >= {count} THEN TRUE WHEN {possible} < {count} THEN FALSE END)"
 
 
 def _compare_sql(col: str, op: str, value: Any) -> str:
@@ -508,6 +532,8 @@ def _classification_sql(cond: Condition) -> str:
         return _compare_sql(quote_ident(cond.fact), cond.op, cond.value)
     if isinstance(cond, Not):
         return f"(NOT {_classification_sql(cond.child)})"
+    if isinstance(cond, AtLeast):
+        return _at_least_sql(cond.count, [_classification_sql(c) for c in cond.children])
     if isinstance(cond, AllOf | AnyOf):
         joiner = " AND " if isinstance(cond, AllOf) else " OR "
         return "(" + joiner.join(_classification_sql(c) for c in cond.children) + ")"

@@ -28,6 +28,7 @@ from typing import Any, TextIO
 
 from classifier.errors import InputError, RecordError
 from classifier.io.formats import format_from_name
+from classifier.io.outputs import new_file_mode
 from classifier.io.records import PLACE_KEYS, RawRecord
 from classifier.io.values import BadValue, is_empty, to_text
 from classifier.model import CANNOT_CLASSIFY, CANNOT_CLASSIFY_LABELS, Classification
@@ -141,7 +142,7 @@ class ResultWriter:
     """
 
     def __init__(self, path: str | Path, ruleset: RuleSet, *, format: str | None = None,
-                 trace: bool = False) -> None:
+                 trace: bool = False, temp_path: Path | None = None) -> None:
         self.path = Path(path)
         self.ruleset = ruleset
         self.format = _output_format(self.path, format)
@@ -149,10 +150,17 @@ class ResultWriter:
         self.columns = result_columns(ruleset)
         self.rows_written = 0
         self._closed = False
-        if not self.path.parent.is_dir():
-            raise InputError(f"output folder does not exist: {self.path.parent}")
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".part")
-        self._tmp = Path(tmp)
+        # With ``temp_path`` (from classifier.io.outputs.OutputFiles) the caller renames the finished
+        # file; otherwise close() renames it over ``path`` itself.
+        self._publish = temp_path is None
+        if temp_path is not None:
+            fd = os.open(temp_path, os.O_WRONLY | os.O_TRUNC | os.O_CLOEXEC)
+            self._tmp = Path(temp_path)
+        else:
+            if not self.path.parent.is_dir():
+                raise InputError(f"output folder does not exist: {self.path.parent}")
+            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".part")
+            self._tmp = Path(tmp)
         self._handle: TextIO | None = None
         self._sheet: Any = None
         self._workbook: Any = None
@@ -260,7 +268,9 @@ class ResultWriter:
                 self._handle.close()
             if self._workbook is not None:
                 self._workbook.save(self._tmp)
-            os.replace(self._tmp, self.path)
+            if self._publish:
+                os.chmod(self._tmp, new_file_mode())  # as open() would create it, not mkstemp's 0600
+                os.replace(self._tmp, self.path)
         except BaseException:
             self.abort()
             raise
@@ -268,6 +278,7 @@ class ResultWriter:
 
     def abort(self) -> None:
         """Drop the temporary file; the target is left as it was before the run."""
+        already = self._closed
         self._closed = True
         if self._handle is not None:
             with contextlib.suppress(OSError):
@@ -280,8 +291,9 @@ class ResultWriter:
                 writer = getattr(self._sheet, "_writer", None)
                 if writer is not None:
                     writer.cleanup()
-        with contextlib.suppress(FileNotFoundError):
-            self._tmp.unlink()
+        if self._publish or not already:  # a finished temp file of a caller's commit is the caller's
+            with contextlib.suppress(FileNotFoundError):
+                self._tmp.unlink()
 
     def __enter__(self) -> ResultWriter:
         return self

@@ -9,6 +9,7 @@ from classifier.rules.conditions import (
     AllOf,
     AnyMember,
     AnyOf,
+    AtLeast,
     Compare,
     Condition,
     Not,
@@ -24,6 +25,7 @@ _WORDS = {
         "not": "KHÔNG ",
         "any_member": "có thành viên mà ",
         "share": "tỷ lệ thành viên mà ",
+        "at_least": "ít nhất {count} trong {total} điều kiện: ",
     },
     "en": {
         "and": " AND ",
@@ -31,6 +33,7 @@ _WORDS = {
         "not": "NOT ",
         "any_member": "some member with ",
         "share": "share of members with ",
+        "at_least": "at least {count} of {total}: ",
     },
 }
 
@@ -60,6 +63,10 @@ def describe_condition(cond: Condition, lang: str = "en", top: bool = True) -> s
         joiner = words["and"] if isinstance(cond, AllOf) else words["or"]
         text = joiner.join(describe_condition(c, lang, top=False) for c in cond.children)
         return text if top or len(cond.children) == 1 else f"({text})"
+    if isinstance(cond, AtLeast):
+        head = words["at_least"].format(count=cond.count, total=len(cond.children))
+        text = head + "; ".join(describe_condition(c, lang, top=False) for c in cond.children)
+        return text if top else f"({text})"
     if isinstance(cond, Not):
         return words["not"] + describe_condition(cond.child, lang, top=False)
     if isinstance(cond, AnyMember):

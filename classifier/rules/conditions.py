@@ -24,6 +24,7 @@ __all__ = [
     "AllOf",
     "AnyMember",
     "AnyOf",
+    "AtLeast",
     "Compare",
     "Condition",
     "EvalContext",
@@ -80,6 +81,14 @@ class AnyOf:
 
 
 @attrs.frozen
+class AtLeast:
+    """True when at least ``count`` of ``children`` hold ("at least 2 of the 3 structures")."""
+
+    count: int
+    children: tuple[Condition, ...]
+
+
+@attrs.frozen
 class Not:
     child: Condition
 
@@ -102,13 +111,13 @@ class ShareOfMembers:
     line: int | None = None
 
 
-Condition = Compare | AllOf | AnyOf | Not | AnyMember | ShareOfMembers
+Condition = Compare | AllOf | AnyOf | AtLeast | Not | AnyMember | ShareOfMembers
 
 
 def walk(cond: Condition) -> Sequence[Condition]:
     """Every node of a tree, depth first (used by checks and by the trace to list facts read)."""
     out: list[Condition] = [cond]
-    if isinstance(cond, AllOf | AnyOf):
+    if isinstance(cond, AllOf | AnyOf | AtLeast):
         for child in cond.children:
             out.extend(walk(child))
     elif isinstance(cond, Not):
@@ -237,6 +246,22 @@ def compile_condition(
             return result
 
         return any_of
+
+    if isinstance(cond, AtLeast):
+        parts = [compile_condition(c, member_level, inputs_of) for c in cond.children]
+        need = cond.count
+
+        def at_least(ctx: EvalContext, member: Mapping[str, Any] | None, label: str) -> Tri:
+            # Every child is evaluated (no short-circuit), so what it reads does not depend on order.
+            verdicts = [part(ctx, member, label) for part in parts]
+            yes = sum(1 for v in verdicts if v is True)
+            if yes >= need:
+                return True
+            if yes + sum(1 for v in verdicts if v is None) < need:
+                return False
+            return None
+
+        return at_least
 
     if isinstance(cond, Not):
         inner = compile_condition(cond.child, member_level, inputs_of)

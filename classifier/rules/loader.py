@@ -25,6 +25,7 @@ from classifier.rules.conditions import (
     AllOf,
     AnyMember,
     AnyOf,
+    AtLeast,
     Compare,
     Condition,
     Not,
@@ -54,6 +55,7 @@ CITATION_KEYS = ("instrument", "article", "clause", "point", "appendix", "item",
 VALIDITY_KEYS = ("valid_from", "valid_to")
 COMPARISON_OPS = ("eq", "ne", "lt", "lte", "gt", "gte", "in", "not_in")
 ORDER_OPS = ("lt", "lte", "gt", "gte")
+CONDITION_KINDS = ("all", "any", "at_least", "not", "any_member", "share_of_members", "fact")
 
 
 def _canonical(value: Any) -> Any:
@@ -523,16 +525,18 @@ class _FolderLoader:
         data = p.mapping(node, "a condition", line, rule_id)
         if data is None:
             return None
-        kinds = [k for k in ("all", "any", "not", "any_member", "share_of_members", "fact") if k in data]
+        kinds = [k for k in CONDITION_KINDS if k in data]
         if len(kinds) != 1:
             p.add(
                 data.line,
-                "a condition must have exactly one of: all, any, not, any_member, "
-                f"share_of_members, fact (found {', '.join(kinds) or 'none'})",
+                f"a condition must have exactly one of: {', '.join(CONDITION_KINDS)} "
+                f"(found {', '.join(kinds) or 'none'})",
                 rule_id,
             )
             return None
         kind = kinds[0]
+        if kind == "at_least":
+            return self._at_least(data, level, params, p, rule_id, used)
         if kind in ("all", "any"):
             p.keys(data, (kind,), (kind,), f"'{kind}' condition", rule_id)
             items = data[kind]
@@ -610,6 +614,38 @@ class _FolderLoader:
                 return None
             return ShareOfMembers(where, op, value, param, data.line)
         return self._compare(data, level, params, p, rule_id, used)
+
+    def _at_least(
+        self,
+        data: LocatedDict,
+        level: str,
+        params: Mapping[str, Parameter],
+        p: Problems,
+        rule_id: str,
+        used: set[str],
+    ) -> AtLeast | None:
+        """``{at_least: N, of: [conditions]}``: N is a whole number from 1 to the number of conditions."""
+        p.keys(data, ("at_least", "of"), ("at_least", "of"), "'at_least' condition", rule_id)
+        items = data.get("of")
+        if not isinstance(items, LocatedList) or not items:
+            if "of" in data:
+                p.add(line_of(data, "of"), "'at_least' needs a non-empty list under 'of'", rule_id)
+            return None
+        count = data["at_least"]
+        if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= len(items):
+            p.add(
+                line_of(data, "at_least"),
+                f"at_least {count!r} must be a whole number from 1 to {len(items)} (the conditions in 'of')",
+                rule_id,
+            )
+            return None
+        lines = items.item_lines
+        children = [
+            self._condition(c, level, params, p, rule_id, lines[i], used) for i, c in enumerate(items)
+        ]
+        if any(c is None for c in children):
+            return None
+        return AtLeast(count, tuple(c for c in children if c is not None))
 
     def _operand(
         self,

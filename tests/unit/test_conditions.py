@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import itertools
+import shutil
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from classifier.rules import load_ruleset
+from classifier.engine.batch import BatchEngine
+from classifier.engine.durable import DurableEngine, to_durable_json
+from classifier.model import Household
+from classifier.rules import default_rules_root, load_ruleset, load_ruleset_path
 from classifier.rules.conditions import (
     AllOf,
     AnyMember,
     AnyOf,
+    AtLeast,
     Compare,
     EvalContext,
     Not,
@@ -201,3 +209,91 @@ def test_compare_values_refuses_an_unknown_operator() -> None:
     """An operator outside the language is an error, never silently False."""
     with pytest.raises(ValueError, match="lessthan"):
         compare_values("lessthan", 1, 2)
+
+
+TWO_OF_THREE = AtLeast(2, (_leaf("a"), _leaf("b"), _leaf("c")))
+
+
+@pytest.mark.parametrize("answers", list(itertools.product((T, F, U), repeat=3)))
+def test_at_least_is_decided_once_enough_hold_or_too_few_can(answers: tuple[bool | None, ...]) -> None:
+    """`at_least 2 of 3`: True with two known yes, False when yes + unknown < 2, otherwise unknown."""
+    yes = answers.count(True)
+    possible = yes + answers.count(None)
+    expected = True if yes >= 2 else False if possible < 2 else None
+    result, ctx = _eval(TWO_OF_THREE, dict(zip("abc", answers, strict=True)))
+    assert result is expected
+    if result is None:
+        assert ctx.missing == [name for name, a in zip("abc", answers, strict=True) if a is None]
+
+
+def _durable_holds(node: Any, facts: dict[str, Any]) -> bool:
+    """A tiny reader of the durable_rules JSON operators used by to_durable_json (known facts only)."""
+    (key, arg), = node.items()
+    if key == "$and":
+        return all(_durable_holds(n, facts) for n in arg)
+    if key == "$or":
+        return any(_durable_holds(n, facts) for n in arg)
+    if key == "$neq":
+        (fact, value), = arg.items()
+        return bool(facts[fact] != value)
+    return bool(facts[key] == arg)
+
+
+@pytest.mark.parametrize("answers", list(itertools.product((T, F), repeat=3)))
+def test_at_least_maps_onto_durable_json_with_and_without_not(answers: tuple[bool, ...]) -> None:
+    """durable_rules has no counting operator: its JSON for at_least (and for not at_least) says the same."""
+    facts = dict(zip("abc", answers, strict=True))
+    expected = sum(answers) >= 2
+    assert _durable_holds(to_durable_json(TWO_OF_THREE), facts) is expected
+    assert _durable_holds(to_durable_json(Not(TWO_OF_THREE)), facts) is (not expected)
+
+
+HOUSING_ANY = """    deprived_when:
+      any:
+        - all:
+            - {fact: walls_durable, op: eq, value: false}
+            - {fact: frame_durable, op: eq, value: false}
+        - all:
+            - {fact: walls_durable, op: eq, value: false}
+            - {fact: roof_durable, op: eq, value: false}
+        - all:
+            - {fact: frame_durable, op: eq, value: false}
+            - {fact: roof_durable, op: eq, value: false}
+"""
+HOUSING_AT_LEAST = """    deprived_when:
+      at_least: 2
+      of:
+        - {fact: walls_durable, op: eq, value: false}
+        - {fact: frame_durable, op: eq, value: false}
+        - {fact: roof_durable, op: eq, value: false}
+"""
+
+
+def test_housing_quality_with_at_least_gives_the_same_verdicts_in_both_engines(tmp_path: Path) -> None:
+    """Decree 07 item 7 as `at_least 2 of 3` decides like the three pairs it replaces, in both engines."""
+    root = tmp_path / "rules"
+    shutil.copytree(default_rules_root() / "nd-07-2021", root / "nd-07-2021")
+    shutil.copy2(default_rules_root() / "facts.yaml", root / "facts.yaml")
+    path = root / "nd-07-2021" / "indicators.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert text.count(HOUSING_ANY) == 1
+    path.write_text(text.replace(HOUSING_ANY, HOUSING_AT_LEAST), encoding="utf-8")
+    rewritten = load_ruleset_path(root / "nd-07-2021", root)
+    assert isinstance(rewritten.indicator("housing_quality").condition, AtLeast)
+    original = load_ruleset("nd-07-2021")
+    names = ("walls_durable", "frame_durable", "roof_durable")
+    households = [
+        Household(f"H{i}", "rural", 5e6, facts={n: a for n, a in zip(names, c, strict=True) if a is not None})
+        for i, c in enumerate(itertools.product((T, F, U), repeat=3))
+    ]
+    day = dt.date(2024, 1, 1)
+    durable = DurableEngine(rewritten)
+    batch = BatchEngine(rewritten).classify_many(households, day, with_trace=True)
+    reference = BatchEngine(original).classify_many(households, day)
+    def housing(result: Any) -> Any:
+        return next(r for r in result.indicators if r.id == "housing_quality")
+
+    for household, by_batch, by_old in zip(households, batch, reference, strict=True):
+        by_durable = housing(durable.classify(household, day))
+        assert by_durable.deprived is housing(by_batch).deprived is housing(by_old).deprived, household
+        assert by_durable.missing == housing(by_batch).missing, household

@@ -1,0 +1,106 @@
+"""`chuan-ngheo report tables|html`: the report set of one commune, as XLSX, PDF or HTML.
+
+Kept out of ``classifier/cli.py`` (which only registers these parsers) so the report code loads on use.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TextIO
+
+__all__ = ["add_input_options", "add_report_parser", "cmd_report", "load_rounds"]
+
+EXAMPLES = """\
+examples:
+  chuan-ngheo report tables classifier/data/sample/commune.json --commune "Xã Hợp Hưng" -o bao-cao.xlsx
+  chuan-ngheo report tables ho-2026.json --previous ho-2025.json --commune "Xã Hợp Hưng" -o bao-cao.pdf
+  chuan-ngheo report html classifier/data/sample/commune.json --commune "Xã Hợp Hưng" -o bao-cao.html
+"""
+
+
+def add_input_options(p: argparse.ArgumentParser) -> None:
+    """The round to report on (a households file, classified here) and the commune."""
+    p.add_argument("input", type=Path, help="households file of this round (.json, .jsonl, .csv, .xlsx)")
+    p.add_argument("--members", type=Path, default=None, help="members file for a two-file CSV input")
+    p.add_argument(
+        "--commune", default=None, help="the commune reported on (required when the file holds several)"
+    )
+    p.add_argument("--standard", default=None, help="standard id (default: nd-07-2021)")
+    p.add_argument(
+        "--rules-dir", type=Path, default=None, help="rules root folder (default: the repository's)"
+    )
+
+
+def add_report_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Register `report tables` and `report html` under ``sub``."""
+    r = sub.add_parser(
+        "report",
+        help="the report set of a review round: tables (XLSX, PDF) and charts (HTML)",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    rsub = r.add_subparsers(dest="report_command", required=True, metavar="ACTION")
+    for name, help_text, suffixes in (
+        (
+            "tables",
+            "the report tables as .xlsx (with the column-code row) or print-ready .pdf",
+            ".xlsx or .pdf",
+        ),
+    ):
+        p = rsub.add_parser(name, help=help_text)
+        add_input_options(p)
+        p.add_argument(
+            "--previous",
+            type=Path,
+            default=None,
+            help="households file of the previous round (for the movement tables and charts)",
+        )
+        p.add_argument("--previous-members", type=Path, default=None, help="its members file (two-file CSV)")
+        p.add_argument(
+            "--templates",
+            type=Path,
+            default=None,
+            help="folder of report templates (*.yaml) replacing the bundled ones",
+        )
+        p.add_argument("-o", "--output", type=Path, required=True, help=f"output file: {suffixes}")
+
+
+def load_rounds(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """The current round and, when given, the previous one (same standard and commune)."""
+    from classifier.report.reportset import load_round, standard_of
+
+    ruleset = standard_of(args.standard, args.rules_dir)
+    current = load_round(args.input, args.members, ruleset, args.commune)
+    commune = current.households[0].place.get("commune")
+    previous = None
+    if getattr(args, "previous", None) is not None:
+        previous = load_round(args.previous, args.previous_members, ruleset, commune)
+    return current, previous
+
+
+def cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Compute the report set and write it in the format the output's extension names."""
+    from classifier.errors import InputError
+    from classifier.report.reportset import compute_report_set
+    from classifier.report.templates import load_templates
+
+    suffix = args.output.suffix.lower()
+    allowed = {"tables": (".xlsx", ".pdf"), "html": (".html", ".htm")}[args.report_command]
+    if suffix not in allowed:
+        raise InputError(f"output {args.output.name}: expected {' or '.join(allowed)}")
+    templates = load_templates(args.templates)
+    current, previous = load_rounds(args)
+    report = compute_report_set(current, previous, templates)
+    if suffix == ".xlsx":
+        from classifier.report.forms_xlsx import write_report_xlsx
+
+        write_report_xlsx(report, args.output)
+    else:
+        from classifier.report.forms_pdf import write_report_pdf
+
+        write_report_pdf(report, args.output)
+    for tid, why in report.skipped:
+        err.write(f"skipped table {tid}: {why}\n")
+    out.write(f"wrote {args.output} ({len(report.tables)} tables, {len(current.households)} households)\n")
+    return 0

@@ -1,0 +1,152 @@
+"""The report set of one commune: read and classify a round (and the previous one), compute every table.
+
+This is the adapter between today's inputs (households files, classified here through the public
+API) and the templates; a register can build the same :class:`~classifier.report.frame.Frame` and
+call :func:`compute_report_set` directly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from classifier.api import classify_many, load_standard
+from classifier.errors import InputError
+from classifier.io import known_indicator_keys, parse_records, read_records
+from classifier.model import Classification, Household
+from classifier.report.frame import Frame, build_frame, pseudonymise_frame
+from classifier.report.templates import ComputedTable, TableTemplate, compute_table, load_templates
+from classifier.rules.ruleset import RuleSet
+
+__all__ = ["ReportSet", "Round", "classify_round", "compute_report_set", "load_round"]
+
+UNCONFIRMED = (
+    "Các biểu được dựng lại theo mẫu Excel của một tỉnh; việc đối chiếu với số hiệu biểu mẫu "
+    "trong Công báo (Thông tư 07/2021/TT-BLĐTBXH, sửa đổi bởi Thông tư 02/2022/TT-BLĐTBXH) "
+    "chưa được xác nhận."
+)
+
+
+@attrs.frozen
+class Round:
+    """One review round's households and their results (trace kept for the papers)."""
+
+    households: tuple[Household, ...]
+    results: tuple[Classification, ...]
+    ruleset: RuleSet
+
+    def pairs(self) -> list[tuple[Household, Classification | None]]:
+        return list(zip(self.households, self.results, strict=True))
+
+
+@attrs.frozen
+class ReportSet:
+    """Every computed table with what the header block needs."""
+
+    tables: tuple[ComputedTable, ...]
+    skipped: tuple[tuple[str, str], ...]  # (template id, why)
+    province: str | None
+    commune: str | None
+    reference_date: dt.date | None
+    standard: RuleSet
+    frame: Frame
+
+
+def load_round(
+    path: Path,
+    members: Path | None,
+    ruleset: RuleSet,
+    commune: str | None,
+    reference_date: dt.date | None = None,
+) -> Round:
+    """Read, type and classify a households file; records with errors stop the report (listed by id)."""
+    households: list[Household] = []
+    errors = []
+    for _record, result in parse_records(
+        read_records(path, members_path=members),
+        catalogue=ruleset.facts,
+        indicator_keys=known_indicator_keys(),
+    ):
+        if isinstance(result, list):
+            errors.extend(result)
+            continue
+        households.append(result)
+    if errors:
+        raise InputError(
+            f"{path.name}: {len(errors)} error(s) in the records; fix them before the reports "
+            f"(`chuan-ngheo classify` writes them all): {errors[0]}",
+            errors,
+        )
+    return classify_round(households, ruleset, commune, reference_date)
+
+
+def classify_round(
+    households: Sequence[Household],
+    ruleset: RuleSet,
+    commune: str | None,
+    reference_date: dt.date | None = None,
+) -> Round:
+    """Classify (with traces) the households of one commune."""
+    communes = sorted({h.place.get("commune") or "" for h in households})
+    if commune is None and len(communes) > 1:
+        raise InputError(
+            f"the file holds {len(communes)} communes ({', '.join(communes)}): choose one "
+            "with --commune (reports and papers are issued by one commune)"
+        )
+    chosen = [h for h in households if commune is None or h.place.get("commune") == commune]
+    if not chosen:
+        raise InputError(f"no household of commune {commune!r} (communes in the file: {', '.join(communes)})")
+    results = tuple(classify_many(chosen, ruleset, reference_date=reference_date, trace=True))
+    return Round(tuple(chosen), results, ruleset)
+
+
+def compute_report_set(
+    current: Round,
+    previous: Round | None = None,
+    templates: Sequence[TableTemplate] | None = None,
+    *,
+    pseudonym: Callable[[str, str], str] | None = None,
+    poor_earlier: Sequence[str] = (),
+) -> ReportSet:
+    """Every template computed over the round; tables needing the previous round are skipped without it."""
+    ruleset = current.ruleset
+    frame = build_frame(
+        current.pairs(),
+        ruleset.indicator_ids,
+        previous.pairs() if previous is not None else None,
+        poor_earlier=poor_earlier,
+    )
+    if pseudonym is not None:
+        frame = pseudonymise_frame(frame, pseudonym)
+    tables = []
+    skipped = []
+    for template in templates if templates is not None else load_templates():
+        if "previous" in template.requires and not frame.has_previous:
+            skipped.append((template.id, "cần kết quả vòng rà soát trước (--previous)"))
+            continue
+        tables.append(compute_table(template, frame))
+    first = current.households[0]
+    dates = {h.reference_date for h in current.households if h.reference_date}
+    return ReportSet(
+        tuple(tables),
+        tuple(skipped),
+        first.place.get("province"),
+        first.place.get("commune"),
+        max(dates) if dates else None,
+        ruleset,
+        frame,
+    )
+
+
+def standard_of(name: str | None, rules_dir: Path | None) -> RuleSet:
+    """The standard by id (default nd-07-2021)."""
+    return load_standard(name or "nd-07-2021", rules_dir)
+
+
+def describe(report: ReportSet) -> dict[str, Any]:
+    """A small summary for the command line: tables and their row counts (no personal data)."""
+    return {"tables": [(t.template.id, len(t.rows)) for t in report.tables], "skipped": list(report.skipped)}

@@ -1,0 +1,209 @@
+"""The report set over small hand-checked populations: counts, movements, identities, lists, outputs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+import yaml
+
+from classifier.api import load_standard
+from classifier.errors import InputError
+from classifier.model import Household, Member
+from classifier.report.frame import build_frame
+from classifier.report.reportset import classify_round, compute_report_set
+from classifier.report.templates import ReportCheckError, compute_table, load_templates, parse_template
+
+REF = dt.date(2026, 11, 1)
+RULES = load_standard("nd-07-2021")
+ALL = dict.fromkeys(RULES.indicator_ids, True)
+NONE = dict.fromkeys(RULES.indicator_ids, False)
+
+
+def hh(hid: str, kind: str, village: str = "Thôn A", persons: int = 2, area: str = "rural") -> Household:
+    """poor: no income, every indicator deprived; near: no income, none deprived; above: rich."""
+    income = 100_000_000 if kind == "above" else 1
+    flags = ALL if kind == "poor" else NONE
+    return Household(
+        id=hid,
+        area=area,
+        income_per_capita_month=income,
+        flags=flags,
+        member_count=persons,
+        reference_date=REF,
+        place={"province": "Tỉnh T", "commune": "Xã X", "village": village},
+    )
+
+
+def with_members(h: Household, births: list[dt.date]) -> Household:
+    import attrs
+
+    members = [
+        Member(facts={"birth_date": b, "has_health_insurance": i != 0}, member_id=f"{h.id}-{i}")
+        for i, b in enumerate(births)
+    ]
+    return attrs.evolve(h, members=members, member_count=None)
+
+
+def tables(current: list[Household], previous: list[Household] | None = None) -> dict[str, object]:
+    cur = classify_round(current, RULES, None)
+    prev = classify_round(previous, RULES, None) if previous is not None else None
+    report = compute_report_set(cur, prev)
+    return {t.template.id: t for t in report.tables}
+
+
+def row(table: object, label: str) -> dict[str, object]:
+    return next(dict(r.values) for r in table.rows if r.label == label)  # type: ignore[attr-defined]
+
+
+def test_overall_counts_and_rates_by_village() -> None:
+    """3 poor, 1 near-poor, 4 above in two villages: counts, persons and rates as counted by hand."""
+    pop = [
+        hh("1", "poor"),
+        hh("2", "poor", persons=5),
+        hh("3", "near"),
+        hh("4", "above"),
+        hh("5", "poor", "Thôn B", 3),
+        hh("6", "above", "Thôn B"),
+        hh("7", "above", "Thôn B"),
+        hh("8", "above", "Thôn B"),
+    ]
+    overall = tables(pop)["overall"]
+    total = row(overall, "Tổng cộng")
+    assert (total["1"], total["2"], total["3"], total["5"]) == (8, 20, 3, 1)
+    assert total["4"] == pytest.approx(37.5)
+    assert total["9"] == 10 and total["10"] == pytest.approx(50.0)
+    a, b = row(overall, "Thôn A"), row(overall, "Thôn B")
+    assert (a["1"], a["3"], a["5"], b["1"], b["3"]) == (4, 2, 1, 4, 1)
+    assert b["4"] == pytest.approx(25.0)
+
+
+def test_movements_every_category_by_household_and_person() -> None:
+    """Previous → current: each movement column counted once, end = start − decreases + increases."""
+    before = [
+        hh("p-stay", "poor"),
+        hh("p-near", "poor"),
+        hh("p-up", "poor", persons=4),
+        hh("p-gone", "poor"),
+        hh("n-poor", "near", persons=3),
+        hh("n-up", "near"),
+        hh("a-poor", "above"),
+        hh("a-near", "above"),
+    ]
+    after = [
+        hh("p-stay", "poor"),
+        hh("p-near", "near"),
+        hh("p-up", "above", persons=4),
+        hh("n-poor", "poor", persons=3),
+        hh("n-up", "above"),
+        hh("a-poor", "poor"),
+        hh("a-near", "near"),
+        hh("new-in", "poor", persons=6),
+    ]
+    got = tables(after, before)
+    poor = row(got["movements-poor"], "Tổng cộng")
+    assert [poor[str(c)] for c in range(1, 10)] == [4, 1, 1, 1, 1, 0, 1, 1, 4]
+    assert [poor[str(c)] for c in range(10, 19)] == [10, 2, 4, 2, 3, 0, 2, 6, 13]
+    near = row(got["movements-near-poor"], "Tổng cộng")
+    assert [near[str(c)] for c in range(1, 10)] == [2, 1, 1, 0, 1, 0, 1, 0, 2]
+
+
+def test_re_poor_needs_the_register_history() -> None:
+    """A household poor two rounds ago, above last round, poor now is re-poor only when history says so."""
+    before, after = [hh("r", "above")], [hh("r", "poor")]
+    cur, prev = classify_round(after, RULES, None), classify_round(before, RULES, None)
+    plain = compute_report_set(cur, prev)
+    hist = compute_report_set(cur, prev, poor_earlier=["r"])
+    mv = {t.template.id: t for t in plain.tables}["movements-poor"]
+    mv_hist = {t.template.id: t for t in hist.tables}["movements-poor"]
+    assert (row(mv, "Tổng cộng")["6"], row(mv, "Tổng cộng")["7"]) == (0, 1)
+    assert (row(mv_hist, "Tổng cộng")["6"], row(mv_hist, "Tổng cộng")["7"]) == (1, 0)
+    assert any("tái nghèo" in n for n in mv.notes)
+
+
+def test_poor_household_that_cannot_be_classified_now_stops_the_movements() -> None:
+    """Poor before and unclassifiable now would unbalance the tables: a clear error naming the code."""
+    unknown = Household(
+        id="u",
+        area="rural",
+        income_per_capita_month=1,
+        reference_date=REF,
+        place={"commune": "Xã X", "village": "Thôn A"},
+        member_count=2,
+    )
+    with pytest.raises(InputError, match="codes: u"):
+        tables([unknown], [hh("u", "poor")])
+
+
+def test_identity_check_fails_loudly() -> None:
+    """A template whose own identity does not hold is refused, naming table, row and values."""
+    bad = parse_template(
+        {
+            "id": "bad",
+            "title": "T",
+            "rows": {"by": ["village"]},
+            "columns": [
+                {"code": "1", "label": "a", "sum": "household"},
+                {"code": "2", "label": "b", "sum": "poor"},
+            ],
+            "checks": [{"rule": "[1] == [2]"}],
+        },
+        "bad.yaml",
+    )
+    cur = classify_round([hh("1", "poor"), hh("2", "above")], RULES, None)
+    frame = build_frame(cur.pairs(), RULES.indicator_ids)
+    with pytest.raises(ReportCheckError, match=r"table bad, row 'Tổng cộng': check '\[1\] == \[2\]'"):
+        compute_table(bad, frame)
+
+
+def test_template_errors_name_the_file_and_column(tmp_path: Path) -> None:
+    """Unknown variables and circular or missing column references are reported with the template."""
+    cur = classify_round([hh("1", "poor")], RULES, None)
+    frame = build_frame(cur.pairs(), RULES.indicator_ids)
+    t = parse_template({"title": "T", "columns": [{"code": "1", "label": "a", "sum": "pooor"}]}, "x.yaml")
+    with pytest.raises(InputError, match=r"x.yaml: unknown variable\(s\) \['pooor'\]"):
+        compute_table(t, frame)
+    with pytest.raises(InputError, match=r"column \[2\] refers to unknown column\(s\) \['9'\]"):
+        parse_template({"title": "T", "columns": [{"code": "2", "label": "a", "formula": "[9]"}]}, "y.yaml")
+
+
+def test_children_table_counts_members_under_16() -> None:
+    """Children of poor households by age at the reference date; one of two lacks health insurance."""
+    h = with_members(hh("c", "poor"), [dt.date(1980, 1, 1), dt.date(2015, 1, 1), dt.date(2010, 11, 2)])
+    children = tables([h])["children"]
+    total = row(children, "Tổng cộng")
+    assert (total["1"], total["2"]) == (2, 0)  # member 0 (the adult) is the uninsured one
+
+
+def test_lists_keep_households_without_member_lists() -> None:
+    """A flags-only poor household has one line in the detailed list; none is dropped."""
+    h = with_members(hh("m", "poor"), [dt.date(1980, 1, 1), dt.date(2015, 1, 1)])
+    lst = tables([h, hh("f", "poor")])["list-poor"]
+    lines = [r for r in lst.rows if r.kind == "line"]
+    assert len(lines) == 3
+    assert [r.values["3"] for r in lines] == ["m", "", "f"]
+
+
+def test_templates_folder_override(tmp_path: Path) -> None:
+    """--templates DIR replaces the bundled set: a province edits YAML, not Python."""
+    (tmp_path / "a.yaml").write_text(
+        yaml.safe_dump(
+            {"title": "Chỉ hộ nghèo", "columns": [{"code": "1", "label": "Hộ nghèo", "sum": "poor"}]}
+        ),
+        encoding="utf-8",
+    )
+    templates = load_templates(tmp_path)
+    report = compute_report_set(
+        classify_round([hh("1", "poor"), hh("2", "near")], RULES, None), None, templates
+    )
+    assert [t.template.id for t in report.tables] == ["a"]
+    assert row(report.tables[0], "Tổng cộng")["1"] == 1
+
+
+def test_bundled_templates_all_load() -> None:
+    """Every shipped template parses, has a title and an unconfirmed form mapping."""
+    templates = load_templates()
+    assert len(templates) >= 13
+    for t in templates:
+        assert t.title and "chưa đối chiếu" in (t.form or "")
