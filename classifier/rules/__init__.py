@@ -7,6 +7,7 @@ parent first when it ``inherits`` one, and caches the result per (folder, file c
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 from pathlib import Path
@@ -15,7 +16,7 @@ from classifier.errors import InputError, RuleFileError, RuleProblem, UnknownSta
 from classifier.rules.loader import load_facts, load_ruleset_dir
 from classifier.rules.ruleset import RuleSet
 from classifier.rules.schema import did_you_mean
-from classifier.rules.yamlload import load_yaml_file
+from classifier.rules.yamlload import load_yaml_file, read_rule_file
 
 __all__ = [
     "RuleSet",
@@ -55,7 +56,12 @@ def _fingerprint(*paths: Path) -> str:
     for path in paths:
         files = sorted(path.glob("*.yaml")) if path.is_dir() else [path] if path.is_file() else []
         for f in files:
-            h.update(str(f).encode("utf-8") + b"\0" + f.read_bytes() + b"\0")
+            # Safely: a named pipe or /dev/zero among the files must not hang or fill the memory here
+            # (loading reports the problem with the file's name).
+            data, why = read_rule_file(f)
+            h.update(
+                str(f).encode("utf-8") + b"\0" + (data if data is not None else str(why).encode()) + b"\0"
+            )
     return h.hexdigest()
 
 
@@ -67,6 +73,12 @@ def load_ruleset_path(
 ) -> RuleSet:
     """Load a rule folder given by path (used by ``rules check <folder>``)."""
     folder = Path(folder)
+    try:
+        folder.resolve(strict=folder.is_symlink())
+    except (RuntimeError, OSError) as exc:  # RuntimeError: a symbolic link loop (Python 3.11)
+        looping = isinstance(exc, RuntimeError) or getattr(exc, "errno", None) == errno.ELOOP
+        why = "it is a symbolic link that loops back on itself" if looping else str(exc)
+        raise RuleFileError([RuleProblem(str(folder), None, f"cannot read rule folder: {why}")]) from None
     root = rules_root or folder.resolve().parent
     facts_path = root / "facts.yaml"
     if not facts_path.is_file():
