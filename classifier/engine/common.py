@@ -21,7 +21,8 @@ from classifier.model import (
     Household,
     IndicatorResult,
 )
-from classifier.rules.conditions import Compare, compare_values, walk
+from classifier.rules.conditions import Compare, compare_values, comparisons
+from classifier.rules.plan import plan_for
 from classifier.rules.ruleset import RuleSet
 from classifier.trace import IndicatorStep, Margin, RuleStep, Trace
 
@@ -156,41 +157,39 @@ class _StaticParts:
     thresholds: Mapping[str, tuple[Compare, ...]]
 
 
-_STATIC: dict[str, _StaticParts] = {}
-
-
 def _static_parts(ruleset: RuleSet) -> _StaticParts:
-    found = _STATIC.get(ruleset.digest)
-    if found is None:
-        indicators = {
-            ind.id: {
-                "id": ind.id,
-                "number": ind.number,
-                "label_vi": ind.label_vi,
-                "label_en": ind.label_en,
-                "citation_vi": ind.citation.short("vi"),
-                "citation_en": ind.citation.short("en"),
-                "verified": ind.verified,
-                "params": _param_values(ruleset, ind.params),
-                "wording_vi": ind.wording_vi,
-            }
-            for ind in ruleset.indicators
+    return plan_for(ruleset).part("trace", lambda: _build_static_parts(ruleset))
+
+
+def _build_static_parts(ruleset: RuleSet) -> _StaticParts:
+    indicators = {
+        ind.id: {
+            "id": ind.id,
+            "number": ind.number,
+            "label_vi": ind.label_vi,
+            "label_en": ind.label_en,
+            "citation_vi": ind.citation.short("vi"),
+            "citation_en": ind.citation.short("en"),
+            "verified": ind.verified,
+            "params": _param_values(ruleset, ind.params),
+            "wording_vi": ind.wording_vi,
         }
-        rules = {
-            rule.id: {
-                "id": rule.id,
-                "outcome": rule.outcome,
-                "citation_vi": rule.citation.short("vi"),
-                "citation_en": rule.citation.short("en"),
-                "verified": rule.verified,
-                "wording_vi": rule.wording_vi,
-                "params": _param_values(ruleset, rule.params),
-            }
-            for rule in ruleset.rules
+        for ind in ruleset.indicators
+    }
+    rules = {
+        rule.id: {
+            "id": rule.id,
+            "outcome": rule.outcome,
+            "citation_vi": rule.citation.short("vi"),
+            "citation_en": rule.citation.short("en"),
+            "verified": rule.verified,
+            "wording_vi": rule.wording_vi,
+            "params": _param_values(ruleset, rule.params),
         }
-        thresholds = {rule.id: _threshold_nodes(rule.condition) for rule in ruleset.rules}
-        found = _STATIC[ruleset.digest] = _StaticParts(indicators, rules, thresholds)
-    return found
+        for rule in ruleset.rules
+    }
+    thresholds = {rule.id: _threshold_nodes(rule.condition) for rule in ruleset.rules}
+    return _StaticParts(indicators, rules, thresholds)
 
 
 def build_trace(
@@ -258,8 +257,8 @@ def build_trace(
 def _threshold_nodes(condition: Any) -> tuple[Compare, ...]:
     """The distinct order comparisons (lt/lte/gt/gte) of a condition, in tree order."""
     nodes: dict[tuple[str, str, Any], Compare] = {}
-    for node in walk(condition):
-        if isinstance(node, Compare) and node.op in ("lt", "lte", "gt", "gte"):
+    for node in comparisons(condition):
+        if node.op in ("lt", "lte", "gt", "gte"):
             nodes.setdefault((node.fact, node.op, node.value), node)
     return tuple(nodes.values())
 

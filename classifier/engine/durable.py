@@ -40,14 +40,12 @@ from classifier.engine.common import (
 from classifier.errors import EngineError
 from classifier.indicators import evaluate_indicators
 from classifier.model import Classification, Household
-from classifier.rules.conditions import NEGATED_OP, AllOf, AnyOf, AtLeast, Compare, Condition, Not, walk
+from classifier.rules.conditions import Condition, comparisons
 from classifier.rules.ruleset import RuleSet
 
 __all__ = ["DurableEngine", "to_durable_json"]
 
 _RULESET_SEQ = itertools.count(1)
-
-_JSON_OPS = {"lt": "$lt", "lte": "$lte", "gt": "$gt", "gte": "$gte", "ne": "$neq"}
 
 
 class _Host(Host):  # type: ignore[misc]
@@ -67,37 +65,15 @@ class _Host(Host):  # type: ignore[misc]
 
 
 def to_durable_json(cond: Condition, negate: bool = False) -> dict[str, Any]:
-    """Map a classification condition tree onto durable_rules' JSON operators.
-
-    durable_rules has no general NOT, so ``not`` is pushed down to the leaves (De Morgan, and each
-    comparison replaced by its negation). Member quantifiers never appear here: classification rules
-    read household-level facts only (the loader enforces it).
-    """
-    if isinstance(cond, Not):
-        return to_durable_json(cond.child, not negate)
-    if isinstance(cond, AllOf | AnyOf):
-        is_and = isinstance(cond, AllOf) != negate
-        return {"$and" if is_and else "$or": [to_durable_json(c, negate) for c in cond.children]}
-    if isinstance(cond, AtLeast):
-        # "At least k of n" is the OR over every k-subset of the AND of its members; negated, it is
-        # "at least n-k+1 of the negations" (fewer than k hold exactly when more than n-k fail).
-        k = len(cond.children) - cond.count + 1 if negate else cond.count
-        return {
-            "$or": [
-                {"$and": [to_durable_json(c, negate) for c in subset]}
-                for subset in itertools.combinations(cond.children, k)
-            ]
-        }
-    if isinstance(cond, Compare):
-        op = NEGATED_OP[cond.op] if negate else cond.op
-        if op == "eq":
-            return {cond.fact: cond.value}
-        if op == "in":
-            return {"$or": [{cond.fact: v} for v in cond.value]}
-        if op == "not_in":
-            return {"$and": [{"$neq": {cond.fact: v}} for v in cond.value]}
-        return {_JSON_OPS[op]: {cond.fact: cond.value}}
-    raise EngineError(f"condition {type(cond).__name__} cannot be compiled for durable_rules")
+    """A classification condition tree in durable_rules' JSON operators (each node maps itself; ``not`` is
+    pushed down to the leaves). Member quantifiers never appear here: the loader keeps them out of
+    classification rules."""
+    try:
+        return cond.to_durable(negate)
+    except TypeError as exc:
+        raise EngineError(
+            f"condition {type(cond).__name__} cannot be compiled for durable_rules: {exc}"
+        ) from None
 
 
 class DurableEngine:
@@ -120,12 +96,8 @@ class DurableEngine:
         self.definition = copy.deepcopy(definition)  # kept for inspection; durable mutates what it gets
         self._thresholds: dict[str, tuple[float, ...]] = {}
         for rule in ruleset.rules:
-            for node in walk(rule.condition):
-                if (
-                    isinstance(node, Compare)
-                    and isinstance(node.value, int | float)
-                    and not isinstance(node.value, bool)
-                ):
+            for node in comparisons(rule.condition):
+                if isinstance(node.value, int | float) and not isinstance(node.value, bool):
                     known = self._thresholds.get(node.fact, ())
                     self._thresholds[node.fact] = tuple(sorted({*known, node.value}))
         self._host = _Host(actions)

@@ -1,22 +1,17 @@
 """Compile a RuleSet's condition trees to one SQL query (DuckDB dialect, three-valued like conditions.py).
 
-The batch engine never re-states a rule: every indicator and classification rule below is generated
-from the same condition trees the durable-rules path evaluates. SQL's NULL is the *unknown* answer,
-and SQL's AND/OR/NOT are already Kleene logic, so ``all``/``any``/``not`` map directly:
+The batch engine never re-states a rule: each condition node writes its own SQL (``Node.sql`` in
+rules/conditions.py) against the scopes defined here (household columns of CTE ``hq``, member columns of
+CTE ``m``, classification columns of CTE ``cand``). SQL's NULL is the *unknown* answer and SQL's
+AND/OR/NOT are already Kleene logic. Member quantifiers are aggregated per household here (counts of
+TRUE and known member verdicts) and decided by the node's ``sql_verdict``.
 
-- a comparison on a NULL column is NULL (``in``/``not_in`` too);
-- ``any_member`` aggregates the member-level verdicts per household: TRUE when some member's verdict
-  is TRUE, FALSE when every member's is FALSE, otherwise NULL, and NULL when the household lists no
-  members at all (no answers is unknown, not "no one");
-- ``share_of_members`` counts TRUE and NULL member verdicts and compares the share at both ends
-  (all unknowns false, all unknowns true); it is decided when the ends agree.
-
-Besides the verdict, the query rebuilds what the Python evaluator records for an explanation: the
-unknown answers read (``missing``) and the members that triggered a quantifier (``triggered_by``),
-in the evaluator's order and with its short-circuits (``all`` stops at the first FALSE child,
-``any`` at the first TRUE one). Classification follows engine/common: the deprivation count may be
-anything in ``[known, known + unknown]``, every classification rule is tried for every candidate
-count (a join with the counts ``0..N``), and a household gets a class only when all candidates agree.
+Besides the verdict, the query computes the explanation lists as conditions.py defines them, from the
+children's verdicts (not from any evaluation order): ``missing`` of an unknown node gathers its unknown
+children's lists, ``triggered_by`` of a true node its true children's. Classification follows
+engine/common: the deprivation count may be anything in ``[known, known + unknown]``, every
+classification rule is tried for every candidate count (a join with the counts ``0..N``), and a
+household gets a class only when all candidates agree.
 
 Input tables (built by engine/batch.py from Households, or by classifier/batch from files):
 
@@ -33,25 +28,15 @@ only non-standard parts are list functions and lambdas (Spark SQL has equivalent
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
-from typing import Any
 
 import attrs
 
 from classifier.engine.common import MONTHS_PER_YEAR
 from classifier.model import CANNOT_CLASSIFY
-from classifier.rules.conditions import (
-    AllOf,
-    AnyMember,
-    AnyOf,
-    AtLeast,
-    Compare,
-    Condition,
-    Not,
-    ShareOfMembers,
-)
+from classifier.rules.conditions import AnyMember, ShareOfMembers, SqlExpr
 from classifier.rules.ruleset import FactCatalogue, RuleSet
+from classifier.rules.sqltext import EMPTY, literal, quote_ident
 
 __all__ = [
     "COL_AREA",
@@ -88,43 +73,11 @@ SQL_TYPES = {
     "date": "DATE",
 }
 
-_SQL_OPS = {"eq": "=", "ne": "<>", "lt": "<", "lte": "<=", "gt": ">", "gte": ">="}
-
-_EMPTY = "[]::VARCHAR[]"
 
 # Order-preserving de-duplication of a VARCHAR list (the evaluator's dict.fromkeys).
 _UNIQUE_MACRO = (
     "CREATE OR REPLACE TEMP MACRO cn_unique(l) AS list_filter(l, lambda x, i: list_position(l, x) = i)"
 )
-
-
-def quote_ident(name: str) -> str:
-    """A double-quoted SQL identifier (embedded quotes doubled)."""
-    if "\x00" in name:
-        raise ValueError(f"identifier {name!r} contains a NUL character")
-    return '"' + name.replace('"', '""') + '"'
-
-
-def literal(value: Any) -> str:
-    """A SQL literal for a rule-data value: bool, int, float, str or date; lists are not literals."""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, int):
-        return f"CAST({value} AS BIGINT)" if abs(value) < 2**63 else _float_literal(float(value))
-    if isinstance(value, float):
-        return _float_literal(value)
-    if isinstance(value, str):
-        if "\x00" in value:
-            raise ValueError(f"string literal {value!r} contains a NUL character")
-        return "'" + value.replace("'", "''") + "'"
-    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        return f"DATE '{value.isoformat()}'"
-    raise TypeError(f"cannot render {value!r} ({type(value).__name__}) as a SQL literal")
-
-
-def _float_literal(value: float) -> str:
-    # repr round-trips a double exactly; a bare 0.5 would be a DECIMAL in DuckDB.
-    return f"CAST('{value!r}' AS DOUBLE)"
 
 
 def flag_column(indicator_id: str) -> str:
@@ -158,132 +111,50 @@ def member_schema(facts: FactCatalogue) -> list[tuple[str, str]]:
     return cols
 
 
-@attrs.frozen
-class _Expr:
-    """One compiled node: its verdict, and the lists of missing paths / triggering members it adds.
-
-    ``miss``/``trig`` are None when the node can never add anything (pruned from concatenations).
-    """
-
-    val: str
-    miss: str | None
-    trig: str | None
-
-
-def _concat(parts: Sequence[str]) -> str | None:
-    if not parts:
-        return None
-    if len(parts) == 1:
-        return parts[0]
-    return "list_concat(" + ", ".join(parts) + ")"
-
-
-def _guarded(guards: Sequence[str], expr: str) -> str:
-    if not guards:
-        return expr
-    return f"(CASE WHEN {' AND '.join(guards)} THEN {expr} ELSE {_EMPTY} END)"
-
-
 class _Compiler:
-    """Turns condition trees into SQL expressions over the CTE columns defined in CompiledRuleSet."""
+    """The SQL scopes the condition nodes compile against (conditions.SqlScope), and the quantifiers met.
+
+    Household level reads the columns of CTE ``hq`` (facts, derived facts, quantifier verdicts); member
+    level the columns of CTE ``m`` (member facts, then household facts as ``h.<name>``); classification
+    level the columns of CTE ``cand``.
+    """
 
     def __init__(self, facts: FactCatalogue) -> None:
         self.facts = facts
-        self.quantifiers: dict[Condition, int] = {}
-        self.member_exprs: list[_Expr] = []  # member-level verdict/missing of each quantifier's `where`
-
-    # -- member level ---------------------------------------------------------------------------
-
-    def member(self, cond: Condition) -> _Expr:
-        """A member-level tree over the columns of CTE ``m`` (member facts, then household facts)."""
-        if isinstance(cond, Compare):
-            # Member conditions may read household facts (e.g. area); the names never overlap.
-            own = cond.fact in self.facts.member
-            col = quote_ident(cond.fact if own else "h." + cond.fact)
-            path = f'm."$label" || {literal("." + cond.fact)}'
-            return _Expr(
-                _compare_sql(col, cond.op, cond.value),
-                f"(CASE WHEN {col} IS NULL THEN [{path}] ELSE {_EMPTY} END)",
-                None,
-            )
-        return self._combine(cond, self.member)
-
-    # -- household level ------------------------------------------------------------------------
-
-    def household(self, cond: Condition) -> _Expr:
-        """A household-level tree over the columns of CTE ``hq`` (facts, derived facts, quantifiers)."""
-        if isinstance(cond, Compare):
-            col = quote_ident(cond.fact)
-            spec = self.facts.household.get(cond.fact)
-            named = f"[{literal(cond.fact)}]"
-            if spec is not None and spec.inputs:
-                # As conditions.py: an unknown derived fact names its unknown inputs (else itself).
-                absent = ", ".join(
-                    f"CASE WHEN {quote_ident(i)} IS NULL THEN {literal(i)} END" for i in spec.inputs
-                )
-                inputs = f"list_filter([{absent}], lambda x: x IS NOT NULL)"
-                named = f"(CASE WHEN len({inputs}) > 0 THEN {inputs} ELSE {named} END)"
-            return _Expr(
-                _compare_sql(col, cond.op, cond.value),
-                f"(CASE WHEN {col} IS NULL THEN {named} ELSE {_EMPTY} END)",
-                None,
-            )
-        if isinstance(cond, AnyMember | ShareOfMembers):
-            k = self.quantifiers.get(cond)
-            if k is None:
-                k = self.quantifiers[cond] = len(self.quantifiers)
-                self.member_exprs.append(self.member(cond.where))
-            return _Expr(quote_ident(f"q{k}"), quote_ident(f"q{k}$miss"), quote_ident(f"q{k}$trig"))
-        return self._combine(cond, self.household)
-
-    def _combine(self, cond: Condition, leaf: Any) -> _Expr:
-        if isinstance(cond, Not):
-            inner = leaf(cond.child)
-            return _Expr(f"(NOT {inner.val})", inner.miss, inner.trig)
-        if isinstance(cond, AtLeast):
-            # The evaluator reads every child (no short-circuit): all their lists, unguarded.
-            children = [leaf(c) for c in cond.children]
-            return _Expr(
-                _at_least_sql(cond.count, [c.val for c in children]),
-                _concat([c.miss for c in children if c.miss is not None]),
-                _concat([c.trig for c in children if c.trig is not None]),
-            )
-        if isinstance(cond, AllOf | AnyOf):
-            stop = "FALSE" if isinstance(cond, AllOf) else "TRUE"
-            joiner = " AND " if isinstance(cond, AllOf) else " OR "
-            children = [leaf(c) for c in cond.children]
-            misses: list[str] = []
-            trigs: list[str] = []
-            guards: list[str] = []
-            for child in children:
-                # The evaluator stops after the first child that decides (FALSE for all, TRUE for any).
-                if child.miss is not None:
-                    misses.append(_guarded(guards, child.miss))
-                if child.trig is not None:
-                    trigs.append(_guarded(guards, child.trig))
-                guards = [*guards, f"({child.val}) IS DISTINCT FROM {stop}"]
-            return _Expr("(" + joiner.join(c.val for c in children) + ")", _concat(misses), _concat(trigs))
-        raise TypeError(f"not a condition: {cond!r}")
+        self.quantifiers: dict[AnyMember | ShareOfMembers, int] = {}
+        self.member_exprs: list[SqlExpr] = []  # member-level verdict/missing of each quantifier's `where`
+        self.household = _Level(self, "household")
+        self.member = _Level(self, "member")
+        self.classification = _Level(self, "classification")
 
 
-def _at_least_sql(count: int, vals: Sequence[str]) -> str:
-    """Three-valued "at least ``count`` of": TRUE once enough are TRUE, FALSE once too few can be."""
-    yes = " + ".join(f"CAST(({v}) IS TRUE AS INTEGER)" for v in vals)
-    possible = " + ".join(f"CAST(({v}) IS NOT FALSE AS INTEGER)" for v in vals)
-    return f"(CASE WHEN {yes} >= {count} THEN TRUE WHEN {possible} < {count} THEN FALSE END)"
+class _Level:
+    def __init__(self, compiler: _Compiler, level: str) -> None:
+        self.compiler, self.level = compiler, level
 
+    def column(self, fact: str) -> str:
+        if self.level == "member" and fact not in self.compiler.facts.member:
+            return quote_ident("h." + fact)
+        return quote_ident(fact)
 
-def _compare_sql(col: str, op: str, value: Any) -> str:
-    if op in _SQL_OPS:
-        return f"({col} {_SQL_OPS[op]} {literal(value)})"
-    if op in ("in", "not_in"):
-        values = list(value)
-        if not values:
-            # x in () is false and x not in () is true, once x is known.
-            return f"(CASE WHEN {col} IS NULL THEN NULL ELSE {'FALSE' if op == 'in' else 'TRUE'} END)"
-        items = ", ".join(literal(v) for v in values)
-        return f"({col} {'IN' if op == 'in' else 'NOT IN'} ({items}))"
-    raise ValueError(f"unknown operator {op!r}")
+    def missing(self, fact: str) -> str:
+        if self.level == "member":
+            return f'[m."$label" || {literal("." + fact)}]'
+        spec = self.compiler.facts.household.get(fact) if self.level == "household" else None
+        if spec is None or not spec.inputs:
+            return f"[{literal(fact)}]"
+        # An unknown derived fact names its unknown inputs (else itself), as in conditions.Compare.
+        absent = ", ".join(f"CASE WHEN {quote_ident(i)} IS NULL THEN {literal(i)} END" for i in spec.inputs)
+        inputs = f"list_filter([{absent}], lambda x: x IS NOT NULL)"
+        return f"(CASE WHEN len({inputs}) > 0 THEN {inputs} ELSE [{literal(fact)}] END)"
+
+    def quantifier(self, node: AnyMember | ShareOfMembers) -> SqlExpr:
+        comp = self.compiler
+        k = comp.quantifiers.get(node)
+        if k is None:
+            k = comp.quantifiers[node] = len(comp.quantifiers)
+            comp.member_exprs.append(node.where.sql(comp.member))
+        return SqlExpr(quote_ident(f"q{k}"), quote_ident(f"q{k}$miss"), quote_ident(f"q{k}$trig"))
 
 
 @attrs.frozen
@@ -320,7 +191,7 @@ def compile_ruleset(ruleset: RuleSet) -> CompiledRuleSet:
     """Compile every indicator and classification rule of ``ruleset`` into one query (two variants:
     with the explanation lists, and verdicts only)."""
     comp = _Compiler(ruleset.facts)
-    indicators = [(ind.id, comp.household(ind.condition)) for ind in ruleset.indicators]
+    indicators = [(ind.id, ind.condition.sql(comp.household)) for ind in ruleset.indicators]
     return CompiledRuleSet(
         ruleset_digest=ruleset.digest,
         indicator_ids=tuple(i for i, _ in indicators),
@@ -334,7 +205,7 @@ def compile_ruleset(ruleset: RuleSet) -> CompiledRuleSet:
 
 
 def _template(
-    ruleset: RuleSet, comp: _Compiler, indicators: list[tuple[str, _Expr]], *, explain: bool
+    ruleset: RuleSet, comp: _Compiler, indicators: list[tuple[str, SqlExpr]], *, explain: bool
 ) -> str:
     """The query text; without ``explain`` it computes verdicts and outcomes only (no missing /
     triggered lists, no ordering), which is what a national run writes out."""
@@ -377,7 +248,9 @@ def _template(
             f"count_if({v}) AS {q(f'yes{k}')}",
         ]
         if explain:
-            mq_select.append(f"{expr.miss or _EMPTY} AS {q(f'vm{k}')}")
+            # A member's missing answers count only when its verdict is unknown (conditions.py).
+            vm = f"CASE WHEN {v} IS NULL THEN {expr.miss} ELSE {EMPTY} END" if expr.miss else EMPTY
+            mq_select.append(f"{vm} AS {q(f'vm{k}')}")
             ma_select += [
                 f"flatten(list({q(f'vm{k}')} ORDER BY {q(COL_IDX)})) AS {q(f'miss{k}')}",
                 f"list({q('$label')} ORDER BY {q(COL_IDX)}) FILTER (WHERE {v}) AS {q(f'hits{k}')}",
@@ -385,26 +258,14 @@ def _template(
 
     # CTE hq: household facts, derived facts, and each quantifier's verdict / missing / triggered.
     hq_select = ["h.*"]
-    for cond, k in comp.quantifiers.items():
+    for node, k in comp.quantifiers.items():
         n = "h.n"
-        any_, kn, yes = f"ma.{q(f'any{k}')}", f"ma.{q(f'kn{k}')}", f"ma.{q(f'yes{k}')}"
-        miss = f"CASE WHEN {n} = 0 THEN ['members'] ELSE coalesce(ma.{q(f'miss{k}')}, {_EMPTY}) END"
-        hits = f"coalesce(ma.{q(f'hits{k}')}, {_EMPTY})"
-        if isinstance(cond, AnyMember):
-            val = (
-                f"CASE WHEN {n} = 0 THEN NULL WHEN {any_} THEN TRUE WHEN {kn} = {n} THEN FALSE ELSE NULL END"
-            )
-            trig = f"CASE WHEN {any_} THEN {hits} ELSE {_EMPTY} END"
-        else:
-            assert isinstance(cond, ShareOfMembers)
-            op, thr = _SQL_OPS[cond.op], literal(cond.value)
-            low = f"(CAST({yes} AS DOUBLE) / {n} {op} {thr})"
-            high = f"(CAST({yes} + {n} - {kn} AS DOUBLE) / {n} {op} {thr})"
-            val = f"CASE WHEN {n} = 0 THEN NULL WHEN {low} = {high} THEN {low} ELSE NULL END"
-            trig = f"CASE WHEN {n} > 0 AND {low} = {high} AND {low} THEN {hits} ELSE {_EMPTY} END"
+        val = node.sql_verdict(n, f"ma.{q(f'any{k}')}", f"ma.{q(f'kn{k}')}", f"ma.{q(f'yes{k}')}")
         hq_select.append(f"{val} AS {q(f'q{k}')}")
         if explain:
-            hq_select += [f"{miss} AS {q(f'q{k}$miss')}", f"{trig} AS {q(f'q{k}$trig')}"]
+            miss = f"CASE WHEN {n} = 0 THEN ['members'] ELSE coalesce(ma.{q(f'miss{k}')}, {EMPTY}) END"
+            hits = f"coalesce(ma.{q(f'hits{k}')}, {EMPTY})"
+            hq_select += [f"{miss} AS {q(f'q{k}$miss')}", f"{hits} AS {q(f'q{k}$trig')}"]
 
     # CTE iv0: each indicator's tree over the answers; CTE iv: a pre-decided flag wins over them.
     # (Two steps so that every tree is written once and the list macros receive column references.)
@@ -424,12 +285,12 @@ def _template(
         ]
         if not explain:
             continue
-        iv0_select += [f"{expr.miss or _EMPTY} AS {miss}", f"{expr.trig or _EMPTY} AS {trig}"]
+        iv0_select += [f"{expr.miss or EMPTY} AS {miss}", f"{expr.trig or EMPTY} AS {trig}"]
         iv_select += [
-            f"CASE WHEN {flag} IS NULL AND {val} IS NULL THEN cn_unique({miss}) ELSE {_EMPTY} END "
+            f"CASE WHEN {flag} IS NULL AND {val} IS NULL THEN cn_unique({miss}) ELSE {EMPTY} END "
             f"AS {q('m$' + ind_id)}",
-            f"CASE WHEN {flag} IS NOT NULL THEN (CASE WHEN {flag} THEN ['flag'] ELSE {_EMPTY} END) "
-            f"WHEN {val} THEN cn_unique({trig}) ELSE {_EMPTY} END AS {q('t$' + ind_id)}",
+            f"CASE WHEN {flag} IS NOT NULL THEN (CASE WHEN {flag} THEN ['flag'] ELSE {EMPTY} END) "
+            f"WHEN {val} THEN cn_unique({trig}) ELSE {EMPTY} END AS {q('t$' + ind_id)}",
         ]
 
     known = " + ".join(f"CAST({q('d$' + i)} IS TRUE AS INTEGER)" for i, _ in indicators) or "0"
@@ -437,7 +298,7 @@ def _template(
 
     # Classification rules over (area, income, candidate count).
     rule_ids = tuple(r.id for r in ruleset.rules)
-    rule_vals = [_classification_sql(r.condition) for r in ruleset.rules]
+    rule_vals = [r.condition.sql(comp.classification).val for r in ruleset.rules]
     first_rule = "CASE " + " ".join(f"WHEN {v} THEN {i}" for i, v in enumerate(rule_vals)) + " END"
     n_match = " + ".join(f"CAST(({v}) IS TRUE AS INTEGER)" for v in rule_vals)
     classes = sorted(ruleset.classes.values(), key=lambda c: c.rank)
@@ -454,7 +315,7 @@ def _template(
     s_cols = ", ".join(q("s$" + i) for i, _ in indicators)
     m_cols = ", ".join(q("m$" + i) for i, _ in indicators)
     t_cols = ", ".join(q("t$" + i) for i, _ in indicators)
-    all_missing = "cn_unique(" + (f"list_concat({m_cols})" if n_ind > 1 else (m_cols or _EMPTY)) + ")"
+    all_missing = "cn_unique(" + (f"list_concat({m_cols})" if n_ind > 1 else (m_cols or EMPTY)) + ")"
     explain_cols = (
         f"{m_cols}, {t_cols}, {all_missing} AS missing_fields"
         if explain and n_ind
@@ -514,27 +375,13 @@ SELECT sc.rid, sc.known, sc.unknown, {d_cols}, {s_cols},
        fa.fired_ix, fa.min_match, fa.max_match,
        CASE WHEN len(fa.class_pos) = 1 THEN {class_names}[fa.class_pos[1]] ELSE {literal(CANNOT_CLASSIFY)} END
          AS outcome,
-       CASE WHEN len(fa.class_pos) = 1 THEN {_EMPTY}
+       CASE WHEN len(fa.class_pos) = 1 THEN {EMPTY}
             ELSE list_transform(fa.class_pos, lambda p: {class_names}[p]) END AS possible_outcomes,
        CASE WHEN len(fa.class_pos) = 1
             THEN list_transform(cn_unique(fa.fired_ix), lambda i: {rule_names}[i + 1])
-            ELSE {_EMPTY} END AS fired_rules,
+            ELSE {EMPTY} END AS fired_rules,
        {explain_cols}
 FROM sc JOIN fa USING (rid)
 {order}
 """
     return template
-
-
-def _classification_sql(cond: Condition) -> str:
-    """A classification-level tree (no quantifiers) over the columns of CTE ``cand``."""
-    if isinstance(cond, Compare):
-        return _compare_sql(quote_ident(cond.fact), cond.op, cond.value)
-    if isinstance(cond, Not):
-        return f"(NOT {_classification_sql(cond.child)})"
-    if isinstance(cond, AtLeast):
-        return _at_least_sql(cond.count, [_classification_sql(c) for c in cond.children])
-    if isinstance(cond, AllOf | AnyOf):
-        joiner = " AND " if isinstance(cond, AllOf) else " OR "
-        return "(" + joiner.join(_classification_sql(c) for c in cond.children) + ")"
-    raise TypeError(f"{type(cond).__name__} cannot appear in a classification rule")

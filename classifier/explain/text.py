@@ -24,7 +24,7 @@ from classifier.explain._format import (
     split_path,
 )
 from classifier.model import CANNOT_CLASSIFY, Classification
-from classifier.rules.conditions import Compare, walk
+from classifier.rules.conditions import comparisons
 from classifier.rules.ruleset import RuleSet
 from classifier.trace import IndicatorStep, Margin, Trace
 
@@ -278,7 +278,7 @@ def cutoff_rules(ruleset: RuleSet, area: str | None) -> list[tuple[str, Any, str
     """
     found: dict[tuple[str, Any, str], None] = {}
     for rule in ruleset.rules:
-        nodes = [n for n in walk(rule.condition) if isinstance(n, Compare)]
+        nodes = comparisons(rule.condition)
         if any(n.fact == "area" and n.op == "eq" and area is not None and n.value != area for n in nodes):
             continue
         for n in nodes:

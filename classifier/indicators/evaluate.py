@@ -12,22 +12,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from classifier.model import Household, IndicatorResult
-from classifier.rules.conditions import EvalContext, Evaluator, compile_condition
+from classifier.rules.conditions import EvalContext
+from classifier.rules.plan import plan_for
 from classifier.rules.ruleset import RuleSet
 
 __all__ = ["age_at", "evaluate_indicators", "household_view"]
-
-# Keyed by content digest: equal rule sets share compiled closures.
-_COMPILED: dict[str, tuple[tuple[str, Evaluator], ...]] = {}
-
-
-def _compiled(ruleset: RuleSet) -> tuple[tuple[str, Evaluator], ...]:
-    found = _COMPILED.get(ruleset.digest)
-    if found is None:
-        inputs = {name: spec.inputs for name, spec in ruleset.facts.household.items() if spec.inputs}
-        found = tuple((ind.id, compile_condition(ind.condition, False, inputs)) for ind in ruleset.indicators)
-        _COMPILED[ruleset.digest] = found
-    return found
 
 
 def age_at(birth_date: dt.date, reference_date: dt.date) -> int:
@@ -39,7 +28,8 @@ def age_at(birth_date: dt.date, reference_date: dt.date) -> int:
 
 
 def household_view(
-    household: Household, reference_date: dt.date,
+    household: Household,
+    reference_date: dt.date,
 ) -> tuple[dict[str, Any], list[tuple[str, Mapping[str, Any]]]]:
     """Household-level facts (answers plus derived ones) and (label, facts) for each member.
 
@@ -65,29 +55,44 @@ def household_view(
 
 
 def evaluate_indicators(
-    household: Household, ruleset: RuleSet, reference_date: dt.date,
+    household: Household,
+    ruleset: RuleSet,
+    reference_date: dt.date,
 ) -> tuple[IndicatorResult, ...]:
     """One IndicatorResult per indicator of ``ruleset``, in the standard's order."""
     facts, members = household_view(household, reference_date)
     flags = household.flags
     results: list[IndicatorResult] = []
-    # One context per household; each indicator gets fresh lists (cheaper than a context each).
     ctx = EvalContext(household=facts, members=members)
-    for indicator_id, evaluate in _compiled(ruleset):
+    # The explanation lists re-read answers: into a scratch context, so facts_read shows what the
+    # verdict itself read.
+    scratch = EvalContext(household=facts, members=members)
+    for indicator_id, compiled in plan_for(ruleset).indicators:
         if indicator_id in flags:
-            results.append(IndicatorResult(indicator_id, bool(flags[indicator_id]), "flag",
-                                           triggered_by=("flag",) if flags[indicator_id] else ()))
+            results.append(
+                IndicatorResult(
+                    indicator_id,
+                    bool(flags[indicator_id]),
+                    "flag",
+                    triggered_by=("flag",) if flags[indicator_id] else (),
+                )
+            )
             continue
-        ctx.missing, ctx.triggered, ctx.read = [], [], {}
-        verdict = evaluate(ctx, None, "")
-        results.append(IndicatorResult(
-            indicator_id,
-            verdict,
-            "answers",
-            triggered_by=_unique(ctx.triggered) if verdict else (),
-            missing=_unique(ctx.missing) if verdict is None else (),
-            facts_read=ctx.read,
-        ))
+        ctx.read = {}
+        verdict = compiled.verdict(ctx, None, "")
+        triggered: tuple[str, ...] = ()
+        if verdict is True and compiled.triggered is not None:
+            triggered = _unique(compiled.triggered(scratch, None, ""))
+        results.append(
+            IndicatorResult(
+                indicator_id,
+                verdict,
+                "answers",
+                triggered_by=triggered,
+                missing=_unique(compiled.missing(scratch, None, "")) if verdict is None else (),
+                facts_read=ctx.read,
+            )
+        )
     return tuple(results)
 
 

@@ -47,6 +47,7 @@ def add_report_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[
             "the report tables as .xlsx (with the column-code row) or print-ready .pdf",
             ".xlsx or .pdf",
         ),
+        ("html", "a self-contained HTML report with charts (works offline, prints)", ".html"),
     ):
         p = rsub.add_parser(name, help=help_text)
         add_input_options(p)
@@ -96,10 +97,14 @@ def cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         from classifier.report.forms_xlsx import write_report_xlsx
 
         write_report_xlsx(report, args.output)
-    else:
+    elif suffix == ".pdf":
         from classifier.report.forms_pdf import write_report_pdf
 
         write_report_pdf(report, args.output)
+    else:
+        from classifier.report.html import write_report_html
+
+        write_report_html(report, args.output)
     for tid, why in report.skipped:
         err.write(f"skipped table {tid}: {why}\n")
     out.write(f"wrote {args.output} ({len(report.tables)} tables, {len(current.households)} households)\n")

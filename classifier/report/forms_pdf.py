@@ -7,7 +7,16 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from classifier.papers.document import Document, NationalHeader, PageBreak, Para, Signature, TableBlock, Title
+from classifier.papers.document import (
+    Document,
+    Image,
+    NationalHeader,
+    PageBreak,
+    Para,
+    Signature,
+    TableBlock,
+    Title,
+)
 from classifier.papers.pdf import write_pdf
 from classifier.report.forms_xlsx import header_rows, sheet_rows, visible
 from classifier.report.reportset import UNCONFIRMED, ReportSet
@@ -42,8 +51,8 @@ def place_date(commune: str | None, date: dt.date | None) -> str:
     return f"{place}, ngày {date.day:02d} tháng {date.month:02d} năm {date.year}"
 
 
-def table_blocks(report: ReportSet, table: ComputedTable) -> list[Any]:
-    """Header block, title, the table, notes and signatures of one table."""
+def table_blocks(report: ReportSet, table: ComputedTable, first: bool = True) -> list[Any]:
+    """Header block, title, the table, notes and signatures of one table (the full caveat on the first)."""
     t = table.template
     cols = visible(table)
     summary = t.kind == "summary"
@@ -71,7 +80,12 @@ def table_blocks(report: ReportSet, table: ComputedTable) -> list[Any]:
             issuer_lines(report.commune), place_date=place_date(report.commune, report.reference_date)
         ),
         Title(t.title, t.subtitle),
-        Para(f"{t.form or ''}. {UNCONFIRMED}" if t.form else UNCONFIRMED, italic=True, size=10, indent=False),
+        Para(
+            f"{t.form or ''}. {UNCONFIRMED}" if first else (t.form or UNCONFIRMED),
+            italic=True,
+            size=10,
+            indent=False,
+        ),
         TableBlock(
             tuple(tuple(r) for r in header_rows(table)),
             tuple(rows),
@@ -109,7 +123,15 @@ def report_document(report: ReportSet) -> Document:
     for i, table in enumerate(report.tables):
         if i:
             blocks.append(PageBreak(page=table.template.page, landscape=True))
-        blocks.extend(table_blocks(report, table))
+        blocks.extend(table_blocks(report, table, first=i == 0))
+    from classifier.report.charts import all_charts
+
+    for chart in all_charts(report.frame, report.standard):
+        blocks += [
+            PageBreak(page="A4", landscape=True),
+            Title("BIỂU ĐỒ", chart.title),
+            Image(chart.png, width_mm=230),
+        ]
     first = report.tables[0].template.page if report.tables else "A4"
     return Document(
         tuple(blocks), page=first, landscape=True, title="Báo cáo kết quả rà soát hộ nghèo, hộ cận nghèo"

@@ -348,10 +348,13 @@ def _compute_summary(
                 )
         passed.append(check.label)
     notes = list(template.notes) + list(frame.notes if template.level == "movements" else ())
-    for col in template.columns:
-        n = unknown_total.get(col.code, 0)
-        if n:
-            notes.append(f"Cột [{col.code}]: {n} {_unit(template)} chưa có dữ liệu, không được tính.")
+    missing = [
+        f"cột [{c.code}] {unknown_total[c.code]} {_unit(template)}"
+        for c in template.columns
+        if not c.hidden and unknown_total.get(c.code)
+    ]
+    if missing:
+        notes.append("Chưa có dữ liệu, không được tính: " + "; ".join(missing) + ".")
     return ComputedTable(template, tuple(out), tuple(notes), tuple(passed))
 
 

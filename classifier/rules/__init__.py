@@ -2,7 +2,7 @@
 
 ``load_ruleset("nd-07-2021")`` finds ``rules/nd-07-2021/`` under the rules root (the ``rules/``
 folder of this repository, or ``$CHUAN_NGHEO_RULES``, or an explicit ``rules_root``), loads its
-parent first when it ``inherits`` one, and caches the result per (folder, file contents).
+parent first when it ``inherits`` one, and caches the result per folder until a file's stat changes.
 """
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
+import stat
+import time
 from pathlib import Path
 
 from classifier.errors import InputError, RuleFileError, RuleProblem, UnknownStandardError
@@ -27,7 +29,8 @@ __all__ = [
     "standard_for_list_year",
 ]
 
-_CACHE: dict[tuple[str, str, str], RuleSet] = {}
+# (folder, root) -> (file fingerprint, rule set, parent digest)
+_CACHE: dict[tuple[str, str], tuple[tuple[tuple[str, int, int, int, str], ...], RuleSet, str]] = {}
 
 
 def default_rules_root() -> Path:
@@ -46,23 +49,38 @@ def list_standards(rules_root: Path | None = None) -> list[str]:
     return sorted(p.name for p in root.iterdir() if (p / "standard.yaml").is_file())
 
 
-def _fingerprint(*paths: Path) -> str:
-    """Hash of the contents of the rule files in ``paths`` (a folder's ``*.yaml``, or one file).
+#: A file modified less than this many seconds ago is hashed, not trusted by its stat (see _fingerprint).
+RACY_SECONDS = 2.0
 
-    Contents, not mtime and size: an edit that keeps the size within one clock tick of the last load
-    would otherwise be served the stale rule set. Rule files are small, so hashing them costs little.
+
+def _fingerprint(*paths: Path) -> tuple[tuple[str, int, int, int, str], ...]:
+    """What identifies the rule files in ``paths`` (a folder's ``*.yaml``, or one file) without reading them.
+
+    Path, inode, size and modification time (nanoseconds) of each file: calling ``load_ruleset`` again
+    then costs a few ``stat`` calls instead of a parse and a hash (it is called per household by some
+    callers and hundreds of times by the property tests). A file written within the last
+    ``RACY_SECONDS`` is hashed as well, because the file system's clock ticks coarsely: an edit that
+    keeps the size, made in the same tick as the load, would otherwise leave the stat unchanged (git
+    calls such entries "racily clean" and does the same).
     """
-    h = hashlib.sha256()
+    now = time.time_ns()
+    entries = []
     for path in paths:
         files = sorted(path.glob("*.yaml")) if path.is_dir() else [path] if path.is_file() else []
         for f in files:
-            # Safely: a named pipe or /dev/zero among the files must not hang or fill the memory here
-            # (loading reports the problem with the file's name).
-            data, why = read_rule_file(f)
-            h.update(
-                str(f).encode("utf-8") + b"\0" + (data if data is not None else str(why).encode()) + b"\0"
-            )
-    return h.hexdigest()
+            try:
+                st = f.stat()
+            except OSError as exc:  # a symbolic link loop: loading reports it with the file's name
+                entries.append((str(f), 0, 0, 0, f"unreadable: {exc.errno}"))
+                continue
+            racy = now - st.st_mtime_ns < RACY_SECONDS * 1e9
+            content = ""
+            if racy or not stat.S_ISREG(st.st_mode):
+                # Safely: a named pipe or /dev/zero among the files must not hang or fill the memory here.
+                data, why = read_rule_file(f)
+                content = hashlib.sha256(data).hexdigest() if data is not None else f"unreadable: {why}"
+            entries.append((str(f), st.st_ino, st.st_size, st.st_mtime_ns, content))
+    return tuple(entries)
 
 
 def load_ruleset_path(
@@ -71,7 +89,7 @@ def load_ruleset_path(
     *,
     _chain: tuple[str, ...] = (),
 ) -> RuleSet:
-    """Load a rule folder given by path (used by ``rules check <folder>``)."""
+    """Load a rule folder given by path (used by ``rules check <folder>``); cheap when nothing changed."""
     folder = Path(folder)
     try:
         folder.resolve(strict=folder.is_symlink())
@@ -83,48 +101,62 @@ def load_ruleset_path(
     facts_path = root / "facts.yaml"
     if not facts_path.is_file():
         facts_path = default_rules_root() / "facts.yaml"
-    parent = None
-    std_path = folder / "standard.yaml"
-    if std_path.is_file():
-        data, _ = load_yaml_file(std_path)
-        parent_id = data.get("inherits") if isinstance(data, dict) else None
-        if parent_id:
-            parent_dir = root / str(parent_id)
-            chain = (*_chain, folder.resolve().name)
-            if parent_dir.resolve().name in chain:
-                # Without this, inheriting itself (or a loop of two) recurses until Python gives up.
-                raise RuleFileError(
-                    [
-                        RuleProblem(
-                            str(std_path),
-                            data.key_lines.get("inherits") if hasattr(data, "key_lines") else None,
-                            f"inherits forms a cycle: {' -> '.join((*chain, str(parent_id)))}",
-                            hint="a standard cannot inherit from itself, directly or through others",
-                        )
-                    ]
-                )
-            if not (parent_dir / "standard.yaml").is_file():
-                known = list_standards(root)
-                hint = did_you_mean(str(parent_id), known)
-                raise RuleFileError(
-                    [
-                        RuleProblem(
-                            str(std_path),
-                            data.key_lines.get("inherits") if hasattr(data, "key_lines") else None,
-                            f"inherits unknown standard {parent_id!r}",
-                            hint=f"did you mean {hint!r}?" if hint else f"known: {', '.join(known)}",
-                        )
-                    ]
-                )
-            parent = load_ruleset_path(parent_dir, root, _chain=chain)
-    # The parent (itself cached) comes first so that an edited parent changes this key too.
-    key = (str(folder.resolve()), _fingerprint(folder, facts_path), parent.digest if parent else "")
-    if key in _CACHE:
-        return _CACHE[key]
+    key = (str(folder.resolve()), str(root.resolve()))
+    stamp = _fingerprint(folder, facts_path)
+    cached = _CACHE.get(key)
+    if cached is not None and cached[0] == stamp:
+        ruleset = cached[1]
+        if not ruleset.inherits:
+            return ruleset
+        # The parent may have changed on its own: it is checked the same cheap way.
+        now = load_ruleset_path(root / ruleset.inherits, root, _chain=(*_chain, folder.resolve().name))
+        if now.digest == cached[2]:
+            return ruleset
+    parent = _parent(folder, root, _chain)
     facts = load_facts(facts_path)
     ruleset = load_ruleset_dir(folder, facts, parent)
-    _CACHE[key] = ruleset
+    _CACHE[key] = (stamp, ruleset, parent.digest if parent else "")
     return ruleset
+
+
+def _parent(folder: Path, root: Path, chain_so_far: tuple[str, ...]) -> RuleSet | None:
+    """The loaded parent of an overlay (None for a national standard), refusing unknown ones and cycles."""
+    std_path = folder / "standard.yaml"
+    if not std_path.is_file():
+        return None
+    data, _ = load_yaml_file(std_path)
+    parent_id = data.get("inherits") if isinstance(data, dict) else None
+    if not parent_id:
+        return None
+    parent_dir = root / str(parent_id)
+    chain = (*chain_so_far, folder.resolve().name)
+    line = data.key_lines.get("inherits") if hasattr(data, "key_lines") else None
+    if parent_dir.resolve().name in chain:
+        # Without this, inheriting itself (or a loop of two) recurses until Python gives up.
+        raise RuleFileError(
+            [
+                RuleProblem(
+                    str(std_path),
+                    line,
+                    f"inherits forms a cycle: {' -> '.join((*chain, str(parent_id)))}",
+                    hint="a standard cannot inherit from itself, directly or through others",
+                )
+            ]
+        )
+    if not (parent_dir / "standard.yaml").is_file():
+        known = list_standards(root)
+        hint = did_you_mean(str(parent_id), known)
+        raise RuleFileError(
+            [
+                RuleProblem(
+                    str(std_path),
+                    line,
+                    f"inherits unknown standard {parent_id!r}",
+                    hint=f"did you mean {hint!r}?" if hint else f"known: {', '.join(known)}",
+                )
+            ]
+        )
+    return load_ruleset_path(parent_dir, root, _chain=chain)
 
 
 def load_ruleset(standard: str, rules_root: Path | None = None) -> RuleSet:

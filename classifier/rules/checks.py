@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from classifier.errors import RuleProblem
-from classifier.rules.conditions import Compare, EvalContext, compile_condition, walk
+from classifier.rules.conditions import EvalContext, Scope, comparisons
 from classifier.rules.ruleset import RuleSet
 from classifier.rules.yamlload import line_of
 
@@ -27,12 +27,8 @@ MONTHS_PER_YEAR = 12
 def _income_points(ruleset: RuleSet) -> list[float]:
     thresholds: set[float] = set()
     for rule in ruleset.rules:
-        for node in walk(rule.condition):
-            if (
-                isinstance(node, Compare)
-                and isinstance(node.value, int | float)
-                and not isinstance(node.value, bool)
-            ):
+        for node in comparisons(rule.condition):
+            if isinstance(node.value, int | float) and not isinstance(node.value, bool):
                 if node.fact == "income_per_capita_month":
                     thresholds.add(float(node.value))
                 elif node.fact == "income_per_capita_year":
@@ -77,7 +73,7 @@ def check_ruleset(ruleset: RuleSet, raw: Mapping[str, Any]) -> list[RuleProblem]
     file = _display(ruleset.source_dir / "classification.yaml")
     root = raw.get("classification.yaml")
     line = line_of(root, "rules") if root is not None else None
-    compiled = [(rule, compile_condition(rule.condition)) for rule in ruleset.rules]
+    compiled = [(rule, rule.condition.compile(Scope("classification")).verdict) for rule in ruleset.rules]
     gaps: list[str] = []
     overlaps: dict[tuple[str, ...], list[str]] = {}
     for point in classification_grid(ruleset):

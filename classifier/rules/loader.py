@@ -21,17 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from classifier.errors import RuleFileError, RuleProblem
-from classifier.rules.conditions import (
-    AllOf,
-    AnyMember,
-    AnyOf,
-    AtLeast,
-    Compare,
-    Condition,
-    Not,
-    ShareOfMembers,
-    walk,
-)
+from classifier.rules.conditions import KINDS, Condition
 from classifier.rules.ruleset import (
     Citation,
     ClassRule,
@@ -53,9 +43,6 @@ STATUSES = ("in_force", "provisional")
 FACT_TYPES = ("bool", "integer", "number", "enum", "date", "string")
 CITATION_KEYS = ("instrument", "article", "clause", "point", "appendix", "item", "wording_vi", "source")
 VALIDITY_KEYS = ("valid_from", "valid_to")
-COMPARISON_OPS = ("eq", "ne", "lt", "lte", "gt", "gte", "in", "not_in")
-ORDER_OPS = ("lt", "lte", "gt", "gte")
-CONDITION_KINDS = ("all", "any", "at_least", "not", "any_member", "share_of_members", "fact")
 
 
 def _canonical(value: Any) -> Any:
@@ -110,8 +97,12 @@ def load_facts(path: Path) -> FactCatalogue:
             for needed in fact.inputs:
                 if needed not in tables[level]:
                     hint = did_you_mean(needed, tables[level])
-                    problems.add(None, f"derived fact {fact.name!r}: unknown input {needed!r}", fact.name,
-                                 f"did you mean {hint!r}?" if hint else None)
+                    problems.add(
+                        None,
+                        f"derived fact {fact.name!r}: unknown input {needed!r}",
+                        fact.name,
+                        f"did you mean {hint!r}?" if hint else None,
+                    )
     if problems.items:
         raise RuleFileError(problems.items)
     return FactCatalogue(
@@ -521,131 +512,8 @@ class _FolderLoader:
         line: int | None,
         used: set[str],
     ) -> Condition | None:
-        """Parse one condition tree node; ``level`` is household, member or classification."""
-        data = p.mapping(node, "a condition", line, rule_id)
-        if data is None:
-            return None
-        kinds = [k for k in CONDITION_KINDS if k in data]
-        if len(kinds) != 1:
-            p.add(
-                data.line,
-                f"a condition must have exactly one of: {', '.join(CONDITION_KINDS)} "
-                f"(found {', '.join(kinds) or 'none'})",
-                rule_id,
-            )
-            return None
-        kind = kinds[0]
-        if kind == "at_least":
-            return self._at_least(data, level, params, p, rule_id, used)
-        if kind in ("all", "any"):
-            p.keys(data, (kind,), (kind,), f"'{kind}' condition", rule_id)
-            items = data[kind]
-            if not isinstance(items, LocatedList) or not items:
-                p.add(line_of(data, kind), f"'{kind}' needs a non-empty list of conditions", rule_id)
-                return None
-            children = [
-                self._condition(c, level, params, p, rule_id, items.item_lines[i], used)
-                for i, c in enumerate(items)
-            ]
-            if any(c is None for c in children):
-                return None
-            return (AllOf if kind == "all" else AnyOf)(tuple(c for c in children if c is not None))
-        if kind == "not":
-            p.keys(data, ("not",), ("not",), "'not' condition", rule_id)
-            child = self._condition(data["not"], level, params, p, rule_id, line_of(data, "not"), used)
-            return Not(child) if child is not None else None
-        if kind == "any_member":
-            if level != "household":
-                p.add(
-                    data.line,
-                    f"any_member can only be used in a household-level condition, not at {level} level",
-                    rule_id,
-                )
-                return None
-            p.keys(data, ("any_member",), ("any_member",), "'any_member' condition", rule_id)
-            child = self._condition(
-                data["any_member"], "member", params, p, rule_id, line_of(data, "any_member"), used
-            )
-            return AnyMember(child) if child is not None else None
-        if kind == "share_of_members":
-            if level != "household":
-                p.add(data.line, "share_of_members can only be used in a household-level condition", rule_id)
-                return None
-            p.keys(
-                data,
-                ("share_of_members", "op", "value", "param"),
-                ("share_of_members", "op"),
-                "'share_of_members' condition",
-                rule_id,
-            )
-            inner = p.mapping(
-                data["share_of_members"], "share_of_members", line_of(data, "share_of_members"), rule_id
-            )
-            if inner is None:
-                return None
-            p.keys(inner, ("where",), ("where",), "share_of_members", rule_id)
-            where = self._condition(
-                inner.get("where"), "member", params, p, rule_id, line_of(inner, "where"), used
-            )
-            op = data.get("op")
-            if op is None:
-                return None  # reported as a missing key above
-            if op not in ORDER_OPS:
-                hint = did_you_mean(str(op), ORDER_OPS)
-                p.add(
-                    line_of(data, "op"),
-                    f"share_of_members op {op!r} must be one of {', '.join(ORDER_OPS)}",
-                    rule_id,
-                    f"did you mean {hint!r}?" if hint else None,
-                )
-                return None
-            value, param = self._operand(data, params, p, rule_id, "number", used)
-            if value is not None and not (
-                isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value <= 1
-            ):
-                # A string or list here would only fail at evaluation time, household by household.
-                p.add(
-                    line_of(data, "value") or line_of(data, "param"),
-                    f"share_of_members compares a share from 0 to 1, got {value!r}",
-                    rule_id,
-                )
-                return None
-            if where is None or value is None:
-                return None
-            return ShareOfMembers(where, op, value, param, data.line)
-        return self._compare(data, level, params, p, rule_id, used)
-
-    def _at_least(
-        self,
-        data: LocatedDict,
-        level: str,
-        params: Mapping[str, Parameter],
-        p: Problems,
-        rule_id: str,
-        used: set[str],
-    ) -> AtLeast | None:
-        """``{at_least: N, of: [conditions]}``: N is a whole number from 1 to the number of conditions."""
-        p.keys(data, ("at_least", "of"), ("at_least", "of"), "'at_least' condition", rule_id)
-        items = data.get("of")
-        if not isinstance(items, LocatedList) or not items:
-            if "of" in data:
-                p.add(line_of(data, "of"), "'at_least' needs a non-empty list under 'of'", rule_id)
-            return None
-        count = data["at_least"]
-        if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= len(items):
-            p.add(
-                line_of(data, "at_least"),
-                f"at_least {count!r} must be a whole number from 1 to {len(items)} (the conditions in 'of')",
-                rule_id,
-            )
-            return None
-        lines = items.item_lines
-        children = [
-            self._condition(c, level, params, p, rule_id, lines[i], used) for i, c in enumerate(items)
-        ]
-        if any(c is None for c in children):
-            return None
-        return AtLeast(count, tuple(c for c in children if c is not None))
+        """Parse one condition tree (each kind parses itself, see conditions.KINDS)."""
+        return _ConditionParser(self, params, p, rule_id, used).condition(node, level, line)
 
     def _operand(
         self,
@@ -653,7 +521,6 @@ class _FolderLoader:
         params: Mapping[str, Parameter],
         p: Problems,
         rule_id: str,
-        ftype: str,
         used: set[str],
     ) -> tuple[Any, str | None]:
         if ("value" in data) == ("param" in data):
@@ -688,98 +555,6 @@ class _FolderLoader:
         if isinstance(value, LocatedList):
             value = tuple(value)
         return value, None
-
-    def _compare(
-        self,
-        data: LocatedDict,
-        level: str,
-        params: Mapping[str, Parameter],
-        p: Problems,
-        rule_id: str,
-        used: set[str],
-    ) -> Compare | None:
-        p.keys(data, ("fact", "op", "value", "param"), ("fact", "op"), "comparison", rule_id)
-        fact = str(data.get("fact"))
-        visible: dict[str, FactSpec] = {}
-        if level == "member":
-            visible.update(self.facts.household)
-            visible.update(self.facts.member)
-        elif level == "household":
-            visible.update(self.facts.household)
-        else:
-            visible.update(self.facts.classification)
-        spec = visible.get(fact)
-        if spec is None:
-            hint = did_you_mean(fact, visible)
-            p.add(
-                line_of(data, "fact"),
-                f"unknown fact {fact!r} at {level} level",
-                rule_id,
-                f"did you mean {hint!r}?" if hint else f"known: {', '.join(sorted(visible))}",
-            )
-            return None
-        op = data.get("op")
-        if op is None:
-            return None  # reported as a missing key above
-        if op not in COMPARISON_OPS:
-            hint = did_you_mean(str(op), COMPARISON_OPS)
-            p.add(
-                line_of(data, "op"),
-                f"unknown operator {op!r}",
-                rule_id,
-                f"did you mean {hint!r}?" if hint else f"allowed: {', '.join(COMPARISON_OPS)}",
-            )
-            return None
-        if op in ORDER_OPS and spec.type in ("bool", "enum", "string"):
-            # Checked before the value, so that the message names the real mistake (the operator).
-            allowed = ", ".join(o for o in COMPARISON_OPS if o not in ORDER_OPS)
-            p.add(
-                line_of(data, "op"),
-                f"operator {op!r} does not apply to {spec.type} fact {fact!r}",
-                rule_id,
-                f"allowed: {allowed}",
-            )
-            return None
-        value, param = self._operand(data, params, p, rule_id, spec.type, used)
-        if value is None:
-            return None
-        line = line_of(data, "value") or line_of(data, "param")
-        if op in ("in", "not_in"):
-            if not isinstance(value, tuple | list):
-                p.add(
-                    line,
-                    f"operator {op!r} needs a list, got {value!r}",
-                    rule_id,
-                    f"write a list, e.g. [{value}], or use {'eq' if op == 'in' else 'ne'} for one value",
-                )
-                return None
-            candidates = list(value)
-        else:
-            candidates = [value]
-        for cand in candidates:
-            if not self._type_ok(spec, cand):
-                expected = f"one of {', '.join(spec.values)}" if spec.type == "enum" else f"a {spec.type}"
-                hint = did_you_mean(str(cand), spec.values) if spec.type == "enum" else None
-                p.add(
-                    line,
-                    f"value {cand!r} does not fit fact {fact!r}: expected {expected}",
-                    rule_id,
-                    f"did you mean {hint!r}?" if hint else None,
-                )
-                return None
-        return Compare(fact, op, tuple(value) if isinstance(value, list) else value, param, data.line)
-
-    @staticmethod
-    def _type_ok(spec: FactSpec, value: Any) -> bool:
-        if spec.type == "bool":
-            return isinstance(value, bool)
-        if spec.type in ("integer", "number"):
-            return isinstance(value, int | float) and not isinstance(value, bool)
-        if spec.type == "enum":
-            return isinstance(value, str) and value in spec.values
-        if spec.type == "date":
-            return isinstance(value, dt.date)
-        return isinstance(value, str)
 
     # -- indicators.yaml -------------------------------------------------------------------------
 
@@ -998,10 +773,39 @@ def load_ruleset_dir(folder: Path, facts: FactCatalogue, parent: RuleSet | None 
     return ruleset
 
 
-def condition_params(cond: Condition) -> set[str]:
-    """Names of the parameters a condition reads."""
-    out: set[str] = set()
-    for node in walk(cond):
-        if isinstance(node, Compare | ShareOfMembers) and node.param:
-            out.add(node.param)
-    return out
+class _ConditionParser:
+    """What a condition kind's ``parse`` needs from the loader (conditions.Parser), for one rule."""
+
+    def __init__(
+        self,
+        loader: _FolderLoader,
+        params: Mapping[str, Parameter],
+        p: Problems,
+        rule_id: str,
+        used: set[str],
+    ) -> None:
+        self.loader, self.params, self.problems, self.rule_id, self.used = loader, params, p, rule_id, used
+
+    def condition(self, node: Any, level: str, line: int | None) -> Condition | None:
+        data = self.problems.mapping(node, "a condition", line, self.rule_id)
+        if data is None:
+            return None
+        kinds = [k for k in KINDS if k in data]
+        if len(kinds) != 1:
+            self.problems.add(
+                data.line,
+                f"a condition must have exactly one of: {', '.join(KINDS)} "
+                f"(found {', '.join(kinds) or 'none'})",
+                self.rule_id,
+            )
+            return None
+        return KINDS[kinds[0]].parse(data, self, level)
+
+    def operand(self, data: LocatedDict, ftype: str) -> tuple[Any, str | None]:
+        return self.loader._operand(data, self.params, self.problems, self.rule_id, self.used)
+
+    def facts_at(self, level: str) -> Mapping[str, FactSpec]:
+        facts = self.loader.facts
+        if level == "member":
+            return {**facts.household, **facts.member}
+        return dict(facts.household if level == "household" else facts.classification)

@@ -188,6 +188,8 @@ class RuleSet:
     inherits: str | None = None
     instrument: Mapping[str, Any] = attrs.field(factory=dict)
     warnings: tuple[str, ...] = ()
+    # The compiled form (classifier.rules.plan.plan_for), built on first use; not part of the content.
+    compiled_plan: Any = attrs.field(default=None, init=False, eq=False, repr=False)
 
     @property
     def provisional(self) -> bool:

@@ -30,7 +30,7 @@ from hypothesis import strategies as st
 from classifier.engine.common import MONTHS_PER_YEAR
 from classifier.model import Household, Member
 from classifier.rules import load_ruleset
-from classifier.rules.conditions import Compare, compare_values, walk
+from classifier.rules.conditions import compare_values, comparisons
 from classifier.rules.ruleset import FactSpec, RuleSet
 
 __all__ = [
@@ -78,10 +78,9 @@ def _compared_values(conditions: Iterable[Any], fact: str) -> tuple[Any, ...]:
     """Every numeric value ``fact`` is compared with (<, ≤, >, ≥) in the given condition trees."""
     found: set[Any] = set()
     for cond in conditions:
-        for node in walk(cond):
+        for node in comparisons(cond):
             if (
-                isinstance(node, Compare)
-                and node.fact == fact
+                node.fact == fact
                 and node.op in ("lt", "lte", "gt", "gte")
                 and isinstance(node.value, int | float)
                 and not isinstance(node.value, bool)
@@ -286,8 +285,8 @@ def _quiet_values(rs: RuleSet, specs: Mapping[str, FactSpec]) -> dict[str, tuple
     """
     satisfying: dict[str, set[Any]] = {}
     for indicator in rs.indicators:
-        for node in walk(indicator.condition):
-            if isinstance(node, Compare) and node.fact in specs:
+        for node in comparisons(indicator.condition):
+            if node.fact in specs:
                 for value in _domain(specs[node.fact]):
                     if compare_values(node.op, value, node.value):
                         satisfying.setdefault(node.fact, set()).add(value)

@@ -28,7 +28,8 @@ from classifier.engine import get_engine
 from classifier.engine.common import classification_facts
 from classifier.errors import ChuanNgheoError
 from classifier.model import Household
-from classifier.rules.conditions import EvalContext, compile_condition
+from classifier.rules.conditions import EvalContext
+from classifier.rules.plan import plan_for
 from classifier.rules.ruleset import RuleSet
 from classifier.testing.strategies import households, income_thresholds
 
@@ -84,7 +85,7 @@ def _search(strategy: st.SearchStrategy[Any], broken: Callable[[Any], bool], exa
 def verify_ruleset(ruleset: RuleSet, examples: int = 300) -> list[CheckResult]:
     """Run every property on ``ruleset``; each result carries a minimal counterexample if it failed."""
     complete = households(standard=ruleset, flags_only=True)
-    rules = [(rule.id, compile_condition(rule.condition)) for rule in ruleset.rules]
+    rules = [(rule_id, compiled.verdict) for rule_id, compiled in plan_for(ruleset).rules]
     results: list[CheckResult] = []
 
     def unclassifiable(h: Household) -> bool:

@@ -21,8 +21,8 @@ from classifier.io import known_indicator_keys, parse_records, read_records
 from classifier.model import CANNOT_CLASSIFY, Household, Member
 from classifier.rules import list_standards
 from classifier.rules.conditions import AnyMember, Compare, Not, ShareOfMembers
-from classifier.testing import population
-from classifier.testing.population import (
+from tools import population
+from tools.population import (
     GENERATED_HOUSEHOLD_FACTS,
     GENERATED_MEMBER_FACTS,
     generate_records,

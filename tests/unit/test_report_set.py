@@ -122,6 +122,27 @@ def test_re_poor_needs_the_register_history() -> None:
     assert any("tái nghèo" in n for n in mv.notes)
 
 
+def test_unknown_indicators_are_counted_apart() -> None:
+    """A poor household with an unknown indicator: not counted as deprived, and the note says so."""
+    flags = dict(ALL)
+    del flags["employment"]
+    h = Household(
+        id="u",
+        area="rural",
+        income_per_capita_month=1,
+        flags=flags,
+        member_count=2,
+        reference_date=REF,
+        place={"commune": "Xã X", "village": "Thôn A"},
+    )
+    counts = tables([h, hh("2", "poor")])["deprivation-counts-poor"]
+    total = row(counts, "Tổng cộng")
+    assert (total["1"], total["3"], total["4"]) == (2, 1, 2)
+    assert any("cột [3] 1 hộ" in n for n in counts.notes)
+    rates = row(tables([h, hh("2", "poor")])["deprivation-rates-poor"], "Tổng cộng")
+    assert rates["2"] == 100.0  # 1 deprived of 1 known
+
+
 def test_poor_household_that_cannot_be_classified_now_stops_the_movements() -> None:
     """Poor before and unclassifiable now would unbalance the tables: a clear error naming the code."""
     unknown = Household(
