@@ -7,7 +7,7 @@ Measures, in one run, for each ``--households`` size:
 * ratio   — batch / floor;
 * durable — the durable-rules path with full traces, households/s, on already-typed households.
 
-Populations come from the seeded generator ``classifier.testing.population`` (about 3.5 members per
+Populations come from the seeded generator ``tools.population`` (about 3.5 members per
 household) and are cached under ``--data``. Peak memory is ``ru_maxrss`` of a child process that
 does only that step (DuckDB allocates outside Python, so tracemalloc would not see it).
 
@@ -27,12 +27,14 @@ from pathlib import Path
 
 REF = dt.date(2025, 11, 1)
 SEED = 2026
+# The population generator lives in tools/ at the repository root (not in the shipped package).
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
 def ensure_population(n: int, data: Path) -> tuple[Path, Path]:
     """Households and members CSVs for ``n`` households (generated once per size and seed)."""
     from classifier.rules import load_ruleset
-    from classifier.testing.population import generate_records, write_csv
+    from tools.population import generate_records, write_csv
 
     households, members = data / f"ho-{n}-{SEED}.csv", data / f"tv-{n}-{SEED}.csv"
     if not (households.exists() and members.exists()):

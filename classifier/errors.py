@@ -83,6 +83,8 @@ class RecordError:
     expected: str
     row: int | None = None
     source: str | None = None
+    #: Personal data (a name, an identity number, ethnicity): the value is never kept nor shown.
+    personal: bool = False
 
     @property
     def message(self) -> str:
@@ -93,7 +95,8 @@ class RecordError:
             row = f" (row {self.row})"
         else:
             row = ""
-        return f"record {rec}{row}: field {self.field!r} = {self.value!r}: expected {self.expected}"
+        shown = "(personal data, value not shown)" if self.personal else f"= {self.value!r}"
+        return f"record {rec}{row}: field {self.field!r} {shown}: expected {self.expected}"
 
     def __str__(self) -> str:
         return self.message

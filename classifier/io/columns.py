@@ -105,6 +105,10 @@ class ColumnMap:
         household: dict[str, Target] = {}
         _add_fields(household, ((n, (s.label_vi, *s.aliases)) for n, s in catalogue.household.items()))
         _add_fields(household, STRUCTURAL_HOUSEHOLD.items())
+        from classifier.io.admin import admin_catalogue  # admin -> values -> columns: import here
+
+        admin = admin_catalogue()
+        _add_fields(household, ((n, (s.label_vi, *s.aliases)) for n, s in admin.household.items()))
         income = catalogue.classification.get("income_per_capita_month")
         if income is not None:
             _add_fields(household, [("income_per_capita_month", (income.label_vi, *income.aliases))])
@@ -120,6 +124,7 @@ class ColumnMap:
         member: dict[str, Target] = {}
         _add_fields(member, ((n, (s.label_vi, *s.aliases)) for n, s in catalogue.member.items()))
         _add_fields(member, STRUCTURAL_MEMBER.items())
+        _add_fields(member, ((n, (s.label_vi, *s.aliases)) for n, s in admin.member.items()))
         return cls(household=household, member=member)
 
 

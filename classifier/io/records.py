@@ -9,12 +9,13 @@ stays unknown (absent from ``facts``), never false.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from typing import Any
 
 import attrs
 
 from classifier.errors import RecordError
+from classifier.io.admin import AdminCatalogue, admin_catalogue, parse_admin
 from classifier.io.values import BadValue, is_empty, to_bool, to_date, to_enum, to_number, to_text
 from classifier.model import Household, Member
 from classifier.rules.ruleset import FactCatalogue, FactSpec
@@ -62,11 +63,21 @@ class _Parser:
         self.member_locations = member_locations
         self.errors: list[RecordError] = []
         self.record_id: str | None = None
+        self.admin: AdminCatalogue = admin_catalogue()
 
     def error(self, field: str, value: Any, expected: str, where: tuple[str | None, int | None] | None = None,
-              ) -> None:
+              personal: bool = False) -> None:
         source, row = where if where is not None else (self.source, self.row)
-        self.errors.append(RecordError(self.record_id, field, value, expected, row=row, source=source))
+        self.errors.append(RecordError(self.record_id, field, None if personal else value, expected, row=row,
+                                       source=source, personal=personal))
+
+    def reporter(self, where: tuple[str | None, int | None] | None) -> Callable[[str, Any, str, bool], None]:
+        """An error callback bound to one location (for classifier.io.admin.parse_admin)."""
+
+        def report(field: str, value: Any, expected: str, personal: bool) -> None:
+            self.error(field, value, expected, where, personal)
+
+        return report
 
     # -- single values ---------------------------------------------------------------------------
 
@@ -105,7 +116,8 @@ class _Parser:
         raw = self.raw
         household_facts = {n: s for n, s in self.catalogue.household.items() if not s.derived}
         self.parse_id(seen_ids)
-        self.check_keys(raw, (*_RECORD_KEYS, *household_facts), "", self.catalogue.household, None)
+        self.check_keys(raw, (*_RECORD_KEYS, *household_facts, *self.admin.household), "",
+                        self.catalogue.household, None)
 
         area = None
         area_spec = self.catalogue.household.get("area") or self.catalogue.classification["area"]
@@ -136,6 +148,8 @@ class _Parser:
             reference_date = self.typed(FactSpec(name="reference_date", level="household", type="date"),
                                         raw["reference_date"], "reference_date")
 
+        admin = parse_admin(raw, self.admin.household, "", self.reporter(None))
+
         members = self.parse_members()
         member_count = self.parse_member_count(members)
         income = self.parse_income(members, member_count)
@@ -146,7 +160,7 @@ class _Parser:
         return Household(
             id=self.record_id, area=area, income_per_capita_month=income,
             members=tuple(members) if members else (), facts=facts, flags=flags, member_count=member_count,
-            reference_date=reference_date, place=place,
+            reference_date=reference_date, place=place, admin=admin,
         )
 
     def parse_id(self, seen_ids: MutableMapping[str, int | None] | None) -> None:
@@ -206,8 +220,8 @@ class _Parser:
             if not isinstance(item, Mapping):
                 self.error(f"members[{index}]", item, "a member record (an object of answers)", where)
                 continue
-            self.check_keys(item, (*_MEMBER_KEYS, *(n for n, s in specs.items() if not s.derived)),
-                            prefix, specs, where)
+            self.check_keys(item, (*_MEMBER_KEYS, *(n for n, s in specs.items() if not s.derived),
+                                   *self.admin.member), prefix, specs, where)
             member_id = None
             if not is_empty(item.get("id")):
                 try:
@@ -227,7 +241,12 @@ class _Parser:
                     value = self.typed(spec, item[name], f"{prefix}{name}", where)
                     if value is not None:
                         facts[name] = value
-            members.append(Member(facts=facts, member_id=member_id))
+            admin = parse_admin(item, self.admin.member, prefix, self.reporter(where))
+            birth = facts.get("birth_date")
+            if "birth_year" in admin and birth is not None and birth.year != admin["birth_year"]:
+                self.error(f"{prefix}birth_year", item.get("birth_year"),
+                           f"the year of birth_date ({birth.year}), or only one of the two", where)
+            members.append(Member(facts=facts, member_id=member_id, admin=admin))
         return members
 
     def parse_member_count(self, members: list[Member] | None) -> int | None:

@@ -29,7 +29,7 @@ are not legal numbers and no rule depends on them.
 
 Command line (regenerates the bundled sample)::
 
-    python -m classifier.testing.population --households 400 --seed 2026 --unknown-share 0.04 \
+    python -m tools.population --households 400 --seed 2026 --unknown-share 0.04 \
         --out classifier/data/sample
 """
 
@@ -47,7 +47,7 @@ from typing import Any
 
 from classifier.indicators.evaluate import age_at
 from classifier.rules import list_standards, load_ruleset
-from classifier.rules.conditions import Compare, walk
+from classifier.rules.conditions import Compare, comparisons
 from classifier.rules.ruleset import RuleSet
 
 __all__ = [
@@ -78,7 +78,7 @@ GENERATED_HOUSEHOLD_FACTS = frozenset({
 GENERATED_MEMBER_FACTS = frozenset({
     "birth_date", "has_health_insurance", "in_school", "education", "employment_status", "wage_worker",
     "has_labour_contract", "is_dependant", "stunted", "underweight", "sick_without_care", "social_insurance",
-    "elderly_or_disabled_on_allowance",
+    "elderly_or_disabled_on_allowance", "onsite_training_certified",
 })
 
 # ---- statistical levels (not law) -----------------------------------------------------------------
@@ -197,10 +197,10 @@ def _income_thresholds(ruleset: RuleSet) -> dict[str, tuple[int, ...]]:
     """Per area, every income per person per month a classification rule compares against."""
     found: dict[str, set[int]] = {"rural": set(), "urban": set()}
     for rule in ruleset.rules:
-        nodes = walk(rule.condition)
-        areas = [n.value for n in nodes if isinstance(n, Compare) and n.fact == "area" and n.op == "eq"]
+        nodes = comparisons(rule.condition)
+        areas = [n.value for n in nodes if n.fact == "area" and n.op == "eq"]
         for node in nodes:
-            if not isinstance(node, Compare) or isinstance(node.value, bool):
+            if isinstance(node.value, bool):
                 continue
             if node.fact == "income_per_capita_month" and isinstance(node.value, int | float):
                 value = node.value
@@ -237,8 +237,8 @@ def _deprived_enum_values(ruleset: RuleSet) -> dict[str, frozenset[str]]:
 def _floor_area_limit(ruleset: RuleSet) -> float | None:
     """The floor area per person the housing-area indicator compares against, if any."""
     for indicator in ruleset.indicators:
-        for node in walk(indicator.condition):
-            if isinstance(node, Compare) and node.fact == "floor_area_per_person":
+        for node in comparisons(indicator.condition):
+            if node.fact == "floor_area_per_person":
                 return float(node.value)
     return None
 
@@ -616,6 +616,11 @@ def _household_answers(
             else:
                 edu = high_education[int(r() * _RESOLUTION)]
         m["education"] = edu
+        if 16 <= age <= 30 and not school:
+            # The adult-education exception (trained on the job and certified by an enterprise) is asked
+            # of the people it can concern. Answered "no" without drawing randomness, so that adding the
+            # question left every other answer of a seeded population unchanged.
+            m["onsite_training_certified"] = False
         # Work: unemployed means able and wanting to work but without a job.
         if age < 15:
             status = "inactive"
@@ -844,7 +849,7 @@ def write_json(records: Iterable[Mapping[str, Any]], path: str | Path) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Write a synthetic population as commune.json, commune.jsonl, households.csv and members.csv."""
-    parser = argparse.ArgumentParser(prog="python -m classifier.testing.population",
+    parser = argparse.ArgumentParser(prog="python -m tools.population",
                                      description="Write a seeded synthetic population (data contract v1).")
     parser.add_argument("--households", type=int, required=True)
     parser.add_argument("--seed", type=int, required=True)
