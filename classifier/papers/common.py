@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import secrets
 import string
 from collections.abc import Callable, Mapping
 from functools import cache
@@ -13,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from classifier.io.admin import admin_catalogue, pseudonym
 from classifier.model import CANNOT_CLASSIFY, CANNOT_CLASSIFY_LABELS, Classification, Household
 from classifier.papers.document import NationalHeader, Para
 from classifier.rules import default_rules_root
@@ -26,6 +29,7 @@ __all__ = [
     "header",
     "household_details",
     "procedures",
+    "pseudonymiser",
     "recipients",
     "texts",
 ]
@@ -33,6 +37,17 @@ __all__ = [
 #: What a paper prints where the data have no value: the official fills it in by hand.
 BLANK = "…"
 Pseudonym = Callable[[str, str], str]
+
+
+def pseudonymiser() -> Pseudonym:
+    """Names and identity numbers -> stable keyed pseudonyms (``classifier.io.admin.pseudonym``).
+
+    The key is ``CHUAN_NGHEO_PSEUDONYM_KEY`` (hex; the register's convention, so the same person gets
+    the same pseudonym in register exports and here), else a fresh random key for this run only.
+    """
+    env = os.environ.get("CHUAN_NGHEO_PSEUDONYM_KEY")
+    key = bytes.fromhex(env) if env else secrets.token_bytes(32)
+    return lambda kind, value: pseudonym(key, kind, value)
 
 
 @cache
@@ -81,11 +96,7 @@ def _admin(obj: Any) -> Mapping[str, Any]:
 
 
 def _labels(field: str) -> Mapping[str, str]:
-    try:
-        from classifier.io.admin import admin_catalogue  # type: ignore[import-not-found,attr-defined,unused-ignore]
-    except ImportError:
-        return {}
-    catalogue: Any = admin_catalogue()
+    catalogue = admin_catalogue()
     if field == "ethnicity":
         return dict(catalogue.ethnic_groups)
     spec = catalogue.member.get(field) or catalogue.household.get(field)
@@ -109,17 +120,26 @@ def household_details(household: Household, pseudonym: Pseudonym | None = None) 
         ident = name(ma.get("id_number"), "id_number")
         if ma.get("relation") == "head":
             head_id = ident
-        members.append({
-            "no": no, "name": name(ma.get("name")), "gender": genders.get(ma.get("gender") or "", ma.get("gender")),
-            "birth_year": year, "relation": relations.get(ma.get("relation") or "", ma.get("relation")),
-            "id_number": ident,
-        })
+        members.append(
+            {
+                "no": no,
+                "name": name(ma.get("name")),
+                "gender": genders.get(ma.get("gender") or "", ma.get("gender")),
+                "birth_year": year,
+                "relation": relations.get(ma.get("relation") or "", ma.get("relation")),
+                "id_number": ident,
+            }
+        )
     ethnicity = admin.get("ethnicity")
     return {
-        "code": admin.get("household_code") or household.id, "head_name": name(admin.get("head_name")),
-        "head_id_number": head_id, "ethnicity": _labels("ethnicity").get(ethnicity or "", ethnicity),
-        "village": household.place.get("village"), "commune": household.place.get("commune"),
-        "province": household.place.get("province"), "persons": household.effective_member_count,
+        "code": admin.get("household_code") or household.id,
+        "head_name": name(admin.get("head_name")),
+        "head_id_number": head_id,
+        "ethnicity": _labels("ethnicity").get(ethnicity or "", ethnicity),
+        "village": household.place.get("village"),
+        "commune": household.place.get("commune"),
+        "province": household.place.get("province"),
+        "persons": household.effective_member_count,
         "members": members,
     }
 
@@ -128,8 +148,11 @@ def round_values(household: Household, result: Classification, ruleset: RuleSet)
     """The values every paper's frames may use."""
     commune = household.place.get("commune") or ""
     return {
-        "year": result.reference_date.year, "commune": commune, "commune_upper": commune.upper(),
-        "standard": ruleset.title_vi, "label": class_label(ruleset, result.outcome),
+        "year": result.reference_date.year,
+        "commune": commune,
+        "commune_upper": commune.upper(),
+        "standard": ruleset.title_vi,
+        "label": class_label(ruleset, result.outcome),
     }
 
 
@@ -148,7 +171,11 @@ def header(commune: str | None, number: str | None, date: dt.date | None) -> Nat
 
 def recipients(lines: list[str]) -> list[Para]:
     """The "Nơi nhận" block (bottom left, small)."""
-    out = [Para(texts()["common"]["recipients_head"], bold=True, italic=True, size=12, indent=False, align="left")]
+    out = [
+        Para(
+            texts()["common"]["recipients_head"], bold=True, italic=True, size=12, indent=False, align="left"
+        )
+    ]
     out += [Para(line, size=11, indent=False, align="left") for line in lines]
     return out
 

@@ -41,8 +41,11 @@ class Entry:
     details: dict[str, Any]
 
 
-def entries(pairs: Sequence[tuple[Household, Classification]], previous: dict[str, str] | None,
-            pseudonym: Pseudonym | None = None) -> list[Entry]:
+def entries(
+    pairs: Sequence[tuple[Household, Classification]],
+    previous: dict[str, str] | None,
+    pseudonym: Pseudonym | None = None,
+) -> list[Entry]:
     """The households with their details; ``previous`` maps household code -> earlier outcome."""
     out = []
     for household, result in pairs:
@@ -67,14 +70,26 @@ def _change(entry: Entry, ruleset: RuleSet, has_previous: bool) -> str:
 
 def _selected_for_meeting(entry: Entry) -> bool:
     listed = (POOR_CLASS, NEAR_POOR_CLASS)
-    return entry.result.outcome in listed or entry.previous in listed or entry.result.outcome == CANNOT_CLASSIFY
+    return (
+        entry.result.outcome in listed or entry.previous in listed or entry.result.outcome == CANNOT_CLASSIFY
+    )
 
 
-def _meeting_rows(items: Sequence[Entry], ruleset: RuleSet, has_previous: bool) -> tuple[tuple[str, ...], ...]:
+def _meeting_rows(
+    items: Sequence[Entry], ruleset: RuleSet, has_previous: bool
+) -> tuple[tuple[str, ...], ...]:
     return tuple(
-        (str(i), e.details["code"], _v(e.details["head_name"]), _v(e.details["persons"]),
-         class_label(ruleset, e.result.outcome), str(e.result.deprivation_count), _change(e, ruleset, has_previous),
-         "", "")
+        (
+            str(i),
+            e.details["code"],
+            _v(e.details["head_name"]),
+            _v(e.details["persons"]),
+            class_label(ruleset, e.result.outcome),
+            str(e.result.deprivation_count),
+            _change(e, ruleset, has_previous),
+            "",
+            "",
+        )
         for i, e in enumerate(items, start=1)
     )
 
@@ -93,12 +108,17 @@ def meeting_list(items: Sequence[Entry], village: str, ruleset: RuleSet, has_pre
     t = texts()["meeting_list"]
     chosen = [e for e in _village(items, village) if _selected_for_meeting(e)]
     first = chosen[0] if chosen else _village(items, village)[0]
-    values = {"village": village, "commune": first.household.place.get("commune"),
-              "year": first.result.reference_date.year, "n": len(chosen),
-              "movement_part": t["movement_part"] if has_previous else ""}
+    commune = first.household.place.get("commune")
+    values = {
+        "village": village,
+        "commune": commune,
+        "year": first.result.reference_date.year,
+        "n": len(chosen),
+        "movement_part": t["movement_part"] if has_previous else "",
+    }
     rows = _meeting_rows(chosen, ruleset, has_previous) or (("",) * 9,)
     blocks: list[Any] = [
-        header(values["commune"], None, first.result.reference_date),
+        header(commune, None, first.result.reference_date),
         Title(t["title"], fill(t["subtitle"], values)),
         Para(fill(t["intro"], values)),
         TableBlock((tuple(t["columns"]),), rows, (0.5, 1.2, 2.0, 0.8, 1.3, 0.9, 1.3, 0.9, 0.9), size=10),
@@ -114,12 +134,23 @@ def minutes(items: Sequence[Entry], village: str, ruleset: RuleSet, has_previous
     in_village = _village(items, village)
     chosen = [e for e in in_village if _selected_for_meeting(e)]
     first = in_village[0]
-    counts = {k: sum(e.result.outcome == k for e in in_village) for k in (POOR_CLASS, NEAR_POOR_CLASS, CANNOT_CLASSIFY)}
-    values = {"village": village, "commune": first.household.place.get("commune"),
-              "year": first.result.reference_date.year, "listed": len(in_village), "households": len(in_village),
-              "poor": counts[POOR_CLASS], "near_poor": counts[NEAR_POOR_CLASS],
-              "unclassified": counts[CANNOT_CLASSIFY], "n": len(chosen),
-              "share": rule["approval_share_percent"], "citation": citation_text(rule)}
+    counts = {
+        k: sum(e.result.outcome == k for e in in_village)
+        for k in (POOR_CLASS, NEAR_POOR_CLASS, CANNOT_CLASSIFY)
+    }
+    values = {
+        "village": village,
+        "commune": first.household.place.get("commune"),
+        "year": first.result.reference_date.year,
+        "listed": len(in_village),
+        "households": len(in_village),
+        "poor": counts[POOR_CLASS],
+        "near_poor": counts[NEAR_POOR_CLASS],
+        "unclassified": counts[CANNOT_CLASSIFY],
+        "n": len(chosen),
+        "share": rule["approval_share_percent"],
+        "citation": citation_text(rule),
+    }
     issuer = ("ỦY BAN NHÂN DÂN " + str(values["commune"] or BLANK).upper(), village.upper())
     hdr = header(values["commune"], None, first.result.reference_date)
     blocks: list[Any] = [
@@ -148,14 +179,23 @@ def posting_list(items: Sequence[Entry], ruleset: RuleSet, village: str | None =
     """The list to post publicly: the head's name, village and class only (no identity number, no
     ethnicity: the posted list shows what the public needs to check, nothing more)."""
     t = texts()["posting"]
-    chosen = [e for e in (_village(items, village) if village else items)
-              if e.result.outcome in (POOR_CLASS, NEAR_POOR_CLASS)]
+    chosen = [
+        e
+        for e in (_village(items, village) if village else items)
+        if e.result.outcome in (POOR_CLASS, NEAR_POOR_CLASS)
+    ]
     first = (chosen or list(items))[0]
     commune = first.household.place.get("commune")
     values = {"commune": commune, "year": first.result.reference_date.year, "where": village or commune}
     rows = tuple(
-        (str(i), _v(e.details["head_name"]), e.details["code"], _v(e.household.place.get("village")),
-         class_label(ruleset, e.result.outcome), "")
+        (
+            str(i),
+            _v(e.details["head_name"]),
+            e.details["code"],
+            _v(e.household.place.get("village")),
+            class_label(ruleset, e.result.outcome),
+            "",
+        )
         for i, e in enumerate(chosen, start=1)
     ) or (("",) * 6,)
     blocks: list[Any] = [
@@ -179,14 +219,26 @@ def decision(items: Sequence[Entry], ruleset: RuleSet) -> Document:
     def persons(kind: str) -> int:
         return sum(int(e.details["persons"] or 0) for e in chosen if e.result.outcome == kind)
 
-    values = {"commune": commune, "commune_upper": commune.upper(), "year": first.result.reference_date.year,
-              "standard": ruleset.title_vi, "poor": sum(e.result.outcome == POOR_CLASS for e in chosen),
-              "near_poor": sum(e.result.outcome == NEAR_POOR_CLASS for e in chosen),
-              "poor_persons": persons(POOR_CLASS), "near_poor_persons": persons(NEAR_POOR_CLASS)}
+    values = {
+        "commune": commune,
+        "commune_upper": commune.upper(),
+        "year": first.result.reference_date.year,
+        "standard": ruleset.title_vi,
+        "poor": sum(e.result.outcome == POOR_CLASS for e in chosen),
+        "near_poor": sum(e.result.outcome == NEAR_POOR_CLASS for e in chosen),
+        "poor_persons": persons(POOR_CLASS),
+        "near_poor_persons": persons(NEAR_POOR_CLASS),
+    }
     rows = tuple(
-        (str(i), e.details["code"], _v(e.details["head_name"]), _v(e.household.place.get("village")),
-         _v(e.details["persons"]), "x" if e.result.outcome == POOR_CLASS else "",
-         "x" if e.result.outcome == NEAR_POOR_CLASS else "")
+        (
+            str(i),
+            e.details["code"],
+            _v(e.details["head_name"]),
+            _v(e.household.place.get("village")),
+            _v(e.details["persons"]),
+            "x" if e.result.outcome == POOR_CLASS else "",
+            "x" if e.result.outcome == NEAR_POOR_CLASS else "",
+        )
         for i, e in enumerate(chosen, start=1)
     ) or (("",) * 7,)
     blocks: list[Any] = [

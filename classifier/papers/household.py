@@ -36,26 +36,41 @@ def _text_paras(text: str, skip_first: bool = False) -> list[Para]:
     for line in lines:
         depth = len(line) - len(line.lstrip(" "))
         heading = depth == 0 and len(line) < 60 and not line.rstrip().endswith(".")
-        out.append(Para(("\u00a0" * depth * 2) + line.strip(), bold=heading, size=12, indent=False,
-                        align="left"))
+        out.append(
+            Para(("\u00a0" * depth * 2) + line.strip(), bold=heading, size=12, indent=False, align="left")
+        )
     return out
 
 
-def result_letter(household: Household, result: Classification, ruleset: RuleSet,
-                  pseudonym: Pseudonym | None = None) -> Document:
+def result_letter(
+    household: Household, result: Classification, ruleset: RuleSet, pseudonym: Pseudonym | None = None
+) -> Document:
     """The household's result letter: its class, why (with the clauses), what would change it, and how
     to ask for a review (the monthly regular review and its answer period, from the procedure data)."""
     t = texts()["letter"]
     if result.trace is None:
-        raise InputError(f"household {household.id}: the letter needs the result's trace (classify with trace)")
-    values: dict[str, Any] = {**round_values(household, result, ruleset), **household_details(household, pseudonym)}
+        raise InputError(
+            f"household {household.id}: the letter needs the result's trace (classify with trace)"
+        )
+    values: dict[str, Any] = {
+        **round_values(household, result, ruleset),
+        **household_details(household, pseudonym),
+    }
     review = procedures()["regular_review"]
-    values.update(request_form=review["request_form_vi"], addressee=review["addressee_vi"],
-                  frequency=review["frequency_vi"], days=review["answer_days"], refusal=review["refusal_vi"],
-                  citation=citation_text(review))
+    values.update(
+        request_form=review["request_form_vi"],
+        addressee=review["addressee_vi"],
+        frequency=review["frequency_vi"],
+        days=review["answer_days"],
+        refusal=review["refusal_vi"],
+        citation=citation_text(review),
+    )
     changes = what_would_change(household, result, standard=ruleset)
-    change_paras = (_text_paras(render_what_would_change(changes, lang="vi"), skip_first=True) if changes
-                    else [Para(t["change_none"], size=12)])
+    change_paras = (
+        _text_paras(render_what_would_change(changes, lang="vi"), skip_first=True)
+        if changes
+        else [Para(t["change_none"], size=12)]
+    )
     blocks: list[Any] = [
         header(values["commune"], t["number"], result.reference_date),
         Title(t["title"], fill(t["subtitle"], values)),
@@ -75,21 +90,29 @@ def result_letter(household: Household, result: Classification, ruleset: RuleSet
     return Document(tuple(blocks), title=f"Thông báo kết quả rà soát, hộ {values['code']}")
 
 
-def certificate(household: Household, result: Classification, ruleset: RuleSet,
-                pseudonym: Pseudonym | None = None) -> Document:
+def certificate(
+    household: Household, result: Classification, ruleset: RuleSet, pseudonym: Pseudonym | None = None
+) -> Document:
     """The certificate of a poor or near-poor household (Số …/GCN-HN.HCN) with its members."""
     if result.outcome not in (POOR_CLASS, NEAR_POOR_CLASS):
-        raise InputError(f"household {household.id}: a certificate is issued to poor and near-poor households "
-                         f"only; this household's result is {result.outcome}")
+        raise InputError(
+            f"household {household.id}: a certificate is issued to poor and near-poor households "
+            f"only; this household's result is {result.outcome}"
+        )
     t = texts()["certificate"]
     proc = procedures()["certificate"]
-    values: dict[str, Any] = {**round_values(household, result, ruleset), **household_details(household, pseudonym)}
+    values: dict[str, Any] = {
+        **round_values(household, result, ruleset),
+        **household_details(household, pseudonym),
+    }
     kind = "hộ nghèo" if result.outcome == POOR_CLASS else "hộ cận nghèo"
     values.update(kind=kind, kind_upper=kind.upper())
     members = values["members"]
     rows = tuple(
-        tuple(str(v) if v not in (None, "") else BLANK
-              for v in (m["no"], m["name"], m["gender"], m["birth_year"], m["relation"], m["id_number"]))
+        tuple(
+            str(v) if v not in (None, "") else BLANK
+            for v in (m["no"], m["name"], m["gender"], m["birth_year"], m["relation"], m["id_number"])
+        )
         for m in members
     ) or ((BLANK,) * 6,)
     blocks: list[Any] = [

@@ -40,8 +40,12 @@ from classifier.papers.document import (
 __all__ = ["render_docx", "write_docx"]
 
 FONT = "Times New Roman"
-_ALIGN = {"left": WD_ALIGN_PARAGRAPH.LEFT, "center": WD_ALIGN_PARAGRAPH.CENTER,
-          "right": WD_ALIGN_PARAGRAPH.RIGHT, "justify": WD_ALIGN_PARAGRAPH.JUSTIFY}
+_ALIGN = {
+    "left": WD_ALIGN_PARAGRAPH.LEFT,
+    "center": WD_ALIGN_PARAGRAPH.CENTER,
+    "right": WD_ALIGN_PARAGRAPH.RIGHT,
+    "justify": WD_ALIGN_PARAGRAPH.JUSTIFY,
+}
 _SIZES_MM = {"A4": (210.0, 297.0), "A3": (297.0, 420.0)}
 
 
@@ -74,8 +78,16 @@ def _width_mm(page: str, land: bool) -> float:
     return (h if land else w) - MARGINS_MM[2] - MARGINS_MM[3]
 
 
-def _para(container: Any, text: str, *, size: float = BODY_SIZE, bold: bool = False, italic: bool = False,
-          align: str = "left", indent: bool = False) -> Any:
+def _para(
+    container: Any,
+    text: str,
+    *,
+    size: float = BODY_SIZE,
+    bold: bool = False,
+    italic: bool = False,
+    align: str = "left",
+    indent: bool = False,
+) -> Any:
     p = container.add_paragraph()
     p.alignment = _ALIGN[align]
     p.paragraph_format.space_after = Pt(3)
@@ -150,7 +162,7 @@ def _table(doc: Any, block: TableBlock, width: float) -> None:
         table.style = "Table Grid"
     total = sum(block.widths) or 1.0
     widths = [Mm(width * w / total) for w in block.widths]
-    for r, head in enumerate(block.header):
+    for head in block.header:
         row = table.add_row()
         _repeat_header(row)
         for c, text in enumerate(head):
@@ -214,8 +226,15 @@ def render_docx(doc: Document) -> bytes:
             if block.subtitle:
                 _para(out, block.subtitle, bold=True, align="center")
         elif isinstance(block, Para):
-            _para(out, block.text, size=block.size or BODY_SIZE, bold=block.bold, italic=block.italic,
-                  align=block.align, indent=block.indent)
+            _para(
+                out,
+                block.text,
+                size=block.size or BODY_SIZE,
+                bold=block.bold,
+                italic=block.italic,
+                align=block.align,
+                indent=block.indent,
+            )
         elif isinstance(block, TableBlock):
             _table(out, block, width)
         elif isinstance(block, Signature):
@@ -228,7 +247,7 @@ def render_docx(doc: Document) -> bytes:
             new_page = block.page or page
             new_land = land if block.landscape is None else block.landscape
             if (new_page, new_land) == (page, land):
-                out.add_page_break()
+                out.add_page_break()  # type: ignore[no-untyped-call]
             else:
                 from docx.enum.section import WD_SECTION
 
