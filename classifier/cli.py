@@ -347,7 +347,12 @@ def _cmd_explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     ruleset = _choose_standard(args, err)
     household = find_household(
-        args.input, args.household, members_path=args.members, ruleset=ruleset, rules_root=args.rules_dir
+        args.input,
+        args.household,
+        members_path=args.members,
+        ruleset=ruleset,
+        rules_root=args.rules_dir,
+        reference_date=args.reference_date,
     )
     result = classify(household, ruleset, reference_date=args.reference_date, engine="durable", trace=True)
     changes = None
