@@ -266,6 +266,9 @@ def build_parser() -> argparse.ArgumentParser:
     from classifier.report.commands import add_report_parser  # the report set (issue 10)
 
     add_report_parser(sub)
+    from classifier.papers.commands import add_papers_parser  # papers per household and village (issue 10)
+
+    add_papers_parser(sub)
     return parser
 
 
@@ -508,6 +511,12 @@ def _cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return cmd_report(args, out, err)
 
 
+def _cmd_papers(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from classifier.papers.commands import cmd_papers
+
+    return cmd_papers(args, out, err)
+
+
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
     """Run the command line; returns the exit code instead of exiting (the console script exits)."""
     out = out or sys.stdout
@@ -527,6 +536,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         "serve": _cmd_serve,
         "user": _cmd_user,
         "report": _cmd_report,
+        "papers": _cmd_papers,
     }
     try:
         with _signals_as_interrupts():
