@@ -262,6 +262,9 @@ def build_parser() -> argparse.ArgumentParser:
     from classifier.report.commands import add_report_parser  # the report set (issue 10)
 
     add_report_parser(sub)
+    from classifier.register.cli import add_round_parser  # the register of review rounds (issue 10)
+
+    add_round_parser(sub)
     return parser
 
 
@@ -481,6 +484,12 @@ def _cmd_transitions(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
+def _cmd_round(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from classifier.register.cli import cmd_round
+
+    return cmd_round(args, out, err)
+
+
 def _cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from classifier.report.commands import cmd_report
 
@@ -504,6 +513,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         "diff": _cmd_diff,
         "transitions": _cmd_transitions,
         "report": _cmd_report,
+        "round": _cmd_round,
     }
     try:
         with _signals_as_interrupts():
