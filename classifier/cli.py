@@ -42,6 +42,7 @@ examples:
   chuan-ngheo rules show nd-07-2021
   chuan-ngheo diff households.xlsx --from nd-07-2021 --to nd-351-2025 --by commune -o impact.xlsx
   chuan-ngheo transitions results-2025.csv results-2026.csv --by village -o transitions.xlsx
+  chuan-ngheo user add admin --role officer && chuan-ngheo serve
   chuan-ngheo report tables classifier/data/sample/commune.json --commune "Xã Hợp Hưng" -o bao-cao.pdf
 """
 
@@ -259,6 +260,9 @@ def build_parser() -> argparse.ArgumentParser:
     rn.add_argument("--rules-dir", type=Path, default=None)
     rl = rsub.add_parser("list", help="the standards available")
     rl.add_argument("--rules-dir", type=Path, default=None)
+    from classifier.web.commands import add_parsers as add_web_parsers
+
+    add_web_parsers(sub)
     from classifier.report.commands import add_report_parser  # the report set (issue 10)
 
     add_report_parser(sub)
@@ -343,7 +347,12 @@ def _cmd_explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     ruleset = _choose_standard(args, err)
     household = find_household(
-        args.input, args.household, members_path=args.members, ruleset=ruleset, rules_root=args.rules_dir
+        args.input,
+        args.household,
+        members_path=args.members,
+        ruleset=ruleset,
+        rules_root=args.rules_dir,
+        reference_date=args.reference_date,
     )
     result = classify(household, ruleset, reference_date=args.reference_date, engine="durable", trace=True)
     changes = None
@@ -490,6 +499,18 @@ def _cmd_round(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return cmd_round(args, out, err)
 
 
+def _cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from classifier.web.commands import run_serve
+
+    return run_serve(args, out, err)
+
+
+def _cmd_user(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from classifier.web.commands import run_user
+
+    return run_user(args, out, err)
+
+
 def _cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from classifier.report.commands import cmd_report
 
@@ -512,6 +533,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         "template": _cmd_template,
         "diff": _cmd_diff,
         "transitions": _cmd_transitions,
+        "serve": _cmd_serve,
+        "user": _cmd_user,
         "report": _cmd_report,
         "round": _cmd_round,
     }
