@@ -269,6 +269,9 @@ def build_parser() -> argparse.ArgumentParser:
     from classifier.register.cli import add_round_parser  # the register of review rounds (issue 10)
 
     add_round_parser(sub)
+    from classifier.papers.commands import add_papers_parser  # papers per household and village (issue 10)
+
+    add_papers_parser(sub)
     return parser
 
 
@@ -517,6 +520,12 @@ def _cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return cmd_report(args, out, err)
 
 
+def _cmd_papers(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from classifier.papers.commands import cmd_papers
+
+    return cmd_papers(args, out, err)
+
+
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
     """Run the command line; returns the exit code instead of exiting (the console script exits)."""
     out = out or sys.stdout
@@ -537,6 +546,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         "user": _cmd_user,
         "report": _cmd_report,
         "round": _cmd_round,
+        "papers": _cmd_papers,
     }
     try:
         with _signals_as_interrupts():
