@@ -266,6 +266,9 @@ def build_parser() -> argparse.ArgumentParser:
     from classifier.report.commands import add_report_parser  # the report set (issue 10)
 
     add_report_parser(sub)
+    from classifier.register.cli import add_round_parser  # the register of review rounds (issue 10)
+
+    add_round_parser(sub)
     from classifier.papers.commands import add_papers_parser  # papers per household and village (issue 10)
 
     add_papers_parser(sub)
@@ -493,6 +496,12 @@ def _cmd_transitions(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
+def _cmd_round(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from classifier.register.cli import cmd_round
+
+    return cmd_round(args, out, err)
+
+
 def _cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from classifier.web.commands import run_serve
 
@@ -536,6 +545,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         "serve": _cmd_serve,
         "user": _cmd_user,
         "report": _cmd_report,
+        "round": _cmd_round,
         "papers": _cmd_papers,
     }
     try:

@@ -70,6 +70,9 @@ def add_report_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[
             help="replace names and identity numbers by keyed pseudonyms (key: CHUAN_NGHEO_PSEUDONYM_KEY)",
         )
         p.add_argument("-o", "--output", type=Path, required=True, help=f"output file: {suffixes}")
+    from classifier.register.cli import add_measures_parser  # `report measures` (the register's lane)
+
+    add_measures_parser(rsub)
 
 
 def load_rounds(args: argparse.Namespace):  # type: ignore[no-untyped-def]
@@ -90,6 +93,11 @@ def cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from classifier.errors import InputError
     from classifier.report.reportset import compute_report_set
     from classifier.report.templates import load_templates
+
+    if args.report_command == "measures":
+        from classifier.register.cli import cmd_measures
+
+        return cmd_measures(args, out, err)
 
     suffix = args.output.suffix.lower()
     allowed = {"tables": (".xlsx", ".pdf"), "html": (".html", ".htm")}[args.report_command]
