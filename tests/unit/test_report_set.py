@@ -235,14 +235,41 @@ def test_target_groups_ethnicity_and_causes_from_admin_fields() -> None:
     import attrs
 
     pop = [
-        attrs.evolve(hh("1", "poor"), admin={"ethnicity": "tay", "no_working_capacity": True,
-                                             "poverty_causes": ("lack_land", "illness_accident")}),
-        attrs.evolve(hh("2", "poor"), admin={"ethnicity": "kinh", "no_working_capacity": True,
-                                             "meritorious_service": True, "poverty_causes": ("lack_land",)}),
-        attrs.evolve(hh("3", "poor"), admin={"ethnicity": "kinh", "no_working_capacity": False,
-                                             "meritorious_service": True, "poverty_causes": ("other",)}),
-        attrs.evolve(hh("4", "near"), admin={"ethnicity": "kinh", "no_working_capacity": False,
-                                             "meritorious_service": False, "poverty_causes": ()}),
+        attrs.evolve(
+            hh("1", "poor"),
+            admin={
+                "ethnicity": "tay",
+                "no_working_capacity": True,
+                "poverty_causes": ("lack_land", "illness_accident"),
+            },
+        ),
+        attrs.evolve(
+            hh("2", "poor"),
+            admin={
+                "ethnicity": "kinh",
+                "no_working_capacity": True,
+                "meritorious_service": True,
+                "poverty_causes": ("lack_land",),
+            },
+        ),
+        attrs.evolve(
+            hh("3", "poor"),
+            admin={
+                "ethnicity": "kinh",
+                "no_working_capacity": False,
+                "meritorious_service": True,
+                "poverty_causes": ("other",),
+            },
+        ),
+        attrs.evolve(
+            hh("4", "near"),
+            admin={
+                "ethnicity": "kinh",
+                "no_working_capacity": False,
+                "meritorious_service": False,
+                "poverty_causes": (),
+            },
+        ),
     ]
     got = tables(pop)
     groups = row(got["target-groups"], "Tổng cộng")
