@@ -266,6 +266,12 @@ def build_parser() -> argparse.ArgumentParser:
     from classifier.report.commands import add_report_parser  # the report set (issue 10)
 
     add_report_parser(sub)
+    from classifier.register.cli import add_round_parser  # the register of review rounds (issue 10)
+
+    add_round_parser(sub)
+    from classifier.papers.commands import add_papers_parser  # papers per household and village (issue 10)
+
+    add_papers_parser(sub)
     return parser
 
 
@@ -344,7 +350,12 @@ def _cmd_explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     ruleset = _choose_standard(args, err)
     household = find_household(
-        args.input, args.household, members_path=args.members, ruleset=ruleset, rules_root=args.rules_dir
+        args.input,
+        args.household,
+        members_path=args.members,
+        ruleset=ruleset,
+        rules_root=args.rules_dir,
+        reference_date=args.reference_date,
     )
     result = classify(household, ruleset, reference_date=args.reference_date, engine="durable", trace=True)
     changes = None
@@ -485,6 +496,12 @@ def _cmd_transitions(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
+def _cmd_round(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from classifier.register.cli import cmd_round
+
+    return cmd_round(args, out, err)
+
+
 def _cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from classifier.web.commands import run_serve
 
@@ -501,6 +518,12 @@ def _cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from classifier.report.commands import cmd_report
 
     return cmd_report(args, out, err)
+
+
+def _cmd_papers(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from classifier.papers.commands import cmd_papers
+
+    return cmd_papers(args, out, err)
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
@@ -522,6 +545,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         "serve": _cmd_serve,
         "user": _cmd_user,
         "report": _cmd_report,
+        "round": _cmd_round,
+        "papers": _cmd_papers,
     }
     try:
         with _signals_as_interrupts():
