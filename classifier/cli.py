@@ -46,6 +46,7 @@ examples (each runs from the repository root on the bundled sample):
       --by commune -o impact.xlsx
   chuan-ngheo classify classifier/data/sample/commune.jsonl -o results-2025.csv
   chuan-ngheo transitions results-2025.csv results.csv --by village -o transitions.xlsx
+  chuan-ngheo user add admin --role officer && chuan-ngheo serve
   chuan-ngheo report tables classifier/data/sample/commune.json --commune "Xã Hợp Hưng" -o bao-cao.pdf
 """
 
@@ -264,9 +265,18 @@ def build_parser() -> argparse.ArgumentParser:
     rn.add_argument("--rules-dir", type=Path, default=None)
     rl = rsub.add_parser("list", help="the standards available")
     rl.add_argument("--rules-dir", type=Path, default=None)
+    from classifier.web.commands import add_parsers as add_web_parsers
+
+    add_web_parsers(sub)
     from classifier.report.commands import add_report_parser  # the report set (issue 10)
 
     add_report_parser(sub)
+    from classifier.register.cli import add_round_parser  # the register of review rounds (issue 10)
+
+    add_round_parser(sub)
+    from classifier.papers.commands import add_papers_parser  # papers per household and village (issue 10)
+
+    add_papers_parser(sub)
     return parser
 
 
@@ -345,7 +355,12 @@ def _cmd_explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     ruleset = _choose_standard(args, err)
     household = find_household(
-        args.input, args.household, members_path=args.members, ruleset=ruleset, rules_root=args.rules_dir
+        args.input,
+        args.household,
+        members_path=args.members,
+        ruleset=ruleset,
+        rules_root=args.rules_dir,
+        reference_date=args.reference_date,
     )
     result = classify(household, ruleset, reference_date=args.reference_date, engine="durable", trace=True)
     changes = None
@@ -486,10 +501,34 @@ def _cmd_transitions(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
+def _cmd_round(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from classifier.register.cli import cmd_round
+
+    return cmd_round(args, out, err)
+
+
+def _cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from classifier.web.commands import run_serve
+
+    return run_serve(args, out, err)
+
+
+def _cmd_user(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from classifier.web.commands import run_user
+
+    return run_user(args, out, err)
+
+
 def _cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from classifier.report.commands import cmd_report
 
     return cmd_report(args, out, err)
+
+
+def _cmd_papers(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from classifier.papers.commands import cmd_papers
+
+    return cmd_papers(args, out, err)
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
@@ -508,7 +547,11 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         "template": _cmd_template,
         "diff": _cmd_diff,
         "transitions": _cmd_transitions,
+        "serve": _cmd_serve,
+        "user": _cmd_user,
         "report": _cmd_report,
+        "round": _cmd_round,
+        "papers": _cmd_papers,
     }
     try:
         with _signals_as_interrupts():

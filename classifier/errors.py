@@ -83,6 +83,8 @@ class RecordError:
     expected: str
     row: int | None = None
     source: str | None = None
+    #: Personal data (a name, an identity number, ethnicity): the value is never kept nor shown.
+    personal: bool = False
 
     @property
     def message(self) -> str:
@@ -93,10 +95,24 @@ class RecordError:
             row = f" (row {self.row})"
         else:
             row = ""
-        return f"record {rec}{row}: field {self.field!r} = {self.value!r}: expected {self.expected}"
+        shown = "(personal data, value not shown)" if self.personal else f"= {_shown(self.value)}"
+        return f"record {rec}{row}: field {self.field!r} {shown}: expected {self.expected}"
 
     def __str__(self) -> str:
         return self.message
+
+
+#: Longest value quoted in full in a message; a longer one (a 200,000-character cell) is cut, so that
+#: one bad cell cannot make an error message, an output cell or a log line of any size.
+SHOWN_VALUE_CHARS = 200
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    if len(text) <= SHOWN_VALUE_CHARS:
+        return text
+    size = f"{len(value):,} characters" if isinstance(value, str) else f"{len(text):,} characters written"
+    return f"{text[:SHOWN_VALUE_CHARS]}… ({size})"
 
 
 class InputError(ChuanNgheoError):

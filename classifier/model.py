@@ -46,6 +46,8 @@ class Member:
 
     facts: Mapping[str, Any] = attrs.field(factory=dict, converter=_frozen_mapping)
     member_id: str | None = None
+    #: Administrative and personal fields (rules/admin.yaml): name, gender, relation... never read by rules.
+    admin: Mapping[str, Any] = attrs.field(factory=dict, converter=_frozen_mapping)
 
 
 @attrs.frozen
@@ -66,6 +68,9 @@ class Household:
     member_count: int | None = None
     reference_date: dt.date | None = None
     place: Mapping[str, str] = attrs.field(factory=dict, converter=_frozen_mapping)
+    #: Administrative and personal fields (rules/admin.yaml): household code, head, ethnicity, causes of
+    #: poverty... Kept apart from ``facts``: no rule reads them and they never change a class.
+    admin: Mapping[str, Any] = attrs.field(factory=dict, converter=_frozen_mapping)
 
     @property
     def effective_member_count(self) -> int | None:

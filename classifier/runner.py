@@ -18,14 +18,21 @@ import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 import attrs
 
 from classifier.api import resolve_reference_date
 from classifier.engine import get_engine
 from classifier.errors import InputError, RecordError
-from classifier.io import RawRecord, ResultWriter, known_indicator_keys, parse_records, read_records
+from classifier.io import (
+    RawRecord,
+    ResultWriter,
+    default_column_map,
+    known_indicator_keys,
+    parse_records,
+    read_records,
+)
 from classifier.io.outputs import OutputFiles, check_input_file
 from classifier.io.readers import detect_format
 from classifier.io.writers import ERROR_COLUMNS, error_file_row
@@ -175,13 +182,16 @@ def classify_file(
             quiet=quiet,
             err=err,
             errors_path=errors_path,
+            rules_root=rules_root,
         )
     started = time.monotonic()
     summary = RunSummary(output=output_path, errors_path=errors_path, engine=mode)
     keys = known_indicator_keys(rules_root)
     progress = Progress(_count_hint(input_path), quiet=quiet, stream=err)
-    records = read_records(input_path, members_path=members_path)
-    parsed = parse_records(records, catalogue=ruleset.facts, indicator_keys=keys)
+    records = read_records(input_path, members_path=members_path, columns=default_column_map(rules_root))
+    parsed = parse_records(
+        records, catalogue=ruleset.facts, indicator_keys=keys, reference_date=reference_date
+    )
     results = (
         _classify_durable(parsed, ruleset, reference_date, with_trace)
         if mode == "durable"
@@ -205,6 +215,12 @@ def classify_file(
                         summary.errored += 1
                         errors_file.write(result)
                     progress.update(summary.read)
+            if writer.cut_cells:
+                (err or sys.stderr).write(
+                    f"note: {writer.cut_cells} cell(s) were longer than the 32,767 characters an Excel "
+                    f"cell holds: cut in {output_path.name}, with a notice in the cell; {errors_path.name} "
+                    "lists each problem on its own line\n"
+                )
         finally:
             errors_file.close()
         files.commit()
@@ -277,6 +293,7 @@ def _run_pipeline(
     quiet: bool,
     err: TextIO | None,
     errors_path: Path,
+    rules_root: Path | None = None,
 ) -> RunSummary:
     from classifier.batch import run_batch
 
@@ -295,6 +312,7 @@ def _run_pipeline(
         progress=report,
         members_path=members_path,
         output_format=fmt,
+        rules_root=rules_root,
     )
     progress.close()
     for notice in batch.notices:
@@ -308,32 +326,8 @@ def _run_pipeline(
         errors_path=errors_path,
         engine="batch",
     )
-    summary.outcomes.update(_outcome_counts(output_path, fmt))
+    summary.outcomes.update(batch.outcomes)
     return summary
-
-
-def _outcome_counts(output: Path, fmt: str | None) -> Counter[str]:
-    """Class counts for the summary line, read back from the written output."""
-    kind = fmt or BATCH_OUTPUTS.get(output.suffix.lower(), "csv")
-    if kind == "csv":
-        # Python's csv, not DuckDB's sniffer, which trips over small files of long quoted error texts.
-        with output.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.reader(handle)
-            column = next(reader).index("classification")
-            return Counter(row[column] for row in reader if row[column])
-    import duckdb
-
-    reader_fn = "read_json" if kind == "jsonl" else "read_parquet"
-    path = str(output).replace("'", "''")
-    con = duckdb.connect()
-    try:
-        rows: list[Any] = con.execute(
-            f"SELECT classification, count(*) FROM {reader_fn}('{path}') "
-            "WHERE classification IS NOT NULL AND classification <> '' GROUP BY 1"
-        ).fetchall()
-    finally:
-        con.close()
-    return Counter({str(k): int(v) for k, v in rows})
 
 
 def find_household(
@@ -343,12 +337,14 @@ def find_household(
     ruleset: RuleSet,
     members_path: Path | None = None,
     rules_root: Path | None = None,
+    reference_date: dt.date | None = None,
 ) -> Household:
     """The typed household ``household_id`` of a file; a clear error when absent or invalid."""
     keys = known_indicator_keys(rules_root)
     seen: list[str] = []
+    records = read_records(input_path, members_path=members_path, columns=default_column_map(rules_root))
     for record, parsed in parse_records(
-        read_records(input_path, members_path=members_path), catalogue=ruleset.facts, indicator_keys=keys
+        records, catalogue=ruleset.facts, indicator_keys=keys, reference_date=reference_date
     ):
         raw_id = str((record.raw or {}).get("id", "")).strip()
         if raw_id != household_id:

@@ -78,7 +78,7 @@ GENERATED_HOUSEHOLD_FACTS = frozenset({
 GENERATED_MEMBER_FACTS = frozenset({
     "birth_date", "has_health_insurance", "in_school", "education", "employment_status", "wage_worker",
     "has_labour_contract", "is_dependant", "stunted", "underweight", "sick_without_care", "social_insurance",
-    "elderly_or_disabled_on_allowance",
+    "elderly_or_disabled_on_allowance", "onsite_training_certified",
 })
 
 # ---- statistical levels (not law) -----------------------------------------------------------------
@@ -616,6 +616,11 @@ def _household_answers(
             else:
                 edu = high_education[int(r() * _RESOLUTION)]
         m["education"] = edu
+        if 16 <= age <= 30 and not school:
+            # The adult-education exception (trained on the job and certified by an enterprise) is asked
+            # of the people it can concern. Answered "no" without drawing randomness, so that adding the
+            # question left every other answer of a seeded population unchanged.
+            m["onsite_training_certified"] = False
         # Work: unemployed means able and wanting to work but without a job.
         if age < 15:
             status = "inactive"

@@ -47,6 +47,7 @@ from classifier.batch.typing import (
     fast_typed_cell,
     income_text_sql,
     strip_sql,
+    text_ok_sql,
     typed_cell,
 )
 from classifier.engine.batch import BatchEngine, connect
@@ -64,11 +65,14 @@ from classifier.engine.sql import (
 from classifier.engine.sql import SQL_TYPES as _SQL_TYPES
 from classifier.errors import EngineError, InputError, RecordError
 from classifier.io.columns import default_column_map, known_indicator_keys
+from classifier.io.contract import CONTRACT
 from classifier.io.outputs import OutputFiles, WorkFolder, check_input_file
-from classifier.io.records import PLACE_KEYS, parse_record
+from classifier.io.records import PLACE_KEYS, id_key, parse_record
 from classifier.io.writers import (
     CANNOT_CLASSIFY_VI,
     ERROR_COLUMNS,
+    FORMULA_TRIGGERS_SQL,
+    PLAIN_NUMBER_SQL,
     error_file_row,
     format_income,
     record_place,
@@ -95,6 +99,8 @@ _RECORD_KEYS = (
 )
 _JSON_SCALARS = "('VARCHAR', 'BIGINT', 'UBIGINT', 'DOUBLE', 'BOOLEAN', 'NULL')"
 
+QUOTE = "'"
+
 Progress = Callable[[int, int | None], None]
 
 
@@ -108,6 +114,8 @@ class BatchSummary:
     seconds: float
     #: Things the user should know that are not errors (leftovers of killed runs removed...).
     notices: tuple[str, ...] = ()
+    #: Classified households by class id.
+    outcomes: Mapping[str, int] = attrs.field(factory=dict)
 
 
 def run_batch(
@@ -125,6 +133,7 @@ def run_batch(
     threads: int | None = None,
     input_format: str | None = None,
     output_format: str | None = None,
+    rules_root: str | Path | None = None,
 ) -> BatchSummary:
     """Classify every record of ``inputs`` (CSV, JSON Lines or Parquet) into ``output``.
 
@@ -132,6 +141,7 @@ def run_batch(
     classifier.io.writers.result_columns, one row per input record in input order (several input
     files are read one after the other); ``errors_path`` receives one line per problem (record id,
     row, source, field, value, what was expected). ``progress(done, total)`` is called per chunk.
+    ``rules_root`` (the ruleset's rules folder) gives the column aliases and the indicator keys.
     """
     started = time.monotonic()
     paths = [Path(inputs)] if isinstance(inputs, str | Path) else [Path(p) for p in inputs]
@@ -164,7 +174,7 @@ def run_batch(
         )
         run: _Run | None = None
         try:
-            run = _Run(con, ruleset, reference_date, err_tmp)
+            run = _Run(con, ruleset, reference_date, err_tmp, Path(rules_root) if rules_root else None)
             offset = 0
             for index, given in enumerate(paths):
                 fmt = detect_input_format(given, input_format)
@@ -179,6 +189,11 @@ def run_batch(
                 else:
                     offset = run.process_table_file(path, mpath, fmt, offset, chunk_rows, progress)
             run.write_output(out_tmp, out_fmt)
+            outcomes = dict(
+                con.execute(
+                    "SELECT classification, count(*) FROM results WHERE error IS NULL GROUP BY 1"
+                ).fetchall()
+            )
             counts = con.execute(
                 "SELECT count(*), count(*) FILTER (WHERE error IS NULL), "
                 "count(*) FILTER (WHERE error IS NOT NULL) "
@@ -192,7 +207,7 @@ def run_batch(
                 run.close_errors()
             con.close()
     return BatchSummary(
-        int(counts[0]), int(counts[1]), int(counts[2]), time.monotonic() - started, tuple(notices)
+        int(counts[0]), int(counts[1]), int(counts[2]), time.monotonic() - started, tuple(notices), outcomes
     )
 
 
@@ -236,12 +251,19 @@ def _output_format(path: Path, fmt: str | None) -> str:
 class _Run:
     """State of one run: the engine, the results table, the errors file."""
 
-    def __init__(self, con: Any, ruleset: RuleSet, reference_date: dt.date, err_tmp: Path | None) -> None:
+    def __init__(
+        self,
+        con: Any,
+        ruleset: RuleSet,
+        reference_date: dt.date,
+        err_tmp: Path | None,
+        rules_root: Path | None = None,
+    ) -> None:
         self.con = con
         self.ruleset = ruleset
         self.reference_date = reference_date
-        self.columns = default_column_map()
-        self.indicator_keys = known_indicator_keys()
+        self.columns = default_column_map(rules_root)
+        self.indicator_keys = known_indicator_keys(rules_root)
         self.engine = BatchEngine(ruleset, connection=con)
         self.out_columns = result_columns(ruleset)
         schema = []
@@ -433,7 +455,7 @@ class _Run:
         """t_hh0 / t_mem0 (one chunk, typed) -> clean rows classified into ``results``; the others to
         the slow path (now for JSON Lines; recorded in ``bad`` for tables)."""
         con = self.con
-        con.execute(plan.clean_sql())
+        con.execute(plan.clean_sql(self.reference_date))
         hh_cols = ", ".join(plan.engine_household_select(self.reference_date))
         con.execute(f"CREATE OR REPLACE TEMP TABLE hh AS SELECT {hh_cols} FROM t_hh WHERE clean")
         mem_cols = ", ".join(plan.engine_member_select())
@@ -534,7 +556,7 @@ class _Run:
                 continue
             seen: dict[str, int | None] = {}
             if first_row is not None and first_row != row:
-                seen[str(plan.id_text(record.raw))] = first_row
+                seen[id_key(plan.id_text(record.raw))] = first_row
             result = parse_record(
                 record.raw,
                 row=record.row,
@@ -543,6 +565,7 @@ class _Run:
                 indicator_keys=self.indicator_keys,
                 seen_ids=seen,
                 member_locations=record.member_locations,
+                reference_date=self.reference_date,
             )
             if record.errors:
                 result = [*record.errors, *(result if isinstance(result, list) else [])]
@@ -631,6 +654,13 @@ class _Run:
                 flat.append(f"CAST({col} AS INTEGER) AS {col}")
             elif sql_type == "VARCHAR[]":
                 flat.append(f"NULLIF(array_to_string({col}, ';'), '') AS {col}")
+            elif sql_type == "VARCHAR" and name != "income_per_capita_month":
+                # As writers.excel_safe: text Excel would evaluate gets a leading "'".
+                flat.append(
+                    f"CASE WHEN regexp_matches({col}, {literal(FORMULA_TRIGGERS_SQL)}) AND NOT "
+                    f"regexp_matches({col}, {literal(PLAIN_NUMBER_SQL)}) THEN {literal(QUOTE)} || {col} "
+                    f"ELSE {col} END AS {col}"
+                )
             else:
                 flat.append(col)
         body = path.with_name(path.name + ".body")
@@ -671,6 +701,13 @@ class _TypingPlan:
         self.hh_paths.remove("deprivations")
         self.flag_paths = sorted(indicator_keys)
         self.mem_paths = ["id", "notes", *self.mem_facts]
+        # Fields read as text: a cell longer than the typing contract allows is refused by the parser.
+        self.text_fields = {
+            "id", "notes", *PLACE_KEYS, *(n for n, s in self.hh_facts.items() if s.type == "string")
+        }
+        self.member_text_fields = {
+            "id", "notes", *(n for n, s in self.mem_facts.items() if s.type == "string")
+        }
 
     # -- where each field's text comes from ---------------------------------------------------------
 
@@ -705,7 +742,8 @@ class _TypingPlan:
             "CASE WHEN json_valid(line) THEN CAST(line AS JSON) END "
             "AS j FROM raw_hh"
         )
-        json_id = strip_sql("(j ->> '$.id')")
+        # Ids that differ only in Unicode form are one id (classifier/io/records.py id_key).
+        json_id = "nfc_normalize(" + strip_sql("(j ->> '$.id')") + ")"
         con.execute(
             f"CREATE OR REPLACE TABLE hh_ids AS SELECT rid, {json_id} AS hid FROM raw_j "
             "WHERE json_type(j, '$.id') = 'VARCHAR'"
@@ -750,8 +788,10 @@ class _TypingPlan:
         )
         con.execute(
             "CREATE OR REPLACE TABLE dups AS SELECT rid, first_rid FROM "
-            "(SELECT rid, min(rid) OVER (PARTITION BY hid) AS first_rid FROM hh_ids "
-            " WHERE hid IN (SELECT hid FROM hh_ids GROUP BY hid HAVING count(*) > 1)) WHERE rid <> first_rid"
+            "(SELECT rid, min(rid) OVER (PARTITION BY k) AS first_rid FROM "
+            " (SELECT rid, nfc_normalize(hid) AS k FROM hh_ids) "
+            " WHERE k IN (SELECT nfc_normalize(hid) FROM hh_ids GROUP BY 1 HAVING count(*) > 1)) "
+            "WHERE rid <> first_rid"
         )
 
     def members_table_sql(self) -> str:
@@ -892,6 +932,14 @@ class _TypingPlan:
             allowed = [*_RECORD_KEYS, *self.hh_facts]
             conds = [
                 "raw.jt = 'OBJECT'",
+                # A repeated key is that record's error (classifier/io/readers.py json_line_record).
+                "len(raw.k) = len(list_distinct(raw.k))",
+                "(raw.dk IS NULL OR len(raw.dk) = len(list_distinct(raw.dk)))",
+                *(
+                    text_ok_sql(f"raw.v[{i}]")
+                    for i, n in enumerate(self.hh_paths, 1)
+                    if n in self.text_fields
+                ),
                 f"list_has_all([{', '.join(literal(k) for k in allowed)}], raw.k)",
                 "coalesce(raw.dt, 'NULL') IN ('OBJECT', 'NULL')",
                 "coalesce(raw.mt, 'NULL') IN ('ARRAY', 'NULL')",
@@ -915,6 +963,8 @@ class _TypingPlan:
                 if target.name not in self.keys:
                     conds.append("FALSE")  # every row names an unknown flag: the parser reports it
                 continue
+            if target.name in self.text_fields:
+                conds.append(text_ok_sql(f"raw.{col}"))
             if unnamed:
                 conds.append(empty_sql(f"raw.{col}"))
             elif target.name not in table_allowed:
@@ -942,6 +992,8 @@ class _TypingPlan:
                 shape.append(empty_sql(f"m.{col}"))
             elif target.name not in allowed:
                 shape.append("FALSE")
+            elif target.name in self.member_text_fields:
+                shape.append(text_ok_sql(f"m.{col}"))
         sel.append(f"({' AND '.join(shape) or 'TRUE'}) AS shape_ok")
         ok.append("shape_ok")
         return sel, ok
@@ -974,6 +1026,12 @@ class _TypingPlan:
             paths = "[" + ", ".join(literal("$." + p) for p in self.mem_paths) + "]"
             shape = [
                 "e.jt = 'OBJECT'",
+                "len(e.k) = len(list_distinct(e.k))",
+                *(
+                    text_ok_sql(f"e.v[{i}]")
+                    for i, n in enumerate(self.mem_paths, 1)
+                    if n in self.member_text_fields
+                ),
                 f"list_has_all([{', '.join(literal(k) for k in self.mem_paths)}], e.k)",
                 "coalesce(e.ty[1], 'NULL') IN ('VARCHAR', 'NULL')",
                 *(
@@ -994,14 +1052,29 @@ class _TypingPlan:
             )
         raise AssertionError("typed_members_sql reads staged JSON Lines only (or no members file)")
 
-    def clean_sql(self) -> str:
+    def _birth_dates_ok(self, reference_date: dt.date) -> str:
+        """SQL over a member row ``m`` and its household's reference date ``ref.d``: the birth date is
+        surely one the parser accepts (not after the reference date, and an age below the age cap);
+        anything else goes to the parser, which decides (classifier/io/records.py)."""
+        if "birth_date" not in self.mem_facts:
+            return "TRUE"
+        born = f"m.{quote_ident('f$birth_date')}"
+        age = self.rs.facts.member.get(CONTRACT.age_fact or "")
+        cap = age.maximum if age is not None else None
+        young = f" AND {born} > ref.d - INTERVAL {int(cap)} YEAR" if cap is not None else ""
+        return f"coalesce({born} <= ref.d{young}, TRUE)"
+
+    def clean_sql(self, reference_date: dt.date) -> str:
         """Decide the clean rows; number members per household in file order."""
         q = quote_ident
+        ref = f"coalesce({q('f$reference_date')}, {literal(reference_date)})"
         return f"""
 CREATE OR REPLACE TEMP TABLE t_hh AS
-  WITH mc AS (SELECT rid, count(*) AS n,
-                     bool_and(cells_ok) AND count(mid) = count(DISTINCT mid) AS members_ok  -- ids unique
-              FROM t_mem0 GROUP BY rid)
+  WITH mc AS (SELECT m.rid, count(*) AS n,
+                     bool_and(m.cells_ok) AND count(m.mid) = count(DISTINCT m.mid)  -- ids unique
+                     AND bool_and({self._birth_dates_ok(reference_date)}) AS members_ok
+              FROM t_mem0 AS m JOIN (SELECT rid, {ref} AS d FROM t_hh0) AS ref USING (rid)
+              GROUP BY m.rid)
   SELECT h.*, coalesce(mc.n, 0) AS n_members,
     coalesce(h.cells_ok AND coalesce(mc.members_ok, TRUE)
      AND h.{q("f$id")} IS NOT NULL AND h.{q("f$id")} <> '' AND h.first_row = h."row"

@@ -12,7 +12,6 @@ no id column) from classifier/io/readers.py, so a file is understood the same wa
 from __future__ import annotations
 
 import csv
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,10 @@ from classifier.batch.typing import WS_CODES, blank_text_sql, strip_sql
 from classifier.engine.sql import quote_ident
 from classifier.errors import InputError
 from classifier.io.columns import ColumnMap, Target
-from classifier.io.readers import _Header  # the per-record reader's header logic
+from classifier.io.readers import (
+    _Header,  # the per-record reader's header logic
+    json_line_record,
+)
 from classifier.io.records import RawRecord
 
 __all__ = ["Staged", "TableSide", "detect_input_format", "open_side", "raw_record", "stage"]
@@ -185,7 +187,7 @@ def open_side(path: Path, fmt: str, columns: ColumnMap, what: str, ragged: bool 
         raise InputError(f"{kind} not found: {path}")
     src, cells = _read_table_sql(path, fmt, ragged)
     if what == "households":
-        header = _Header(cells, path.name, columns.household_target, "households")
+        header = _Header(cells, path.name, columns.household_resolver(cells), "households")
         if not header.has("id"):
             raise InputError(
                 f"{path.name}: no household id column (accepted headers: id, household_id, mã hộ)"
@@ -282,14 +284,7 @@ def raw_record(
     """The RawRecord the per-record reader would have produced for one staged row."""
     if staged.format == "jsonl":
         assert line is not None
-        from classifier.io.readers import _bad_line
-
-        try:
-            return RawRecord(json.loads(line), row, staged.source)
-        except json.JSONDecodeError as exc:
-            return _bad_line(
-                line, f"one JSON object per line ({exc.msg} at column {exc.colno})", row, staged.source
-            )
+        return json_line_record(line, row, staged.source)
     assert staged.households is not None and cells is not None
     raw = staged.households.record(cells)
     assert raw is not None  # blank rows were not staged

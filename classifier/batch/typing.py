@@ -16,6 +16,7 @@ not NULL; the caller evaluates both once per cell and combines them in an outer 
 from __future__ import annotations
 
 from classifier.engine.sql import literal
+from classifier.io.contract import CONTRACT
 from classifier.rules.ruleset import FactSpec
 
 __all__ = [
@@ -30,18 +31,22 @@ __all__ = [
     "fast_typed_cell",
     "income_text_sql",
     "strip_sql",
+    "text_ok_sql",
     "typed_cell",
 ]
 
-# The bool words of classifier/io/values.py (same lists; the Python parser is the reference).
-BOOL_TRUE = ("true", "1", "yes", "có", "co")
-BOOL_FALSE = ("false", "0", "no", "không", "khong")
+# The bool words of the typing contract (classifier/io/contract.yaml), shared with classifier/io.
+BOOL_TRUE = CONTRACT.bool_true
+BOOL_FALSE = CONTRACT.bool_false
 
-# Digits only, at most 15 so that the value is exact as a DOUBLE.
-_INT_RE = "[0-9]{1,15}"
-_DEC_RE = "[0-9]{1,15}\\.[0-9]{1,15}"
-# "1.500" is ambiguous (1500 or 1.5): the reference parser refuses it, so the fast path must too.
-_AMBIGUOUS_RE = "[1-9][0-9]{0,2}\\.[0-9]{3}"
+#: Significant digits the SQL typing reads itself: a decimal number of at most 15 digits is the
+#: same double whether Python or DuckDB converts it; longer ones go to the per-record parser.
+EXACT_DIGITS = 15
+#: The number shapes DuckDB's DOUBLE cast reads as written (no thousands marks, '.' decimal):
+#: the SQL accepts only these, with at most EXACT_DIGITS digits; every other shape of the contract
+#: is left to the per-record parser.
+_SQL_SHAPES = tuple(s.pattern for s in CONTRACT.number_shapes if not s.remove and s.decimal in (None, "."))
+_AMBIGUOUS_RE = CONTRACT.ambiguous
 
 
 #: Every character Python's str.strip() removes. DuckDB's one-argument trim() keeps tabs and line
@@ -85,8 +90,40 @@ def _bounds(value: str, spec: FactSpec) -> str:
     return " AND ".join(checks) or "TRUE"
 
 
+def _number_sql(t: str, spec: FactSpec) -> str:
+    """Typed number of the stripped text ``t``, NULL when the SQL does not read it itself."""
+    target = "BIGINT" if spec.type == "integer" else "DOUBLE"
+    value = f"TRY_CAST({t} AS {target})"
+    shapes = " OR ".join(f"regexp_full_match({t}, {literal(p)})" for p in _SQL_SHAPES)
+    digits = f"length(regexp_replace({t}, '[^0-9]', '', 'g')) <= {EXACT_DIGITS}"
+    accepted = f"({shapes}) AND {digits} AND NOT regexp_full_match({t}, {literal(_AMBIGUOUS_RE)})"
+    if spec.type == "integer":  # a whole number: the digits-only shape (25.0 goes to the parser)
+        accepted = f"regexp_full_match({t}, '[0-9]+') AND {digits}"
+    return f"CASE WHEN {accepted} AND {_bounds(value, spec)} THEN {value} END"
+
+
+def _date_sql(t: str) -> str:
+    """Typed date of the stripped text ``t`` in one of the contract's forms, NULL otherwise."""
+    arms = []
+    for form in CONTRACT.date_forms:
+        parts = f"regexp_extract({t}, {literal(form.pattern)}, {list(form.order)!r})"
+        made = (
+            f"try(make_date(CAST({parts}.year AS INTEGER), CAST({parts}.month AS INTEGER), "
+            f"CAST({parts}.day AS INTEGER)))"
+        )
+        arms.append(
+            f"WHEN regexp_full_match({t}, {literal(form.pattern)}) THEN "
+            f"(CASE WHEN CAST({parts}.year AS INTEGER) >= {CONTRACT.min_year} THEN {made} END)"
+        )
+    return f"CASE {' '.join(arms)} END"
+
+
 def typed_cell(cell: str, spec: FactSpec) -> tuple[str, str]:
-    """(typed value, cell is empty) for one raw VARCHAR cell of fact ``spec``."""
+    """(typed value, cell is empty) for one raw VARCHAR cell of fact ``spec``.
+
+    Built from the typing contract; never wider than classifier/io/values.py: a cell it does not
+    type comes out NULL and not empty, which sends the record to the per-record parser.
+    """
     t = f"trim({cell})"
     if spec.type == "bool":
         low = f"lower({t})"
@@ -94,16 +131,8 @@ def typed_cell(cell: str, spec: FactSpec) -> tuple[str, str]:
             f"CASE WHEN {low} IN ({', '.join(literal(v) for v in BOOL_TRUE)}) THEN TRUE "
             f"WHEN {low} IN ({', '.join(literal(v) for v in BOOL_FALSE)}) THEN FALSE END"
         )
-    elif spec.type == "integer":
-        value = f"TRY_CAST({t} AS BIGINT)"
-        typed = f"CASE WHEN regexp_full_match({t}, '{_INT_RE}') AND {_bounds(value, spec)} THEN {value} END"
-    elif spec.type == "number":
-        value = f"TRY_CAST({t} AS DOUBLE)"
-        shape = (
-            f"(regexp_full_match({t}, '{_INT_RE}') OR (regexp_full_match({t}, '{_DEC_RE}') "
-            f"AND NOT regexp_full_match({t}, '{_AMBIGUOUS_RE}')))"
-        )
-        typed = f"CASE WHEN {shape} AND {_bounds(value, spec)} THEN {value} END"
+    elif spec.type in ("integer", "number"):
+        typed = _number_sql(t, spec)
     elif spec.type == "enum":
         low = f"lower({t})"
         arms = []
@@ -117,15 +146,12 @@ def typed_cell(cell: str, spec: FactSpec) -> tuple[str, str]:
             )
         typed = f"CASE {' '.join(arms)} END"
     elif spec.type == "date":
-        typed = (
-            f"CASE WHEN regexp_full_match({t}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}') "
-            f"THEN CAST(try_strptime({t}, '%Y-%m-%d') AS DATE) "
-            f"WHEN regexp_full_match({t}, '[0-9]{{1,2}}/[0-9]{{1,2}}/[0-9]{{4}}') "
-            f"THEN CAST(try_strptime({t}, '%d/%m/%Y') AS DATE) END"
-        )
+        typed = _date_sql(t)
     else:
         stripped = strip_sql(cell)
-        typed = f"CASE WHEN {stripped} <> '' THEN {stripped} END"
+        typed = (
+            f"CASE WHEN {stripped} <> '' AND length({cell}) <= {CONTRACT.max_text_length} THEN {stripped} END"
+        )
     return f"(CASE WHEN {empty_sql(cell)} THEN NULL ELSE ({typed}) END)", empty_sql(cell)
 
 
@@ -159,11 +185,18 @@ def no_edge_space_sql(cell: str) -> str:
 
 
 def fast_text_sql(cell: str) -> str:
-    """Python-exact stripped text, NULL when blank; the exact trim only for the rare padded cell."""
+    """Python-exact stripped text, NULL when blank; the exact trim only for the rare padded cell.
+
+    A cell longer than the contract allows is typed all the same: :func:`text_ok_sql` refers it."""
     return (
         f"(CASE WHEN {cell} IS NULL OR {cell} = '' THEN NULL WHEN {no_edge_space_sql(cell)} THEN {cell} "
         f"ELSE NULLIF(trim({cell}, {_WS}), '') END)"
     )
+
+
+def text_ok_sql(cell: str) -> str:
+    """The text cell is not longer than the contract allows (else the record parser refuses it)."""
+    return f"coalesce(length({cell}) <= {CONTRACT.max_text_length}, TRUE)"
 
 
 def fast_typed_cell(cell: str, spec: FactSpec) -> tuple[str, bool]:
@@ -174,6 +207,7 @@ def fast_typed_cell(cell: str, spec: FactSpec) -> tuple[str, bool]:
     and the raw text). Text is always accepted.
     """
     if spec.type == "string":
+        # Text is accepted unless too long: the check rides on the typed value (same length or less).
         return fast_text_sql(cell), False
     general, _ = typed_cell(cell, spec)
     if spec.type == "bool":
@@ -197,19 +231,20 @@ def fast_typed_cell(cell: str, spec: FactSpec) -> tuple[str, bool]:
         value = f"TRY_CAST({cell} AS UBIGINT)"
         target = "BIGINT" if spec.type == "integer" else "DOUBLE"
         fast = f"CAST({value} AS {target})"
-        canonical = f"length({cell}) <= 15 AND CAST({value} AS VARCHAR) = {cell}"
+        canonical = f"length({cell}) <= {EXACT_DIGITS} AND CAST({value} AS VARCHAR) = {cell}"
         return (
             f"(CASE WHEN {cell} IS NULL THEN NULL WHEN {canonical} "
             f"THEN (CASE WHEN {_bounds(fast, spec)} THEN {fast} END) ELSE {general} END)",
             True,
         )
     if spec.type == "date":
-        # ISO dates as DuckDB writes them (4-digit year): the DATE cast round-trips exactly.
+        # ISO dates as DuckDB writes them (4-digit year from the contract's first year on): the
+        # DATE cast round-trips exactly.
         value = f"TRY_CAST({cell} AS DATE)"
         return (
             f"(CASE WHEN {cell} IS NULL THEN NULL "
             f"WHEN length({cell}) = 10 AND CAST({value} AS VARCHAR) = {cell} "
-            f"THEN {value} ELSE {general} END)",
+            f"AND {cell} >= '{CONTRACT.min_year:04d}-01-01' THEN {value} ELSE {general} END)",
             True,
         )
     return general, True

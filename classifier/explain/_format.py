@@ -162,7 +162,7 @@ def group_missing(ruleset: RuleSet, paths: Sequence[str], lang: str = "vi") -> l
     """Missing answers as readable groups: household answers first, then one group per member.
 
     ``["walls_durable", "member H1-2.age", "member H1-2.in_school"]`` ->
-    ``["Tường/bao che ...", "thành viên H1-2: Tuổi, Đang đi học / đang đào tạo"]``.
+    ``["Tường ...", "thành viên H1-2: Tuổi, Đang đi học / đang đào tạo"]``.
     """
     household: list[str] = []
     members: dict[str, list[str]] = {}

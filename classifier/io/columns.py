@@ -8,15 +8,18 @@ below. These are column spellings, not law.
 
 In the one-file form the pre-decided deprivation flags appear as columns named
 ``deprivations.<indicator id>``, just ``<indicator id>``, or the indicator's Vietnamese label. A
-fact's own name or label always wins over an indicator's: ``water_source`` and "Nguồn nước sinh
-hoạt" name the survey answer (the water source), so that flag must be given as
-``deprivations.water_source``.
+fact's own label always wins over an indicator's label. One name can be both a fact and an indicator
+id (``water_source``: the answer "which water source" and the flag "deprived of safe water"); the
+header decides, never the cells: when another column of the same header names a flag by its bare
+indicator id (``employment``, ``sanitation``...), the file gives its flags by bare id and the shared
+name is the flag too; otherwise it is the answer (write ``deprivations.water_source`` for the flag
+and ``nguon_nuoc`` for the answer to leave no doubt). See :meth:`ColumnMap.household_resolver`.
 """
 
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import cache
 from pathlib import Path
 
@@ -87,6 +90,26 @@ class ColumnMap:
 
     household: Mapping[str, Target]
     member: Mapping[str, Target]
+    #: Normalised headers that name a household field and are also an indicator id -> that id.
+    shared: Mapping[str, str] = attrs.field(factory=dict)
+
+    def household_resolver(self, cells: Iterable[object]) -> Callable[[object], Target | None]:
+        """:meth:`household_target` for one header row, with names shared by a fact and an indicator
+        resolved by that header (see the module docstring): flags when the header names another flag
+        by its bare id, answers otherwise."""
+        keys = [normalise_header(c) for c in cells]
+        bare_flags = any(
+            k not in self.shared and (t := self.household.get(k)) is not None and t.kind == "flag"
+            for k in keys
+        )
+
+        def resolve(header: object) -> Target | None:
+            key = normalise_header(header)
+            if bare_flags and key in self.shared:
+                return Target("flag", self.shared[key])
+            return self.household_target(header)
+
+        return resolve
 
     def household_target(self, header: object) -> Target | None:
         """The field or flag a households-table header names, or None (then kept as written)."""
@@ -105,12 +128,20 @@ class ColumnMap:
         household: dict[str, Target] = {}
         _add_fields(household, ((n, (s.label_vi, *s.aliases)) for n, s in catalogue.household.items()))
         _add_fields(household, STRUCTURAL_HOUSEHOLD.items())
+        from classifier.io.admin import admin_catalogue  # admin -> values -> columns: import here
+
+        admin = admin_catalogue()
+        _add_fields(household, ((n, (s.label_vi, *s.aliases)) for n, s in admin.household.items()))
         income = catalogue.classification.get("income_per_capita_month")
         if income is not None:
             _add_fields(household, [("income_per_capita_month", (income.label_vi, *income.aliases))])
         # Flags: the bare id, then the Vietnamese label, only where no fact already took the header.
         label_owner: dict[str, set[str]] = {}
+        shared: dict[str, str] = {}
         for key, label in indicator_labels.items():
+            taken = household.get(normalise_header(key))
+            if taken is not None and taken.kind == "field":
+                shared[normalise_header(key)] = key
             household.setdefault(normalise_header(key), Target("flag", key))
             if label:
                 label_owner.setdefault(normalise_header(label), set()).add(key)
@@ -120,7 +151,8 @@ class ColumnMap:
         member: dict[str, Target] = {}
         _add_fields(member, ((n, (s.label_vi, *s.aliases)) for n, s in catalogue.member.items()))
         _add_fields(member, STRUCTURAL_MEMBER.items())
-        return cls(household=household, member=member)
+        _add_fields(member, ((n, (s.label_vi, *s.aliases)) for n, s in admin.member.items()))
+        return cls(household=household, member=member, shared=shared)
 
 
 def _add_fields(table: dict[str, Target], entries: Iterable[tuple[str, Iterable[str | None]]]) -> None:

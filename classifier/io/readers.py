@@ -30,10 +30,13 @@ from classifier.io.formats import format_from_name
 from classifier.io.records import RawRecord
 from classifier.io.values import BadValue, is_empty, to_text
 
-__all__ = ["FORMATS", "detect_format", "read_records"]
+__all__ = ["FORMATS", "detect_format", "json_line_record", "read_records"]
 
 FORMATS = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".xlsx": "xlsx"}
 HOUSEHOLD_SHEETS = ("households", "hộ gia đình")
+# Python's csv refuses a cell over 131,072 characters with an error for the whole file; such a cell
+# must be read, so that the record parser can make it that record's error (classifier/io/contract.yaml).
+csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))
 MEMBER_SHEETS = ("members", "thành viên")
 
 Cells = Sequence[Any]
@@ -82,18 +85,21 @@ def read_records(
 def _read_json(path: Path) -> Iterator[RawRecord]:
     try:
         with path.open(encoding="utf-8-sig") as handle:
-            data = json.load(handle)
+            data = json.load(handle, object_pairs_hook=_object)
     except json.JSONDecodeError as exc:
         raise InputError(f"{path.name} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
                          ) from None
     except UnicodeDecodeError:
         raise InputError(f"{path.name} is not UTF-8 text") from None
+    except (RecursionError, ValueError):
+        raise InputError(f"{path.name}: JSON nested too deeply, or a number too long to read; "
+                         "use JSON Lines, where such a record is that record's error") from None
     if isinstance(data, dict) and set(data) == {"households"}:
         data = data["households"]
     if not isinstance(data, list):
         raise InputError(f"{path.name} must hold an array of household records, or "
                          '{"households": [...]}')
-    return (RawRecord(item, index, path.name) for index, item in enumerate(data, start=1))
+    return (_json_record(item, index, path.name) for index, item in enumerate(data, start=1))
 
 
 def _read_jsonl(path: Path) -> Iterator[RawRecord]:
@@ -107,13 +113,67 @@ def _read_jsonl(path: Path) -> Iterator[RawRecord]:
                 continue
             try:
                 line = data.decode("utf-8")
-                yield RawRecord(json.loads(line), line_no, path.name)
             except UnicodeDecodeError:
                 yield _bad_line(data.decode("utf-8", "replace"), "one JSON object per line, as UTF-8 text",
                                 line_no, path.name)
-            except json.JSONDecodeError as exc:
-                yield _bad_line(line, f"one JSON object per line ({exc.msg} at column {exc.colno})",
-                                line_no, path.name)
+                continue
+            yield json_line_record(line, line_no, path.name)
+
+
+class _RepeatedKeys(dict[str, Any]):
+    """A JSON object as read: the first value of each key, and the keys written more than once."""
+
+    repeated: list[tuple[str, Any]]
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found = _RepeatedKeys()
+    found.repeated = []
+    for key, value in pairs:
+        if key in found:
+            found.repeated.append((key, value))
+        else:
+            found[key] = value
+    for value in found.values():  # repeated keys inside nested objects (members, deprivations)
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, _RepeatedKeys) and item.repeated:
+                found.repeated.extend(item.repeated)
+                item.repeated = []
+    return found
+
+
+def json_line_record(line: str, row: int, source: str) -> RawRecord:
+    """One JSON Lines line as a record, the same on both paths (classifier/batch reads lines with
+    this too). A line that is not one JSON object, nested beyond Python's recursion limit, holding a
+    number of more than 4,300 digits, or repeating a key (``{"area": "rural", "area": "urban"}``:
+    which one was meant?) is that record's error, never a failure of the file."""
+    try:
+        value = json.loads(line, object_pairs_hook=_object)
+    except json.JSONDecodeError as exc:
+        return _bad_line(line, f"one JSON object per line ({exc.msg} at column {exc.colno})", row, source)
+    except RecursionError:
+        return _bad_line(line, "one JSON object per line, nested less deeply", row, source)
+    except ValueError as exc:  # Python refuses integers of more than 4,300 digits
+        return _bad_line(line, f"one JSON object per line with numbers of sensible size ({exc})", row, source)
+    if not isinstance(value, dict):
+        return _bad_line(line, "one JSON object per line (a household record)", row, source)
+    return _json_record(value, row, source)
+
+
+def _json_record(value: Any, row: int, source: str) -> RawRecord:
+    """A parsed JSON value as a record; repeated keys make it that record's errors."""
+    if not isinstance(value, dict):
+        return RawRecord(value, row, source)  # the record parser names what a record must be
+    repeated = value.repeated if isinstance(value, _RepeatedKeys) else []
+    if not repeated:
+        return RawRecord(value, row, source)
+    record_id = value.get("id") if isinstance(value.get("id"), str) else None
+    errors = tuple(
+        RecordError(record_id, key, shown, f"each field once per object (the key {key!r} is repeated)",
+                    row=row, source=source)
+        for key, shown in repeated
+    )
+    return RawRecord(None, row, source, errors=errors)
 
 
 def _bad_line(line: str, expected: str, line_no: int, source: str) -> RawRecord:
@@ -197,7 +257,7 @@ def _households_from_rows(rows: Iterator[tuple[int, Cells]], source: str, column
     header_row = next(rows, None)
     if header_row is None:
         return
-    header = _Header(header_row[1], source, columns.household_target, "households")
+    header = _Header(header_row[1], source, columns.household_resolver(header_row[1]), "households")
     if not header.has("id"):
         raise InputError(f"{source}: no household id column (accepted headers: id, household_id, mã hộ)")
     for row_no, cells in rows:

@@ -9,18 +9,33 @@ stays unknown (absent from ``facts``), never false.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator, Mapping, MutableMapping, Sequence
+import datetime as dt
+import unicodedata
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from typing import Any
 
 import attrs
 
 from classifier.errors import RecordError
-from classifier.io.values import BadValue, is_empty, to_bool, to_date, to_enum, to_number, to_text
+from classifier.indicators.evaluate import age_at  # the engines' own derivation of age
+from classifier.io.admin import AdminCatalogue, admin_catalogue, parse_admin
+from classifier.io.contract import CONTRACT
+from classifier.io.values import (
+    TEXT_EXPECTED,
+    BadValue,
+    is_empty,
+    to_bool,
+    to_date,
+    to_enum,
+    to_number,
+    to_text,
+    too_long,
+)
 from classifier.model import Household, Member
 from classifier.rules.ruleset import FactCatalogue, FactSpec
 from classifier.rules.schema import did_you_mean
 
-__all__ = ["PLACE_KEYS", "RawRecord", "parse_record", "parse_records"]
+__all__ = ["PLACE_KEYS", "RawRecord", "id_key", "parse_record", "parse_records"]
 
 #: Place codes kept as text in Household.place (not survey facts, so not in facts.yaml).
 PLACE_KEYS = ("province", "commune", "village")
@@ -53,8 +68,10 @@ class _Parser:
 
     def __init__(self, raw: Mapping[str, Any], row: int | None, source: str | None,
                  catalogue: FactCatalogue, indicator_keys: Collection[str],
-                 member_locations: Sequence[tuple[str | None, int | None]]) -> None:
+                 member_locations: Sequence[tuple[str | None, int | None]],
+                 reference_date: dt.date | None = None) -> None:
         self.raw = raw
+        self.default_reference_date = reference_date
         self.row = row
         self.source = source
         self.catalogue = catalogue
@@ -62,11 +79,21 @@ class _Parser:
         self.member_locations = member_locations
         self.errors: list[RecordError] = []
         self.record_id: str | None = None
+        self.admin: AdminCatalogue = admin_catalogue()
 
     def error(self, field: str, value: Any, expected: str, where: tuple[str | None, int | None] | None = None,
-              ) -> None:
+              personal: bool = False) -> None:
         source, row = where if where is not None else (self.source, self.row)
-        self.errors.append(RecordError(self.record_id, field, value, expected, row=row, source=source))
+        self.errors.append(RecordError(self.record_id, field, None if personal else value, expected, row=row,
+                                       source=source, personal=personal))
+
+    def reporter(self, where: tuple[str | None, int | None] | None) -> Callable[[str, Any, str, bool], None]:
+        """An error callback bound to one location (for classifier.io.admin.parse_admin)."""
+
+        def report(field: str, value: Any, expected: str, personal: bool) -> None:
+            self.error(field, value, expected, where, personal)
+
+        return report
 
     # -- single values ---------------------------------------------------------------------------
 
@@ -74,6 +101,8 @@ class _Parser:
               where: tuple[str | None, int | None] | None = None) -> Any:
         """The typed value, or None after recording an error."""
         try:
+            if too_long(value):
+                raise BadValue(TEXT_EXPECTED)
             if spec.type == "bool":
                 return to_bool(value)
             if spec.type in ("integer", "number"):
@@ -105,7 +134,8 @@ class _Parser:
         raw = self.raw
         household_facts = {n: s for n, s in self.catalogue.household.items() if not s.derived}
         self.parse_id(seen_ids)
-        self.check_keys(raw, (*_RECORD_KEYS, *household_facts), "", self.catalogue.household, None)
+        self.check_keys(raw, (*_RECORD_KEYS, *household_facts, *self.admin.household), "",
+                        self.catalogue.household, None)
 
         area = None
         area_spec = self.catalogue.household.get("area") or self.catalogue.classification["area"]
@@ -128,15 +158,17 @@ class _Parser:
                 text = self.typed(FactSpec(name=key, level="household", type="string"), raw[key], key)
                 if text is not None:
                     place[key] = text
-        if not is_empty(raw.get("notes")) and not isinstance(raw.get("notes"), str | int | float):
-            self.error("notes", raw.get("notes"), "text")
+        self.check_notes(raw, "notes", None)
 
         reference_date = None
         if not is_empty(raw.get("reference_date")):
             reference_date = self.typed(FactSpec(name="reference_date", level="household", type="date"),
                                         raw["reference_date"], "reference_date")
 
+        admin = parse_admin(raw, self.admin.household, "", self.reporter(None))
+
         members = self.parse_members()
+        self.check_birth_dates(members, reference_date)
         member_count = self.parse_member_count(members)
         income = self.parse_income(members, member_count)
         flags = self.parse_flags()
@@ -146,8 +178,19 @@ class _Parser:
         return Household(
             id=self.record_id, area=area, income_per_capita_month=income,
             members=tuple(members) if members else (), facts=facts, flags=flags, member_count=member_count,
-            reference_date=reference_date, place=place,
+            reference_date=reference_date, place=place, admin=admin,
         )
+
+    def check_notes(self, data: Mapping[str, Any], field: str,
+                    where: tuple[str | None, int | None] | None) -> None:
+        """Notes are free text, kept out of the classification, but still text of bounded size."""
+        notes = data.get("notes")
+        if is_empty(notes):
+            return
+        if not isinstance(notes, str | int | float):
+            self.error(field, notes, "text", where)
+        elif too_long(notes):
+            self.error(field, notes, TEXT_EXPECTED, where)
 
     def parse_id(self, seen_ids: MutableMapping[str, int | None] | None) -> None:
         value = self.raw.get("id")
@@ -160,12 +203,14 @@ class _Parser:
             self.error("id", value, "a household id (non-empty text, unique within the file)")
             return
         if seen_ids is not None:
-            if self.record_id in seen_ids:
-                first = seen_ids[self.record_id]
+            # Ids that differ only in Unicode form (NFC vs NFD, as two keyboards type "Đ") are one id.
+            key = id_key(self.record_id)
+            if key in seen_ids:
+                first = seen_ids[key]
                 at = f" (first used at row {first})" if first is not None else ""
                 self.error("id", value, f"an id not used by an earlier record in this file{at}")
             else:
-                seen_ids[self.record_id] = self.row
+                seen_ids[key] = self.row
 
     def check_keys(self, data: Mapping[str, Any], allowed: Iterable[str], prefix: str,
                    table: Mapping[str, FactSpec], where: tuple[str | None, int | None] | None) -> None:
@@ -206,8 +251,8 @@ class _Parser:
             if not isinstance(item, Mapping):
                 self.error(f"members[{index}]", item, "a member record (an object of answers)", where)
                 continue
-            self.check_keys(item, (*_MEMBER_KEYS, *(n for n, s in specs.items() if not s.derived)),
-                            prefix, specs, where)
+            self.check_keys(item, (*_MEMBER_KEYS, *(n for n, s in specs.items() if not s.derived),
+                                   *self.admin.member), prefix, specs, where)
             member_id = None
             if not is_empty(item.get("id")):
                 try:
@@ -221,14 +266,41 @@ class _Parser:
                                where)
                 elif member_id is not None:
                     seen[member_id] = index
+            self.check_notes(item, f"{prefix}notes", where)
             facts: dict[str, Any] = {}
             for name, spec in specs.items():
                 if not spec.derived and not is_empty(item.get(name)):
                     value = self.typed(spec, item[name], f"{prefix}{name}", where)
                     if value is not None:
                         facts[name] = value
-            members.append(Member(facts=facts, member_id=member_id))
+            admin = parse_admin(item, self.admin.member, prefix, self.reporter(where))
+            birth = facts.get("birth_date")
+            if "birth_year" in admin and birth is not None and birth.year != admin["birth_year"]:
+                self.error(f"{prefix}birth_year", item.get("birth_year"),
+                           f"the year of birth_date ({birth.year}), or only one of the two", where)
+            members.append(Member(facts=facts, member_id=member_id, admin=admin))
         return members
+
+    def check_birth_dates(self, members: list[Member] | None, reference_date: dt.date | None) -> None:
+        """A birth date after the reference date, or implying an age above the stated age's cap, is
+        the member's error (the age derived from it would change indicators silently)."""
+        if not members:
+            return
+        on = reference_date or self.default_reference_date or dt.date.today()
+        age_spec = self.catalogue.member.get(CONTRACT.age_fact or "")
+        cap = age_spec.maximum if age_spec is not None else None
+        for index, member in enumerate(members, start=1):
+            born = member.facts.get("birth_date")
+            if not isinstance(born, dt.date):
+                continue
+            where = self.member_locations[index - 1] if index - 1 < len(self.member_locations) else None
+            field = f"members[{index}].birth_date"
+            if born > on:
+                self.error(field, born.isoformat(),
+                           f"a birth date not after the reference date {on.isoformat()}", where)
+            elif cap is not None and age_at(born, on) > cap:
+                self.error(field, born.isoformat(),
+                           f"a birth date implying an age of at most {_num(cap)} at {on.isoformat()}", where)
 
     def parse_member_count(self, members: list[Member] | None) -> int | None:
         value = self.raw.get("member_count")
@@ -292,6 +364,11 @@ class _Parser:
         return flags
 
 
+def id_key(record_id: str) -> str:
+    """The form of an id that decides whether two records repeat it: NFC, as written otherwise."""
+    return unicodedata.normalize("NFC", record_id)
+
+
 def _agrees(per_capita: int | float, total: int | float, count: int) -> bool:
     if isinstance(per_capita, int) and isinstance(total, int):
         return per_capita * count == total
@@ -315,6 +392,7 @@ def parse_record(
     indicator_keys: Collection[str],
     seen_ids: MutableMapping[str, int | None] | None = None,
     member_locations: Sequence[tuple[str | None, int | None]] = (),
+    reference_date: dt.date | None = None,
 ) -> Household | list[RecordError]:
     """Type and validate one record: a Household, or every problem found in it.
 
@@ -322,10 +400,13 @@ def parse_record(
     :func:`classifier.io.known_indicator_keys` so flags of other standards are kept). ``seen_ids``
     (id -> row of first use) makes a repeated id an error on the later record; share one mapping
     across a file. ``member_locations`` places member errors at their own (source, row).
+    ``reference_date`` is the run's, for records without their own (else today): birth dates are
+    checked against it.
     """
     if not isinstance(raw, Mapping):
         return [RecordError(None, "<record>", raw, "a record (an object of fields)", row=row, source=source)]
-    return _Parser(raw, row, source, catalogue, indicator_keys, member_locations).parse(seen_ids)
+    parser = _Parser(raw, row, source, catalogue, indicator_keys, member_locations, reference_date)
+    return parser.parse(seen_ids)
 
 
 def parse_records(
@@ -333,8 +414,11 @@ def parse_records(
     *,
     catalogue: FactCatalogue,
     indicator_keys: Collection[str],
+    reference_date: dt.date | None = None,
 ) -> Iterator[tuple[RawRecord, Household | list[RecordError]]]:
-    """Type a file's records lazily, one result per record, in order; ids must be unique in the file."""
+    """Type a file's records lazily, one result per record, in order; ids must be unique in the file.
+
+    ``reference_date``: the run's, for records without their own (see :func:`parse_record`)."""
     seen_ids: dict[str, int | None] = {}
     for record in records:
         if record.raw is None:
@@ -342,7 +426,7 @@ def parse_records(
             continue
         result = parse_record(record.raw, row=record.row, source=record.source, catalogue=catalogue,
                               indicator_keys=indicator_keys, seen_ids=seen_ids,
-                              member_locations=record.member_locations)
+                              member_locations=record.member_locations, reference_date=reference_date)
         if record.errors:
             result = [*record.errors, *(result if isinstance(result, list) else [])]
         yield record, result

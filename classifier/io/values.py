@@ -16,16 +16,20 @@ from decimal import Decimal
 from typing import Any
 
 from classifier.io.columns import strip_diacritics
+from classifier.io.contract import CONTRACT
 
 __all__ = [
     "BOOL_EXPECTED",
+    "TEXT_EXPECTED",
     "BadValue",
     "is_empty",
+    "parse_number_text",
     "to_bool",
     "to_date",
     "to_enum",
     "to_number",
     "to_text",
+    "too_long",
 ]
 
 
@@ -44,73 +48,66 @@ def is_empty(value: Any) -> bool:
 
 # -- bool -------------------------------------------------------------------------------------------
 
-_TRUE = ("true", "1", "yes", "có", "co")
-_FALSE = ("false", "0", "no", "không", "khong")
+_WORDS = CONTRACT.bool_words
 BOOL_EXPECTED = (
-    "true/false, 1/0, yes/no or có/không (an empty cell means unknown; a mark such as 'x' is not "
-    "accepted, because a blank beside it would then have to mean 'no')"
+    f"{'/'.join(CONTRACT.bool_true[:1] + CONTRACT.bool_false[:1])}, 1/0, yes/no or có/không (an empty cell "
+    "means unknown; a mark such as 'x' is not accepted, because a blank beside it would then have to "
+    "mean 'no')"
 )
+TEXT_EXPECTED = f"text of at most {CONTRACT.max_text_length:,} characters"
+
+
+def too_long(value: Any) -> bool:
+    """Text longer than any cell of a survey record may be (the contract's text.max_length)."""
+    return isinstance(value, str) and len(value) > CONTRACT.max_text_length
 
 
 def to_bool(value: Any) -> bool:
-    """``true/false``, ``1/0``, ``yes/no``, ``có/không`` (with or without diacritics)."""
+    """The contract's bool words (``true/false``, ``1/0``, ``yes/no``, ``có/không``, ``co/khong``)."""
     if isinstance(value, bool):
         return value
     if isinstance(value, int | float) and value in (0, 1):
         return bool(value)
-    if isinstance(value, str):
-        text = unicodedata.normalize("NFC", value.strip().casefold())
-        if text in _TRUE:
-            return True
-        if text in _FALSE:
-            return False
+    if isinstance(value, str) and not too_long(value):
+        found = _WORDS.get(unicodedata.normalize("NFC", value.strip().casefold()))
+        if found is not None:
+            return found
     raise BadValue(BOOL_EXPECTED)
 
 
 # -- numbers ----------------------------------------------------------------------------------------
 
-_DIGITS = re.compile(r"\d+")
-# Thousands groupings: two or more separators leave no doubt ("1.234.567", "1,234,567"); a space
-# grouping ("1 500 000") is never a decimal.
-_GROUPED = {sep: re.compile(rf"[1-9]\d{{0,2}}(?:{re.escape(sep)}\d{{3}})+") for sep in (".", ",", " ")}
+_SHAPES = tuple((shape, shape.regex) for shape in CONTRACT.number_shapes)
+_AMBIGUOUS = re.compile(CONTRACT.ambiguous)
+NUMBER_EXPECTED = "a number such as 1234567, 1.234.567, 1,234,567 or 25,5"
 
 
-def _parse_decimal_text(text: str) -> Decimal:
-    body = text.replace("\u00a0", " ").replace("\u202f", " ").strip()
+def parse_number_text(text: str) -> Decimal:
+    """The exact value of a number cell, following the contract's number shapes."""
+    body = text.strip()
     sign = 1
-    if body[:1] in "+-":
+    if body[:1] in ("+", "-"):
         sign = -1 if body[0] == "-" else 1
         body = body[1:].strip()
-    if _DIGITS.fullmatch(body):
-        return sign * Decimal(body)
-    for sep, pattern in _GROUPED.items():
-        if pattern.fullmatch(body) and (sep == " " or body.count(sep) >= 2):
-            return sign * Decimal(body.replace(sep, ""))
-    if "." in body and "," in body:
-        # Both marks: the last one is the decimal mark, the other must group thousands properly
-        # ("1.234.567,5" in Vietnamese style, "1,234,567.5" in English style).
-        cut = max(body.rfind("."), body.rfind(","))
-        decimal_mark, whole, fraction = body[cut], body[:cut], body[cut + 1:]
-        grouping = "," if decimal_mark == "." else "."
-        if decimal_mark not in whole and _DIGITS.fullmatch(fraction) and (
-            _DIGITS.fullmatch(whole) or _GROUPED[grouping].fullmatch(whole)
-        ):
-            return sign * Decimal(f"{whole.replace(grouping, '')}.{fraction}")
-        raise BadValue("a number such as 1234567, 1.234.567, 1,234,567 or 25,5")
-    for mark in (".", ","):
-        if body.count(mark) == 1:
-            whole, fraction = body.split(mark)
-            if not (_DIGITS.fullmatch(whole) and _DIGITS.fullmatch(fraction)):
-                break
-            if len(fraction) == 3 and re.fullmatch(r"[1-9]\d{0,2}", whole):
-                as_decimal = f"{whole}.{fraction.rstrip('0')}".rstrip(".")
-                raise BadValue(
-                    f"an unambiguous number: {text.strip()!r} could be {whole}{fraction} (thousands "
-                    f"mark) or {as_decimal} (decimal mark); write {whole}{fraction} without a separator, "
-                    f"or a decimal with other than 3 digits after the mark"
-                )
-            return sign * Decimal(f"{whole}.{fraction}")
-    raise BadValue("a number such as 1234567, 1.234.567, 1,234,567 or 25,5")
+    if _AMBIGUOUS.fullmatch(body):
+        whole, fraction = body[:-4], body[-3:]
+        as_decimal = f"{whole}.{fraction.rstrip('0')}".rstrip(".")
+        raise BadValue(
+            f"an unambiguous number: {text.strip()!r} could be {whole}{fraction} (thousands "
+            f"mark) or {as_decimal} (decimal mark); write {whole}{fraction} without a separator, "
+            f"or a decimal with other than 3 digits after the mark"
+        )
+    for shape, regex in _SHAPES:
+        if regex.fullmatch(body):
+            number = Decimal(shape.canonical(body))  # exact: no context rounding
+            return number.copy_negate() if sign < 0 else number
+    raise BadValue(NUMBER_EXPECTED)
+
+
+def _in_range(number: int | Decimal, what: str, integer: bool) -> None:
+    limit = CONTRACT.max_integer if integer else CONTRACT.max_number
+    if number > limit or number < -limit:
+        raise BadValue(f"{what} of at most {limit:,} in size")
 
 
 def to_number(value: Any, *, integer: bool = False) -> int | float:
@@ -118,25 +115,32 @@ def to_number(value: Any, *, integer: bool = False) -> int | float:
 
     Whole values come back as ``int`` (exact), others as ``float``. Text with one separator followed
     by exactly three digits ("1.500") is refused as ambiguous: 1500 in Vietnamese, 1.5 in English.
+    A figure larger than the contract's limits (64-bit whole numbers, 2**53 otherwise) is refused.
     """
     what = "a whole number" if integer else "a number"
     if isinstance(value, bool):
         raise BadValue(f"{what}, not true/false")
     if isinstance(value, int):
+        _in_range(value, what, integer)
         return value
     if isinstance(value, float):
         if math.isnan(value) or math.isinf(value):
             raise BadValue(f"{what} (not NaN or infinity)")
         if value.is_integer():
+            _in_range(int(value), what, integer)
             return int(value)
         if integer:
             raise BadValue(what)
+        _in_range(Decimal(value), what, integer)
         return value
     if isinstance(value, Decimal):
         value = str(value)
     if not isinstance(value, str):
         raise BadValue(f"{what}, got {type(value).__name__}")
-    number = _parse_decimal_text(value)
+    if too_long(value):
+        raise BadValue(NUMBER_EXPECTED)
+    number = parse_number_text(value)
+    _in_range(number, what, integer)
     if number == number.to_integral_value():
         return int(number)
     if integer:
@@ -158,13 +162,13 @@ def to_enum(value: Any, codes: Sequence[str], labels_vi: Mapping[str, str]) -> s
     that does carry them must match exactly, because they change meaning ("nước mưa" is rainwater,
     "nước mua" is bought water).
     """
-    if isinstance(value, str):
+    if isinstance(value, str) and not too_long(value):
         text = unicodedata.normalize("NFC", " ".join(value.split())).casefold()
         for code in codes:
             label = unicodedata.normalize("NFC", labels_vi.get(code, "")).casefold()
             if text in (code.casefold(), label):
                 return code
-        if not _has_diacritics(text):
+        if CONTRACT.diacritic_free_labels and not _has_diacritics(text):
             hits = {code for code, label in labels_vi.items()
                     if code in codes and strip_diacritics(unicodedata.normalize("NFC", label)) == text}
             if len(hits) == 1:
@@ -175,35 +179,41 @@ def to_enum(value: Any, codes: Sequence[str], labels_vi: Mapping[str, str]) -> s
 
 # -- dates and text ---------------------------------------------------------------------------------
 
-_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
-_DMY = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+_FORMS = tuple((form, form.regex) for form in CONTRACT.date_forms)
 DATE_EXPECTED = "a date as YYYY-MM-DD or DD/MM/YYYY"
 
 
 def to_date(value: Any) -> dt.date:
-    """A date from ISO ``YYYY-MM-DD``, Vietnamese ``DD/MM/YYYY``, or a spreadsheet date cell."""
+    """A date in one of the contract's forms (ISO ``YYYY-MM-DD``, Vietnamese ``DD/MM/YYYY``), or a
+    spreadsheet date cell."""
     if isinstance(value, dt.datetime):
         if value.time() != dt.time(0, 0):
             raise BadValue(f"{DATE_EXPECTED} (a date without a time of day)")
         return value.date()
     if isinstance(value, dt.date):
         return value
-    if isinstance(value, str):
+    if isinstance(value, str) and not too_long(value):
         text = value.strip()
-        iso, dmy = _ISO.fullmatch(text), _DMY.fullmatch(text)
-        try:
-            if iso:
-                return dt.date(int(iso[1]), int(iso[2]), int(iso[3]))
-            if dmy:
-                return dt.date(int(dmy[3]), int(dmy[2]), int(dmy[1]))
-        except ValueError as exc:  # 31/02/2020: right shape, no such day
-            raise BadValue(f"{DATE_EXPECTED} that exists ({exc})") from None
+        for form, regex in _FORMS:
+            found = regex.fullmatch(text)
+            if not found:
+                continue
+            parts = dict(zip(form.order, (int(g) for g in found.groups()), strict=True))
+            if parts["year"] < CONTRACT.min_year:
+                raise BadValue(f"{DATE_EXPECTED} that exists (year {parts['year']} is before year "
+                               f"{CONTRACT.min_year})")
+            try:
+                return dt.date(parts["year"], parts["month"], parts["day"])
+            except ValueError as exc:  # 31/02/2020: right shape, no such day
+                raise BadValue(f"{DATE_EXPECTED} that exists ({exc})") from None
     raise BadValue(DATE_EXPECTED)
 
 
 def to_text(value: Any) -> str:
     """Text; whole numbers (a code read from a spreadsheet as 12345.0) become their digits."""
     if isinstance(value, str):
+        if too_long(value):
+            raise BadValue(TEXT_EXPECTED)
         return value.strip()
     if isinstance(value, bool):
         raise BadValue("text")

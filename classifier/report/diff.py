@@ -29,7 +29,7 @@ import attrs
 
 from classifier.api import classify
 from classifier.errors import InputError, RecordError
-from classifier.io import RawRecord, known_indicator_keys, parse_records, read_records
+from classifier.io import RawRecord, default_column_map, known_indicator_keys, parse_records, read_records
 from classifier.model import CANNOT_CLASSIFY, Classification, Household
 from classifier.progress import Progress
 from classifier.report.describe import format_value
@@ -159,6 +159,8 @@ class ChangedHousehold:
     thresholds: tuple[ThresholdChange, ...]
     indicators: tuple[IndicatorChange, ...]
     class_not_in_other: tuple[tuple[str, str], ...]  # (class id, standard id that lacks it)
+    # True when the rule data declare the two classes the same (``same_as``): a relabel, not a move.
+    relabel: bool = False
 
     @property
     def status_changed(self) -> bool:
@@ -168,6 +170,10 @@ class ChangedHousehold:
     def decisive(self, lang: str) -> str:
         """One sentence: what moved this household (see the module docstring)."""
         vi = lang == "vi"
+        if self.relabel:
+            return (f"chỉ đổi tên lớp: {self.from_outcome} và {self.to_outcome} được khai báo là cùng một lớp"
+                    if vi else f"relabel only: {self.from_outcome} and {self.to_outcome} are declared the "
+                    "same class")
         parts = [
             (f"lớp {cls} không có trong {std}" if vi else f"class {cls} does not exist in {std}")
             for cls, std in self.class_not_in_other
@@ -214,7 +220,10 @@ class Impact:
     errored: int = 0
     matrix: Counter[tuple[str, str]] = attrs.field(factory=Counter)
     by_unit: dict[tuple[str, ...], Counter[tuple[str, str]]] = attrs.field(factory=dict)
+    # Real moves only; households whose classes the rule data declare the same (``same_as``) are in
+    # ``relabelled``.
     changed: list[ChangedHousehold] = attrs.field(factory=list)
+    relabelled: list[ChangedHousehold] = attrs.field(factory=list)
     errors: list[ErrorRow] = attrs.field(factory=list)
 
     @property
@@ -313,6 +322,7 @@ def decisive_difference(household: Household, before: Classification, after: Cla
         from_unknown=before.unknown_count, to_unknown=after.unknown_count,
         from_cutoff=before.trace.deprivation_cutoff, to_cutoff=after.trace.deprivation_cutoff,
         thresholds=tuple(thresholds), indicators=tuple(indicators), class_not_in_other=tuple(missing),
+        relabel=from_standard.same_class(before.outcome, to_standard, after.outcome),
     )
 
 
@@ -369,7 +379,11 @@ def compare_households(
         if by is not None:
             impact.by_unit.setdefault(_unit(household.place, by), Counter())[cell] += 1
         if before.outcome != after.outcome:
-            impact.changed.append(decisive_difference(household, before, after, from_standard, to_standard))
+            change = decisive_difference(household, before, after, from_standard, to_standard)
+            if change.relabel:
+                impact.relabelled.append(change)
+            else:
+                impact.changed.append(change)
     if progress is not None:
         progress.close()
     return impact
@@ -390,9 +404,10 @@ def diff_file(
     """Read ``input_path`` once (with its members file) and compare the two standards on it."""
     if by is not None and by not in AREA_LEVELS:
         raise InputError(f"cannot group by {by!r}: use one of {', '.join(AREA_LEVELS)}")
-    records = read_records(input_path, members_path=members_path)
+    records = read_records(input_path, members_path=members_path, columns=default_column_map(rules_root))
     keys = known_indicator_keys(rules_root)
-    parsed = parse_records(records, catalogue=from_standard.facts, indicator_keys=keys)
+    parsed = parse_records(records, catalogue=from_standard.facts, indicator_keys=keys,
+                           reference_date=reference_date)
     progress = Progress(None, label="diff", stream=err, quiet=quiet)
     return compare_households(parsed, from_standard, to_standard, reference_date=reference_date, by=by,
                               progress=progress)
@@ -458,6 +473,7 @@ def _changed_table(impact: Impact, lang: str) -> Table:
         Column("to_class", f"Lớp theo {b.id}", f"Class under {b.id}"),
         Column("to_label", f"Tên lớp theo {b.id}", f"Class name under {b.id}"),
         Column("status_changed", "Đổi diện nghèo/cận nghèo", "Poor/near-poor status changed"),
+        Column("relabel", "Chỉ đổi tên lớp", "Relabel only"),
         Column("deprivations_from", f"Số thiếu hụt theo {a.id}", f"Deprivations under {a.id}"),
         Column("deprivations_to", f"Số thiếu hụt theo {b.id}", f"Deprivations under {b.id}"),
         Column("cutoff_from", f"Ngưỡng thiếu hụt {a.id}", f"Deprivation cut-off {a.id}"),
@@ -471,10 +487,11 @@ def _changed_table(impact: Impact, lang: str) -> Table:
     rows = [
         (c.household_id, c.place.get("province"), c.place.get("commune"), c.place.get("village"), c.area,
          c.income_per_capita_month, c.from_outcome, _class_label(a, c.from_outcome, lang), c.to_outcome,
-         _class_label(b, c.to_outcome, lang), c.status_changed, c.from_count, c.to_count, c.from_cutoff,
-         c.to_cutoff, c.from_unknown, c.to_unknown, [t.to_dict(lang) for t in c.thresholds],
+         _class_label(b, c.to_outcome, lang), c.status_changed, c.relabel, c.from_count, c.to_count,
+         c.from_cutoff, c.to_cutoff, c.from_unknown, c.to_unknown, [t.to_dict(lang) for t in c.thresholds],
          [i.to_dict(lang) for i in c.indicators], c.decisive(lang))
-        for c in impact.changed
+        # Real moves first, then the relabels the rule data declare (same_as).
+        for c in (*impact.changed, *impact.relabelled)
     ]
     return Table("changed", "Hộ thay đổi", "Households that change class", columns, rows)
 
@@ -504,7 +521,7 @@ def _unit_summary_table(impact: Impact, lang: str) -> Table:
     assert impact.by is not None
     columns = (*_place_columns(impact.by),
                Column("households", "Số hộ", "Households"),
-               Column("changed", "Đổi lớp", "Change class"),
+               Column("changed", "Đổi lớp (không kể đổi tên lớp)", "Change class (relabels excluded)"),
                Column("status_changed", "Đổi diện nghèo/cận nghèo", "Poor/near-poor status changed"),
                Column("became_decidable", "Trở nên phân loại được", "Became decidable"),
                Column("became_undecidable", "Trở nên không phân loại được", "Became undecidable"))
@@ -513,7 +530,8 @@ def _unit_summary_table(impact: Impact, lang: str) -> Table:
         cells = impact.by_unit[unit]
         rows.append((
             *_place_cells(unit, lang), sum(cells.values()),
-            sum(n for (x, y), n in cells.items() if x != y),
+            sum(n for (x, y), n in cells.items()
+                if x != y and not impact.from_standard.same_class(x, impact.to_standard, y)),
             sum(n for (x, y), n in cells.items() if poverty_status(x) != poverty_status(y)),
             sum(n for (x, y), n in cells.items() if x == CANNOT_CLASSIFY != y),
             sum(n for (x, y), n in cells.items() if x != CANNOT_CLASSIFY == y),
@@ -551,7 +569,11 @@ def _summary_table(impact: Impact, lang: str) -> Table:
         ("read", "Số bản ghi đã đọc", "Records read", impact.read),
         ("compared", "Số hộ so sánh được", "Households compared", impact.compared),
         ("errored", "Số bản ghi lỗi (xem bảng Lỗi)", "Records with errors (see Errors)", impact.errored),
-        ("changed", "Số hộ đổi lớp", "Households that change class", len(impact.changed)),
+        ("changed", "Số hộ đổi lớp (không kể đổi tên lớp)",
+         "Households that change class (relabels excluded)", len(impact.changed)),
+        ("relabelled", "Số hộ chỉ đổi tên lớp (lớp tương ứng khai báo trong dữ liệu quy tắc)",
+         "Households only relabelled (corresponding classes declared in the rule data)",
+         len(impact.relabelled)),
         ("status_changed", "Số hộ đổi diện nghèo/cận nghèo", "Households whose poor/near-poor status changes",
          status_changed),
         ("became_decidable", "Trở nên phân loại được", "Became decidable", impact.became_decidable),
@@ -579,7 +601,8 @@ def impact_report(impact: Impact, lang: str = "vi") -> Report:
                         "provisional": impact.to_standard.provisional},
         "provisional": impact.provisional,
         "counts": {"read": impact.read, "compared": impact.compared, "errored": impact.errored,
-                   "changed": len(impact.changed), "became_decidable": impact.became_decidable,
+                   "changed": len(impact.changed), "relabelled": len(impact.relabelled),
+                   "became_decidable": impact.became_decidable,
                    "became_undecidable": impact.became_undecidable},
     }
     return Report("diff", tables, primary="changed", warnings=impact.warnings(lang), meta=meta)
@@ -595,13 +618,15 @@ def render_impact(impact: Impact, lang: str = "vi") -> str:
     status_changed = sum(1 for c in impact.changed if c.status_changed)
     if vi:
         lines += ["", f"Đã đọc {impact.read:,} = so sánh {impact.compared:,} + lỗi {impact.errored:,}",
-                  f"Đổi lớp: {len(impact.changed):,} (đổi diện nghèo/cận nghèo: {status_changed:,})",
+                  f"Đổi lớp: {len(impact.changed):,} (đổi diện nghèo/cận nghèo: {status_changed:,}); "
+                  f"chỉ đổi tên lớp: {len(impact.relabelled):,}",
                   f"Trở nên phân loại được: {impact.became_decidable:,}; "
                   f"trở nên không phân loại được: {impact.became_undecidable:,}"]
     else:
         lines += ["", f"Read {impact.read:,} = compared {impact.compared:,} + errors {impact.errored:,}",
                   f"Change class: {len(impact.changed):,} "
-                  f"(poor/near-poor status changes: {status_changed:,})",
+                  f"(poor/near-poor status changes: {status_changed:,}); "
+                  f"relabel only: {len(impact.relabelled):,}",
                   f"Became decidable: {impact.became_decidable:,}; "
                   f"became undecidable: {impact.became_undecidable:,}"]
     if impact.by is not None:

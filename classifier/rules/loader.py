@@ -178,7 +178,7 @@ def _display(path: Path) -> str:
     """Paths in messages relative to the working directory when possible (clickable in editors)."""
     try:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
+    except (ValueError, OSError, RuntimeError):  # RuntimeError: a symbolic link loop (Python 3.11)
         return str(path)
 
 
@@ -206,7 +206,7 @@ class _FolderLoader:
     def _file(self, name: str, required: bool) -> tuple[LocatedDict | None, Problems]:
         path = self.folder / name
         problems = Problems(_display(path))
-        if not path.exists():
+        if not path.exists() and not path.is_symlink():  # a looping or dangling link is read (and reported)
             if required:
                 problems.add(None, f"missing file {name} (a rule folder needs {', '.join(RULE_FILES)})")
                 self.broken_files.add(name)
@@ -378,7 +378,7 @@ class _FolderLoader:
                         continue
                     sp.keys(
                         spec,
-                        ("label_vi", "label_en", "rank", "citation"),
+                        ("label_vi", "label_en", "rank", "citation", "same_as", "note"),
                         ("label_vi", "label_en", "rank"),
                         f"class {cid!r}",
                         cid,
@@ -391,6 +391,8 @@ class _FolderLoader:
                         str(spec.get("label_en", cid)),
                         rank if rank is not None else 99,
                         citation,
+                        self._same_as(spec, sp, cid),
+                        str(spec["note"]) if spec.get("note") is not None else None,
                     )
             for i, item in enumerate(std.get("not_modelled") or []):
                 item = sp.mapping(item, "not_modelled entry", line_of(std.get("not_modelled"), i))
@@ -447,6 +449,21 @@ class _FolderLoader:
             instrument=instrument,
             warnings=tuple(warnings),
         )
+
+    @staticmethod
+    def _same_as(spec: LocatedDict, p: Problems, cid: str) -> dict[str, str]:
+        """``same_as: {other standard id: its class id}``: the classes that mean the same (a relabel)."""
+        raw = spec.get("same_as")
+        if raw is None:
+            return {}
+        table = p.mapping(raw, "same_as", line_of(spec, "same_as"), cid)
+        out: dict[str, str] = {}
+        for std_id, other in (table or {}).items():
+            if not isinstance(other, str) or not other:
+                p.add(line_of(table, std_id), f"same_as {std_id!r} must name one class id", cid)
+                continue
+            out[str(std_id)] = other
+        return out
 
     # -- parameters.yaml -------------------------------------------------------------------------
 

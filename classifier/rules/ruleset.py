@@ -102,6 +102,10 @@ class OutcomeClass:
     label_en: str
     rank: int
     citation: Citation | None = None
+    # Classes of other standards that mean the same (standard id -> class id): a change between them is a
+    # relabel, not a move (``chuan-ngheo diff``).
+    same_as: Mapping[str, str] = attrs.field(factory=dict)
+    note: str | None = None
 
 
 @attrs.frozen
@@ -224,6 +228,15 @@ class RuleSet:
             if ind.id == indicator_id:
                 return ind
         raise KeyError(indicator_id)
+
+    def same_class(self, outcome: str, other: RuleSet, other_outcome: str) -> bool:
+        """Whether ``outcome`` here and ``other_outcome`` of ``other`` are declared the same class (in
+        either standard's data), so that a change between them is a relabel, not a move."""
+        mine, theirs = self.classes.get(outcome), other.classes.get(other_outcome)
+        return bool(
+            (mine is not None and mine.same_as.get(other.id) == other_outcome)
+            or (theirs is not None and theirs.same_as.get(self.id) == outcome)
+        )
 
     def rule(self, rule_id: str) -> ClassRule:
         for rule in self.rules:

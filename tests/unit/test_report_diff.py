@@ -184,3 +184,32 @@ def test_provisional_standard_puts_its_warning_in_the_report(more_indicators: Ru
     assert any("tạm thời" in w for w in report.warnings)
     assert "warning" in report.table("summary").column("item")
     assert "tạm thời" in render_impact(impact, "vi")
+
+
+def test_a_relabel_declared_in_the_rule_data_is_not_a_move_and_comes_after_the_moves() -> None:
+    """nd-351-2025 declares its `tren_chuan` the same class as nd-07-2021's `khac` (same_as): a household
+    above both bands is only relabelled; a middle-living one that becomes `tren_chuan` is a real move, and
+    the changed table lists moves first."""
+    to = load_ruleset("nd-351-2025")
+    top_urban_351 = to.parameters["income_line_urban"].value
+    impact = compare_households(
+        parsed(record("ABOVE", TOP + 1), record("MIDDLE", LINE + 1),
+               record("NEAR", top_urban_351, area="urban")),
+        BASE, to)
+    assert [c.household_id for c in impact.relabelled] == ["ABOVE"]
+    assert {c.household_id for c in impact.changed} == {"MIDDLE", "NEAR"}
+    assert impact.relabelled[0].decisive("en").startswith("relabel only")
+    table = next(t for t in impact_report(impact, "en").tables if t.key == "changed")
+    relabel_column = [c.id for c in table.columns].index("relabel")
+    assert [row[relabel_column] for row in table.rows] == [False, False, True]
+    assert "relabel only: 1" in render_impact(impact, "en")
+
+
+def test_every_declared_same_class_names_a_real_standard_and_class() -> None:
+    """A `same_as` entry must point at an existing standard and one of its classes (no dangling relabel)."""
+    from classifier.rules import list_standards
+
+    for standard in list_standards():
+        for cls in load_ruleset(standard).classes.values():
+            for other_id, other_class in cls.same_as.items():
+                assert other_class in load_ruleset(other_id).classes, (standard, cls.id, other_id)

@@ -28,7 +28,6 @@ QD59 = (
 ND351 = (
     "employment", "dependants", "nutrition", "health_insurance", "adult_education", "child_schooling",
     "housing_quality", "housing_area", "water_source", "sanitation", "waste_handling", "telecom",
-    "internet_access", "digital_services",
 )
 HCM = (*NATIONAL_07, "social_insurance")
 EVERY_KEY = tuple(dict.fromkeys((*NATIONAL_07, *QD59, *ND351, *HCM)))
@@ -60,7 +59,8 @@ def test_each_standard_loads_with_its_declared_status(
 
 @pytest.mark.parametrize("standard", STANDARDS)
 def test_each_standard_has_its_own_indicator_set(standard: str) -> None:
-    """QĐ 59 has 10 indicators (with health_care_access), Decree 351 drops information_access and adds 3."""
+    """QĐ 59 has 10 indicators (with health_care_access); Decree 351 has the draft's 12 (information_access
+    dropped, waste_handling added; internet access and digital services are not separate indicators)."""
     assert set(load_standard(standard).indicator_ids) == set(INDICATORS[standard])
 
 
@@ -118,8 +118,9 @@ def test_a_deprivation_only_another_standard_knows_changes_nothing() -> None:
     household = record("rural", 1_000_000, own_only, **foreign)
     counts = {s: classify(household, s, reference_date=REFERENCE_DATE).deprivation_count for s in STANDARDS}
     # QĐ 59: +health_care_access +information_access; Decree 07: +information_access +employment;
-    # Decree 351: +digital_services +employment; HCMC: +social_insurance +information_access +employment.
-    assert counts == {"qd-59-2015": 4, "nd-07-2021": 4, "nd-351-2025": 4, "hcm-2024": 5}
+    # Decree 351: +employment only (digital_services is no indicator of any standard);
+    # HCMC: +social_insurance +information_access +employment.
+    assert counts == {"qd-59-2015": 4, "nd-07-2021": 4, "nd-351-2025": 3, "hcm-2024": 5}
 
 
 @pytest.mark.parametrize("standard", STANDARDS)
@@ -196,7 +197,9 @@ def test_hcm_overlay_replaces_every_national_rule_with_one_yearly_city_line() ->
     [
         (46_000_000, 3, "ngheo"),  # 12 members: exactly 46,000,000 per person per year
         (46_000_000, 2, "can_ngheo"),
-        (46_000_001, 3, "muc_song_trung_binh"),  # one đồng a year above the line
+        (46_000_001, 3, "can_ngheo"),  # one đồng a year above the line: the 46–54 M near-poor band
+        (54_000_000, 0, "can_ngheo"),
+        (54_000_001, 0, "muc_song_trung_binh"),
         (69_000_000, 0, "muc_song_trung_binh"),
         (69_000_001, 0, "khac"),
     ],
@@ -204,7 +207,7 @@ def test_hcm_overlay_replaces_every_national_rule_with_one_yearly_city_line() ->
 def test_hcm_city_line_applies_alike_in_rural_and_urban_areas(
     income_total_month: int, deprived: int, expected: str,
 ) -> None:
-    """At and one đồng above 46 M and 69 M per person per year, rural and urban get the same class."""
+    """At and one đồng above 46 M, 54 M and 69 M per person per year, rural and urban get the same class."""
     keys = ("housing_area", "water_source", "sanitation")[:deprived]
     for area in ("rural", "urban"):
         household = record(area, income_total_month / 12, keys)
@@ -249,13 +252,24 @@ def test_decree_351_dependants_are_children_under_16_and_elderly_or_disabled_on_
     assert result.indicator("dependants").deprived is deprived
 
 
-@pytest.mark.parametrize(
-    ("fact", "indicator"),
-    [("uses_digital_services", "digital_services"), ("has_internet_access", "internet_access"),
-     ("domestic_waste_handled", "waste_handling")],
-)
+def test_decree_351_counts_at_most_two_for_missing_internet_digital_services_and_waste() -> None:
+    """Lacking internet access, digital services and waste handling (phone used) is 1 deprivation, not 3."""
+    facts = {"has_internet_access": False, "uses_digital_services": False, "domestic_waste_handled": False,
+             "uses_phone": True, "uses_internet": False}
+    household = Household(id="H", area="rural", income_per_capita_month=2_000_000, member_count=2,
+                          facts=facts)
+    result = classify(household, "nd-351-2025", reference_date=REFERENCE_DATE)
+    assert [r.id for r in result.indicators if r.deprived] == ["waste_handling"]
+    worst = Household(id="H", area="rural", income_per_capita_month=2_000_000, member_count=2,
+                      facts={**facts, "uses_phone": False})
+    deprived = [r.id for r in classify(worst, "nd-351-2025", reference_date=REFERENCE_DATE).indicators
+                if r.deprived]
+    assert deprived == ["telecom", "waste_handling"]
+
+
+@pytest.mark.parametrize(("fact", "indicator"), [("domestic_waste_handled", "waste_handling")])
 def test_decree_351_new_indicators_read_their_own_survey_answer(fact: str, indicator: str) -> None:
-    """Each reported new indicator is deprived when its own answer is false, and unknown without it."""
+    """The reported new waste indicator is deprived when its own answer is false, and unknown without it."""
     def result_for(facts: dict[str, bool]) -> bool | None:
         household = Household(id="H", area="rural", income_per_capita_month=2_000_000, member_count=2,
                               facts=facts)

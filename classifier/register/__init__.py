@@ -1,0 +1,38 @@
+"""The register of review rounds (issue 10): rounds, households across rounds, results, change log.
+
+Public entry points for the command line, the reports and the web application::
+
+    from classifier.register import Register
+    with Register.open(db="register.sqlite") as reg:       # or Register.open(db_url="postgresql://...")
+        reg.new_round("2026", year=2026, reference_date=dt.date(2026, 11, 1), who="cán bộ xã")
+        reg.import_file("2026", "ho-2026.xlsx", who="cán bộ xã")
+        reg.classify("2026", who="cán bộ xã")
+
+See docs/internals.md, section "Register".
+"""
+
+from classifier.register.store import (
+    KINDS,
+    ChangeEntry,
+    ClassifySummary,
+    ImportSummary,
+    Register,
+    RegisterError,
+    RoundHousehold,
+    RoundInfo,
+    StaleVersionError,
+    household_record,
+)
+
+__all__ = [
+    "KINDS",
+    "ChangeEntry",
+    "ClassifySummary",
+    "ImportSummary",
+    "Register",
+    "RegisterError",
+    "RoundHousehold",
+    "RoundInfo",
+    "StaleVersionError",
+    "household_record",
+]

@@ -1,0 +1,1 @@
+"""Alembic migrations of the register, shipped as package data and run by :func:`upgrade`."""

@@ -1,0 +1,174 @@
+"""The application factory: one FastAPI app with the pages, the API and the error pages.
+
+FastAPI gives the OpenAPI description (``/api/v1/openapi.json``); its interactive docs pages are
+switched off because they load scripts from a CDN, and every asset here is bundled.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from classifier import __version__
+from classifier.errors import ChuanNgheoError, InputError, RecordError, UnknownStandardError
+from classifier.register import Register, RegisterError, StaleVersionError
+from classifier.web.db import ensure_schema, make_engine
+from classifier.web.deps import (
+    ApiUnauthorized,
+    CsrfFailed,
+    Forbidden,
+    LoginRequired,
+    WebState,
+    render,
+)
+from classifier.web.routes import account, api, api_register, households, imports, rounds
+from classifier.web.routes.api import error_body
+from classifier.web.settings import Settings
+from classifier.web.standards import RuleSets
+
+__all__ = ["create_app"]
+
+HERE = Path(__file__).resolve().parent
+log = logging.getLogger("classifier.web")
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _request_error(error: Mapping[str, Any]) -> RecordError:
+    """A framework validation error in the command line's terms (``expected a date YYYY-MM-DD``)."""
+    kind = str(error.get("type", ""))
+    expected = _EXPECTED.get(kind.split("_")[0], str(error.get("msg", "a valid value")))
+    field = ".".join(str(p) for p in error.get("loc", ())[1:]) or "<request>"
+    return RecordError(None, field, error.get("input"), expected)
+
+
+_EXPECTED = {
+    "date": "a date YYYY-MM-DD",
+    "bool": "true or false",
+    "int": "a whole number",
+    "missing": "a value (this field is required)",
+}
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, exc: LoginRequired) -> Response:
+        target = request.url.path
+        return RedirectResponse(f"/login?next={target}", status_code=303)
+
+    @app.exception_handler(Forbidden)
+    async def forbidden(request: Request, exc: Forbidden) -> Response:
+        if _is_api(request):
+            return JSONResponse({"error": "this account may not do this"}, status_code=403)
+        return render(request, "error.html", status_code=403, message_key="forbidden")
+
+    @app.exception_handler(CsrfFailed)
+    async def csrf_failed(request: Request, exc: CsrfFailed) -> Response:
+        return render(request, "error.html", status_code=400, message_key="csrf_failed")
+
+    @app.exception_handler(ApiUnauthorized)
+    async def api_unauthorized(request: Request, exc: ApiUnauthorized) -> Response:
+        return JSONResponse(
+            {
+                "error": "missing or unknown API token: send 'Authorization: Bearer <token>' "
+                "(create one with `chuan-ngheo user token NAME`)"
+            },
+            status_code=401,
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(request: Request, exc: RequestValidationError) -> Response:
+        errors = [_request_error(e) for e in exc.errors()]
+        if _is_api(request):
+            return JSONResponse(error_body(errors), status_code=422)
+        return render(request, "error.html", status_code=400, message=errors[0].message if errors else "")
+
+    @app.exception_handler(UnknownStandardError)
+    async def unknown_standard(request: Request, exc: UnknownStandardError) -> Response:
+        return JSONResponse({"error": str(exc)}, status_code=422)
+
+    @app.exception_handler(StaleVersionError)
+    async def stale(request: Request, exc: StaleVersionError) -> Response:
+        if _is_api(request):
+            return JSONResponse({"error": str(exc)}, status_code=409)
+        return render(request, "error.html", status_code=409, message=str(exc), reload=request.url.path)
+
+    @app.exception_handler(RegisterError)
+    async def register_error(request: Request, exc: RegisterError) -> Response:
+        status = 404 if "is not in round" in str(exc) or "no review round named" in str(exc) else 400
+        if _is_api(request):
+            return JSONResponse({"error": str(exc)}, status_code=status)
+        return render(request, "error.html", status_code=status, message=str(exc))
+
+    @app.exception_handler(InputError)
+    async def input_error(request: Request, exc: InputError) -> Response:
+        if _is_api(request):
+            return JSONResponse({"error": str(exc), **error_body(list(exc.errors))}, status_code=422)
+        return render(request, "error.html", status_code=400, message=str(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if _is_api(request):
+            return JSONResponse({"error": str(exc.detail)}, status_code=exc.status_code)
+        key = "not_found" if exc.status_code == 404 else None
+        return render(
+            request,
+            "error.html",
+            status_code=exc.status_code,
+            message_key=key,
+            message=None if key else str(exc.detail),
+        )
+
+    @app.exception_handler(Exception)
+    async def internal(request: Request, exc: Exception) -> Response:
+        # Only the kind of error and the route: never the request's data (it may hold personal data).
+        log.error("internal error %s on %s %s", type(exc).__name__, request.method, request.url.path)
+        if isinstance(exc, ChuanNgheoError):
+            message = f"{type(exc).__name__}: see the server's rule files"
+        else:
+            message = "internal error: this is a bug in chuan-ngheo, not in your data; nothing was stored"
+        if _is_api(request):
+            return JSONResponse({"error": message}, status_code=500)
+        return render(request, "error.html", status_code=500, message_key="internal_error")
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """The application on ``settings.database_url`` (tables created when missing)."""
+    engine = make_engine(settings.database_url)
+    ensure_schema(engine)
+    templates = Jinja2Templates(directory=str(HERE / "templates"))
+    app = FastAPI(
+        title="chuan-ngheo",
+        version=__version__,
+        description="Vietnam's multidimensional household poverty classification: classify and explain "
+        "households, and run a commune's review round.",
+        openapi_url="/api/v1/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.web = WebState(
+        settings=settings, engine=engine, templates=templates, register=Register(engine, migrate=False)
+    )
+    app.state.rulesets = RuleSets(settings.rules_root)
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    app.include_router(api.router)
+    app.include_router(api_register.router)
+    app.include_router(account.router)
+    app.include_router(rounds.router)
+    app.include_router(imports.router)
+    app.include_router(households.router)
+    _install_error_handlers(app)
+
+    return app
