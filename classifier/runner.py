@@ -215,6 +215,12 @@ def classify_file(
                         summary.errored += 1
                         errors_file.write(result)
                     progress.update(summary.read)
+            if writer.cut_cells:
+                (err or sys.stderr).write(
+                    f"note: {writer.cut_cells} cell(s) were longer than the 32,767 characters an Excel "
+                    f"cell holds: cut in {output_path.name}, with a notice in the cell; {errors_path.name} "
+                    "lists each problem on its own line\n"
+                )
         finally:
             errors_file.close()
         files.commit()
