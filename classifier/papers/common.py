@@ -78,8 +78,8 @@ class _Blank(dict[str, Any]):
 
 
 def fill(frame: str, values: Mapping[str, Any]) -> str:
-    """``frame`` with its {placeholders} filled; a missing or empty value prints as "…"."""
-    clean = _Blank({k: (BLANK if v is None or v == "" else v) for k, v in values.items()})
+    """``frame`` with its {placeholders} filled; a missing (None) value prints as "…"."""
+    clean = _Blank({k: (BLANK if v is None else v) for k, v in values.items()})
     return string.Formatter().vformat(frame, (), clean)
 
 

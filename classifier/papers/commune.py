@@ -151,7 +151,7 @@ def minutes(items: Sequence[Entry], village: str, ruleset: RuleSet, has_previous
         "share": rule["approval_share_percent"],
         "citation": citation_text(rule),
     }
-    issuer = ("ỦY BAN NHÂN DÂN " + str(values["commune"] or BLANK).upper(), village.upper())
+    issuer = ("ỦY BAN NHÂN DÂN", str(values["commune"] or BLANK).upper(), village.upper())
     hdr = header(values["commune"], None, first.result.reference_date)
     blocks: list[Any] = [
         attrs.evolve(hdr, issuer=issuer),

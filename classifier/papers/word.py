@@ -127,7 +127,7 @@ def _header(doc: Any, block: NationalHeader, width: float) -> None:
         p = left.paragraphs[0] if i == 0 else left.add_paragraph()
         p.alignment = WD_ALIGN_PARAGRAPH.CENTER
         run = p.add_run(line)
-        run.bold, run.font.size = i > 0, Pt(12.5)
+        run.bold, run.font.size = i == len(block.issuer) - 1 and i > 0, Pt(12.5)
     _rule_under(left.paragraphs[-1], 0.55, width * 0.4)
     p = right.paragraphs[0]
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER

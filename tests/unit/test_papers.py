@@ -12,7 +12,6 @@ from docx import Document as open_docx
 
 from classifier.api import load_standard
 from classifier.cli import main
-from classifier.data import sample_path
 from tests.unit.pdfcheck import nfc, outside_margins, page_number, read_pdf
 
 RULES = load_standard("nd-07-2021")
@@ -197,13 +196,11 @@ def test_decision_docx_layout(commune: Path, tmp_path: Path) -> None:
     assert doc.styles["Normal"].font.name == "Times New Roman"
 
 
-def test_letters_for_every_household_in_a_folder(tmp_path: Path) -> None:
-    """Without --household, one file per household of the commune (codes as names) on the sample."""
-    out = tmp_path / "tb"
-    s = str(sample_path("commune.json"))
-    code, text = run(
-        "papers", "certificate", s, "--commune", "Xã Hợp Hưng", "--format", "docx", "-o", str(out)
-    )
+def test_certificates_for_every_eligible_household_in_a_folder(commune: Path, tmp_path: Path) -> None:
+    """Without --household, one file per poor/near-poor household, named by household code."""
+    out = tmp_path / "gcn"
+    code, text = run("papers", "certificate", str(commune), "--format", "docx", "-o", str(out))
     assert code == 0, text
-    files = sorted(out.iterdir())
-    assert files and all(f.name.startswith("giay-chung-nhan-H") and f.suffix == ".docx" for f in files)
+    assert sorted(f.name for f in out.iterdir()) == ["giay-chung-nhan-HH-1.docx", "giay-chung-nhan-HH-3.docx"]
+    code, text = run("papers", "letter", str(commune), "-o", str(tmp_path / "one.pdf"))
+    assert code == 2 and "give a folder" in text
