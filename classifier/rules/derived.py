@@ -9,7 +9,7 @@ A derived fact is computed from answers, never read from input. Its formula is o
 - ``{count_members: {}}``               the members listed, else the record's declared member count.
 
 Python keeps exact numbers exact: a Decimal amount divided or scaled stays a Decimal (28 significant
-digits), so 1,500,000.0000000001 stays above a 1,500,000 line; floats and integers behave as before.
+digits), so an amount a hair above a line stays above it; floats and integers behave as before.
 SQL is generated from the same declaration (engine/sql.py asks each formula for its expression).
 """
 
