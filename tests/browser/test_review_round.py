@@ -30,8 +30,11 @@ def _poor_in_sample() -> int:
     from classifier.model import Household
 
     ruleset = load_standard("nd-07-2021")
-    parsed = parse_records(read_records(sample_path("commune.json")), catalogue=ruleset.facts,
-                           indicator_keys=known_indicator_keys())
+    parsed = parse_records(
+        read_records(sample_path("commune.json")),
+        catalogue=ruleset.facts,
+        indicator_keys=known_indicator_keys(),
+    )
     households = [h for _, h in parsed if isinstance(h, Household)]
     results = classify_many(households, ruleset, reference_date=dt.date(2026, 11, 1))
     return sum(r.outcome == "ngheo" for r in results)
