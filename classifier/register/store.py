@@ -713,6 +713,35 @@ class Register:
             )
         return out
 
+    def typed_households(self, round_name: str, *, rules_root: Path | None = None) -> list[Household]:
+        """The households of a round as the engine sees them (each record re-read by the parser).
+
+        For reports and papers built on the public API (e.g. ``classifier.report.reportset.classify_round``).
+        A record the rules of today refuse raises InputError listing every problem.
+        """
+        info = self.round(round_name)
+        ruleset = load_standard(info.standard, rules_root)
+        keys = known_indicator_keys(rules_root)
+        typed: list[Household] = []
+        errors: list[RecordError] = []
+        for kept in self.households(round_name):
+            parsed = parse_record(
+                kept.answers,
+                row=None,
+                source=f"round {round_name}",
+                catalogue=ruleset.facts,
+                indicator_keys=keys,
+            )
+            if isinstance(parsed, list):
+                errors.extend(parsed)
+            else:
+                typed.append(parsed)
+        if errors:
+            raise InputError(
+                f"round {round_name}: {len(errors)} stored record(s) no longer read: {errors[0]}", errors
+            )
+        return typed
+
     def update_answers(
         self,
         round_name: str,
