@@ -22,8 +22,9 @@ from classifier.model import (
     IndicatorResult,
 )
 from classifier.rules.conditions import Compare, compare_values, comparisons
+from classifier.rules.derived import DerivedEnv
 from classifier.rules.plan import plan_for
-from classifier.rules.ruleset import RuleSet
+from classifier.rules.ruleset import FactCatalogue, RuleSet
 from classifier.trace import IndicatorStep, Margin, RuleStep, Trace
 
 __all__ = [
@@ -33,7 +34,6 @@ __all__ = [
     "validate_for_classification",
 ]
 
-MONTHS_PER_YEAR = 12
 
 
 def validate_for_classification(household: Household, ruleset: RuleSet) -> None:
@@ -58,24 +58,24 @@ def validate_for_classification(household: Household, ruleset: RuleSet) -> None:
         raise InputError(errors[0].message, errors)
 
 
-def classification_facts(household: Household) -> dict[str, Any]:
-    """The facts classification rules read, except the deprivation count."""
-    income = household.income_per_capita_month
-    return {
-        "area": household.area,
-        "income_per_capita_month": income,
-        "income_per_capita_year": income * MONTHS_PER_YEAR if income is not None else None,
-    }
+def classification_facts(household: Household, catalogue: FactCatalogue) -> dict[str, Any]:
+    """The facts classification rules read, except the deprivation count (derived ones by formula)."""
+    facts = {"area": household.area, "income_per_capita_month": household.income_per_capita_month}
+    return catalogue.derive("classification", facts, _NO_ENV)
+
+
+_NO_ENV = DerivedEnv()
 
 
 def candidate_counts(indicators: Sequence[IndicatorResult]) -> tuple[int, int]:
     """(known deprivations, unknown indicators): the count can be anything in [known, known+unknown]."""
-    known = sum(1 for r in indicators if r.deprived is True)
-    unknown = sum(1 for r in indicators if r.deprived is None)
-    return known, unknown
+    verdicts = [r.deprived for r in indicators]
+    return verdicts.count(True), verdicts.count(None)
 
 
 def ignored_flags(household: Household, ruleset: RuleSet) -> tuple[str, ...]:
+    if not household.flags:
+        return ()
     ids = set(ruleset.indicator_ids)
     return tuple(sorted(k for k in household.flags if k not in ids))
 
@@ -221,7 +221,7 @@ def build_trace(
     ]
     rule_steps = []
     margins: list[Margin] = []
-    facts = classification_facts(household)
+    facts = classification_facts(household, ruleset.facts)
     for rule_id, counts in rules.items():
         rule_steps.append(RuleStep(deprivation_counts=tuple(counts), **static.rules[rule_id]))
         margins.extend(_margins(rule_id, static.thresholds[rule_id], facts, known, unknown))

@@ -139,7 +139,10 @@ class DurableEngine:
     def fire(self, facts: dict[str, Any]) -> str:
         """Post one event; return the id of the rule that consumed it."""
         event_id = next(self._event_ids)
-        event = {k: self._json_safe(k, v) for k, v in facts.items()}
+        event = dict(facts)
+        for key, value in facts.items():
+            if isinstance(value, float):  # the only values durable_rules may refuse (see _json_safe)
+                event[key] = self._json_safe(key, value)
         event["id"] = event_id
         try:
             state = self._host.post(self._ruleset_name, event)
@@ -164,7 +167,7 @@ class DurableEngine:
         validate_for_classification(household, self.ruleset)
         indicators = evaluate_indicators(household, self.ruleset, reference_date)
         known, unknown = candidate_counts(indicators)
-        base = classification_facts(household)
+        base = classification_facts(household, self.ruleset.facts)
         fired: list[tuple[int, str]] = []
         with self._lock:
             for count in range(known, known + unknown + 1):
