@@ -52,7 +52,7 @@ CANNOT_CLASSIFY_VI = CANNOT_CLASSIFY_LABELS["vi"]
 _HEAD = ("id", "row", *PLACE_KEYS, "classification", "classification_vi", "income_per_capita_month",
          "deprivation_count", "unknown_count")
 _TAIL = ("possible_outcomes", "missing_fields", "standard", "rules_digest", "provisional", "engine",
-         "reference_date", "error")
+         "method", "reference_date", "error")
 _LIST_SEPARATOR = ";"
 
 
@@ -125,6 +125,7 @@ def result_values(result: Classification, ruleset: RuleSet, row: int | None,
         "rules_digest": result.rules_digest[:12],
         "provisional": result.provisional,
         "engine": result.engine,
+        "method": result.method,
         "reference_date": result.reference_date,
         "error": None,
     }
