@@ -268,6 +268,12 @@ def build_parser() -> argparse.ArgumentParser:
     from classifier.report.commands import add_report_parser  # the report set (issue 10)
 
     add_report_parser(sub)
+    from classifier.register.cli import add_round_parser  # the register of review rounds (issue 10)
+
+    add_round_parser(sub)
+    from classifier.papers.commands import add_papers_parser  # papers per household and village (issue 10)
+
+    add_papers_parser(sub)
     return parser
 
 
@@ -504,6 +510,12 @@ def _cmd_transitions(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
+def _cmd_round(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from classifier.register.cli import cmd_round
+
+    return cmd_round(args, out, err)
+
+
 def _cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from classifier.web.commands import run_serve
 
@@ -520,6 +532,12 @@ def _cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from classifier.report.commands import cmd_report
 
     return cmd_report(args, out, err)
+
+
+def _cmd_papers(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from classifier.papers.commands import cmd_papers
+
+    return cmd_papers(args, out, err)
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
@@ -541,6 +559,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         "serve": _cmd_serve,
         "user": _cmd_user,
         "report": _cmd_report,
+        "round": _cmd_round,
+        "papers": _cmd_papers,
     }
     try:
         with _signals_as_interrupts():

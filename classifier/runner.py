@@ -194,7 +194,10 @@ def classify_file(
     summary = RunSummary(output=output_path, errors_path=errors_path, engine=mode)
     keys = known_indicator_keys(rules_root)
     progress = Progress(_count_hint(input_path), quiet=quiet, stream=err)
-    records = read_records(input_path, members_path=members_path, columns=default_column_map(rules_root))
+    notices: list[str] = []
+    records = read_records(
+        input_path, members_path=members_path, columns=default_column_map(rules_root), notices=notices
+    )
     parsed = parse_records(
         records, catalogue=ruleset.facts, indicator_keys=keys, reference_date=reference_date
     )
@@ -221,6 +224,14 @@ def classify_file(
                         summary.errored += 1
                         errors_file.write(result)
                     progress.update(summary.read)
+            for notice in notices:
+                (err or sys.stderr).write(f"note: {notice}\n")
+            if writer.cut_cells:
+                (err or sys.stderr).write(
+                    f"note: {writer.cut_cells} cell(s) were longer than the 32,767 characters an Excel "
+                    f"cell holds: cut in {output_path.name}, with a notice in the cell; {errors_path.name} "
+                    "lists each problem on its own line\n"
+                )
         finally:
             errors_file.close()
         files.commit()

@@ -71,6 +71,8 @@ from classifier.io.records import PLACE_KEYS, id_key, parse_record
 from classifier.io.writers import (
     CANNOT_CLASSIFY_VI,
     ERROR_COLUMNS,
+    FORMULA_TRIGGERS_SQL,
+    PLAIN_NUMBER_SQL,
     error_file_row,
     format_income,
     record_place,
@@ -96,6 +98,8 @@ _RECORD_KEYS = (
     *PLACE_KEYS,
 )
 _JSON_SCALARS = "('VARCHAR', 'BIGINT', 'UBIGINT', 'DOUBLE', 'BOOLEAN', 'NULL')"
+
+QUOTE = "'"
 
 Progress = Callable[[int, int | None], None]
 
@@ -662,6 +666,13 @@ class _Run:
                 flat.append(f"CAST({col} AS INTEGER) AS {col}")
             elif sql_type == "VARCHAR[]":
                 flat.append(f"NULLIF(array_to_string({col}, ';'), '') AS {col}")
+            elif sql_type == "VARCHAR" and name != "income_per_capita_month":
+                # As writers.excel_safe: text Excel would evaluate gets a leading "'".
+                flat.append(
+                    f"CASE WHEN regexp_matches({col}, {literal(FORMULA_TRIGGERS_SQL)}) AND NOT "
+                    f"regexp_matches({col}, {literal(PLAIN_NUMBER_SQL)}) THEN {literal(QUOTE)} || {col} "
+                    f"ELSE {col} END AS {col}"
+                )
             else:
                 flat.append(col)
         body = path.with_name(path.name + ".body")

@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import itertools
 import json
+import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -32,7 +33,9 @@ from classifier.io.values import BadValue, is_empty, to_text
 
 __all__ = ["FORMATS", "detect_format", "json_line_record", "read_records"]
 
-FORMATS = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".xlsx": "xlsx"}
+#: ``.xlsm`` is a workbook with macros: read like ``.xlsx``; its macros are neither kept nor run.
+FORMATS = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".xlsx": "xlsx",
+           ".xlsm": "xlsx"}
 HOUSEHOLD_SHEETS = ("households", "hộ gia đình")
 # Python's csv refuses a cell over 131,072 characters with an error for the whole file; such a cell
 # must be read, so that the record parser can make it that record's error (classifier/io/contract.yaml).
@@ -54,8 +57,12 @@ def read_records(
     members_path: str | Path | None = None,
     format: str | None = None,
     columns: ColumnMap | None = None,
+    notices: list[str] | None = None,
 ) -> Iterator[RawRecord]:
     """Yield every record of ``path`` in file order, with its row and source name.
+
+    ``notices`` (if given) receives, as reading goes, what the user should hear that is not a record
+    error (hidden Excel rows that were read).
 
     Members (from ``members_path`` or the workbook's members sheet) are joined onto their household
     by ``household_id``; member rows naming no household in the file come last, as records carrying
@@ -68,8 +75,8 @@ def read_records(
         raise InputError(f"input file not found: {path}")
     columns = columns or default_column_map()
     if fmt == "xlsx":
-        return _read_workbook(path, members_path, columns)
-    members = _read_members_file(Path(members_path), columns) if members_path is not None else None
+        return _read_workbook(path, members_path, columns, notices)
+    members = _read_members_file(Path(members_path), columns, notices) if members_path is not None else None
     if fmt == "json":
         records = _read_json(path)
     elif fmt == "jsonl":
@@ -200,8 +207,159 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, Cells]]:
                              "'CSV UTF-8' from Excel") from None
 
 
-def _xlsx_rows(sheet: Any) -> Iterator[tuple[int, Cells]]:
-    yield from enumerate(sheet.iter_rows(values_only=True), start=1)
+class Uncached:
+    """A formula cell whose result was never saved (the file was written by a program that does not
+    calculate, e.g. a script): openpyxl can only read it as empty. Becomes that record's error."""
+
+    __slots__ = ("formula",)
+
+    def __init__(self, formula: str) -> None:
+        self.formula = formula
+
+    def __repr__(self) -> str:
+        return f"={self.formula}" if self.formula else "(a shared formula)"
+
+
+#: How far down a sheet the header row is looked for (title rows above it are skipped).
+XLSX_HEADER_ROWS = 10
+_MERGE = re.compile(rb"<(?:\w+:)?mergeCell\s+ref=\"([A-Z]+)([0-9]+)(?::([A-Z]+)([0-9]+))?\"")
+
+
+class _SheetNotes:
+    """What reading one sheet found that the user should hear about (hidden rows)."""
+
+    def __init__(self, source: str, notices: list[str] | None) -> None:
+        self.source = source
+        self.notices = notices
+        self.hidden = 0
+
+    def close(self) -> None:
+        if self.notices is not None and self.hidden:
+            self.notices.append(
+                f"{self.source}: {self.hidden} hidden row(s) were read like the others (hiding or filtering "
+                "a row in Excel does not leave it out); delete rows that must not be classified"
+            )
+
+
+def _merged_ranges(sheet: Any) -> list[tuple[int, int, int, int]]:
+    """(first column, first row, last column, last row) of every merged range of a read-only sheet.
+
+    openpyxl's read-only mode does not give them (they come after the rows, at the end of the sheet's
+    XML): one scan of the raw XML finds them, at the speed of decompression.
+    """
+    from openpyxl.utils import column_index_from_string
+
+    found: set[tuple[bytes, ...]] = set()
+    tail = b""
+    with sheet._get_source() as src:
+        while chunk := src.read(1 << 20):
+            window = tail + chunk
+            found.update(m.groups(b"") for m in _MERGE.finditer(window))
+            tail = window[-200:]
+    ranges = []
+    for c1, r1, c2, r2 in found:
+        first_col, first_row = column_index_from_string(c1.decode()), int(r1)
+        last_col = column_index_from_string(c2.decode()) if c2 else first_col
+        ranges.append((first_col, first_row, last_col, int(r2) if r2 else first_row))
+    return sorted(ranges, key=lambda r: (r[1], r[0]))
+
+
+def _xlsx_rows(sheet: Any, notes: _SheetNotes | None = None) -> Iterator[tuple[int, Cells]]:
+    """(row number, values) of a sheet, as openpyxl's ``iter_rows(values_only=True)`` gives them, except:
+
+    - a formula cell with no saved result is an :class:`Uncached` (openpyxl would give None, which
+      would read as "not answered");
+    - a value merged down over several rows is repeated on each of them, in the range's first column
+      (what Excel shows; openpyxl gives it on the first row only and None below);
+    - hidden rows are read like the others and counted in ``notes``.
+    """
+    if not hasattr(sheet, "_get_source"):  # not a read-only worksheet
+        yield from enumerate(sheet.iter_rows(values_only=True), start=1)
+        return
+    from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
+
+    class Parser(WorkSheetParser):  # type: ignore[misc]
+        def parse_cell(self, element: Any) -> Any:
+            cell = super().parse_cell(element)
+            if cell["value"] is None and element.find(FORMULA_TAG) is not None:
+                cell["value"] = Uncached((element.findtext(FORMULA_TAG) or "").strip())
+            return cell
+
+        def parse_row(self, row: Any) -> Any:
+            if notes is not None and row.get("hidden") in ("1", "true"):
+                notes.hidden += 1
+            return super().parse_row(row)
+
+    starts: dict[int, list[tuple[int, int]]] = {}
+    for first_col, first_row, _, last_row in _merged_ranges(sheet):
+        if last_row > first_row:
+            starts.setdefault(first_row, []).append((first_col, last_row))
+    active: list[tuple[int, int, Any]] = []  # (column, last row, value) of merges being filled down
+
+    def filled(row_no: int, values: tuple[Any, ...]) -> tuple[Any, ...]:
+        nonlocal active
+        if not active and row_no not in starts:
+            return values
+        out = list(values)
+        active = [a for a in active if a[1] >= row_no]
+        for col, _, value in active:
+            if len(out) < col:
+                out.extend([None] * (col - len(out)))
+            if out[col - 1] is None:
+                out[col - 1] = value
+        for col, last_row in starts.get(row_no, ()):
+            value = out[col - 1] if col <= len(out) else None
+            if value is not None:
+                active.append((col, last_row, value))
+        return tuple(out)
+
+    workbook = sheet.parent
+    max_col, max_row = sheet.max_column, sheet.max_row
+    empty: tuple[Any, ...] = (None,) * max_col if max_col else ()
+    counter = 1
+    with sheet._get_source() as src:
+        parser = Parser(
+            src,
+            sheet._shared_strings,
+            data_only=True,
+            epoch=workbook.epoch,
+            date_formats=workbook._date_formats,
+            timedelta_formats=workbook._timedelta_formats,
+        )
+        for row_no, cells in parser.parse():
+            if max_row is not None and row_no > max_row:
+                break
+            for missing in range(counter, row_no):
+                yield missing, filled(missing, empty)
+            yield row_no, filled(row_no, sheet._get_row(cells, 1, max_col, values_only=True))
+            counter = row_no + 1
+    last = max([max_row or 0, *(end for _, end, _ in active)])
+    for missing in range(counter, last + 1):
+        yield missing, filled(missing, empty)
+    if notes is not None:
+        notes.close()
+
+
+def _formula_errors(raw: dict[str, Any], record_id: Any, row: int, source: str) -> list[RecordError]:
+    """Errors for the cells of ``raw`` that hold a formula with no saved result (set to None here)."""
+    errors: list[RecordError] = []
+    rid = None if isinstance(record_id, Uncached) or is_empty(record_id) else str(record_id).strip()
+    places: list[tuple[dict[str, Any], str, str]] = [(raw, key, key) for key in raw]
+    flags = raw.get("deprivations")
+    if isinstance(flags, dict):
+        places += [(flags, key, f"deprivations.{key}") for key in flags]
+    for holder, key, field in places:
+        value = holder[key]
+        if isinstance(value, Uncached):
+            holder[key] = None
+            errors.append(RecordError(
+                rid, field, repr(value)[:120],
+                "a value: this cell holds a formula whose result was never saved in the file (it was "
+                "written by a program that does not calculate); open the file in Excel or LibreOffice "
+                "and save it, or copy the column and paste it as values",
+                row=row, source=source,
+            ))
+    return errors
 
 
 class _Header:
@@ -252,21 +410,62 @@ def _blank_column(index: int) -> str:
     return f"(column {index} has no header)"
 
 
+def _header_row(rows: Iterator[tuple[int, Cells]], names: Any, search: int, source: str,
+                wanted: str, accepted: str) -> tuple[int, Cells] | None:
+    """The header: the first row (of the first ``search``) with a column that ``names`` resolves to the
+    field ``wanted``; rows above it are title rows. None for an empty table."""
+    seen = 0
+    for row_no, cells in rows:
+        if all(is_empty(c) for c in cells) and search > 1:
+            continue
+        seen += 1
+        resolve = names(cells)
+        target = Target("field", wanted)
+        if search == 1 or any(
+            not isinstance(c, Uncached) and not is_empty(c) and resolve(str(c).strip()) == target
+            for c in cells
+        ):
+            uncached = [i for i, c in enumerate(cells, start=1) if isinstance(c, Uncached)]
+            if uncached:
+                raise InputError(f"{source}: header cell(s) in column(s) {uncached} of row {row_no} hold "
+                                 "formulas whose results were never saved: open the file in Excel or "
+                                 "LibreOffice and save it, or type the headers")
+            return row_no, cells
+        if seen >= search:
+            break
+    if seen == 0:
+        return None
+    raise InputError(f"{source}: no {accepted} column in the first {search} rows: the header row (with "
+                     f"{accepted}) must be within the first {search} rows; rows above it are skipped as "
+                     "titles")
+
+
 def _households_from_rows(rows: Iterator[tuple[int, Cells]], source: str, columns: ColumnMap,
-                          ) -> Iterator[RawRecord]:
-    header_row = next(rows, None)
-    if header_row is None:
-        return
+                          search: int = 1) -> Iterator[RawRecord]:
+    """Household records; ``search`` > 1 (Excel) looks for the header below title rows."""
+    if search > 1:
+        found = _header_row(rows, columns.household_resolver, search, source, "id",
+                            "household id (id, household_id, mã hộ)")
+        if found is None:
+            return
+        header_row = found
+    else:
+        first = next(rows, None)
+        if first is None:
+            return
+        header_row = first
     header = _Header(header_row[1], source, columns.household_resolver(header_row[1]), "households")
     if not header.has("id"):
         raise InputError(f"{source}: no household id column (accepted headers: id, household_id, mã hộ)")
     for row_no, cells in rows:
         raw = header.record(cells)
         if raw is not None:
-            yield RawRecord(raw, row_no, source)
+            errors = _formula_errors(raw, raw.get("id"), row_no, source)
+            yield RawRecord(raw, row_no, source, errors=tuple(errors))
 
 
 def _members_from_rows(rows: Iterator[tuple[int, Cells]], source: str, columns: ColumnMap,
+                       search: int = 1, formula_errors: dict[str, list[RecordError]] | None = None,
                        ) -> dict[str, list[tuple[dict[str, Any], int]]]:
     """Members grouped by household id, in file order.
 
@@ -274,7 +473,11 @@ def _members_from_rows(rows: Iterator[tuple[int, Cells]], source: str, columns: 
     engine handles national-scale joins (sorted or keyed on disk) separately.
     """
     groups: dict[str, list[tuple[dict[str, Any], int]]] = {}
-    header_row = next(rows, None)
+    if search > 1:
+        header_row = _header_row(rows, lambda cells: columns.member_target, search, source, "household_id",
+                                 "household_id (household_id, mã hộ)")
+    else:
+        header_row = next(rows, None)
     if header_row is None:
         return groups
     header = _Header(header_row[1], source, columns.member_target, "members")
@@ -285,7 +488,13 @@ def _members_from_rows(rows: Iterator[tuple[int, Cells]], source: str, columns: 
         raw = header.record(cells)
         if raw is None:
             continue
-        household_id = _id_text(raw.pop("household_id", None))
+        household = raw.pop("household_id", None)
+        household_id = "" if isinstance(household, Uncached) else _id_text(household)
+        errors = _formula_errors(raw, household_id or None, row_no, source)
+        if isinstance(household, Uncached):
+            errors += _formula_errors({"household_id": household}, None, row_no, source)
+        if errors and formula_errors is not None:
+            formula_errors.setdefault(household_id, []).extend(errors)
         groups.setdefault(household_id, []).append((raw, row_no))
     return groups
 
@@ -302,13 +511,22 @@ def _id_text(value: Any) -> str:
 class _Members:
     """A members table ready to join: groups by household id, and where it came from."""
 
-    def __init__(self, groups: dict[str, list[tuple[dict[str, Any], int]]], source: str) -> None:
+    def __init__(self, groups: dict[str, list[tuple[dict[str, Any], int]]], source: str,
+                 errors: dict[str, list[RecordError]] | None = None) -> None:
         self.groups = groups
         self.source = source
         self.used: set[str] = set()
+        #: Errors found while reading member rows (Excel formulas without a result), by household id.
+        self.errors = errors or {}
 
 
-def _read_members_file(path: Path, columns: ColumnMap) -> _Members:
+def _sheet_members(sheet: Any, source: str, columns: ColumnMap, notices: list[str] | None) -> _Members:
+    errors: dict[str, list[RecordError]] = {}
+    rows = _xlsx_rows(sheet, _SheetNotes(source, notices))
+    return _Members(_members_from_rows(rows, source, columns, XLSX_HEADER_ROWS, errors), source, errors)
+
+
+def _read_members_file(path: Path, columns: ColumnMap, notices: list[str] | None = None) -> _Members:
     if not path.is_file():
         raise InputError(f"members file not found: {path}")
     fmt = detect_format(path)
@@ -319,7 +537,7 @@ def _read_members_file(path: Path, columns: ColumnMap) -> _Members:
         try:
             sheet = _find_sheet(workbook, MEMBER_SHEETS) or workbook.worksheets[0]
             source = f"{path.name} [{sheet.title}]"
-            return _Members(_members_from_rows(_xlsx_rows(sheet), source, columns), source)
+            return _sheet_members(sheet, source, columns, notices)
         finally:
             workbook.close()
     raise InputError(f"a members file must be .csv or .xlsx, not {path.name}")
@@ -340,7 +558,7 @@ def _join(records: Iterator[RawRecord], members: _Members | None, households_sou
         members.used.add(household_id)
         raw = dict(record.raw)
         locations: tuple[Location, ...] = tuple((members.source, row) for _, row in group)
-        errors = record.errors
+        errors = (*record.errors, *members.errors.get(household_id, ()))
         if "members" in raw:
             errors = (*errors, RecordError(household_id, "members", f"{len(group)} rows in {members.source}",
                                            "members either in the record or in the members table, not both",
@@ -359,6 +577,7 @@ def _join(records: Iterator[RawRecord], members: _Members | None, households_sou
                         row=row, source=members.source)
             for _, row in group
         )
+        errors = (*errors, *members.errors.get(household_id, ()))
         yield RawRecord(None, group[0][1], members.source, errors=errors)
 
 
@@ -382,7 +601,8 @@ def _find_sheet(workbook: Any, names: Sequence[str]) -> Any:
     return None
 
 
-def _read_workbook(path: Path, members_path: str | Path | None, columns: ColumnMap) -> Iterator[RawRecord]:
+def _read_workbook(path: Path, members_path: str | Path | None, columns: ColumnMap,
+                   notices: list[str] | None = None) -> Iterator[RawRecord]:
     workbook = _open_workbook(path)
     try:
         households = _find_sheet(workbook, HOUSEHOLD_SHEETS)
@@ -396,11 +616,12 @@ def _read_workbook(path: Path, members_path: str | Path | None, columns: ColumnM
         members = None
         if member_sheet is not None:
             source = f"{path.name} [{member_sheet.title}]"
-            members = _Members(_members_from_rows(_xlsx_rows(member_sheet), source, columns), source)
+            members = _sheet_members(member_sheet, source, columns, notices)
         elif members_path is not None:
-            members = _read_members_file(Path(members_path), columns)
+            members = _read_members_file(Path(members_path), columns, notices)
         source = f"{path.name} [{households.title}]"
-        records = _primed(_households_from_rows(_xlsx_rows(households), source, columns))
+        rows = _xlsx_rows(households, _SheetNotes(source, notices))
+        records = _primed(_households_from_rows(rows, source, columns, XLSX_HEADER_ROWS))
     except BaseException:
         workbook.close()
         raise

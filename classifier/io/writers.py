@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -40,6 +41,7 @@ __all__ = [
     "OUTPUT_FORMATS",
     "ResultWriter",
     "error_file_row",
+    "excel_safe",
     "format_income",
     "record_place",
     "result_columns",
@@ -54,6 +56,8 @@ _HEAD = ("id", "row", *PLACE_KEYS, "classification", "classification_vi", "incom
 _TAIL = ("possible_outcomes", "missing_fields", "standard", "rules_digest", "provisional", "engine",
          "method", "reference_date", "error")
 _LIST_SEPARATOR = ";"
+#: The most characters an Excel cell holds.
+XLSX_CELL_LIMIT = 32_767
 
 
 def format_income(value: int | float | None) -> str | None:
@@ -99,10 +103,28 @@ def result_columns(ruleset: RuleSet) -> tuple[str, ...]:
 ERROR_COLUMNS = ("record_id", "row", "source", "field", "value", "expected")
 
 
+#: Characters that make Excel (and LibreOffice) read a CSV cell as a formula (OWASP, "CSV Injection").
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
+#: The same two tests in DuckDB's regular expressions (RE2), for the batch path's CSV COPY.
+FORMULA_TRIGGERS_SQL = r"^[=+\-@\t\r]"
+PLAIN_NUMBER_SQL = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"
+
+
+def excel_safe(text: str) -> str:
+    """``text`` as a CSV cell Excel will show, not evaluate: a leading ``'`` before a text that starts
+    with ``= + - @``, a tab or a carriage return (OWASP's advice). A plain number such as ``-5`` cannot
+    be a formula and stays a number."""
+    if text.startswith(FORMULA_TRIGGERS) and not _PLAIN_NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
 def error_file_row(error: RecordError) -> list[Any]:
-    """One line of the errors file for one problem."""
-    return [error.record_id or "", "" if error.row is None else error.row, error.source or "", error.field,
-            "" if error.value is None else error.value, error.expected]
+    """One line of the errors file (a CSV for Excel) for one problem; text cells made excel_safe."""
+    cells = [error.record_id or "", "" if error.row is None else error.row, error.source or "", error.field,
+             "" if error.value is None else error.value, error.expected]
+    return [c if isinstance(c, int) and not isinstance(c, bool) else excel_safe(str(c)) for c in cells]
 
 
 def result_values(result: Classification, ruleset: RuleSet, row: int | None,
@@ -150,6 +172,8 @@ class ResultWriter:
         self.trace = trace
         self.columns = result_columns(ruleset)
         self.rows_written = 0
+        #: XLSX cells longer than Excel's limit, written cut with a notice in the cell.
+        self.cut_cells = 0
         self._closed = False
         # With ``temp_path`` (from classifier.io.outputs.OutputFiles) the caller renames the finished
         # file; otherwise close() renames it over ``path`` itself.
@@ -251,6 +275,14 @@ class ResultWriter:
         from openpyxl.cell import WriteOnlyCell
 
         value = _flat(value)
+        if isinstance(value, str) and len(value) > XLSX_CELL_LIMIT:
+            # Excel cannot hold more in one cell (and would cut it silently): cut here, and say so.
+            self.cut_cells += 1
+            notice = (
+                f" … [cut: {len(value):,} characters in all, more than an Excel cell holds; "
+                "CSV or JSON Lines output keeps the full text, the errors file each problem]"
+            )
+            value = value[: XLSX_CELL_LIMIT - len(notice)] + notice
         if isinstance(value, str) and value.startswith("="):
             # openpyxl would store text starting with "=" as a formula; keep it text.
             cell = WriteOnlyCell(self._sheet, value=value)
@@ -342,4 +374,6 @@ def _csv_income(value: Any) -> str:
 
 def _csv_cell(value: Any) -> str:
     value = _flat(value)
-    return "" if value is None else str(value)
+    if value is None:
+        return ""
+    return excel_safe(value) if isinstance(value, str) else str(value)

@@ -2,5 +2,5 @@
 
 Each paper is built as a :class:`~classifier.papers.document.Document` (header block, title, paragraphs,
 tables, signatures) and rendered to PDF (:mod:`classifier.papers.pdf`) or DOCX
-(:mod:`classifier.papers.docx`).
+(:mod:`classifier.papers.word`).
 """

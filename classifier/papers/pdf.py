@@ -134,13 +134,14 @@ def _width(page: str, land: bool) -> float:
 
 def _header(block: NationalHeader, width: float) -> Flowable:
     left: list[Flowable] = []
+    last = len(block.issuer) - 1
     for i, line in enumerate(block.issuer):
-        left.append(_p(line, size=12.5, bold=i > 0, align="center"))
-    left.append(HRFlowable(width="35%", thickness=0.6, color=colors.black, spaceBefore=1, hAlign="CENTER"))
+        left.append(_p(line, size=12.5, bold=i == last and i > 0, align="center"))
+    left.append(HRFlowable(width="35%", thickness=0.6, color=colors.black, spaceBefore=3, hAlign="CENTER"))
     right: list[Flowable] = [
         _p(NATIONAL_NAME, size=12.5, bold=True, align="center"),
         _p(NATIONAL_MOTTO, size=13.5, bold=True, align="center"),
-        HRFlowable(width="52%", thickness=0.6, color=colors.black, spaceBefore=1, hAlign="CENTER"),
+        HRFlowable(width="52%", thickness=0.6, color=colors.black, spaceBefore=3, hAlign="CENTER"),
     ]
     rows: list[list[Any]] = [[left, right]]
     if block.number or block.place_date:

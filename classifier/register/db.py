@@ -21,7 +21,7 @@ __all__ = ["DEFAULT_DB", "HEAD", "database_url", "make_engine", "schema_revision
 DEFAULT_DB = "register.sqlite"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 #: The newest migration: a database at another revision is upgraded when opened.
-HEAD = "0001"
+HEAD = "0002"
 
 
 def database_url(db: str | Path | None = None, db_url: str | None = None) -> str:

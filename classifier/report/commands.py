@@ -64,7 +64,15 @@ def add_report_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[
             default=None,
             help="folder of report templates (*.yaml) replacing the bundled ones",
         )
+        p.add_argument(
+            "--pseudonymise",
+            action="store_true",
+            help="replace names and identity numbers by keyed pseudonyms (key: CHUAN_NGHEO_PSEUDONYM_KEY)",
+        )
         p.add_argument("-o", "--output", type=Path, required=True, help=f"output file: {suffixes}")
+    from classifier.register.cli import add_measures_parser  # `report measures` (the register's lane)
+
+    add_measures_parser(rsub)
 
 
 def load_rounds(args: argparse.Namespace):  # type: ignore[no-untyped-def]
@@ -86,13 +94,21 @@ def cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from classifier.report.reportset import compute_report_set
     from classifier.report.templates import load_templates
 
+    if args.report_command == "measures":
+        from classifier.register.cli import cmd_measures
+
+        return cmd_measures(args, out, err)
+
     suffix = args.output.suffix.lower()
     allowed = {"tables": (".xlsx", ".pdf"), "html": (".html", ".htm")}[args.report_command]
     if suffix not in allowed:
         raise InputError(f"output {args.output.name}: expected {' or '.join(allowed)}")
     templates = load_templates(args.templates)
     current, previous = load_rounds(args)
-    report = compute_report_set(current, previous, templates)
+    from classifier.papers.common import pseudonymiser
+
+    pseudonym = pseudonymiser() if args.pseudonymise else None
+    report = compute_report_set(current, previous, templates, pseudonym=pseudonym)
     if suffix == ".xlsx":
         from classifier.report.forms_xlsx import write_report_xlsx
 

@@ -20,6 +20,7 @@ from typing import Any
 import attrs
 
 from classifier.errors import InputError
+from classifier.io.admin import admin_catalogue, is_ethnic_minority
 from classifier.model import CANNOT_CLASSIFY, Classification, Household, Member
 from classifier.report.vocabulary import NEAR_POOR_CLASS, POOR_CLASS
 
@@ -385,13 +386,9 @@ def _label(field: str, code: Any) -> str | None:
     """The Vietnamese label of an administrative code (the code itself when no label is known)."""
     if code is None:
         return None
-    try:
-        from classifier.io.admin import admin_catalogue  # type: ignore[import-not-found,attr-defined,unused-ignore]
-    except ImportError:
-        return str(code)
-    catalogue: Any = admin_catalogue()
+    catalogue = admin_catalogue()
     if field == "ethnicity":
-        labels = catalogue.ethnic_groups
+        labels: Mapping[str, str] = catalogue.ethnic_groups
     else:
         spec = catalogue.member.get(field) or catalogue.household.get(field)
         labels = spec.value_labels_vi if spec is not None else {}
@@ -399,12 +396,7 @@ def _label(field: str, code: Any) -> str | None:
 
 
 def _default_minority(ethnicity: str | None) -> bool | None:
-    try:  # the register's data contract (rules/admin.yaml) knows the ethnic groups
-        from classifier.io.admin import is_ethnic_minority  # type: ignore[import-not-found,attr-defined,unused-ignore]
-    except ImportError:
-        return None if ethnicity is None else ethnicity != "kinh"
-    result: bool | None = is_ethnic_minority(ethnicity)
-    return result
+    return is_ethnic_minority(ethnicity)
 
 
 def pseudonymise_frame(frame: Frame, pseudonym: Callable[[str, str], str]) -> Frame:

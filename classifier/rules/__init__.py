@@ -7,8 +7,10 @@ parent first when it ``inherits`` one, and caches the result per folder until a 
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
+import stat
 import time
 from pathlib import Path
 
@@ -16,7 +18,7 @@ from classifier.errors import InputError, RuleFileError, RuleProblem, UnknownSta
 from classifier.rules.loader import load_facts, load_ruleset_dir
 from classifier.rules.ruleset import RuleSet
 from classifier.rules.schema import did_you_mean
-from classifier.rules.yamlload import load_yaml_file
+from classifier.rules.yamlload import load_yaml_file, read_rule_file
 
 __all__ = [
     "RuleSet",
@@ -66,9 +68,17 @@ def _fingerprint(*paths: Path) -> tuple[tuple[str, int, int, int, str], ...]:
     for path in paths:
         files = sorted(path.glob("*.yaml")) if path.is_dir() else [path] if path.is_file() else []
         for f in files:
-            st = f.stat()
+            try:
+                st = f.stat()
+            except OSError as exc:  # a symbolic link loop: loading reports it with the file's name
+                entries.append((str(f), 0, 0, 0, f"unreadable: {exc.errno}"))
+                continue
             racy = now - st.st_mtime_ns < RACY_SECONDS * 1e9
-            content = hashlib.sha256(f.read_bytes()).hexdigest() if racy else ""
+            content = ""
+            if racy or not stat.S_ISREG(st.st_mode):
+                # Safely: a named pipe or /dev/zero among the files must not hang or fill the memory here.
+                data, why = read_rule_file(f)
+                content = hashlib.sha256(data).hexdigest() if data is not None else f"unreadable: {why}"
             entries.append((str(f), st.st_ino, st.st_size, st.st_mtime_ns, content))
     return tuple(entries)
 
@@ -81,6 +91,12 @@ def load_ruleset_path(
 ) -> RuleSet:
     """Load a rule folder given by path (used by ``rules check <folder>``); cheap when nothing changed."""
     folder = Path(folder)
+    try:
+        folder.resolve(strict=folder.is_symlink())
+    except (RuntimeError, OSError) as exc:  # RuntimeError: a symbolic link loop (Python 3.11)
+        looping = isinstance(exc, RuntimeError) or getattr(exc, "errno", None) == errno.ELOOP
+        why = "it is a symbolic link that loops back on itself" if looping else str(exc)
+        raise RuleFileError([RuleProblem(str(folder), None, f"cannot read rule folder: {why}")]) from None
     root = rules_root or folder.resolve().parent
     facts_path = root / "facts.yaml"
     if not facts_path.is_file():

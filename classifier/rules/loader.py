@@ -166,7 +166,7 @@ def _display(path: Path) -> str:
     """Paths in messages relative to the working directory when possible (clickable in editors)."""
     try:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
+    except (ValueError, OSError, RuntimeError):  # RuntimeError: a symbolic link loop (Python 3.11)
         return str(path)
 
 
@@ -194,7 +194,7 @@ class _FolderLoader:
     def _file(self, name: str, required: bool) -> tuple[LocatedDict | None, Problems]:
         path = self.folder / name
         problems = Problems(_display(path))
-        if not path.exists():
+        if not path.exists() and not path.is_symlink():  # a looping or dangling link is read (and reported)
             if required:
                 problems.add(None, f"missing file {name} (a rule folder needs {', '.join(RULE_FILES)})")
                 self.broken_files.add(name)

@@ -7,14 +7,26 @@ ourselves, so that duplicate keys become problems and every mapping knows the li
 
 from __future__ import annotations
 
+import errno
+import os
+import stat
 from pathlib import Path
 from typing import Any, cast
 
 import yaml
+import yaml.composer
 
 from classifier.errors import RuleProblem
 
-__all__ = ["LocatedDict", "LocatedList", "line_of", "load_yaml_file"]
+__all__ = [
+    "MAX_DEPTH",
+    "MAX_RULE_FILE_BYTES",
+    "LocatedDict",
+    "LocatedList",
+    "line_of",
+    "load_yaml_file",
+    "read_rule_file",
+]
 
 
 class LocatedDict(dict[str, Any]):
@@ -46,6 +58,11 @@ def line_of(value: Any, key: str | int | None = None) -> int | None:
     return None
 
 
+#: Rule files are a few kilobytes; this is far beyond any real one and far below harm.
+MAX_RULE_FILE_BYTES = 4 << 20
+#: Rule data nests a dozen levels at most; deeper input would exhaust Python's recursion limit.
+MAX_DEPTH = 100
+
 _CORE = "tag:yaml.org,2002:"
 #: The only tags rule data may carry. The builder below builds mappings and sequences itself, so an
 #: explicit tag such as ``!!python/object/apply:os.system [..]`` on a sequence would otherwise be
@@ -66,8 +83,21 @@ class _Loader(yaml.SafeLoader):
         super().__init__(stream)
         # (id of the parent node, id of the key node or the item index) -> line of the alias
         self.alias_lines: dict[tuple[int, Any], int] = {}
+        self.depth = 0
 
     def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+                raise yaml.composer.ComposerError(
+                    None, None, f"nested more than {MAX_DEPTH} levels deep (rule data needs a few)", mark
+                )
+            return self._compose(parent, index)
+        finally:
+            self.depth -= 1
+
+    def _compose(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
         if self.check_event(yaml.AliasEvent):
             where = id(index) if isinstance(index, yaml.Node) else index
             event = self.peek_event()  # type: ignore[no-untyped-call]
@@ -132,7 +162,22 @@ class _Builder:
                 out.item_lines.append(item.start_mark.line + 1)
             return out
         # Scalars: SafeLoader resolves the (allowed) tag to int, float, bool, None, date or str.
-        return self.loader.construct_object(node, deep=True)
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except ValueError as exc:  # an integer of thousands of digits, a date like 2025-02-30
+            self.fatal = True
+            shown = (
+                node.value if len(node.value) <= 40 else f"{node.value[:20]}…({len(node.value)} characters)"
+            )
+            self.problems.append(
+                RuleProblem(
+                    self.file,
+                    line,
+                    f"value {shown} cannot be read{self._where(path)}: {str(exc).split(';')[0]}",
+                    hint="write a number of ordinary size, or a real date",
+                )
+            )
+            return None
 
     def _mapping(self, node: yaml.MappingNode, path: tuple[str, ...]) -> LocatedDict:
         out = LocatedDict()
@@ -173,17 +218,76 @@ class _Builder:
         return out
 
 
+def read_rule_file(path: Path) -> tuple[bytes | None, str | None]:
+    """The bytes of a rule file, or (None, why not): read only regular files, and at most
+    :data:`MAX_RULE_FILE_BYTES` of them.
+
+    A named pipe would block a plain read forever and ``/dev/zero`` would fill the memory; a symbolic
+    link loop fails to open. Opening with O_NONBLOCK makes opening a pipe return at once, and the
+    file type is checked on the open descriptor, so a file swapped in between cannot slip through.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return None, "cannot read file: it is a symbolic link that loops back on itself"
+        return None, f"cannot read file: {exc.strerror or exc}"
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            kind = (
+                "a named pipe"
+                if stat.S_ISFIFO(info.st_mode)
+                else "a folder"
+                if stat.S_ISDIR(info.st_mode)
+                else "a device"
+                if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode)
+                else "a socket"
+                if stat.S_ISSOCK(info.st_mode)
+                else "not a plain file"
+            )
+            return (
+                None,
+                f"cannot read file: it is {kind}, not a regular file; a rule file is a plain YAML file",
+            )
+        chunks: list[bytes] = []
+        size = 0
+        while size <= MAX_RULE_FILE_BYTES:
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > MAX_RULE_FILE_BYTES:
+            return None, (
+                f"file is larger than {MAX_RULE_FILE_BYTES:,} bytes, far more than any rule file needs: "
+                "is it the right file?"
+            )
+        return b"".join(chunks), None
+    except OSError as exc:
+        return None, f"cannot read file: {exc.strerror or exc}"
+    finally:
+        os.close(fd)
+
+
 def load_yaml_file(path: Path, display_name: str | None = None) -> tuple[Any, list[RuleProblem]]:
     """Load one YAML document safely. Returns (value, problems); value is None when unreadable.
 
-    Unreadable means a syntax error, an empty file, or a construct rule data must not use (an explicit
-    tag such as ``!!python/object``, an alias, a merge key): every such construct is reported.
+    Unreadable means not a regular file or too large (see :func:`read_rule_file`), not UTF-8, a syntax
+    error, an empty file, nesting deeper than :data:`MAX_DEPTH`, a number too long to convert, or a
+    construct rule data must not use (an explicit tag such as ``!!python/object``, an alias, a merge
+    key): every such construct is reported.
     """
     name = display_name or str(path)
+    data, why = read_rule_file(path)
+    if data is None:
+        return None, [RuleProblem(name, None, why or "cannot read file")]
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        return None, [RuleProblem(name, None, f"cannot read file: {exc}")]
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        bad_line = data[: exc.start].count(b"\n") + 1
+        not_utf8 = RuleProblem(name, bad_line, "cannot read file: not UTF-8 text", hint="save it as UTF-8")
+        return None, [not_utf8]
     loader = _Loader(text)
     try:
         node = loader.get_single_node()

@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from classifier import __version__
 from classifier.errors import ChuanNgheoError, InputError, RecordError, UnknownStandardError
+from classifier.register import Register, RegisterError, StaleVersionError
 from classifier.web.db import ensure_schema, make_engine
 from classifier.web.deps import (
     ApiUnauthorized,
@@ -29,7 +30,7 @@ from classifier.web.deps import (
     WebState,
     render,
 )
-from classifier.web.routes import account, api
+from classifier.web.routes import account, api, api_register, households, imports, rounds
 from classifier.web.routes.api import error_body
 from classifier.web.settings import Settings
 from classifier.web.standards import RuleSets
@@ -68,6 +69,8 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Forbidden)
     async def forbidden(request: Request, exc: Forbidden) -> Response:
+        if _is_api(request):
+            return JSONResponse({"error": "this account may not do this"}, status_code=403)
         return render(request, "error.html", status_code=403, message_key="forbidden")
 
     @app.exception_handler(CsrfFailed)
@@ -95,6 +98,19 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(UnknownStandardError)
     async def unknown_standard(request: Request, exc: UnknownStandardError) -> Response:
         return JSONResponse({"error": str(exc)}, status_code=422)
+
+    @app.exception_handler(StaleVersionError)
+    async def stale(request: Request, exc: StaleVersionError) -> Response:
+        if _is_api(request):
+            return JSONResponse({"error": str(exc)}, status_code=409)
+        return render(request, "error.html", status_code=409, message=str(exc), reload=request.url.path)
+
+    @app.exception_handler(RegisterError)
+    async def register_error(request: Request, exc: RegisterError) -> Response:
+        status = 404 if "is not in round" in str(exc) or "no review round named" in str(exc) else 400
+        if _is_api(request):
+            return JSONResponse({"error": str(exc)}, status_code=status)
+        return render(request, "error.html", status_code=status, message=str(exc))
 
     @app.exception_handler(InputError)
     async def input_error(request: Request, exc: InputError) -> Response:
@@ -142,11 +158,17 @@ def create_app(settings: Settings) -> FastAPI:
         docs_url=None,
         redoc_url=None,
     )
-    app.state.web = WebState(settings=settings, engine=engine, templates=templates)
+    app.state.web = WebState(
+        settings=settings, engine=engine, templates=templates, register=Register(engine, migrate=False)
+    )
     app.state.rulesets = RuleSets(settings.rules_root)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.include_router(api.router)
+    app.include_router(api_register.router)
     app.include_router(account.router)
+    app.include_router(rounds.router)
+    app.include_router(imports.router)
+    app.include_router(households.router)
     _install_error_handlers(app)
 
     return app

@@ -40,13 +40,19 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     s = sub.add_parser(
         "serve",
         help="the web application for a commune's review (Vietnamese, English switch) and the HTTP API",
-        epilog="example:\n  chuan-ngheo serve   # then open http://127.0.0.1:8000",
+        epilog="example:\n  chuan-ngheo serve --sample   # then open http://127.0.0.1:8000",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     s.add_argument(
         "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1: this machine only)"
     )
     s.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+    s.add_argument(
+        "--sample",
+        action="store_true",
+        help="when the register has no round yet, open round 2026 with the bundled sample commune "
+        "(and write its Excel workbook to DATA_DIR/mau-xa-hop-hung.xlsx to try the import page)",
+    )
     s.add_argument("--secure-cookies", action="store_true", help="send cookies over HTTPS only (behind TLS)")
     _add_place(s)
 
@@ -146,6 +152,13 @@ def run_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             "warning: no officer account yet; create one first:\n"
             "  chuan-ngheo user add admin --role officer\n"
         )
+    if args.sample:
+        from classifier.web.sample import open_sample_round, sample_workbook
+
+        note = open_sample_round(app.state.web.register)
+        if note:
+            err.write(note + "\n")
+        err.write(f"sample workbook: {sample_workbook(settings.data_dir / 'mau-xa-hop-hung.xlsx')}\n")
     err.write(f"serving on http://{args.host}:{args.port} (register: {engine.url.render_as_string()})\n")
     # access_log off: request lines can carry search words (names); errors are logged without data.
     uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_level="warning")

@@ -1,4 +1,5 @@
-"""The web application's own tables (accounts, sessions, failed log-ins, account log) and its engine.
+"""The web application's own tables (accounts, sessions, failed log-ins, account log, monthly requests,
+village meetings) and its engine. The tables are created by the register's migration 0002.
 
 Kept apart from the register's tables (rounds, households, answers, results, change log), which the
 register owns; both live in the same database, chosen by one SQLAlchemy URL (SQLite file by default,
@@ -13,7 +14,17 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-__all__ = ["ACCOUNT_LOG", "LOGIN_FAILURES", "METADATA", "SESSIONS", "USERS", "ensure_schema", "make_engine"]
+__all__ = [
+    "ACCOUNT_LOG",
+    "LOGIN_FAILURES",
+    "MEETINGS",
+    "METADATA",
+    "REQUESTS",
+    "SESSIONS",
+    "USERS",
+    "ensure_schema",
+    "make_engine",
+]
 
 METADATA = sa.MetaData()
 
@@ -62,6 +73,38 @@ ACCOUNT_LOG = sa.Table(
 )
 
 
+REQUESTS = sa.Table(
+    "web_requests",
+    METADATA,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("round_id", sa.Integer, nullable=False, index=True),
+    sa.Column("household_code", sa.String(128), nullable=False, index=True),
+    # 01: request to be recognised (Phụ lục I, mẫu số 01); 04: the other request form of QĐ 24.
+    sa.Column("form", sa.String(8), nullable=False),
+    sa.Column("received_on", sa.Date, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),  # pending | accepted | refused
+    sa.Column("decided_on", sa.Date, nullable=True),
+    sa.Column("reason", sa.Text, nullable=False, server_default=""),
+    sa.Column("created_by", sa.String(64), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+MEETINGS = sa.Table(
+    "web_meetings",
+    METADATA,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("round_id", sa.Integer, nullable=False),
+    sa.Column("household_code", sa.String(128), nullable=False),
+    sa.Column("meeting_date", sa.Date, nullable=False),
+    sa.Column("participants", sa.Integer, nullable=False),
+    sa.Column("agreed", sa.Integer, nullable=False),
+    sa.Column("note", sa.Text, nullable=False, server_default=""),
+    sa.Column("recorded_by", sa.String(64), nullable=False),
+    sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+    sa.UniqueConstraint("round_id", "household_code", name="uq_web_meetings_round_household"),
+)
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -72,6 +115,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def make_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite gets foreign keys, WAL and a busy timeout, its folder created."""
+    from classifier.register.db import database_url
+
+    url = database_url(db_url=url)  # postgresql:// → the psycopg 3 driver this package installs
     parsed = sa.make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
@@ -83,5 +129,7 @@ def make_engine(url: str) -> Engine:
 
 
 def ensure_schema(engine: Engine) -> None:
-    """Create the web tables that are missing (idempotent)."""
-    METADATA.create_all(engine)
+    """Bring the database to the newest migration: the register's tables, then the web's (0002)."""
+    from classifier.register.db import upgrade
+
+    upgrade(engine)

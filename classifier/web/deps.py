@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.engine import Engine
 
+from classifier.register import Register
 from classifier.web.auth import User, csrf_token, session_user, token_user
 from classifier.web.i18n import LANGS, translate
 from classifier.web.settings import Settings
@@ -34,6 +35,7 @@ __all__ = [
     "get_state",
     "render",
     "require_officer",
+    "require_writer",
 ]
 
 SESSION_COOKIE = "cn_session"
@@ -48,6 +50,7 @@ class WebState:
     settings: Settings
     engine: Engine
     templates: Jinja2Templates
+    register: Register
 
 
 class LoginRequired(Exception):
@@ -87,6 +90,14 @@ def current_user(request: Request) -> User:
     if user is None:
         raise LoginRequired()
     request.state.user = user
+    return user
+
+
+def require_writer(request: Request) -> User:
+    """Officers and village reviewers (viewers only read reports)."""
+    user = current_user(request)
+    if user.role not in ("officer", "reviewer"):
+        raise Forbidden()
     return user
 
 

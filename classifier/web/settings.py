@@ -42,6 +42,8 @@ class Settings:
     data_dir: Path
     secret_key: bytes = attrs.field(repr=False)
     rules_root: Path | None = None
+    #: The review procedure's numbers (default: rules/procedures/review-round.yaml).
+    procedures_file: Path | None = None
     #: Send cookies only over HTTPS (set when served behind TLS).
     secure_cookies: bool = False
     #: Failed log-ins allowed per account within ``throttle_window_s`` before further tries wait.

@@ -57,12 +57,15 @@ def register(database_url: str) -> Any:
 
 
 def test_migrations_build_exactly_the_declared_schema(register: Register) -> None:
-    """A migrated database is at the newest revision and has the tables and columns of schema.py."""
+    """A migrated database is at the newest revision and has the tables and columns of schema.py
+    (and of classifier/web/db.py, whose tables migration 0002 adds)."""
+    from classifier.web.db import METADATA as WEB_METADATA
+
     assert schema_revision(register.engine) == HEAD
     inspector = sa.inspect(register.engine)
     tables = set(inspector.get_table_names()) - {"alembic_version"}
-    assert tables == set(METADATA.tables)
-    for name, table in METADATA.tables.items():
+    assert tables == set(METADATA.tables) | set(WEB_METADATA.tables)
+    for name, table in {**METADATA.tables, **WEB_METADATA.tables}.items():
         assert {c["name"] for c in inspector.get_columns(name)} == {c.name for c in table.columns}, name
 
 

@@ -63,10 +63,20 @@ def test_html_is_self_contained_and_escaped() -> None:
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in html and "@page" in html
 
 
-def test_html_command_with_previous_round_has_movements(tmp_path: Path) -> None:
-    """With --previous the movement tables and chart are in; same file twice moves nobody."""
-    s = str(sample_path("commune.json"))
-    out = tmp_path / "r.html"
-    assert main(["report", "html", s, "--previous", s, "--commune", "Xã Hợp Hưng", "-o", str(out)]) == 0
-    html = out.read_text(encoding="utf-8")
+def test_html_with_previous_round_has_movements() -> None:
+    """With a previous round the movement tables and the movement chart are in, counted as in the frame."""
+    before = [hh("1", True, "A"), hh("2", False, "A")]
+    after = [hh("1", False, "A"), hh("2", False, "A"), hh("3", True, "B")]
+    report = compute_report_set(classify_round(after, RULES, None), classify_round(before, RULES, None))
+    html = render_report_html(report)
     assert "BIẾN ĐỘNG HỘ NGHÈO" in html and html.count("data:image/png;base64,") == 3
+    chart = {c.key: c for c in all_charts(report.frame, RULES)}["movements"]
+    assert chart.data["poor"] == [1, 1, 0, 0, 0, 0, 0, 1, 1]  # start, to near-poor, ..., other increase, end
+
+
+def test_html_command_writes_a_file(tmp_path: Path) -> None:
+    """`report html` on the bundled sample writes one file that names the commune."""
+    out = tmp_path / "r.html"
+    sample = str(sample_path("commune.json"))
+    assert main(["report", "html", sample, "--commune", "Xã Hợp Hưng", "-o", str(out)]) == 0
+    assert "XÃ HỢP HƯNG" in out.read_text(encoding="utf-8")

@@ -228,3 +228,55 @@ def test_bundled_templates_all_load() -> None:
     assert len(templates) >= 13
     for t in templates:
         assert t.title and "chưa đối chiếu" in (t.form or "")
+
+
+def test_target_groups_ethnicity_and_causes_from_admin_fields() -> None:
+    """Each poor household counted once in the first group that fits; ethnic rows; several causes."""
+    import attrs
+
+    pop = [
+        attrs.evolve(
+            hh("1", "poor"),
+            admin={
+                "ethnicity": "tay",
+                "no_working_capacity": True,
+                "poverty_causes": ("lack_land", "illness_accident"),
+            },
+        ),
+        attrs.evolve(
+            hh("2", "poor"),
+            admin={
+                "ethnicity": "kinh",
+                "no_working_capacity": True,
+                "meritorious_service": True,
+                "poverty_causes": ("lack_land",),
+            },
+        ),
+        attrs.evolve(
+            hh("3", "poor"),
+            admin={
+                "ethnicity": "kinh",
+                "no_working_capacity": False,
+                "meritorious_service": True,
+                "poverty_causes": ("other",),
+            },
+        ),
+        attrs.evolve(
+            hh("4", "near"),
+            admin={
+                "ethnicity": "kinh",
+                "no_working_capacity": False,
+                "meritorious_service": False,
+                "poverty_causes": (),
+            },
+        ),
+    ]
+    got = tables(pop)
+    groups = row(got["target-groups"], "Tổng cộng")
+    assert [groups[str(c)] for c in range(1, 11)] == [3, 1, 1, 1, 0, 1, 0, 0, 0, 1]
+    ethnic = got["ethnicity"]
+    assert {r.label for r in ethnic.rows} == {"Tổng cộng", "Kinh", "Tày"}
+    assert (row(ethnic, "Tày")["2"], row(ethnic, "Kinh")["2"], row(ethnic, "Kinh")["4"]) == (1, 2, 1)
+    assert row(ethnic, "Tổng cộng")["9"] == 1
+    causes = row(got["causes"], "Tổng cộng")
+    assert (causes["1"], causes["2"], causes["8"], causes["9"]) == (4, 2, 1, 1)

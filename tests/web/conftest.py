@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+import attrs
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -16,10 +17,27 @@ from classifier.web.auth import add_user
 PASSWORD = "a long test password"
 
 
+PROCEDURE = """\
+regular_review:
+  citation: {instrument: "Quyết định 24/2021/QĐ-TTg", article: "5"}
+  verified: false
+  answer_days: 15
+  refusal_vi: "Trường hợp không công nhận, Ủy ban nhân dân cấp xã trả lời bằng văn bản và nêu rõ lý do."
+village_meeting:
+  citation: {instrument: "Quyết định 24/2021/QĐ-TTg", article: "4"}
+  verified: false
+  approval_share_percent: 50
+"""
+
+
 @pytest.fixture
-def web_settings(tmp_path: Path) -> Settings:
-    """Settings on an SQLite register in a temporary folder."""
-    return Settings.load(data_dir=tmp_path / "data")
+def web_settings(tmp_path: Path, database_url: str) -> Settings:
+    """Settings on a fresh register (SQLite, and PostgreSQL under the ``postgres`` mark), with a
+    procedure file of the shape of rules/procedures/review-round.yaml."""
+    procedure = tmp_path / "review-round.yaml"
+    procedure.write_text(PROCEDURE, encoding="utf-8")
+    settings = Settings.load(database_url=database_url, data_dir=tmp_path / "data")
+    return attrs.evolve(settings, procedures_file=procedure)
 
 
 @pytest.fixture
@@ -74,3 +92,34 @@ def viewer(app: FastAPI) -> TestClient:
     """Logged in as ``xem``, a report viewer."""
     add_user(app.state.web.engine, "xem", PASSWORD, "viewer")
     return log_in(TestClient(app), "xem")
+
+
+def sample_records(count: int = 24) -> list[dict[str, object]]:
+    """A small commune from the bundled sample: households of two villages, one of them poor."""
+    import json
+
+    from classifier.data import sample_path
+
+    records = json.loads(sample_path("commune.json").read_text(encoding="utf-8"))
+    villages = sorted({r["village"] for r in records})[:2]
+    chosen = [r for r in records if r["village"] == villages[0]][: count // 2]
+    chosen += [r for r in records if r["village"] == villages[1]][: count // 2]
+    poor = next(r for r in records if r["id"] == "H000042")
+    if poor not in chosen:
+        chosen.append(poor)
+    return chosen
+
+
+@pytest.fixture
+def sample_round(app: FastAPI, tmp_path: Path) -> str:
+    """Round 2026 of the register with :func:`sample_records`, imported and classified."""
+    import datetime as dt
+    import json
+
+    path = tmp_path / "commune.json"
+    path.write_text(json.dumps(sample_records(), ensure_ascii=False), encoding="utf-8")
+    register = app.state.web.register
+    register.new_round("2026", year=2026, reference_date=dt.date(2026, 11, 1), who="test")
+    register.import_file("2026", path, who="test")
+    register.classify("2026", who="test")
+    return "2026"

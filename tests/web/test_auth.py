@@ -159,3 +159,25 @@ def test_user_command_never_uses_a_default_password(tmp_path: Path, monkeypatch:
         err,
     )
     assert code == 2 and "at least 10 characters" in err.getvalue()
+
+
+def test_every_template_key_is_in_both_languages() -> None:
+    """Each t("key") of the templates has Vietnamese and English text (no key shown raw to a person)."""
+    import re
+
+    from classifier.web.i18n import MESSAGES
+
+    folder = Path(__file__).resolve().parents[2] / "classifier" / "web" / "templates"
+    keys = set()
+    for template in folder.glob("*.html"):
+        keys |= set(re.findall(r"""\bt\(["']([a-z_]+)["']""", template.read_text(encoding="utf-8")))
+    keys = {k for k in keys if not k.endswith("_")}  # prefixes completed in the template (role_ + role)
+    assert keys and keys <= set(MESSAGES), sorted(keys - set(MESSAGES))
+    assert all(set(MESSAGES[k]) == {"vi", "en"} for k in MESSAGES)
+    for prefix, values in (
+        ("role_", ("officer", "reviewer", "viewer")),
+        ("status_", ("open", "classified", "closed")),
+        ("kind_", ("periodic", "regular")),
+        ("request_", ("pending", "accepted", "refused")),
+    ):
+        assert all(prefix + v in MESSAGES for v in values)

@@ -102,7 +102,7 @@ def switch_language(request: Request, lang: str, next: str = "/") -> Response:
 
 @router.get("/")
 def home(request: Request, user: Annotated[User, Depends(current_user)]) -> Response:
-    return RedirectResponse("/about", status_code=303)
+    return RedirectResponse("/rounds", status_code=303)
 
 
 @router.get("/about")

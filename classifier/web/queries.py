@@ -1,0 +1,142 @@
+"""Light read queries for the pages: one row per household with its latest result, without the answers.
+
+The register's ``households()`` returns every answer of every household; a list page of a 3,000-household
+commune needs only codes, places and results, so it reads those columns alone (the register's tables,
+read-only; every write still goes through :class:`classifier.register.Register`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+import attrs
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from classifier.register import schema as s
+from classifier.web.db import MEETINGS, REQUESTS
+
+__all__ = ["ListRow", "household_rows", "meeting", "previous_round_id", "requests_of", "village_names"]
+
+
+@attrs.frozen
+class ListRow:
+    """One line of a household list."""
+
+    code: str
+    record_id: str
+    village: str | None
+    area: str | None
+    member_count: int | None
+    version: int
+    outcome: str | None
+    deprivation_count: int | None
+    unknown_count: int | None
+    previous_outcome: str | None = None
+    in_previous: bool = False
+    request_received: dt.date | None = None
+
+    @property
+    def changed(self) -> bool:
+        """New since the previous round, or another class than there."""
+        return not self.in_previous or self.previous_outcome != self.outcome
+
+
+def _latest(round_id: int) -> sa.Subquery:
+    rh, res = s.round_households, s.results
+    return (
+        sa.select(res.c.round_household_id, sa.func.max(res.c.id).label("id"))
+        .join(rh, rh.c.id == res.c.round_household_id)
+        .where(rh.c.round_id == round_id)
+        .group_by(res.c.round_household_id)
+        .subquery()
+    )
+
+
+def _outcomes(conn: sa.Connection, round_id: int) -> list[Any]:
+    rh, res, hh = s.round_households, s.results, s.households
+    latest = _latest(round_id)
+    query = (
+        sa.select(
+            hh.c.code,
+            rh.c.record_id,
+            rh.c.village,
+            rh.c.area,
+            rh.c.member_count,
+            rh.c.version,
+            res.c.outcome,
+            res.c.deprivation_count,
+            res.c.unknown_count,
+        )
+        .join(hh, hh.c.id == rh.c.household_id)
+        .outerjoin(latest, latest.c.round_household_id == rh.c.id)
+        .outerjoin(res, res.c.id == latest.c.id)
+        .where(rh.c.round_id == round_id)
+        .order_by(hh.c.code)
+    )
+    return list(conn.execute(query).all())
+
+
+def previous_round_id(conn: sa.Connection, round_id: int) -> int | None:
+    """The round before ``round_id`` (by year, then creation), or None."""
+    rounds = conn.execute(sa.select(s.rounds.c.id).order_by(s.rounds.c.year, s.rounds.c.id)).scalars().all()
+    index = rounds.index(round_id)
+    return rounds[index - 1] if index > 0 else None
+
+
+def household_rows(engine: Engine, round_id: int) -> list[ListRow]:
+    """Every household of a round with its latest result, its previous round's class and open request."""
+    with engine.connect() as conn:
+        rows = _outcomes(conn, round_id)
+        previous_id = previous_round_id(conn, round_id)
+        previous = {r.code: r.outcome for r in _outcomes(conn, previous_id)} if previous_id else {}
+        pending = dict(
+            conn.execute(
+                sa.select(REQUESTS.c.household_code, sa.func.min(REQUESTS.c.received_on))
+                .where(REQUESTS.c.round_id == round_id, REQUESTS.c.status == "pending")
+                .group_by(REQUESTS.c.household_code)
+            ).all()
+        )
+    return [
+        ListRow(
+            code=r.code,
+            record_id=r.record_id,
+            village=r.village,
+            area=r.area,
+            member_count=r.member_count,
+            version=r.version,
+            outcome=r.outcome,
+            deprivation_count=r.deprivation_count,
+            unknown_count=r.unknown_count,
+            previous_outcome=previous.get(r.code),
+            in_previous=r.code in previous,
+            request_received=pending.get(r.code),
+        )
+        for r in rows
+    ]
+
+
+def village_names(rows: Sequence[ListRow]) -> list[str]:
+    return sorted({r.village for r in rows if r.village})
+
+
+def requests_of(engine: Engine, round_id: int, code: str) -> list[Any]:
+    """The monthly-review requests of one household in one round, oldest first."""
+    with engine.connect() as conn:
+        return list(
+            conn.execute(
+                sa.select(REQUESTS)
+                .where(REQUESTS.c.round_id == round_id, REQUESTS.c.household_code == code)
+                .order_by(REQUESTS.c.received_on, REQUESTS.c.id)
+            ).all()
+        )
+
+
+def meeting(engine: Engine, round_id: int, code: str) -> Any | None:
+    """The village meeting's recorded vote on one household, or None."""
+    with engine.connect() as conn:
+        return conn.execute(
+            sa.select(MEETINGS).where(MEETINGS.c.round_id == round_id, MEETINGS.c.household_code == code)
+        ).first()
