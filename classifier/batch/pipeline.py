@@ -68,6 +68,7 @@ from classifier.io.columns import default_column_map, known_indicator_keys
 from classifier.io.contract import CONTRACT
 from classifier.io.outputs import OutputFiles, WorkFolder, check_input_file
 from classifier.io.records import PLACE_KEYS, id_key, parse_record
+from classifier.io.results import result_schema
 from classifier.io.writers import (
     CANNOT_CLASSIFY_VI,
     ERROR_COLUMNS,
@@ -272,18 +273,8 @@ class _Run:
         self.indicator_keys = known_indicator_keys(rules_root)
         self.engine = BatchEngine(ruleset, connection=con)
         self.out_columns = result_columns(ruleset)
-        schema = []
-        for name in self.out_columns:
-            if name in ruleset.indicator_ids or name == "provisional":
-                schema.append((name, "BOOLEAN"))
-            elif name in ("row", "deprivation_count", "unknown_count"):
-                schema.append((name, "BIGINT"))
-            elif name in ("possible_outcomes", "missing_fields"):
-                schema.append((name, "VARCHAR[]"))
-            elif name == "reference_date":
-                schema.append((name, "DATE"))
-            else:
-                schema.append((name, "VARCHAR"))
+        # Column types from the one declared result schema (classifier/io/results.py).
+        schema = result_schema(ruleset.indicator_ids).sql_columns()
         self.schema = schema
         ddl = ", ".join(f"{quote_ident(n)} {t}" for n, t in schema)
         con.execute(f"CREATE OR REPLACE TABLE results (seq BIGINT, {ddl})")
