@@ -33,15 +33,19 @@ EXIT_RECORD_ERRORS = 1
 EXIT_USAGE = 2
 
 EXAMPLES = """\
-examples:
+examples (each runs from the repository root on the bundled sample):
   chuan-ngheo classify classifier/data/sample/commune.json -o results.csv
-  chuan-ngheo classify households.csv --members members.csv -o results.xlsx --reference-date 2026-11-01
-  chuan-ngheo explain classifier/data/sample/commune.json --household H0017
-  chuan-ngheo explain households.json --household H017 --lang en --what-if
+  chuan-ngheo classify classifier/data/sample/households.csv --members classifier/data/sample/members.csv \\
+      -o results.xlsx --reference-date 2026-11-01
+  chuan-ngheo explain classifier/data/sample/commune.json --household H000017
+  chuan-ngheo explain classifier/data/sample/commune.jsonl --household H000017 --lang en --what-if
   chuan-ngheo rules check rules/nd-07-2021
   chuan-ngheo rules show nd-07-2021
-  chuan-ngheo diff households.xlsx --from nd-07-2021 --to nd-351-2025 --by commune -o impact.xlsx
-  chuan-ngheo transitions results-2025.csv results-2026.csv --by village -o transitions.xlsx
+  chuan-ngheo rules new my-province --from nd-07-2021
+  chuan-ngheo diff classifier/data/sample/commune.json --from nd-07-2021 --to nd-351-2025 \\
+      --by commune -o impact.xlsx
+  chuan-ngheo classify classifier/data/sample/commune.jsonl -o results-2025.csv
+  chuan-ngheo transitions results-2025.csv results.csv --by village -o transitions.xlsx
   chuan-ngheo user add admin --role officer && chuan-ngheo serve
   chuan-ngheo report tables classifier/data/sample/commune.json --commune "Xã Hợp Hưng" -o bao-cao.pdf
 """
@@ -159,7 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
     e = sub.add_parser(
         "explain",
         help="explain one household's result, in Vietnamese (default) or English",
-        epilog="example:\n  chuan-ngheo explain classifier/data/sample/commune.json --household H0017",
+        epilog="example:\n  chuan-ngheo explain classifier/data/sample/commune.json --household H000017",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     e.add_argument("input", type=Path, help="households file (.json, .jsonl, .csv, .xlsx)")
@@ -185,7 +189,8 @@ def build_parser() -> argparse.ArgumentParser:
     d = sub.add_parser(
         "diff",
         help="who moves between classes when the standard changes, and why",
-        epilog="example:\n  chuan-ngheo diff households.xlsx --from nd-07-2021 --to nd-351-2025 --by commune "
+        epilog="example:\n  chuan-ngheo diff classifier/data/sample/commune.json "
+        "--from nd-07-2021 --to nd-351-2025 --by commune "
         "-o impact.xlsx\n\nCSV output writes one file per table: impact.csv (households that change "
         "class),\nimpact.matrix.csv, impact.by_area.csv (with --by), impact.errors.csv, impact.summary.csv",
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -207,7 +212,7 @@ def build_parser() -> argparse.ArgumentParser:
         "transitions",
         help="escaped, newly poor, re-poor...: households between review rounds",
         epilog="example:\n"
-        "  chuan-ngheo transitions results-2025.csv results-2026.csv --by village -o t.xlsx\n\n"
+        "  chuan-ngheo transitions results-2025.csv results.csv --by village -o t.xlsx\n\n"
         "Inputs are result files of `chuan-ngheo classify`, oldest first. CSV output writes t.csv\n"
         "(every household) and t.categories.csv, t.by_area.csv (with --by), t.errors.csv, t.summary.csv",
         formatter_class=argparse.RawDescriptionHelpFormatter,

@@ -22,8 +22,9 @@ from classifier.model import (
     IndicatorResult,
 )
 from classifier.rules.conditions import Compare, compare_values, comparisons
+from classifier.rules.derived import DerivedEnv
 from classifier.rules.plan import plan_for
-from classifier.rules.ruleset import RuleSet
+from classifier.rules.ruleset import FactCatalogue, RuleSet
 from classifier.trace import IndicatorStep, Margin, RuleStep, Trace
 
 __all__ = [
@@ -33,7 +34,6 @@ __all__ = [
     "validate_for_classification",
 ]
 
-MONTHS_PER_YEAR = 12
 
 
 def validate_for_classification(household: Household, ruleset: RuleSet) -> None:
@@ -58,27 +58,30 @@ def validate_for_classification(household: Household, ruleset: RuleSet) -> None:
         raise InputError(errors[0].message, errors)
 
 
-def classification_facts(household: Household) -> dict[str, Any]:
-    """The facts classification rules read, except the deprivation count."""
-    income = household.income_per_capita_month
-    return {
+def classification_facts(household: Household, catalogue: FactCatalogue) -> dict[str, Any]:
+    """The facts classification rules read, except the deprivation count (derived ones by formula).
+    ``score_a`` / ``score_b`` are read by the score rules only (Thông tư 07/2021/TT-BLĐTBXH)."""
+    facts = {
         "area": household.area,
-        "income_per_capita_month": income,
-        "income_per_capita_year": income * MONTHS_PER_YEAR if income is not None else None,
-        # Read by the score rules only (Thông tư 07/2021/TT-BLĐTBXH); None when the record has no score.
+        "income_per_capita_month": household.income_per_capita_month,
         "score_a": household.facts.get("score_a"),
         "score_b": household.facts.get("score_b"),
     }
+    return catalogue.derive("classification", facts, _NO_ENV)
+
+
+_NO_ENV = DerivedEnv()
 
 
 def candidate_counts(indicators: Sequence[IndicatorResult]) -> tuple[int, int]:
     """(known deprivations, unknown indicators): the count can be anything in [known, known+unknown]."""
-    known = sum(1 for r in indicators if r.deprived is True)
-    unknown = sum(1 for r in indicators if r.deprived is None)
-    return known, unknown
+    verdicts = [r.deprived for r in indicators]
+    return verdicts.count(True), verdicts.count(None)
 
 
 def ignored_flags(household: Household, ruleset: RuleSet) -> tuple[str, ...]:
+    if not household.flags:
+        return ()
     ids = set(ruleset.indicator_ids)
     return tuple(sorted(k for k in household.flags if k not in ids))
 
@@ -229,7 +232,7 @@ def build_trace(
     ]
     rule_steps = []
     margins: list[Margin] = []
-    facts = classification_facts(household)
+    facts = classification_facts(household, ruleset.facts)
     b_values: tuple[Any, ...] = ()
     if score_facts is not None:
         b_values = tuple(score_facts.get("score_b_values", ()))

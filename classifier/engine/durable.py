@@ -150,7 +150,10 @@ class DurableEngine:
     def fire(self, facts: dict[str, Any], *, score: bool = False) -> str:
         """Post one event (to the score rules with ``score``); return the id of the rule that consumed it."""
         event_id = next(self._event_ids)
-        event = {k: self._json_safe(k, v) for k, v in facts.items() if v is not None}
+        event = {k: v for k, v in facts.items() if v is not None}  # an absent score is no event field
+        for key, value in event.items():
+            if isinstance(value, float):  # the only values durable_rules may refuse (see _json_safe)
+                event[key] = self._json_safe(key, value)
         event["id"] = event_id
         try:
             state = self._host.post(self._score_name if score else self._ruleset_name, event)
@@ -178,7 +181,7 @@ class DurableEngine:
         validate_for_classification(household, self.ruleset)
         indicators = evaluate_indicators(household, self.ruleset, reference_date)
         known, unknown = candidate_counts(indicators)
-        base = classification_facts(household)
+        base = classification_facts(household, self.ruleset.facts)
         fired: list[tuple[int, str]] = []
         with self._lock:
             for count in range(known, known + unknown + 1):
@@ -198,7 +201,7 @@ class DurableEngine:
             fired_score = [self.fire(dict(base, score_b=b), score=True) for b in b_values]
             if household.income_per_capita_month is not None:
                 known, unknown = candidate_counts(indicators)
-                facts = classification_facts(household)
+                facts = classification_facts(household, self.ruleset.facts)
                 fired_income = [
                     (count, self.fire(dict(facts, deprivation_count=count, score_a=None, score_b=None)))
                     for count in range(known, known + unknown + 1)

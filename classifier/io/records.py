@@ -118,7 +118,7 @@ class _Parser:
                 return to_date(value)
             return to_text(value)
         except BadValue as bad:
-            self.error(field, value, bad.expected, where)
+            self.error(field, value, bad.expected, where, spec.name in self.admin.private_facts)
             return None
 
     def money(self, key: str) -> int | float | None:

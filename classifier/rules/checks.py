@@ -15,24 +15,30 @@ from typing import Any
 
 from classifier.errors import RuleProblem
 from classifier.rules.conditions import EvalContext, Scope, comparisons
+from classifier.rules.derived import DerivedEnv, Scale
 from classifier.rules.ruleset import RuleSet
 from classifier.rules.yamlload import line_of
 
 __all__ = ["MAX_REPORTED_PER_KIND", "check_ruleset", "classification_grid"]
 
 MAX_REPORTED_PER_KIND = 5
-MONTHS_PER_YEAR = 12
+INCOME = "income_per_capita_month"
 
 
 def _income_points(ruleset: RuleSet) -> list[float]:
+    # A threshold on a fact scaled from the monthly income (the yearly income) is a monthly one divided back.
+    factor = {INCOME: 1.0}
+    factor.update(
+        (name, float(formula.by))
+        for name, formula in ruleset.facts.formulas("classification")
+        if isinstance(formula, Scale) and formula.of == INCOME
+    )
     thresholds: set[float] = set()
     for rule in ruleset.rules:
         for node in comparisons(rule.condition):
-            if isinstance(node.value, int | float) and not isinstance(node.value, bool):
-                if node.fact == "income_per_capita_month":
-                    thresholds.add(float(node.value))
-                elif node.fact == "income_per_capita_year":
-                    thresholds.add(float(node.value) / MONTHS_PER_YEAR)
+            value = node.value
+            if isinstance(value, int | float) and not isinstance(value, bool) and node.fact in factor:
+                thresholds.add(float(value) / factor[node.fact])
     points: set[float] = {0.0}
     for t in thresholds:
         points.update({t - 0.5, t, t + 0.5})
@@ -51,12 +57,8 @@ def classification_grid(ruleset: RuleSet) -> Iterator[dict[str, Any]]:
     for area in areas:
         for income in _income_points(ruleset):
             for count in range(len(ruleset.indicators) + 1):
-                yield {
-                    "area": area,
-                    "income_per_capita_month": income,
-                    "income_per_capita_year": income * MONTHS_PER_YEAR,
-                    "deprivation_count": count,
-                }
+                point = {"area": area, INCOME: income, "deprivation_count": count}
+                yield ruleset.facts.derive("classification", point, DerivedEnv())
 
 
 def _fmt(point: Mapping[str, Any]) -> str:

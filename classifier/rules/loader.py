@@ -20,9 +20,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import attrs
+
 from classifier.errors import RuleFileError, RuleProblem
 from classifier.model import CANNOT_CLASSIFY
 from classifier.rules.conditions import KINDS, Condition
+from classifier.rules.derived import parse_formula
 from classifier.rules.ruleset import (
     Citation,
     ClassRule,
@@ -91,11 +94,14 @@ def load_facts(path: Path) -> FactCatalogue:
             derived_level: dict[str, Any] = (derived.get(level) if derived is not None else None) or {}
             for name, spec in derived_level.items():
                 fact = _fact_spec(name, level, spec, problems, derived=True)
-                if fact is not None and name not in tables[level]:
+                if fact is not None and name in tables[level]:
+                    # An answer that may also be derived (age from birth_date): its spec, plus the formula.
+                    tables[level][name] = attrs.evolve(tables[level][name], formula=fact.formula)
+                elif fact is not None:
                     tables[level][name] = fact
-    for level in ("household", "member"):
+    for level in ("household", "member", "classification"):
         for fact in tables[level].values():
-            for needed in fact.inputs:
+            for needed in (*fact.inputs, *(fact.formula.inputs() if fact.formula is not None else ())):
                 if needed not in tables[level]:
                     hint = did_you_mean(needed, tables[level])
                     problems.add(
@@ -132,6 +138,7 @@ def _fact_spec(name: str, level: str, spec: Any, problems: Problems, derived: bo
             "value_labels_vi",
             "from",
             "inputs",
+            "formula",
         ),
         ("type",),
         f"fact {name!r}",
@@ -146,7 +153,13 @@ def _fact_spec(name: str, level: str, spec: Any, problems: Problems, derived: bo
     values = tuple(str(v) for v in (spec.get("values") or ()))
     if ftype == "enum" and not values:
         problems.add(spec.line, "an enum fact needs a list of values", name)
+    formula = None
+    if "formula" in spec:
+        formula, problem = parse_formula(spec["formula"])
+        if problem:
+            problems.add(line_of(spec, "formula"), f"fact {name!r}: {problem}", name)
     return FactSpec(
+        formula=formula,
         name=name,
         level=level,
         type=ftype,

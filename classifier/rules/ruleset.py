@@ -153,6 +153,8 @@ class FactSpec:
     derived: bool = False
     # For a derived fact: the facts it is computed from (named as missing when it cannot be computed).
     inputs: tuple[str, ...] = ()
+    # How a derived fact is computed (classifier.rules.derived), in Python and in SQL alike.
+    formula: Any = None
 
 
 @attrs.frozen
@@ -163,6 +165,19 @@ class FactCatalogue:
     member: Mapping[str, FactSpec]
     classification: Mapping[str, FactSpec]
     digest: str
+
+    def formulas(self, level: str) -> list[tuple[str, Any]]:
+        """(name, formula) of the derived facts of ``level``, in declaration order."""
+        table = {"household": self.household, "member": self.member, "classification": self.classification}
+        return [(name, spec.formula) for name, spec in table[level].items() if spec.formula is not None]
+
+    def derive(self, level: str, facts: dict[str, Any], env: Any) -> dict[str, Any]:
+        """``facts`` with the derived facts of ``level`` added (unknown ones left out), in place."""
+        for name, formula in self.formulas(level):
+            value = formula.python(facts, env)
+            if value is not None:
+                facts[name] = value
+        return facts
 
     def spec(self, level: str, name: str) -> FactSpec | None:
         table = {"household": self.household, "member": self.member, "classification": self.classification}

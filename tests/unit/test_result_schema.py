@@ -112,3 +112,14 @@ def test_excel_safety_marks_are_removed_on_reading(tmp_path: Path) -> None:
     path = tmp_path / "results.csv"
     path.write_text("id,classification,error\n'=H1,ngheo,\n", encoding="utf-8")
     assert read_results(path).rows[0]["id"] == "=H1"
+
+
+def test_the_readme_spellings_table_is_the_contracts() -> None:
+    """README's accepted-spellings table is exactly what the typing contract generates."""
+    import re
+
+    from classifier.io.contract import spellings_table
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    found = re.search(r"<!-- spellings:begin -->\n(.*?)\n<!-- spellings:end -->", readme, re.S)
+    assert found is not None and found.group(1) == spellings_table()
