@@ -15,8 +15,18 @@ from classifier.rules.yamlload import LocatedDict, load_yaml_file
 
 STANDARD = "nd-07-2021"
 INDICATORS = (
-    "employment", "dependants", "nutrition", "health_insurance", "adult_education", "child_schooling",
-    "housing_quality", "housing_area", "water_source", "sanitation", "telecom", "information_access",
+    "employment",
+    "dependants",
+    "nutrition",
+    "health_insurance",
+    "adult_education",
+    "child_schooling",
+    "housing_quality",
+    "housing_area",
+    "water_source",
+    "sanitation",
+    "telecom",
+    "information_access",
 )
 CLASSES = ("ngheo", "can_ngheo", "muc_song_trung_binh", "khac")
 
@@ -102,7 +112,11 @@ def test_digest_is_the_same_for_two_fresh_loads_of_the_same_content(tmp_path: Pa
     ],
 )
 def test_digest_changes_when_any_file_changes(
-    tmp_path: Path, ruleset: RuleSet, file: str, old: str, new: str,
+    tmp_path: Path,
+    ruleset: RuleSet,
+    file: str,
+    old: str,
+    new: str,
 ) -> None:
     """Any change of content in any rule file (or the fact catalogue) gives a different digest."""
     root = copy_rules(tmp_path)
