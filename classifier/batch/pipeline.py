@@ -99,7 +99,7 @@ _RECORD_KEYS = (
     *PLACE_KEYS,
 )
 # A JSON number with a fraction is not typed in SQL: DuckDB re-spells it from a double
-# (1500000.0000000001 -> "1500000.0"), so the per-record parser reads its exact text instead.
+# (1234567.0000000001 -> "1234567.0"), so the per-record parser reads its exact text instead.
 _JSON_SCALARS = "('VARCHAR', 'BIGINT', 'UBIGINT', 'BOOLEAN', 'NULL')"
 
 QUOTE = "'"

@@ -138,7 +138,7 @@ def spellings_table() -> str:
         (
             "number",
             f"at most {c.max_significant_digits} significant digits when not whole",
-            "compared exactly as written; `1500000.0000000001` is refused, not rounded onto a line",
+            "compared exactly as written; `1234567.0000000001` is refused, not rounded to a whole figure",
         ),
         *(("date", f"`{f.example}`", f.name) for f in c.date_forms),
         ("date", f"years from {c.min_year}", "a date that does not exist (31/02/2026) is refused"),

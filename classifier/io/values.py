@@ -36,7 +36,7 @@ __all__ = [
 
 class WrittenNumber(float):
     """A JSON number as a float that remembers how it was written (``json.loads(parse_float=...)``):
-    ``1500000.0000000001`` is the double 1500000.0, but its text says it is above a 1,500,000 line.
+    ``1234567.0000000001`` is the double 1234567.0, but its text says it is above a 1,234,567 line.
     It prints as written."""
 
     text: str
@@ -175,7 +175,7 @@ def _exact(number: Decimal, what: str, integer: bool) -> int | float:
     if integer:
         raise BadValue(what)
     if _significant_digits(number) > CONTRACT.max_significant_digits:
-        # 1500000.0000000001 would become the double 1500000.0 and sit on a 1,500,000 line: refused
+        # 1234567.0000000001 would become the double 1234567.0 and sit on a line of 1,234,567: refused
         # rather than compared as something other than what was written.
         raise BadValue(
             f"{what} of at most {CONTRACT.max_significant_digits} significant digits (a longer figure "
