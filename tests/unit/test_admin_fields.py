@@ -117,3 +117,18 @@ def test_pseudonyms_are_stable_keyed_and_distinct() -> None:
     assert pseudonym(b"k", "name", "An") != pseudonym(b"k2", "name", "An")
     assert pseudonym(b"k", "id_number", "001090012345").startswith("ID-")
     assert "001090012345" not in pseudonym(b"k", "id_number", "001090012345")
+
+
+def test_errors_on_health_answers_withhold_the_value(tmp_path: Path) -> None:
+    """A health answer is a fact the rules read, yet an error about it never shows the value."""
+    path = tmp_path / "ho.json"
+    path.write_text(
+        '[{"id": "H1", "area": "rural", "income_per_capita_month": 1,'
+        ' "members": [{"stunted": "SECRET-maybe", "in_school": "perhaps"}]}]',
+        encoding="utf-8",
+    )
+    [errors] = _parse(path)
+    assert isinstance(errors, list)
+    text = "\n".join(str(e) for e in errors)
+    assert "members[1].stunted" in text and "SECRET" not in text
+    assert "perhaps" in text  # schooling is not a health answer: its value is shown to help fix the cell
