@@ -33,15 +33,19 @@ EXIT_RECORD_ERRORS = 1
 EXIT_USAGE = 2
 
 EXAMPLES = """\
-examples:
+examples (each runs from the repository root on the bundled sample):
   chuan-ngheo classify classifier/data/sample/commune.json -o results.csv
-  chuan-ngheo classify households.csv --members members.csv -o results.xlsx --reference-date 2026-11-01
-  chuan-ngheo explain classifier/data/sample/commune.json --household H0017
-  chuan-ngheo explain households.json --household H017 --lang en --what-if
+  chuan-ngheo classify classifier/data/sample/households.csv --members classifier/data/sample/members.csv \\
+      -o results.xlsx --reference-date 2026-11-01
+  chuan-ngheo explain classifier/data/sample/commune.json --household H000017
+  chuan-ngheo explain classifier/data/sample/commune.jsonl --household H000017 --lang en --what-if
   chuan-ngheo rules check rules/nd-07-2021
   chuan-ngheo rules show nd-07-2021
-  chuan-ngheo diff households.xlsx --from nd-07-2021 --to nd-351-2025 --by commune -o impact.xlsx
-  chuan-ngheo transitions results-2025.csv results-2026.csv --by village -o transitions.xlsx
+  chuan-ngheo rules new my-province --from nd-07-2021
+  chuan-ngheo diff classifier/data/sample/commune.json --from nd-07-2021 --to nd-351-2025 \\
+      --by commune -o impact.xlsx
+  chuan-ngheo classify classifier/data/sample/commune.jsonl -o results-2025.csv
+  chuan-ngheo transitions results-2025.csv results.csv --by village -o transitions.xlsx
   chuan-ngheo user add admin --role officer && chuan-ngheo serve
   chuan-ngheo report tables classifier/data/sample/commune.json --commune "Xã Hợp Hưng" -o bao-cao.pdf
 """
@@ -146,6 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
         "durable: durable-rules, one household at a time, full traces; auto (default): batch "
         "for CSV/JSONL/Parquet files, durable for Excel/JSON or with --trace",
     )
+    _add_method(c)
     c.add_argument(
         "--errors",
         type=Path,
@@ -158,7 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
     e = sub.add_parser(
         "explain",
         help="explain one household's result, in Vietnamese (default) or English",
-        epilog="example:\n  chuan-ngheo explain classifier/data/sample/commune.json --household H0017",
+        epilog="example:\n  chuan-ngheo explain classifier/data/sample/commune.json --household H000017",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     e.add_argument("input", type=Path, help="households file (.json, .jsonl, .csv, .xlsx)")
@@ -169,7 +174,25 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument(
         "--what-if", action="store_true", help="also list the smallest changes that would change the class"
     )
+    _add_method(e)
     _add_common(e)
+
+    g = sub.add_parser(
+        "groups",
+        help="groups beside the class: low-income worker candidates (Nghị định 30/2025/NĐ-CP), "
+        "middle-living agricultural households",
+        epilog="example:\n  chuan-ngheo groups classifier/data/sample/commune.json -o groups.csv\n"
+        "  (one row per household, and groups.members.csv: one row per eligible member)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    g.add_argument("input", type=Path, help="households file: .json, .jsonl, .csv or .xlsx")
+    g.add_argument("--members", type=Path, default=None, help="members file for a two-file CSV input")
+    g.add_argument(
+        "-o", "--output", type=Path, required=True, help="households CSV (members: <stem>.members.csv)"
+    )
+    g.add_argument("--engine", choices=("durable", "batch"), default="durable", help="default: durable")
+    _add_method(g)
+    _add_common(g)
 
     t = sub.add_parser(
         "template",
@@ -183,7 +206,8 @@ def build_parser() -> argparse.ArgumentParser:
     d = sub.add_parser(
         "diff",
         help="who moves between classes when the standard changes, and why",
-        epilog="example:\n  chuan-ngheo diff households.xlsx --from nd-07-2021 --to nd-351-2025 --by commune "
+        epilog="example:\n  chuan-ngheo diff classifier/data/sample/commune.json "
+        "--from nd-07-2021 --to nd-351-2025 --by commune "
         "-o impact.xlsx\n\nCSV output writes one file per table: impact.csv (households that change "
         "class),\nimpact.matrix.csv, impact.by_area.csv (with --by), impact.errors.csv, impact.summary.csv",
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -205,7 +229,7 @@ def build_parser() -> argparse.ArgumentParser:
         "transitions",
         help="escaped, newly poor, re-poor...: households between review rounds",
         epilog="example:\n"
-        "  chuan-ngheo transitions results-2025.csv results-2026.csv --by village -o t.xlsx\n\n"
+        "  chuan-ngheo transitions results-2025.csv results.csv --by village -o t.xlsx\n\n"
         "Inputs are result files of `chuan-ngheo classify`, oldest first. CSV output writes t.csv\n"
         "(every household) and t.categories.csv, t.by_area.csv (with --by), t.errors.csv, t.summary.csv",
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -315,6 +339,16 @@ def _choose_standard(args: argparse.Namespace, err: TextIO):  # type: ignore[no-
     return ruleset
 
 
+def _add_method(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--method",
+        choices=("auto", "income", "score"),
+        default="auto",
+        help="income: the income lines; score: điểm A / điểm B of Thông tư 07/2021/TT-BLĐTBXH (Decree "
+        "07/2021 only); auto (default): score when a record carries score_a, income otherwise",
+    )
+
+
 def _cmd_classify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from classifier.runner import classify_file
 
@@ -332,6 +366,7 @@ def _cmd_classify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         err=err,
         rules_root=args.rules_dir,
         errors_path=args.errors,
+        method=args.method,
     )
     err.write(summary.line() + "\n")
     if summary.errored:
@@ -357,7 +392,8 @@ def _cmd_explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         rules_root=args.rules_dir,
         reference_date=args.reference_date,
     )
-    result = classify(household, ruleset, reference_date=args.reference_date, engine="durable", trace=True)
+    result = classify(household, ruleset, reference_date=args.reference_date, engine="durable", trace=True,
+                      method=args.method)
     changes = None
     if args.what_if:
         changes = what_would_change(
@@ -430,6 +466,21 @@ def _cmd_rules(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     else:
         out.write(render_audit(ruleset) + "\n")
     return EXIT_OK
+
+
+def _cmd_groups(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from classifier.groups import groups_file
+
+    ruleset = _choose_standard(args, err)
+    if not ruleset.groups:
+        err.write(f"note: {ruleset.id} declares no groups (rules show {ruleset.id})\n")
+    written, errored, members = groups_file(
+        args.input, args.output, ruleset=ruleset, members_path=args.members,
+        reference_date=args.reference_date, engine=args.engine, method=args.method, rules_root=args.rules_dir,
+    )
+    err.write(f"read {written:,} = with groups {written - errored:,} + errors {errored:,} -> {args.output}, "
+              f"{members}\n")
+    return EXIT_RECORD_ERRORS if errored else EXIT_OK
 
 
 def _cmd_template(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -540,6 +591,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         "explain": _cmd_explain,
         "rules": _cmd_rules,
         "template": _cmd_template,
+        "groups": _cmd_groups,
         "diff": _cmd_diff,
         "transitions": _cmd_transitions,
         "serve": _cmd_serve,

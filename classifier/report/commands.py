@@ -14,7 +14,8 @@ __all__ = ["add_input_options", "add_report_parser", "cmd_report", "load_rounds"
 EXAMPLES = """\
 examples:
   chuan-ngheo report tables classifier/data/sample/commune.json --commune "Xã Hợp Hưng" -o bao-cao.xlsx
-  chuan-ngheo report tables ho-2026.json --previous ho-2025.json --commune "Xã Hợp Hưng" -o bao-cao.pdf
+  chuan-ngheo report tables classifier/data/sample/commune.json \\
+      --previous classifier/data/sample/commune.jsonl --commune "Xã Hợp Hưng" -o bao-cao.pdf
   chuan-ngheo report html classifier/data/sample/commune.json --commune "Xã Hợp Hưng" -o bao-cao.html
 """
 
