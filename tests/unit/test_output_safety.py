@@ -478,3 +478,53 @@ def test_a_named_pipe_as_input_is_read_once(tmp_path: Path) -> None:
         writer.join(timeout=30)
         assert code == 0, err
         assert len(read_csv(out)) == 400
+
+
+@pytest.mark.slow  # a real process killed mid-run (~30 s on a loaded machine); logic unit-tested above
+def test_leftovers_of_a_sigkilled_batch_run_are_removed_by_the_next_run(
+    inputs: tuple[Path, Path], tmp_path: Path, private_tmp: Path
+) -> None:
+    """A real batch run killed with SIGKILL (no cleanup possible) leaves its part files and work folder;
+    the next run on the same output removes both and says so."""
+    households, members = inputs
+    big = tmp_path / "lon.csv"
+    _numbered_copy(HOUSEHOLDS, big, "K", 20)
+    out = tmp_path / "ket-qua.csv"
+    env = {**os.environ, "TMPDIR": str(private_tmp)}
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "classifier",
+            "classify",
+            str(big),
+            "-o",
+            str(out),
+            "--engine",
+            "batch",
+            "--quiet",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not (
+            any(p.name.endswith(".part") for p in tmp_path.iterdir())
+            and any(p.name.startswith("chuan-ngheo-batch-") for p in private_tmp.iterdir())
+        ):
+            time.sleep(0.05)
+        proc.kill()
+    finally:
+        proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL, "the run ended before it could be killed"
+    assert any(p.name.endswith(".part") for p in tmp_path.iterdir())
+    assert any(p.name.startswith("chuan-ngheo-batch-") for p in private_tmp.iterdir())
+    code, _, err = run(
+        "classify", str(households), "--members", str(members), "-o", str(out), "--engine", "batch"
+    )
+    assert code == 0, err
+    assert "left by an interrupted earlier run" in err and "work folder(s)" in err
+    assert _parts(tmp_path) == []
+    assert list(private_tmp.iterdir()) == []
