@@ -4,6 +4,7 @@ and the user's environment (missing folder, no permission, full disk, signals) r
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import errno
 import fcntl
 import io
@@ -23,6 +24,7 @@ import pytest
 
 from classifier.cli import main
 from classifier.data import sample_path
+from classifier.errors import InputError
 from classifier.io.outputs import OutputFiles, WorkFolder
 
 HOUSEHOLDS = sample_path("households.csv")
@@ -443,8 +445,9 @@ def test_work_folders_of_killed_runs_are_removed_and_live_ones_kept(tmp_path: Pa
 
 
 def test_a_named_pipe_as_input_is_read_once(tmp_path: Path) -> None:
-    """A FIFO holding CSV households is read in one pass by the per-record reader (auto and durable),
-    instead of hanging on a second read or being called 'not found'."""
+    """A FIFO holding CSV households is read in one pass by the per-record reader (auto, durable, and
+    batch, whose engine then classifies records read one by one), instead of hanging on a second read or
+    being called 'not found'; the streaming pipeline itself refuses a pipe, saying why."""
     fifo = tmp_path / "ho.csv"
     os.mkfifo(fifo)
     payload = HOUSEHOLDS.read_bytes()
@@ -466,7 +469,7 @@ def test_a_named_pipe_as_input_is_read_once(tmp_path: Path) -> None:
             os.close(fd)
             return
 
-    for engine in ("auto", "durable"):
+    for engine in ("auto", "durable", "batch"):
         done.clear()
         writer = threading.Thread(target=feed, daemon=True)
         writer.start()
@@ -478,6 +481,13 @@ def test_a_named_pipe_as_input_is_read_once(tmp_path: Path) -> None:
         writer.join(timeout=30)
         assert code == 0, err
         assert len(read_csv(out)) == 400
+    from classifier.batch import run_batch
+    from classifier.rules import load_ruleset
+
+    with pytest.raises(InputError, match="not a regular file"):
+        run_batch(
+            fifo, tmp_path / "kq.csv", ruleset=load_ruleset("nd-07-2021"), reference_date=dt.date.today()
+        )
 
 
 @pytest.mark.slow  # a real process killed mid-run (~30 s on a loaded machine); logic unit-tested above
