@@ -12,6 +12,7 @@ household) and are cached under ``--data``. Peak memory is ``ru_maxrss`` of a ch
 does only that step (DuckDB allocates outside Python, so tracemalloc would not see it).
 
     python benchmarks/run.py --households 1000000 --households 3000000 --durable 20000
+    python benchmarks/run.py --households 0 --durable 20000    # the durable rate alone
 """
 
 from __future__ import annotations
@@ -124,7 +125,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--memory-limit", default="512MB", help="DuckDB memory_limit for the batch run")
     args = parser.parse_args(argv)
-    sizes = args.households or [1_000_000]
+    # --households 0 measures the durable rate alone.
+    sizes = [n for n in (args.households or [1_000_000]) if n > 0]
     report = []
     for n in sizes:
         households, members = ensure_population(n, args.data)

@@ -33,15 +33,19 @@ EXIT_RECORD_ERRORS = 1
 EXIT_USAGE = 2
 
 EXAMPLES = """\
-examples:
+examples (each runs from the repository root on the bundled sample):
   chuan-ngheo classify classifier/data/sample/commune.json -o results.csv
-  chuan-ngheo classify households.csv --members members.csv -o results.xlsx --reference-date 2026-11-01
-  chuan-ngheo explain classifier/data/sample/commune.json --household H0017
-  chuan-ngheo explain households.json --household H017 --lang en --what-if
+  chuan-ngheo classify classifier/data/sample/households.csv --members classifier/data/sample/members.csv \\
+      -o results.xlsx --reference-date 2026-11-01
+  chuan-ngheo explain classifier/data/sample/commune.json --household H000017
+  chuan-ngheo explain classifier/data/sample/commune.jsonl --household H000017 --lang en --what-if
   chuan-ngheo rules check rules/nd-07-2021
   chuan-ngheo rules show nd-07-2021
-  chuan-ngheo diff households.xlsx --from nd-07-2021 --to nd-351-2025 --by commune -o impact.xlsx
-  chuan-ngheo transitions results-2025.csv results-2026.csv --by village -o transitions.xlsx
+  chuan-ngheo rules new my-province --from nd-07-2021
+  chuan-ngheo diff classifier/data/sample/commune.json --from nd-07-2021 --to nd-351-2025 \\
+      --by commune -o impact.xlsx
+  chuan-ngheo classify classifier/data/sample/commune.jsonl -o results-2025.csv
+  chuan-ngheo transitions results-2025.csv results.csv --by village -o transitions.xlsx
   chuan-ngheo user add admin --role officer && chuan-ngheo serve
   chuan-ngheo report tables classifier/data/sample/commune.json --commune "Xã Hợp Hưng" -o bao-cao.pdf
 """
@@ -146,6 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
         "durable: durable-rules, one household at a time, full traces; auto (default): batch "
         "for CSV/JSONL/Parquet files, durable for Excel/JSON or with --trace",
     )
+    _add_method(c)
     c.add_argument(
         "--errors",
         type=Path,
@@ -158,7 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
     e = sub.add_parser(
         "explain",
         help="explain one household's result, in Vietnamese (default) or English",
-        epilog="example:\n  chuan-ngheo explain classifier/data/sample/commune.json --household H0017",
+        epilog="example:\n  chuan-ngheo explain classifier/data/sample/commune.json --household H000017",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     e.add_argument("input", type=Path, help="households file (.json, .jsonl, .csv, .xlsx)")
@@ -169,6 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument(
         "--what-if", action="store_true", help="also list the smallest changes that would change the class"
     )
+    _add_method(e)
     _add_common(e)
 
     t = sub.add_parser(
@@ -183,7 +189,8 @@ def build_parser() -> argparse.ArgumentParser:
     d = sub.add_parser(
         "diff",
         help="who moves between classes when the standard changes, and why",
-        epilog="example:\n  chuan-ngheo diff households.xlsx --from nd-07-2021 --to nd-351-2025 --by commune "
+        epilog="example:\n  chuan-ngheo diff classifier/data/sample/commune.json "
+        "--from nd-07-2021 --to nd-351-2025 --by commune "
         "-o impact.xlsx\n\nCSV output writes one file per table: impact.csv (households that change "
         "class),\nimpact.matrix.csv, impact.by_area.csv (with --by), impact.errors.csv, impact.summary.csv",
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -205,7 +212,7 @@ def build_parser() -> argparse.ArgumentParser:
         "transitions",
         help="escaped, newly poor, re-poor...: households between review rounds",
         epilog="example:\n"
-        "  chuan-ngheo transitions results-2025.csv results-2026.csv --by village -o t.xlsx\n\n"
+        "  chuan-ngheo transitions results-2025.csv results.csv --by village -o t.xlsx\n\n"
         "Inputs are result files of `chuan-ngheo classify`, oldest first. CSV output writes t.csv\n"
         "(every household) and t.categories.csv, t.by_area.csv (with --by), t.errors.csv, t.summary.csv",
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -315,6 +322,16 @@ def _choose_standard(args: argparse.Namespace, err: TextIO):  # type: ignore[no-
     return ruleset
 
 
+def _add_method(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--method",
+        choices=("auto", "income", "score"),
+        default="auto",
+        help="income: the income lines; score: điểm A / điểm B of Thông tư 07/2021/TT-BLĐTBXH (Decree "
+        "07/2021 only); auto (default): score when a record carries score_a, income otherwise",
+    )
+
+
 def _cmd_classify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from classifier.runner import classify_file
 
@@ -332,6 +349,7 @@ def _cmd_classify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         err=err,
         rules_root=args.rules_dir,
         errors_path=args.errors,
+        method=args.method,
     )
     err.write(summary.line() + "\n")
     if summary.errored:
@@ -357,7 +375,8 @@ def _cmd_explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         rules_root=args.rules_dir,
         reference_date=args.reference_date,
     )
-    result = classify(household, ruleset, reference_date=args.reference_date, engine="durable", trace=True)
+    result = classify(household, ruleset, reference_date=args.reference_date, engine="durable", trace=True,
+                      method=args.method)
     changes = None
     if args.what_if:
         changes = what_would_change(

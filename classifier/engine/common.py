@@ -22,8 +22,9 @@ from classifier.model import (
     IndicatorResult,
 )
 from classifier.rules.conditions import Compare, compare_values, comparisons
+from classifier.rules.derived import DerivedEnv
 from classifier.rules.plan import plan_for
-from classifier.rules.ruleset import RuleSet
+from classifier.rules.ruleset import FactCatalogue, RuleSet
 from classifier.trace import IndicatorStep, Margin, RuleStep, Trace
 
 __all__ = [
@@ -33,7 +34,6 @@ __all__ = [
     "validate_for_classification",
 ]
 
-MONTHS_PER_YEAR = 12
 
 
 def validate_for_classification(household: Household, ruleset: RuleSet) -> None:
@@ -58,24 +58,30 @@ def validate_for_classification(household: Household, ruleset: RuleSet) -> None:
         raise InputError(errors[0].message, errors)
 
 
-def classification_facts(household: Household) -> dict[str, Any]:
-    """The facts classification rules read, except the deprivation count."""
-    income = household.income_per_capita_month
-    return {
+def classification_facts(household: Household, catalogue: FactCatalogue) -> dict[str, Any]:
+    """The facts classification rules read, except the deprivation count (derived ones by formula).
+    ``score_a`` / ``score_b`` are read by the score rules only (Thông tư 07/2021/TT-BLĐTBXH)."""
+    facts = {
         "area": household.area,
-        "income_per_capita_month": income,
-        "income_per_capita_year": income * MONTHS_PER_YEAR if income is not None else None,
+        "income_per_capita_month": household.income_per_capita_month,
+        "score_a": household.facts.get("score_a"),
+        "score_b": household.facts.get("score_b"),
     }
+    return catalogue.derive("classification", facts, _NO_ENV)
+
+
+_NO_ENV = DerivedEnv()
 
 
 def candidate_counts(indicators: Sequence[IndicatorResult]) -> tuple[int, int]:
     """(known deprivations, unknown indicators): the count can be anything in [known, known+unknown]."""
-    known = sum(1 for r in indicators if r.deprived is True)
-    unknown = sum(1 for r in indicators if r.deprived is None)
-    return known, unknown
+    verdicts = [r.deprived for r in indicators]
+    return verdicts.count(True), verdicts.count(None)
 
 
 def ignored_flags(household: Household, ruleset: RuleSet) -> tuple[str, ...]:
+    if not household.flags:
+        return ()
     ids = set(ruleset.indicator_ids)
     return tuple(sorted(k for k in household.flags if k not in ids))
 
@@ -186,9 +192,10 @@ def _build_static_parts(ruleset: RuleSet) -> _StaticParts:
             "wording_vi": rule.wording_vi,
             "params": _param_values(ruleset, rule.params),
         }
-        for rule in ruleset.rules
+        for rule in (*ruleset.rules, *ruleset.score_rules)
     }
-    thresholds = {rule.id: _threshold_nodes(rule.condition) for rule in ruleset.rules}
+    every = (*ruleset.rules, *ruleset.score_rules)
+    thresholds = {rule.id: _threshold_nodes(rule.condition) for rule in every}
     return _StaticParts(indicators, rules, thresholds)
 
 
@@ -205,8 +212,12 @@ def build_trace(
     engine: str,
     known: int,
     unknown: int,
+    *,
+    score_facts: Mapping[str, Any] | None = None,
+    score_b_source: str | None = None,
 ) -> Trace:
-    """The explanation data for one result (shared by both engines)."""
+    """The explanation data for one result (shared by both engines). ``score_facts`` (score method only)
+    holds ``score_a`` and the candidate ``score_b`` values the score rules were fired with."""
     static = _static_parts(ruleset)
     steps = [
         IndicatorStep(
@@ -221,7 +232,11 @@ def build_trace(
     ]
     rule_steps = []
     margins: list[Margin] = []
-    facts = classification_facts(household)
+    facts = classification_facts(household, ruleset.facts)
+    b_values: tuple[Any, ...] = ()
+    if score_facts is not None:
+        b_values = tuple(score_facts.get("score_b_values", ()))
+        facts["score_b"] = b_values[0] if len(b_values) == 1 else None
     for rule_id, counts in rules.items():
         rule_steps.append(RuleStep(deprivation_counts=tuple(counts), **static.rules[rule_id]))
         margins.extend(_margins(rule_id, static.thresholds[rule_id], facts, known, unknown))
@@ -251,6 +266,10 @@ def build_trace(
         missing_fields=missing,
         ignored_flags=ignored,
         warnings=ruleset.warnings,
+        method="score" if score_facts is not None else "income",
+        score_a=score_facts.get("score_a") if score_facts is not None else None,
+        score_b=b_values,
+        score_b_source=score_b_source,
     )
 
 

@@ -32,7 +32,6 @@ from collections.abc import Sequence
 
 import attrs
 
-from classifier.engine.common import MONTHS_PER_YEAR
 from classifier.model import CANNOT_CLASSIFY
 from classifier.rules.conditions import AnyMember, ShareOfMembers, SqlExpr
 from classifier.rules.ruleset import FactCatalogue, RuleSet
@@ -53,6 +52,7 @@ __all__ = [
     "literal",
     "member_schema",
     "quote_ident",
+    "score_rules_query",
 ]
 
 COL_ID = "$id"
@@ -220,20 +220,34 @@ def _template(
         f"THEN 'member ' || mem.{q(COL_MEMBER_ID)} ELSE 'member #' || CAST(mem.{q(COL_IDX)} AS VARCHAR) "
         f"END AS {q('$label')}",
     ]
-    if "birth_date" in ruleset.facts.member and "age" in ruleset.facts.member:
-        # Completed years at the reference date; a birth date wins over a stated age (indicators/evaluate.py).
-        bd, ref = f"mem.{q('birth_date')}", f"h.{q(COL_REF_DATE)}"
-        m_select.append(
-            f"CASE WHEN {bd} IS NOT NULL THEN CAST(year({ref}) - year({bd}) - "
-            f"(CASE WHEN month({ref}) < month({bd}) "
-            f"OR (month({ref}) = month({bd}) AND day({ref}) < day({bd})) "
-            f"THEN 1 ELSE 0 END) AS BIGINT) ELSE mem.{q('age')} END AS {q('$age')}"
-        )
+    # Derived member facts (rules/facts.yaml formulas, e.g. age from birth_date at the reference date)
+    # replace the answer column of the same name, if any.
+    member_cols = {name for name, spec in ruleset.facts.member.items() if not spec.derived}
+    m_derived = ruleset.facts.formulas("member")
+    m_env = {"reference_date": f"h.{q(COL_REF_DATE)}"}
+    for name, formula in m_derived:
+        m_select.append(f"{formula.sql(lambda f: 'mem.' + q(f), m_env)} AS {q('$' + name)}")
     m_select += [f"h.{q(name)} AS {q('h.' + name)}" for name in hh_fact_cols]
-    m_source = (
-        f"(SELECT * EXCLUDE ({q('age')}, {q('$age')}), {q('$age')} AS {q('age')} FROM m)"
-        if any("$age" in s for s in m_select)
-        else "m"
+    m_source = "m"
+    if m_derived:
+        names = [name for name, _ in m_derived]
+        excluded = ", ".join([q(n) for n in names if n in member_cols] + [q("$" + n) for n in names])
+        renamed = ", ".join(f"{q('$' + n)} AS {q(n)}" for n in names)
+        m_source = f"(SELECT * EXCLUDE ({excluded}), {renamed} FROM m)"
+
+    # Derived household facts, one CTE each (a formula may read the one before, e.g. member_count).
+    h_env = {"members_listed": "n", "declared_members": q(COL_DECLARED_COUNT)}
+    h_ctes, h_last = [], "h"
+    for i, (name, formula) in enumerate(ruleset.facts.formulas("household")):
+        h_ctes.append(f"hd{i} AS (SELECT {h_last}.*, {formula.sql(q, h_env)} AS {q(name)} FROM {h_last})")
+        h_last = f"hd{i}"
+    h_derived = "".join(cte + ",\n" for cte in h_ctes)
+
+    # Derived classification facts (the yearly income) over the candidates' columns.
+    c_cols = {"area": f"sc.{q(COL_AREA)}", "income_per_capita_month": f"sc.{q(COL_INCOME)}"}
+    c_derived = "".join(
+        f", {formula.sql(c_cols.__getitem__, {})} AS {q(name)}"
+        for name, formula in ruleset.facts.formulas("classification")
     )
 
     # The member-level `where` of each quantifier, then one aggregate row per household.
@@ -327,16 +341,10 @@ def _template(
 WITH
 mc AS (SELECT rid, count(*) AS n FROM {{MEM}} GROUP BY rid),
 h AS (
-  SELECT hh.*, coalesce(mc.n, 0) AS n, hh.{q(COL_AREA)} AS {q("area")},
-         CASE WHEN coalesce(mc.n, 0) > 0 THEN mc.n ELSE hh.{q(COL_DECLARED_COUNT)} END AS {q("member_count")}
+  SELECT hh.*, coalesce(mc.n, 0) AS n, hh.{q(COL_AREA)} AS {q("area")}
   FROM {{HH}} AS hh LEFT JOIN mc USING (rid)
 ),
-h2 AS (
-  SELECT h.*,
-         CASE WHEN {q("floor_area_m2")} IS NOT NULL AND {q("member_count")} <> 0
-              THEN {q("floor_area_m2")} / {q("member_count")} END AS {q("floor_area_per_person")}
-  FROM h
-),
+{h_derived}h2 AS (SELECT * FROM {h_last}),
 m AS (SELECT {", ".join(m_select)} FROM {{MEM}} AS mem JOIN h2 AS h USING (rid)),
 mq AS (SELECT {", ".join(mq_select)} FROM {m_source} AS m),
 ma AS (SELECT {", ".join(ma_select)} FROM mq GROUP BY rid),
@@ -348,13 +356,11 @@ cand AS (
   -- Households without unknown indicators have one candidate count (the usual case: no join);
   -- the others get one row per count in [known, known + unknown].
   SELECT sc.rid, sc.known AS {q("deprivation_count")}, TRUE AS single, sc.{q(COL_AREA)} AS {q("area")},
-         sc.{q(COL_INCOME)} AS {q("income_per_capita_month")},
-         sc.{q(COL_INCOME)} * {MONTHS_PER_YEAR} AS {q("income_per_capita_year")}
+         sc.{q(COL_INCOME)} AS {q("income_per_capita_month")}{c_derived}
   FROM sc WHERE sc.unknown = 0
   UNION ALL
   SELECT sc.rid, c.range AS {q("deprivation_count")}, FALSE AS single, sc.{q(COL_AREA)} AS {q("area")},
-         sc.{q(COL_INCOME)} AS {q("income_per_capita_month")},
-         sc.{q(COL_INCOME)} * {MONTHS_PER_YEAR} AS {q("income_per_capita_year")}
+         sc.{q(COL_INCOME)} AS {q("income_per_capita_month")}{c_derived}
   FROM sc JOIN range(0, {n_ind + 1}) AS c ON c.range BETWEEN sc.known AND sc.known + sc.unknown
   WHERE sc.unknown > 0
 ),
@@ -385,3 +391,13 @@ FROM sc JOIN fa USING (rid)
 {order}
 """
     return template
+
+
+def score_rules_query(ruleset: RuleSet, table: str = "sc") -> str:
+    """The score rules (Thông tư 07/2021/TT-BLĐTBXH) over ``table(rid, area, score_a, score_b)``: per row the
+    index of the first matching score rule (``ix``, in ``ruleset.score_rules`` order) and how many match."""
+    comp = _Compiler(ruleset.facts)
+    vals = [r.condition.sql(comp.classification).val for r in ruleset.score_rules]
+    first = "CASE " + " ".join(f"WHEN {v} THEN {i}" for i, v in enumerate(vals)) + " END"
+    n_match = " + ".join(f"CAST(({v}) IS TRUE AS INTEGER)" for v in vals)
+    return f"SELECT rid, {first} AS ix, {n_match} AS n_match FROM {table} ORDER BY rid"

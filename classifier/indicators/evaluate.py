@@ -13,42 +13,36 @@ from typing import Any
 
 from classifier.model import Household, IndicatorResult
 from classifier.rules.conditions import EvalContext
+from classifier.rules.derived import DerivedEnv, age_at
 from classifier.rules.plan import plan_for
-from classifier.rules.ruleset import RuleSet
+from classifier.rules.ruleset import FactCatalogue, RuleSet
 
 __all__ = ["age_at", "evaluate_indicators", "household_view"]
-
-
-def age_at(birth_date: dt.date, reference_date: dt.date) -> int:
-    """Completed years at the reference date ("dưới 16 tuổi" means this is < 16)."""
-    years = reference_date.year - birth_date.year
-    if (reference_date.month, reference_date.day) < (birth_date.month, birth_date.day):
-        years -= 1
-    return years
 
 
 def household_view(
     household: Household,
     reference_date: dt.date,
+    catalogue: FactCatalogue,
 ) -> tuple[dict[str, Any], list[tuple[str, Mapping[str, Any]]]]:
     """Household-level facts (answers plus derived ones) and (label, facts) for each member.
 
-    Derived: member ``age`` from ``birth_date`` at the reference date (birth date wins over a stated
-    age), household ``member_count`` and ``floor_area_per_person``.
+    The derived facts are the catalogue's formulas (rules/facts.yaml), e.g. member ``age`` from
+    ``birth_date`` at the reference date (birth date wins over a stated age), household
+    ``member_count`` and ``floor_area_per_person``.
     """
     facts: dict[str, Any] = dict(household.facts)
     facts["area"] = household.area
-    count = household.effective_member_count
-    facts["member_count"] = count
-    area = facts.get("floor_area_m2")
-    if area is not None and count:
-        facts["floor_area_per_person"] = area / count
+    env = DerivedEnv(reference_date, len(household.members), household.member_count)
+    catalogue.derive("household", facts, env)
+    member_formulas = catalogue.formulas("member")
     members: list[tuple[str, Mapping[str, Any]]] = []
     for index, member in enumerate(household.members, start=1):
         m_facts = dict(member.facts)
-        birth = m_facts.get("birth_date")
-        if birth is not None:
-            m_facts["age"] = age_at(birth, reference_date)
+        for name, formula in member_formulas:
+            value = formula.python(m_facts, env)
+            if value is not None:
+                m_facts[name] = value
         label = f"member {member.member_id}" if member.member_id else f"member #{index}"
         members.append((label, m_facts))
     return facts, members
@@ -60,13 +54,13 @@ def evaluate_indicators(
     reference_date: dt.date,
 ) -> tuple[IndicatorResult, ...]:
     """One IndicatorResult per indicator of ``ruleset``, in the standard's order."""
-    facts, members = household_view(household, reference_date)
+    facts, members = household_view(household, reference_date, ruleset.facts)
     flags = household.flags
     results: list[IndicatorResult] = []
     ctx = EvalContext(household=facts, members=members)
     # The explanation lists re-read answers: into a scratch context, so facts_read shows what the
     # verdict itself read.
-    scratch = EvalContext(household=facts, members=members)
+    scratch = EvalContext(household=facts, members=members, member_verdicts=ctx.member_verdicts)
     for indicator_id, compiled in plan_for(ruleset).indicators:
         if indicator_id in flags:
             results.append(

@@ -75,6 +75,8 @@ class AdminCatalogue:
     ethnic_groups: Mapping[str, str]  # id -> label_vi, in the official order
     departure_reasons: Mapping[str, str]  # id -> label_vi
     default_departure: str
+    #: Survey facts (facts.yaml) that are personal data: errors about them withhold the value.
+    private_facts: frozenset[str] = frozenset()
 
     def field(self, level: str, name: str) -> AdminField:
         """A field of ``household`` or ``member`` by name."""
@@ -134,6 +136,7 @@ def _catalogue(root: Path) -> AdminCatalogue:
         ethnic_groups={str(k): str(v["label_vi"]) for k, v in lists["ethnic_groups"].items()},
         departure_reasons={str(k): str(v) for k, v in (departures.get("value_labels_vi") or {}).items()},
         default_departure=str(departures.get("default", "missing")),
+        private_facts=frozenset(str(f) for f in data.get("private_facts") or ()),
     )
 
 

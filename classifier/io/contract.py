@@ -130,7 +130,7 @@ def spellings_table() -> str:
         ),
         (
             "number",
-            f"at most {c.max_integer:,} (whole), {c.max_number:,} (other)",
+            f"at most {c.max_integer:,} for counts (`member_count`, `age`), {c.max_number:,} for amounts",
             "a larger figure is that record's error",
         ),
         *(("date", f"`{f.example}`", f.name) for f in c.date_forms),

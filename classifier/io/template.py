@@ -18,8 +18,9 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from classifier.io.admin import admin_catalogue
 from classifier.io.columns import FLAG_PREFIX
-from classifier.rules.ruleset import FactSpec, RuleSet
+from classifier.rules.ruleset import RuleSet
 
 __all__ = ["write_template"]
 
@@ -55,7 +56,7 @@ _MEMBER_HEAD = (
 _SKIP = {"member_count", "floor_area_per_person"}
 
 
-def _choices(spec: FactSpec) -> tuple[str, ...] | None:
+def _choices(spec: Any) -> tuple[str, ...] | None:
     if spec.type == "bool":
         return YES_NO
     if spec.type == "enum":
@@ -63,10 +64,20 @@ def _choices(spec: FactSpec) -> tuple[str, ...] | None:
     return None
 
 
-def _note(spec: FactSpec) -> str:
+def _note(spec: Any) -> str:
+    """The header's note; ``spec`` is a FactSpec or an AdminField (rules/admin.yaml)."""
     choices = _choices(spec)
     parts = [spec.label_en or spec.name, f"(mã cột: {spec.name})"]
-    if choices:
+    if getattr(spec, "private", False):
+        parts.append("Dữ liệu cá nhân: không ghi vào nhật ký hay thông báo lỗi.")
+    if spec.type == "codes":
+        labels = [spec.value_labels_vi.get(v, v) for v in spec.values]
+        parts.append("Một hoặc nhiều, cách nhau bằng dấu ';': " + "; ".join(labels))
+    elif spec.type == "id_number":
+        parts.append("12 chữ số")
+    elif spec.type == "enum" and len(spec.values) > 12:
+        parts.append(f"Tên hoặc mã (xem rules/admin.yaml), {len(spec.values)} giá trị")
+    elif choices:
         parts.append("Chọn: " + "; ".join(choices))
     elif spec.type == "date":
         parts.append("Ngày: YYYY-MM-DD hoặc DD/MM/YYYY")
@@ -77,7 +88,7 @@ def _note(spec: FactSpec) -> str:
 
 
 def _sheet(
-    ws: Any, head: tuple[tuple[str, str, str], ...], facts: list[FactSpec], extra: list[tuple[str, str]]
+    ws: Any, head: tuple[tuple[str, str, str], ...], facts: list[Any], extra: list[tuple[str, str]]
 ) -> list[tuple[str, str, str]]:
     bold = Font(bold=True)
     fill = PatternFill("solid", fgColor="DDEBF7")
@@ -116,8 +127,10 @@ def write_template(path: Path, ruleset: RuleSet) -> Path:
     members = workbook.create_sheet(MEMBER_SHEET)
     guide = workbook.create_sheet(GUIDE_SHEET)
     catalogue = ruleset.facts
-    household_facts = [s for n, s in catalogue.household.items() if n not in _SKIP and not s.derived]
-    member_facts = [s for s in catalogue.member.values() if not s.derived]
+    admin = admin_catalogue()  # administrative and personal columns first, then the survey facts
+    household_facts = [*admin.household.values(),
+                       *(s for n, s in catalogue.household.items() if n not in _SKIP and not s.derived)]
+    member_facts = [*admin.member.values(), *(s for s in catalogue.member.values() if not s.derived)]
     flags = [
         (
             f"{FLAG_PREFIX}{ind.id}",

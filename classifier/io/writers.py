@@ -31,6 +31,7 @@ from classifier.errors import InputError, RecordError
 from classifier.io.formats import format_from_name
 from classifier.io.outputs import new_file_mode
 from classifier.io.records import PLACE_KEYS, RawRecord
+from classifier.io.results import result_schema
 from classifier.io.values import BadValue, is_empty, to_text
 from classifier.model import CANNOT_CLASSIFY, CANNOT_CLASSIFY_LABELS, Classification
 from classifier.rules.ruleset import RuleSet
@@ -51,10 +52,6 @@ __all__ = [
 OUTPUT_FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".xlsx": "xlsx"}
 #: Vietnamese label of the "cannot classify" outcome (not a class of any standard, so not in rules/).
 CANNOT_CLASSIFY_VI = CANNOT_CLASSIFY_LABELS["vi"]
-_HEAD = ("id", "row", *PLACE_KEYS, "classification", "classification_vi", "income_per_capita_month",
-         "deprivation_count", "unknown_count")
-_TAIL = ("possible_outcomes", "missing_fields", "standard", "rules_digest", "provisional", "engine",
-         "reference_date", "error")
 _LIST_SEPARATOR = ";"
 #: The most characters an Excel cell holds.
 XLSX_CELL_LIMIT = 32_767
@@ -92,11 +89,9 @@ def record_place(raw: Any) -> dict[str, str]:
 
 
 def result_columns(ruleset: RuleSet) -> tuple[str, ...]:
-    """The output columns for ``ruleset``: fixed ones around one column per indicator id."""
-    clash = set(ruleset.indicator_ids) & {*_HEAD, *_TAIL}
-    if clash:
-        raise ValueError(f"indicator ids {sorted(clash)} clash with result column names")
-    return (*_HEAD, *ruleset.indicator_ids, *_TAIL)
+    """The output columns for ``ruleset``: fixed ones around one column per indicator id (declared
+    once in :mod:`classifier.io.results`, which also reads them back)."""
+    return result_schema(ruleset.indicator_ids).names
 
 
 #: Columns of the errors file (one line per problem), the same for every engine.
@@ -147,6 +142,7 @@ def result_values(result: Classification, ruleset: RuleSet, row: int | None,
         "rules_digest": result.rules_digest[:12],
         "provisional": result.provisional,
         "engine": result.engine,
+        "method": result.method,
         "reference_date": result.reference_date,
         "error": None,
     }

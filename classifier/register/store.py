@@ -28,7 +28,8 @@ from sqlalchemy import Engine, and_, func, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from classifier.api import classify, load_standard
+from classifier.api import load_standard, resolve_reference_date
+from classifier.engine import get_engine
 from classifier.errors import ChuanNgheoError, InputError, RecordError
 from classifier.explain.json import render_json
 from classifier.io import known_indicator_keys, parse_record, parse_records, read_records
@@ -240,6 +241,21 @@ def _set_path(record: dict[str, Any], path: str, value: Any) -> None:
         target.pop(key, None)
     else:
         target[key] = value
+
+
+def _row_values(record: dict[str, Any], digest: str) -> dict[str, Any]:
+    """The round_households columns taken from a record (place, area, member count, answers)."""
+    members = record.get("members")
+    return {
+        "record_id": record["id"],
+        "province": record.get("province"),
+        "commune": record.get("commune"),
+        "village": record.get("village"),
+        "area": record.get("area"),
+        "member_count": len(members) if isinstance(members, list) and members else record.get("member_count"),
+        "answers": record,
+        "answers_digest": digest,
+    }
 
 
 def _now() -> dt.datetime:
@@ -456,10 +472,21 @@ class Register:
     ) -> ImportSummary:
         """Add or update households in a round; the same answers again change nothing."""
         added = changed = unchanged = 0
+        pending: list[tuple[str, dict[str, Any], str]] = []  # new to the round: inserted in batches
         seen: dict[str, str] = {}
         errors: list[RecordError] = []
+        rh = s.round_households
         with self.engine.begin() as conn:
             info = self._open_round(conn, round_name)
+            # One query for what the round holds, so an unchanged household costs no statement at all.
+            existing = {
+                r.code: r.answers_digest
+                for r in conn.execute(
+                    select(s.households.c.code, rh.c.answers_digest)
+                    .join(rh, rh.c.household_id == s.households.c.id)
+                    .where(rh.c.round_id == info.id)
+                )
+            }
             for done, household in enumerate(households, start=1):
                 code = _code(household)
                 if code in seen:
@@ -474,13 +501,76 @@ class Register:
                     )
                     continue
                 seen[code] = household.id
-                outcome = self._put(conn, info, code, household_record(household), who, reason)
-                added += outcome == "added"
-                changed += outcome == "changed"
-                unchanged += outcome == "unchanged"
+                record = household_record(household)
+                digest = _digest(record)
+                if code not in existing:
+                    pending.append((code, record, digest))
+                    added += 1
+                    if len(pending) >= 500:
+                        self._add_many(conn, info, pending, who, reason)
+                        pending.clear()
+                elif existing[code] == digest:
+                    unchanged += 1
+                else:
+                    self._put(conn, info, code, record, who, reason)
+                    changed += 1
                 if progress is not None:
                     progress(done, total)
+            self._add_many(conn, info, pending, who, reason)
         return ImportSummary(added, changed, unchanged, tuple(errors))
+
+    def _add_many(
+        self,
+        conn: Connection,
+        info: RoundInfo,
+        rows: list[tuple[str, dict[str, Any], str]],
+        who: str,
+        reason: str,
+    ) -> None:
+        """Insert households new to the round in a few statements (executemany), each with its log line."""
+        if not rows:
+            return
+        h = s.households
+        codes = [code for code, _, _ in rows]
+        ids = {r.code: r.id for r in conn.execute(select(h.c.code, h.c.id).where(h.c.code.in_(codes)))}
+        missing = [{"code": code} for code in codes if code not in ids]
+        if missing:
+            conn.execute(insert(h), missing)
+            ids = {r.code: r.id for r in conn.execute(select(h.c.code, h.c.id).where(h.c.code.in_(codes)))}
+        now = _now()
+        try:
+            conn.execute(
+                insert(s.round_households),
+                [
+                    {
+                        "round_id": info.id,
+                        "household_id": ids[code],
+                        "version": 1,
+                        **_row_values(record, digest),
+                        "updated_at": now,
+                        "updated_by": who,
+                    }
+                    for code, record, digest in rows
+                ],
+            )
+        except IntegrityError:  # another writer added one of them first
+            raise StaleVersionError(codes[0], 0, 1) from None
+        conn.execute(
+            insert(s.change_log),
+            [
+                {
+                    "at": now,
+                    "who": who,
+                    "round_id": info.id,
+                    "household_id": ids[code],
+                    "field": "household",
+                    "old": None,
+                    "new": _json_text(record["id"]),
+                    "reason": reason,
+                }
+                for code, record, _ in rows
+            ],
+        )
 
     def _put(
         self,
@@ -499,19 +589,7 @@ class Register:
         row = conn.execute(
             select(rh).where(and_(rh.c.round_id == info.id, rh.c.household_id == household_id))
         ).first()
-        place = {k: record.get(k) for k in ("province", "commune", "village")}
-        members = record.get("members")
-        member_count = len(members) if isinstance(members, list) and members else record.get("member_count")
-        values = dict(
-            record_id=record["id"],
-            area=record.get("area"),
-            member_count=member_count,
-            answers=record,
-            answers_digest=digest,
-            updated_at=_now(),
-            updated_by=who,
-            **place,
-        )
+        values = dict(**_row_values(record, digest), updated_at=_now(), updated_by=who)
         if row is None:
             if expected_version is not None:
                 raise RegisterError(f"household {code} is not in round {info.name}")
@@ -634,6 +712,35 @@ class Register:
                 )
             )
         return out
+
+    def typed_households(self, round_name: str, *, rules_root: Path | None = None) -> list[Household]:
+        """The households of a round as the engine sees them (each record re-read by the parser).
+
+        For reports and papers built on the public API (e.g. ``classifier.report.reportset.classify_round``).
+        A record the rules of today refuse raises InputError listing every problem.
+        """
+        info = self.round(round_name)
+        ruleset = load_standard(info.standard, rules_root)
+        keys = known_indicator_keys(rules_root)
+        typed: list[Household] = []
+        errors: list[RecordError] = []
+        for kept in self.households(round_name):
+            parsed = parse_record(
+                kept.answers,
+                row=None,
+                source=f"round {round_name}",
+                catalogue=ruleset.facts,
+                indicator_keys=keys,
+            )
+            if isinstance(parsed, list):
+                errors.extend(parsed)
+            else:
+                typed.append(parsed)
+        if errors:
+            raise InputError(
+                f"round {round_name}: {len(errors)} stored record(s) no longer read: {errors[0]}", errors
+            )
+        return typed
 
     def update_answers(
         self,
@@ -761,6 +868,8 @@ class Register:
         classified = current = failed = 0
         outcomes: Counter[str] = Counter()
         errors: list[RecordError] = []
+        runner = get_engine(engine, ruleset)
+        pending: list[dict[str, Any]] = []
         with self.engine.begin() as conn:
             self._open_round(conn, round_name)
             rows = conn.execute(
@@ -794,27 +903,32 @@ class Register:
                 if (row.id, row.answers_digest) in done_keys:
                     current += 1
                     continue
-                result = classify(
-                    household, ruleset, reference_date=info.reference_date, engine=engine, trace=trace
+                result = runner.classify(
+                    household, resolve_reference_date(household, info.reference_date), trace
                 )
-                conn.execute(
-                    insert(res).values(
-                        round_household_id=row.id,
-                        standard=ruleset.id,
-                        rules_digest=ruleset.digest,
-                        answers_digest=row.answers_digest,
-                        outcome=result.outcome,
-                        provisional=result.provisional,
-                        income_per_capita_month=result.income_per_capita_month,
-                        deprivation_count=result.deprivation_count,
-                        unknown_count=result.unknown_count,
-                        indicators={i.id: i.deprived for i in result.indicators},
-                        trace=render_json(result) if trace else None,
-                        classified_at=_now(),
-                        classified_by=who,
-                    )
+                pending.append(
+                    {
+                        "round_household_id": row.id,
+                        "standard": ruleset.id,
+                        "rules_digest": ruleset.digest,
+                        "answers_digest": row.answers_digest,
+                        "outcome": result.outcome,
+                        "provisional": result.provisional,
+                        "income_per_capita_month": result.income_per_capita_month,
+                        "deprivation_count": result.deprivation_count,
+                        "unknown_count": result.unknown_count,
+                        "indicators": {i.id: i.deprived for i in result.indicators},
+                        "trace": render_json(result) if trace else None,
+                        "classified_at": _now(),
+                        "classified_by": who,
+                    }
                 )
                 classified += 1
+                if len(pending) >= 500:
+                    conn.execute(insert(res), pending)
+                    pending.clear()
+            if pending:
+                conn.execute(insert(res), pending)
             if info.rules_digest != ruleset.digest:
                 conn.execute(
                     update(s.rounds).where(s.rounds.c.id == info.id).values(rules_digest=ruleset.digest)
@@ -831,8 +945,24 @@ class Register:
                 )
             if info.status == "open" and not failed:
                 conn.execute(update(s.rounds).where(s.rounds.c.id == info.id).values(status="classified"))
-        for kept in self.households(round_name):
-            outcomes[kept.outcome or "-"] += 1
+        with self.engine.connect() as conn:
+            latest = (
+                select(func.max(res.c.id).label("id"))
+                .join(rh, rh.c.id == res.c.round_household_id)
+                .where(rh.c.round_id == info.id)
+                .group_by(res.c.round_household_id)
+                .subquery()
+            )
+            outcomes.update(
+                {
+                    r.outcome: r.n
+                    for r in conn.execute(
+                        select(res.c.outcome, func.count().label("n"))
+                        .join(latest, latest.c.id == res.c.id)
+                        .group_by(res.c.outcome)
+                    )
+                }
+            )
         return ClassifySummary(classified, current, failed, dict(outcomes), tuple(errors))
 
     def results_history(self, round_name: str, code: str) -> list[dict[str, Any]]:

@@ -14,7 +14,8 @@ __all__ = ["add_input_options", "add_report_parser", "cmd_report", "load_rounds"
 EXAMPLES = """\
 examples:
   chuan-ngheo report tables classifier/data/sample/commune.json --commune "Xã Hợp Hưng" -o bao-cao.xlsx
-  chuan-ngheo report tables ho-2026.json --previous ho-2025.json --commune "Xã Hợp Hưng" -o bao-cao.pdf
+  chuan-ngheo report tables classifier/data/sample/commune.json \\
+      --previous classifier/data/sample/commune.jsonl --commune "Xã Hợp Hưng" -o bao-cao.pdf
   chuan-ngheo report html classifier/data/sample/commune.json --commune "Xã Hợp Hưng" -o bao-cao.html
 """
 
@@ -59,6 +60,15 @@ def add_report_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[
         )
         p.add_argument("--previous-members", type=Path, default=None, help="its members file (two-file CSV)")
         p.add_argument(
+            "--earlier",
+            type=Path,
+            action="append",
+            default=None,
+            metavar="FILE",
+            help="households file of a round before the previous one (repeat, oldest first): the "
+            "history that tells re-poor (tái nghèo) households from newly poor ones",
+        )
+        p.add_argument(
             "--templates",
             type=Path,
             default=None,
@@ -76,7 +86,7 @@ def add_report_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[
 
 
 def load_rounds(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    """The current round and, when given, the previous one (same standard and commune)."""
+    """The current round, the previous one and the earlier ones when given (same standard and commune)."""
     from classifier.report.reportset import load_round, standard_of
 
     ruleset = standard_of(args.standard, args.rules_dir)
@@ -85,7 +95,12 @@ def load_rounds(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     previous = None
     if getattr(args, "previous", None) is not None:
         previous = load_round(args.previous, args.previous_members, ruleset, commune)
-    return current, previous
+    earlier = [load_round(path, None, ruleset, commune) for path in getattr(args, "earlier", None) or ()]
+    if earlier and previous is None:
+        from classifier.errors import InputError
+
+        raise InputError("--earlier needs --previous (the earlier rounds come before the previous one)")
+    return current, previous, earlier
 
 
 def cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -104,11 +119,11 @@ def cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if suffix not in allowed:
         raise InputError(f"output {args.output.name}: expected {' or '.join(allowed)}")
     templates = load_templates(args.templates)
-    current, previous = load_rounds(args)
+    current, previous, earlier = load_rounds(args)
     from classifier.papers.common import pseudonymiser
 
     pseudonym = pseudonymiser() if args.pseudonymise else None
-    report = compute_report_set(current, previous, templates, pseudonym=pseudonym)
+    report = compute_report_set(current, previous, templates, pseudonym=pseudonym, earlier=earlier)
     if suffix == ".xlsx":
         from classifier.report.forms_xlsx import write_report_xlsx
 

@@ -38,6 +38,17 @@ def format_number(value: Any, digits: int = 2) -> str:
     return str(value)
 
 
+def _plain(value: Any) -> str:
+    """A list cell: numbers as written (a birth year is not 1.982), unknown empty."""
+    return "" if value is None else str(value)
+
+
+def _numeric(table: ComputedTable, code: str) -> bool:
+    """A list column is right-aligned when every filled cell is a number."""
+    values = [r.values.get(code) for r in table.rows if r.kind == "line"]
+    return all(isinstance(v, int | float) for v in values if v not in (None, ""))
+
+
 def issuer_lines(commune: str | None) -> tuple[str, ...]:
     """ "ỦY BAN NHÂN DÂN" and the commune's name in capitals."""
     return ("ỦY BAN NHÂN DÂN", (commune or "").upper()) if commune else ("ỦY BAN NHÂN DÂN",)
@@ -69,12 +80,12 @@ def table_blocks(report: ReportSet, table: ComputedTable, first: bool = True) ->
         codes = ([None] if summary else []) + [c.code for c in cols]
         rows.append(
             tuple(
-                format_number(v, digits.get(code or "", 2)) if code else str(v)
+                (format_number(v, digits.get(code or "", 2)) if summary else _plain(v)) if code else str(v)
                 for v, code in zip(values, codes, strict=True)
             )
         )
     widths = ([2.6] if summary else []) + [c.width for c in cols]
-    numeric = ([False] if summary else []) + [True] * len(cols)
+    numeric = ([False] if summary else []) + [summary or _numeric(table, c.code) for c in cols]
     blocks: list[Any] = [
         NationalHeader(
             issuer_lines(report.commune), place_date=place_date(report.commune, report.reference_date)

@@ -19,9 +19,16 @@ from typing import Any
 
 import attrs
 
-from classifier.errors import InputError
 from classifier.io.admin import admin_catalogue, is_ethnic_minority
 from classifier.model import CANNOT_CLASSIFY, Classification, Household, Member
+from classifier.register.movements import (
+    NEAR_POOR_COLUMNS,
+    POOR_COLUMNS,
+    TOTAL,
+    Presence,
+    count_movements,
+    status_of,
+)
 from classifier.report.vocabulary import NEAR_POOR_CLASS, POOR_CLASS
 
 __all__ = [
@@ -46,25 +53,9 @@ CAUSES = (
     "other",
 )
 SUPPORTS = ("health", "education", "production", "credit", "housing", "other")
-MOVEMENTS = (
-    "poor_start",
-    "poor_to_near_poor",
-    "poor_to_above",
-    "poor_other_decrease",
-    "near_poor_to_poor",
-    "re_poor",
-    "new_poor",
-    "poor_other_increase",
-    "poor_end",
-    "near_poor_start",
-    "near_poor_to_above",
-    "near_poor_other_decrease",
-    "poor_to_near_poor_in",
-    "re_near_poor",
-    "new_near_poor",
-    "near_poor_other_increase",
-    "near_poor_end",
-)
+#: Movement variables: ``mv_<table>_<column>`` (households, 0/1) and ``mvp_<table>_<column>`` (persons
+#: counted there), with the register's columns (classifier.register.movements) for both tables.
+MOVEMENTS = tuple(f"poor_{c}" for c in POOR_COLUMNS) + tuple(f"near_poor_{c}" for c in NEAR_POOR_COLUMNS)
 
 #: Variables of a household row (``dep_<indicator>``, ``cause_<code>``, ``support_<code>``,
 #: ``mv_<movement>`` are expanded per standard / code list).
@@ -149,7 +140,7 @@ class Frame:
         """The names a formula over this frame's ``households`` or ``members`` may use."""
         keys = set(HOUSEHOLD_VARIABLES) | {f"dep_{i}" for i in self.indicators}
         keys |= {f"cause_{c}" for c in CAUSES} | {f"support_{s}" for s in SUPPORTS}
-        keys |= {f"mv_{m}" for m in MOVEMENTS}
+        keys |= {f"mv_{m}" for m in MOVEMENTS} | {f"mvp_{m}" for m in MOVEMENTS}
         if level == "members":
             keys |= set(MEMBER_VARIABLES)
         return keys
@@ -267,34 +258,18 @@ def _member_rows(household: Household, row: Mapping[str, Any], household_no: int
     return out
 
 
-def _movements(
-    before: str | None, after: str | None, present_before: bool, present_now: bool, poor_earlier: bool
-) -> dict[str, int]:
-    """The movement flags of one household (``before``/``after`` are poverty statuses)."""
-    m = dict.fromkeys(MOVEMENTS, 0)
-    was_poor, was_near = present_before and before == POOR_CLASS, present_before and before == NEAR_POOR_CLASS
-    is_poor, is_near = present_now and after == POOR_CLASS, present_now and after == NEAR_POOR_CLASS
-    m["poor_start"], m["near_poor_start"] = int(was_poor), int(was_near)
-    m["poor_end"], m["near_poor_end"] = int(is_poor), int(is_near)
-    if was_poor and not present_now:
-        m["poor_other_decrease"] = 1
-    elif was_poor and is_near:
-        m["poor_to_near_poor"] = m["poor_to_near_poor_in"] = 1
-    elif was_poor and after == "above":
-        m["poor_to_above"] = 1
-    if was_near and not present_now:
-        m["near_poor_other_decrease"] = 1
-    elif was_near and is_poor:
-        m["near_poor_to_poor"] = 1
-    elif was_near and after == "above":
-        m["near_poor_to_above"] = 1
-    if not present_before:
-        m["poor_other_increase"], m["near_poor_other_increase"] = int(is_poor), int(is_near)
-    elif is_poor and not was_poor and not was_near:
-        m["re_poor" if poor_earlier else "new_poor"] = 1
-    elif is_near and not was_poor and not was_near:
-        m["new_near_poor"] = 1
-    return m
+def _movement_values(presence: Presence) -> tuple[dict[str, int], str | None]:
+    """The household's contribution to every movement cell, counted by the register's own rules (one
+    household at a time, so the frame's sums equal the register's tables), and its list label."""
+    counted = count_movements([presence])
+    values: dict[str, int] = {}
+    for prefix, table in (("poor", counted.poor), ("near_poor", counted.near_poor)):
+        row = table.rows[TOTAL]
+        for column in table.columns:
+            households, persons = row[column]
+            values[f"mv_{prefix}_{column}"] = households
+            values[f"mvp_{prefix}_{column}"] = persons
+    return values, counted.households[0].label_text("vi")
 
 
 def build_frame(
@@ -302,18 +277,18 @@ def build_frame(
     indicators: Sequence[str],
     previous: Iterable[tuple[Household, Classification | None]] | None = None,
     *,
-    poor_earlier: Iterable[str] = (),
+    earlier: Sequence[Iterable[tuple[Household, Classification | None]]] = (),
+    departures: Mapping[str, str] | None = None,
     ethnic_minority: Callable[[str | None], bool | None] | None = None,
 ) -> Frame:
     """Rows for the current round, with movement variables when ``previous`` is given.
 
-    Households are linked across rounds by household code (the record id when the data have none).
-    ``poor_earlier`` names the codes that were poor in some round before the previous one (only a
-    register knows): poor again now after not being poor in the previous round, they count as re-poor
-    (tái nghèo), otherwise as newly poor. A household of the previous round missing now is an "other
-    decrease"; one missing before is an "other increase" (the forms' khác giảm / khác tăng).
-    A household poor or near-poor before that cannot be classified now is an error (the movement
-    tables could not balance), reported with its code.
+    Households are linked across rounds by household code (the record id when the data have none). The
+    movements are counted by :func:`classifier.register.movements.count_movements`, the register's
+    reading of the forms: ``earlier`` rounds (oldest first, before ``previous``) are the history that
+    tells re-poverty (tái nghèo) from new poverty; ``departures`` maps a code missing now to its recorded
+    reason (default ``missing``); a household's ``movement`` field (moved_in, split) makes it an "other
+    increase".
     """
     minority = ethnic_minority or _default_minority
     pairs = list(current)
@@ -330,56 +305,51 @@ def build_frame(
     if previous is None:
         for row in rows:
             row.update({f"mv_{m}": None for m in MOVEMENTS}, status=None, previous_outcome=None)
+            row.update({f"mvp_{m}": None for m in MOVEMENTS})
         return Frame(tuple(rows), member_rows(), tuple(indicators), False, tuple(notes))
-    earlier = set(poor_earlier)
-    before: dict[str, tuple[dict[str, Any], str | None]] = {}
+    movements_of = {h.id: _admin(h).get("movement") for h, _ in pairs}
+    before: dict[str, dict[str, Any]] = {}
     for household, result in previous:
         old = _household_row(household, result, indicators, minority)
-        before[old["code"]] = (old, _status(old["outcome"]))
-    unresolved = []
+        before[old["code"]] = old
+    history = [
+        {_admin(h).get("household_code") or h.id: r.outcome if r is not None else None for h, r in rnd}
+        for rnd in earlier
+    ]
+
+    def presence(code: str, now: dict[str, Any] | None, old: dict[str, Any] | None) -> Presence:
+        return Presence(
+            code=code,
+            start=None if old is None else status_of(old["outcome"]),
+            end=None if now is None else status_of(now["outcome"]),
+            persons_start=0 if old is None else int(old["persons"] or 0),
+            persons_end=0 if now is None else int(now["persons"] or 0),
+            history=tuple(status_of(r[code]) if code in r else None for r in history),
+            movement=None if now is None else movements_of.get(now["id"]),
+            departure=(departures or {}).get(code),
+        )
+
     seen = set()
     for row in rows:
         code = row["code"]
         seen.add(code)
-        prow: dict[str, Any] | None
-        prow, pstatus = before.get(code) or (None, None)
-        status = _status(row["outcome"])
-        if pstatus in (POOR_CLASS, NEAR_POOR_CLASS) and status in (CANNOT_CLASSIFY, None):
-            unresolved.append(code)
-        flags = _movements(pstatus, status, prow is not None, True, code in earlier)
-        row.update({f"mv_{k}": v for k, v in flags.items()})
-        row["previous_outcome"] = prow["outcome"] if prow is not None else None
-        row["status"] = _list_status(flags, row)
+        prior = before.get(code)
+        values, label = _movement_values(presence(code, row, prior))
+        row.update(values, previous_outcome=prior["outcome"] if prior is not None else None, status=label)
     departed = []
-    for code, (prow, pstatus) in before.items():
+    for code, old in before.items():
         if code in seen:
             continue
-        gone = {**prow, "present": 0, "previous_outcome": prow["outcome"], "outcome": None, "status": None}
+        gone = {**old, "present": 0, "previous_outcome": old["outcome"], "outcome": None, "status": None}
         gone.update({k: 0 for k in ("poor", "near_poor", "middle", "above", "unclassified", "household")})
-        flags = _movements(pstatus, None, True, False, False)
-        gone.update({f"mv_{k}": v for k, v in flags.items()})
+        gone.update(_movement_values(presence(code, None, old))[0])
         departed.append(gone)
-    if unresolved:
-        raise InputError(
-            f"{len(unresolved)} household(s) poor or near-poor in the previous round cannot be classified "
-            f"now (codes: {', '.join(sorted(unresolved)[:20])}): complete their answers before the "
-            "movement tables"
-        )
-    if not earlier:
+    if not history:
         notes.append(
-            "Không có lịch sử các vòng trước vòng liền trước: hộ nghèo trở lại được tính là hộ "
+            "Không có kết quả các vòng trước vòng liền trước: hộ nghèo trở lại được tính là hộ "
             "nghèo phát sinh mới (chưa phân biệt được hộ tái nghèo)."
         )
     return Frame(tuple(rows), member_rows(), tuple(indicators), True, tuple(notes), tuple(departed))
-
-
-def _list_status(flags: Mapping[str, int], row: Mapping[str, Any]) -> str | None:
-    """nghèo cũ / nghèo mới / tái nghèo (and the near-poor mirror) for the detailed lists."""
-    if row["poor"]:
-        return "tái nghèo" if flags["re_poor"] else ("nghèo cũ" if flags["poor_start"] else "nghèo mới")
-    if row["near_poor"]:
-        return "cận nghèo cũ" if flags["near_poor_start"] else "cận nghèo mới"
-    return None
 
 
 def _label(field: str, code: Any) -> str | None:

@@ -61,6 +61,8 @@ def _table(table: ComputedTable) -> str:
             f"<td>{escape(str(v))}</td>"
             if code is None
             else f'<td class="n">{escape(format_number(v, digits.get(code, 2)))}</td>'
+            if t.kind == "summary"
+            else f"<td>{escape('' if v is None else str(v))}</td>"
             for v, code in zip(values, codes, strict=True)
         )
         body.append(f'<tr class="{computed.kind}">{cells}</tr>')

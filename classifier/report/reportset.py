@@ -8,7 +8,7 @@ call :func:`compute_report_set` directly.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -110,7 +110,8 @@ def compute_report_set(
     templates: Sequence[TableTemplate] | None = None,
     *,
     pseudonym: Callable[[str, str], str] | None = None,
-    poor_earlier: Sequence[str] = (),
+    earlier: Sequence[Round] = (),
+    departures: Mapping[str, str] | None = None,
 ) -> ReportSet:
     """Every template computed over the round; tables needing the previous round are skipped without it."""
     ruleset = current.ruleset
@@ -118,7 +119,8 @@ def compute_report_set(
         current.pairs(),
         ruleset.indicator_ids,
         previous.pairs() if previous is not None else None,
-        poor_earlier=poor_earlier,
+        earlier=[r.pairs() for r in earlier],
+        departures=departures,
     )
     if pseudonym is not None:
         frame = pseudonymise_frame(frame, pseudonym)

@@ -389,14 +389,17 @@ def _compute_list(template: TableTemplate, frame: Frame, selected: list[Mapping[
     by_household: dict[str, list[Mapping[str, Any]]] = {}
     for m in selected:
         by_household.setdefault(m["id"], []).append(m)
-    lines: list[Mapping[str, Any]] = []
-    for no, h in enumerate(households, start=1):
-        members = by_household.get(h["id"]) or [
-            {**h, **dict.fromkeys(_member_keys(frame), None), "member_no": 0}
-        ]
-        lines.extend({**m, "household_no": no} for m in members)
-    out: list[ComputedRow] = []
     key = template.group_by
+    lines: list[Mapping[str, Any]] = []
+    no = 0
+    for chosen in (_groups(households, key) if key else {"": households}).values():
+        for h in chosen:  # numbered in print order: village by village
+            no += 1
+            members = by_household.get(h["id"]) or [
+                {**h, **dict.fromkeys(_member_keys(frame), None), "member_no": 0}
+            ]
+            lines.extend({**m, "household_no": no} for m in members)
+    out: list[ComputedRow] = []
     groups = _groups(lines, key) if key else {"": lines}
     for label, rows in groups.items():
         if key:

@@ -19,8 +19,6 @@ never dropped.
 
 from __future__ import annotations
 
-import csv
-import json
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -30,6 +28,7 @@ import attrs
 
 from classifier.errors import InputError
 from classifier.io import known_indicator_keys
+from classifier.io.results import read_results
 from classifier.model import CANNOT_CLASSIFY
 from classifier.report.describe import format_value
 from classifier.report.diff import AREA_LEVELS, PLACE_LABELS, UNKNOWN_PLACE
@@ -88,89 +87,13 @@ def _clean(value: Any) -> Any:
     return value
 
 
-Rows = list[tuple[int, dict[str, Any]]]  # (line in the file, row)
-
-
-def _read_csv(path: Path) -> tuple[list[str], Rows]:
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            lines = handle.readlines()
-    except UnicodeDecodeError:
-        raise InputError(f"{path.name} is not UTF-8 text: save it as 'CSV UTF-8'") from None
-    # Only leading '#' lines are notes (as this package's own reports write them); later ones are data.
-    skipped = 0
-    while skipped < len(lines) and lines[skipped].startswith("#"):
-        skipped += 1
-    lines = lines[skipped:]
-    if not lines:
-        return [], []
-    delimiter = ";" if lines[0].count(";") > lines[0].count(",") else ","
-    reader = csv.reader(lines, delimiter=delimiter)
-    header = [h.strip() for h in next(reader)]
-    rows = [(skipped + reader.line_num, dict(zip(header, cells, strict=False)))
-            for cells in reader if any(c.strip() for c in cells)]
-    return header, rows
-
-
-def _read_jsonl(path: Path) -> tuple[list[str], Rows]:
-    header: dict[str, None] = {}
-    rows = []
-    with path.open(encoding="utf-8-sig") as handle:
-        for line_no, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(f"{path.name} line {line_no} is not JSON: {exc.msg}") from None
-            if not isinstance(row, dict):
-                raise InputError(f"{path.name} line {line_no} is not a result object")
-            header.update(dict.fromkeys(row))
-            rows.append((line_no, row))
-    return list(header), rows
-
-
-def _read_xlsx(path: Path) -> tuple[list[str], Rows]:
-    import openpyxl
-
-    try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises several unrelated types for a damaged file
-        raise InputError(f"{path.name} cannot be opened as an Excel workbook: {exc}") from None
-    try:
-        sheet = workbook["results"] if "results" in workbook.sheetnames else workbook.worksheets[0]
-        cells = sheet.iter_rows(values_only=True)
-        first = next(cells, None)
-        if first is None:
-            return [], []
-        header = ["" if h is None else str(h).strip() for h in first]
-        rows = [(n, dict(zip(header, r, strict=False))) for n, r in enumerate(cells, start=2)
-                if any(v not in (None, "") for v in r)]
-        return header, rows
-    finally:
-        workbook.close()
-
-
 def read_round(path: str | Path, name: str | None = None) -> Round:
-    """Read one result file of ``chuan-ngheo classify`` (.csv, .jsonl/.ndjson or .xlsx)."""
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"result file not found: {path}")
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        header, rows = _read_csv(path)
-    elif suffix in (".jsonl", ".ndjson"):
-        header, rows = _read_jsonl(path)
-    elif suffix == ".xlsx":
-        header, rows = _read_xlsx(path)
-    else:
-        raise InputError(f"cannot tell the format of {path.name}: result files are .csv, .jsonl or .xlsx")
-    missing = [c for c in REQUIRED_COLUMNS if c not in header]
-    if missing:
-        raise InputError(f"{path.name} has no {', '.join(repr(c) for c in missing)} column: is it a result "
-                         "file of `chuan-ngheo classify`?")
-    cleaned = tuple({k: _clean(v) for k, v in row.items()} for _, row in rows)
-    return Round(name or path.stem, path, tuple(header), cleaned, tuple(n for n, _ in rows))
+    """Read one result file of ``chuan-ngheo classify`` (.csv, .jsonl/.ndjson or .xlsx) with the strict
+    reader of the declared result schema (classifier/io/results.py): a cell the classify command
+    could not have written (a flag ``x``, a count ``2.5``) is refused with its line and column."""
+    found = read_results(path)
+    cleaned = tuple({k: _clean(v) for k, v in row.items()} for row in found.rows)
+    return Round(name or found.path.stem, found.path, found.columns, cleaned, found.lines)
 
 
 # -- comparing -------------------------------------------------------------------------------------

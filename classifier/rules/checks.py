@@ -15,24 +15,30 @@ from typing import Any
 
 from classifier.errors import RuleProblem
 from classifier.rules.conditions import EvalContext, Scope, comparisons
+from classifier.rules.derived import DerivedEnv, Scale
 from classifier.rules.ruleset import RuleSet
 from classifier.rules.yamlload import line_of
 
 __all__ = ["MAX_REPORTED_PER_KIND", "check_ruleset", "classification_grid"]
 
 MAX_REPORTED_PER_KIND = 5
-MONTHS_PER_YEAR = 12
+INCOME = "income_per_capita_month"
 
 
 def _income_points(ruleset: RuleSet) -> list[float]:
+    # A threshold on a fact scaled from the monthly income (the yearly income) is a monthly one divided back.
+    factor = {INCOME: 1.0}
+    factor.update(
+        (name, float(formula.by))
+        for name, formula in ruleset.facts.formulas("classification")
+        if isinstance(formula, Scale) and formula.of == INCOME
+    )
     thresholds: set[float] = set()
     for rule in ruleset.rules:
         for node in comparisons(rule.condition):
-            if isinstance(node.value, int | float) and not isinstance(node.value, bool):
-                if node.fact == "income_per_capita_month":
-                    thresholds.add(float(node.value))
-                elif node.fact == "income_per_capita_year":
-                    thresholds.add(float(node.value) / MONTHS_PER_YEAR)
+            value = node.value
+            if isinstance(value, int | float) and not isinstance(value, bool) and node.fact in factor:
+                thresholds.add(float(value) / factor[node.fact])
     points: set[float] = {0.0}
     for t in thresholds:
         points.update({t - 0.5, t, t + 0.5})
@@ -51,12 +57,8 @@ def classification_grid(ruleset: RuleSet) -> Iterator[dict[str, Any]]:
     for area in areas:
         for income in _income_points(ruleset):
             for count in range(len(ruleset.indicators) + 1):
-                yield {
-                    "area": area,
-                    "income_per_capita_month": income,
-                    "income_per_capita_year": income * MONTHS_PER_YEAR,
-                    "deprivation_count": count,
-                }
+                point = {"area": area, INCOME: income, "deprivation_count": count}
+                yield ruleset.facts.derive("classification", point, DerivedEnv())
 
 
 def _fmt(point: Mapping[str, Any]) -> str:
@@ -112,6 +114,41 @@ def check_ruleset(ruleset: RuleSet, raw: Mapping[str, Any]) -> list[RuleProblem]
                 hint="classification rules must exclude each other",
             )
         )
+    problems.extend(_check_score_rules(ruleset, file, root))
+    return problems
+
+
+def _score_points(ruleset: RuleSet, fact: str) -> list[float]:
+    values = {0.0}
+    for rule in ruleset.score_rules:
+        for node in comparisons(rule.condition):
+            if node.fact == fact and isinstance(node.value, int | float) and not isinstance(node.value, bool):
+                v = float(node.value)
+                values.update({v - 1, v - 0.5, v, v + 0.5, v + 1})
+    values.add(max(values) * 2 + 1)
+    return sorted(v for v in values if v >= 0)
+
+
+def _check_score_rules(ruleset: RuleSet, file: str, root: Any) -> list[RuleProblem]:
+    """Score rules, like income rules, must give every area × điểm A × điểm B exactly one rule."""
+    if not ruleset.score_rules:
+        return []
+    line = line_of(root, "score_rules") if root is not None else None
+    scope = Scope("classification")
+    compiled = [(rule, rule.condition.compile(scope).verdict) for rule in ruleset.score_rules]
+    problems: list[RuleProblem] = []
+    for area in ruleset.facts.classification["area"].values:
+        for a in _score_points(ruleset, "score_a"):
+            for b in _score_points(ruleset, "score_b"):
+                ctx = EvalContext(household={"area": area, "score_a": a, "score_b": b})
+                matching = [rule.id for rule, fn in compiled if fn(ctx, None, "") is True]
+                if len(matching) != 1:
+                    what = "no score rule" if not matching else f"score rules {', '.join(matching)} all"
+                    problems.append(RuleProblem(
+                        file, line, f"{what} apply to area={area}, score_a={a:g}, score_b={b:g}",
+                        hint="every area, điểm A and điểm B must get exactly one score rule"))
+                    if len(problems) >= MAX_REPORTED_PER_KIND:
+                        return problems
     return problems
 
 

@@ -158,6 +158,9 @@ class EvalContext:
     household: Mapping[str, Any]
     members: Sequence[tuple[str, Mapping[str, Any]]] = ()
     read: dict[str, Any] = attrs.field(factory=dict)
+    # Per quantifier (by compile-time number): each member's verdict, so that the explanation lists
+    # reuse what the verdict computed (shared with a scratch context; one context per household).
+    member_verdicts: dict[int, list[Tri]] = attrs.field(factory=dict)
 
 
 @attrs.frozen
@@ -577,17 +580,20 @@ class Compare:
     def compile(self, scope: Scope) -> Compiled:
         fact, value, test = self.fact, self.value, _OP_FUNCS[self.op]
         if scope.level == "member":
+            dot_fact = "." + fact
 
             def member_leaf(ctx: EvalContext, member: MemberFacts, label: str) -> Tri:
                 # A member condition may read a household fact (e.g. area); the names never overlap.
                 actual = member.get(fact, _ABSENT) if member is not None else _ABSENT
-                path = f"{label}.{fact}"
                 if actual is _ABSENT:
                     actual = ctx.household.get(fact)
-                    path = fact
-                if actual is None:
+                    if actual is None:
+                        return None
+                    ctx.read[fact] = actual
+                elif actual is None:
                     return None
-                ctx.read[path] = actual
+                else:
+                    ctx.read[label + dot_fact] = actual
                 return bool(test(actual, value))
 
             def member_missing(ctx: EvalContext, member: MemberFacts, label: str) -> list[str]:
@@ -697,24 +703,36 @@ def _parse_member_level(key: str, data: LocatedDict, parser: Parser, level: str)
     return False
 
 
-def _member_lists(where: Compiled) -> tuple[ListFn, ListFn]:
-    """``missing`` (members whose verdict is unknown, in order; ``members`` when there are none) and
-    ``triggered`` (members whose verdict is True) of a quantifier over ``where``."""
-    test = where.verdict
+_QUANTIFIERS = itertools.count()
+
+
+def _member_verdicts(where: Compiled) -> tuple[Callable[[EvalContext], list[Tri]], ListFn, ListFn]:
+    """For a quantifier over ``where``: each member's verdict (computed once per context), ``missing``
+    (the unknown members' answers, in order; ``members`` when there are none) and ``triggered`` (the
+    members whose verdict is True)."""
+    test, key = where.verdict, next(_QUANTIFIERS)
+
+    def answers(ctx: EvalContext) -> list[Tri]:
+        found = ctx.member_verdicts.get(key)
+        if found is None:
+            found = ctx.member_verdicts[key] = [
+                test(ctx, m_facts, m_label) for m_label, m_facts in ctx.members
+            ]
+        return found
 
     def missing(ctx: EvalContext, member: MemberFacts, label: str) -> list[str]:
         if not ctx.members:
             return ["members"]
         out: list[str] = []
-        for m_label, m_facts in ctx.members:
-            if test(ctx, m_facts, m_label) is None:
+        for (m_label, m_facts), answer in zip(ctx.members, answers(ctx), strict=True):
+            if answer is None:
                 out.extend(where.missing(ctx, m_facts, m_label))
         return out
 
     def triggered(ctx: EvalContext, member: MemberFacts, label: str) -> list[str]:
-        return [m_label for m_label, m_facts in ctx.members if test(ctx, m_facts, m_label) is True]
+        return [m_label for (m_label, _), answer in zip(ctx.members, answers(ctx), strict=True) if answer]
 
-    return missing, triggered
+    return answers, missing, triggered
 
 
 @attrs.frozen
@@ -739,23 +757,18 @@ class AnyMember:
         return (self.where,)
 
     def compile(self, scope: Scope) -> Compiled:
-        where = self.where.compile(scope.members())
-        test = where.verdict
+        answers, missing, triggered = _member_verdicts(self.where.compile(scope.members()))
 
         def verdict(ctx: EvalContext, member: MemberFacts, label: str) -> Tri:
             if not ctx.members:
                 return None
-            result: Tri = False
-            # Every member is read (no short-circuit), so the trace shows every answer that was looked at.
-            for m_label, m_facts in ctx.members:
-                r = test(ctx, m_facts, m_label)
-                if r is True:
-                    result = True
-                elif r is None and result is False:
-                    result = None
-            return result
+            # Every member is read (no short-circuit): the trace shows every answer looked at.
+            found = answers(ctx)
+            if True in found:
+                return True
+            return None if None in found else False
 
-        return Compiled(verdict, *_member_lists(where))
+        return Compiled(verdict, missing, triggered)
 
     def sql(self, scope: SqlScope) -> SqlExpr:
         return scope.quantifier(self)
@@ -832,26 +845,21 @@ class ShareOfMembers:
         return (self.where,)
 
     def compile(self, scope: Scope) -> Compiled:
-        where = self.where.compile(scope.members())
-        test, op, threshold = where.verdict, self.op, self.value
+        answers, missing, triggered = _member_verdicts(self.where.compile(scope.members()))
+        op, threshold = self.op, self.value
 
         def verdict(ctx: EvalContext, member: MemberFacts, label: str) -> Tri:
             n = len(ctx.members)
             if n == 0:
                 return None
-            yes = unknown = 0
-            for m_label, m_facts in ctx.members:
-                r = test(ctx, m_facts, m_label)
-                if r is True:
-                    yes += 1
-                elif r is None:
-                    unknown += 1
+            found = answers(ctx)
+            yes, unknown = found.count(True), found.count(None)
             ctx.read["share_of_members"] = f"{yes}/{n}" + (f" (+{unknown} unknown)" if unknown else "")
             low = compare_values(op, yes / n, threshold)
             # Comparisons against a share are monotone, so agreeing ends decide every case between.
             return low if low == compare_values(op, (yes + unknown) / n, threshold) else None
 
-        return Compiled(verdict, *_member_lists(where))
+        return Compiled(verdict, missing, triggered)
 
     def sql(self, scope: SqlScope) -> SqlExpr:
         return scope.quantifier(self)
@@ -912,7 +920,7 @@ def evaluate(
     compiled = cond.compile(scope or Scope())
     ctx = EvalContext(household, members)
     value = compiled.verdict(ctx, None, "")
-    scratch = EvalContext(household, members)
+    scratch = EvalContext(household, members, member_verdicts=ctx.member_verdicts)
     missing = compiled.missing(scratch, None, "") if value is None else []
     triggered = compiled.triggered(scratch, None, "") if value is True and compiled.triggered else []
     return Verdict(value, tuple(dict.fromkeys(missing)), tuple(dict.fromkeys(triggered)), ctx.read)

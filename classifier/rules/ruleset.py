@@ -123,6 +123,8 @@ class ClassRule:
     note: str | None = None
     provisional: bool = False
     params: tuple[str, ...] = ()
+    # A score rule that leaves the class open (outcome khong_du_du_lieu): the classes still possible.
+    possible: tuple[str, ...] = ()
 
 
 @attrs.frozen
@@ -151,6 +153,8 @@ class FactSpec:
     derived: bool = False
     # For a derived fact: the facts it is computed from (named as missing when it cannot be computed).
     inputs: tuple[str, ...] = ()
+    # How a derived fact is computed (classifier.rules.derived), in Python and in SQL alike.
+    formula: Any = None
 
 
 @attrs.frozen
@@ -161,6 +165,19 @@ class FactCatalogue:
     member: Mapping[str, FactSpec]
     classification: Mapping[str, FactSpec]
     digest: str
+
+    def formulas(self, level: str) -> list[tuple[str, Any]]:
+        """(name, formula) of the derived facts of ``level``, in declaration order."""
+        table = {"household": self.household, "member": self.member, "classification": self.classification}
+        return [(name, spec.formula) for name, spec in table[level].items() if spec.formula is not None]
+
+    def derive(self, level: str, facts: dict[str, Any], env: Any) -> dict[str, Any]:
+        """``facts`` with the derived facts of ``level`` added (unknown ones left out), in place."""
+        for name, formula in self.formulas(level):
+            value = formula.python(facts, env)
+            if value is not None:
+                facts[name] = value
+        return facts
 
     def spec(self, level: str, name: str) -> FactSpec | None:
         table = {"household": self.household, "member": self.member, "classification": self.classification}
@@ -192,6 +209,9 @@ class RuleSet:
     inherits: str | None = None
     instrument: Mapping[str, Any] = attrs.field(factory=dict)
     warnings: tuple[str, ...] = ()
+    # The score method (Thông tư 07/2021/TT-BLĐTBXH, điểm A / điểm B): empty when no source gives the
+    # standard score cut-offs.
+    score_rules: tuple[ClassRule, ...] = ()
     # The compiled form (classifier.rules.plan.plan_for), built on first use; not part of the content.
     compiled_plan: Any = attrs.field(default=None, init=False, eq=False, repr=False)
 
@@ -224,7 +244,7 @@ class RuleSet:
         )
 
     def rule(self, rule_id: str) -> ClassRule:
-        for rule in self.rules:
+        for rule in (*self.rules, *self.score_rules):
             if rule.id == rule_id:
                 return rule
         raise KeyError(rule_id)

@@ -27,7 +27,6 @@ from typing import Any
 import attrs
 from hypothesis import strategies as st
 
-from classifier.engine.common import MONTHS_PER_YEAR
 from classifier.model import Household, Member
 from classifier.rules import load_ruleset
 from classifier.rules.conditions import compare_values, comparisons
@@ -103,15 +102,22 @@ def income_thresholds(ruleset: str | RuleSet) -> tuple[int | float, ...]:
     """
     rs = _load(ruleset)
     monthly = _compared_values((rule.condition for rule in rs.rules), "income_per_capita_month")
-    yearly = tuple(_monthly(v) for v in _yearly_thresholds(rs))
+    per_year = _months_per_year(rs)
+    yearly = tuple(_monthly(v, per_year) for v in _yearly_thresholds(rs))
     return tuple(sorted(set(monthly) | set(yearly)))
 
 
-def _monthly(yearly: int | float) -> int | float:
+def _months_per_year(rs: RuleSet) -> int:
+    """The factor rules/facts.yaml scales the monthly income by to get the yearly one."""
+    formula = rs.facts.classification["income_per_capita_year"].formula
+    return int(formula.by)
+
+
+def _monthly(yearly: int | float, per_year: int) -> int | float:
     """A yearly amount as the monthly income the engine multiplies back (exact when it divides)."""
-    if isinstance(yearly, int) and yearly % MONTHS_PER_YEAR == 0:
-        return yearly // MONTHS_PER_YEAR
-    return yearly / MONTHS_PER_YEAR
+    if isinstance(yearly, int) and yearly % per_year == 0:
+        return yearly // per_year
+    return yearly / per_year
 
 
 def _income_points(rs: RuleSet, low: int | float, high: int | float) -> list[int | float]:
@@ -119,9 +125,11 @@ def _income_points(rs: RuleSet, low: int | float, high: int | float) -> list[int
     stated on the yearly income)."""
     monthly = _compared_values((rule.condition for rule in rs.rules), "income_per_capita_month")
     points = _near(monthly, low, high)
+    per_year = _months_per_year(rs)
     for yearly in _yearly_thresholds(rs):
-        points += _near((_monthly(yearly),), low, high)
-        points += [v for v in (_monthly(yearly - 1), _monthly(yearly + 1)) if low <= v <= high]
+        points += _near((_monthly(yearly, per_year),), low, high)
+        near = (_monthly(yearly - 1, per_year), _monthly(yearly + 1, per_year))
+        points += [v for v in near if low <= v <= high]
     return sorted(set(points))
 
 

@@ -105,7 +105,8 @@ def verify_ruleset(ruleset: RuleSet, examples: int = 300) -> list[CheckResult]:
     )
 
     def matching(h: Household) -> list[str]:
-        ctx_facts = dict(classification_facts(h), deprivation_count=sum(1 for v in h.flags.values() if v))
+        count = sum(1 for v in h.flags.values() if v)
+        ctx_facts = dict(classification_facts(h, ruleset.facts), deprivation_count=count)
         return [rid for rid, fn in rules if fn(EvalContext(household=ctx_facts), None, "") is True]
 
     found = _search(complete, lambda h: len(matching(h)) != 1, examples)

@@ -19,9 +19,16 @@ from hypothesis import HealthCheck, settings
 _SLOW_INPUTS = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example]
 
 settings.register_profile(
-    "ci", max_examples=200, deadline=None, derandomize=True, suppress_health_check=_SLOW_INPUTS,
+    "ci",
+    max_examples=200,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=_SLOW_INPUTS,
 )
 settings.register_profile(
-    "long", max_examples=5000, deadline=None, suppress_health_check=_SLOW_INPUTS,
+    "long",
+    max_examples=5000,
+    deadline=None,
+    suppress_health_check=_SLOW_INPUTS,
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))

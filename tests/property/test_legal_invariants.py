@@ -115,7 +115,8 @@ def test_raising_income_never_makes_a_household_poorer(household: Household, dat
 
 @given(ANY_HOUSEHOLD, st.data())
 def test_one_more_deprivation_never_makes_a_household_better_off(
-    household: Household, data: st.DataObject,
+    household: Household,
+    data: st.DataObject,
 ) -> None:
     """Turning one indicator from not deprived to deprived (a flag false -> true) never improves the class."""
     before = run(household)
@@ -185,7 +186,8 @@ def test_the_trace_agrees_with_the_result(household: Household) -> None:
 
 @given(WITH_UNKNOWNS, st.data())
 def test_filling_in_unknown_answers_lands_in_an_announced_outcome(
-    household: Household, data: st.DataObject,
+    household: Household,
+    data: st.DataObject,
 ) -> None:
     """Answering every unknown gives the decided class or a listed possible one; known verdicts stay."""
     partial = run(household)

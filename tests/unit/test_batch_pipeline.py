@@ -240,8 +240,9 @@ def test_members_without_ids_are_named_by_their_place_in_the_household(tmp_path:
     """Missing answers of members without an id read 'member #2' (second member of that household,
     however the members file interleaves households), as the per-record path writes them."""
     households, members = tmp_path / "ho.csv", tmp_path / "tv.csv"
-    households.write_text("id,area,income_per_capita_month\nA,rural,1000000\nB,urban,1000000\n",
-                          encoding="utf-8")
+    households.write_text(
+        "id,area,income_per_capita_month\nA,rural,1000000\nB,urban,1000000\n", encoding="utf-8"
+    )
     members.write_text(
         "household_id,age,has_health_insurance\nB,30,true\nA,40,\nB,,true\nA,50,true\n", encoding="utf-8"
     )
@@ -266,7 +267,7 @@ def test_ragged_csv_rows_become_record_errors_not_a_failed_run(tmp_path: Path) -
         "C,urban,5000000,3\n"
         "D,urban\n"
         "E,rural,2000000,1,,\n"
-        "F,urban,\"2000000\",4\n",
+        'F,urban,"2000000",4\n',
         encoding="utf-8",
     )
     members = tmp_path / "tv.csv"

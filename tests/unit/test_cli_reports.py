@@ -52,10 +52,17 @@ def households(path: Path, incomes: dict[str, Any], deprived: tuple[str, ...] = 
     """A JSON Lines file of flags-only rural households in two communes."""
     with path.open("w", encoding="utf-8") as handle:
         for n, (hid, income) in enumerate(incomes.items()):
-            record = {"id": hid, "area": "rural", "province": "Tỉnh A", "commune": f"Xã {'AB'[n % 2]}",
-                      "village": "Thôn 1", "income_per_capita_month": income, "member_count": 2,
-                      "reference_date": "2026-11-01",
-                      "deprivations": {i: i in deprived for i in BASE.indicator_ids}}
+            record = {
+                "id": hid,
+                "area": "rural",
+                "province": "Tỉnh A",
+                "commune": f"Xã {'AB'[n % 2]}",
+                "village": "Thôn 1",
+                "income_per_capita_month": income,
+                "member_count": 2,
+                "reference_date": "2026-11-01",
+                "deprivations": {i: i in deprived for i in BASE.indicator_ids},
+            }
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
     return path
 
@@ -71,14 +78,24 @@ def test_diff_writes_one_csv_per_table_and_reports_bad_records(tmp_path: Path) -
     record makes exit code 1 and is in impact.errors.csv."""
     data = households(tmp_path / "ho.jsonl", {"H1": BETWEEN, "H2": TOP + 1, "H3": "nhiều"})
     target = tmp_path / "impact.csv"
-    code, out, err = run("diff", data, "--from", "nd-07-2021", "--to", test_standard(tmp_path, "test-line"),
-                         "-o", target, "--quiet")
+    code, out, err = run(
+        "diff",
+        data,
+        "--from",
+        "nd-07-2021",
+        "--to",
+        test_standard(tmp_path, "test-line"),
+        "-o",
+        target,
+        "--quiet",
+    )
     assert code == 1, err
     assert "Ma trận chuyển dịch" in out and "hộ có mức sống trung bình" in out
     assert "Đã đọc 3 = so sánh 2 + lỗi 1" in out
     changed = read_csv(target)
-    assert [(r["id"], r["from_class"], r["to_class"]) for r in changed] == [("H1", "muc_song_trung_binh",
-                                                                            "can_ngheo")]
+    assert [(r["id"], r["from_class"], r["to_class"]) for r in changed] == [
+        ("H1", "muc_song_trung_binh", "can_ngheo")
+    ]
     assert "income_line_rural" in changed[0]["decisive"]
     matrix = read_csv(tmp_path / "impact.matrix.csv")
     assert matrix[-1]["from_class"] == "total" and matrix[-1]["total"] == "2"
@@ -92,8 +109,9 @@ def test_diff_xlsx_has_one_sheet_per_table_and_the_provisional_note(tmp_path: Pa
     data = households(tmp_path / "ho.jsonl", {"H1": BETWEEN, "H2": TOP + 1, "H3": LINE})
     target = tmp_path / "impact.xlsx"
     folder = test_standard(tmp_path, "test-prov", provisional=True)
-    code, out, err = run("diff", data, "--from", "nd-07-2021", "--to", folder, "--by", "commune",
-                         "-o", target, "--quiet")
+    code, out, err = run(
+        "diff", data, "--from", "nd-07-2021", "--to", folder, "--by", "commune", "-o", target, "--quiet"
+    )
     assert code == 0, err
     assert "warning: test-prov is a provisional standard" in err and "tạm thời" in out
     workbook = openpyxl.load_workbook(target, read_only=True)
@@ -111,8 +129,19 @@ def test_diff_json_in_english_holds_every_table(tmp_path: Path) -> None:
     """JSON output is one document with every table; --lang en prints English class labels."""
     data = households(tmp_path / "ho.jsonl", {"H1": BETWEEN}, deprived=("nutrition",))
     target = tmp_path / "impact.json"
-    code, out, _ = run("diff", data, "--from", "nd-07-2021", "--to", test_standard(tmp_path, "test-line"),
-                       "-o", target, "--lang", "en", "--quiet")
+    code, out, _ = run(
+        "diff",
+        data,
+        "--from",
+        "nd-07-2021",
+        "--to",
+        test_standard(tmp_path, "test-line"),
+        "-o",
+        target,
+        "--lang",
+        "en",
+        "--quiet",
+    )
     assert code == 0
     assert "near-poor household" in out
     document = json.loads(target.read_text(encoding="utf-8"))
@@ -147,8 +176,12 @@ def test_transitions_between_classify_outputs(tmp_path: Path) -> None:
     rows = list(workbook["Danh sách hộ"].iter_rows(values_only=True))
     header = rows[0]
     found = {r[header.index("Mã hộ")]: r[header.index("Mã loại")] for r in rows[1:]}
-    assert found == {"H1": "thoat_ngheo", "H2": "ngheo_phat_sinh_moi", "NEW": "chi_co_o_vong_sau",
-                     "GONE": "chi_co_o_vong_truoc"}
+    assert found == {
+        "H1": "thoat_ngheo",
+        "H2": "ngheo_phat_sinh_moi",
+        "NEW": "chi_co_o_vong_sau",
+        "GONE": "chi_co_o_vong_truoc",
+    }
     workbook.close()
     code, _, _ = run("transitions", *rounds, "-o", tmp_path / "t.json", "--lang", "en")
     assert code == 0

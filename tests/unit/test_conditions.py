@@ -35,8 +35,11 @@ def _leaf(name: str) -> Compare:
     return Compare(name, "eq", True)
 
 
-def _eval(cond: Any, household: dict[str, Any], members: list[tuple[str, dict[str, Any]]] | None = None,
-          ) -> tuple[bool | None, Verdict]:
+def _eval(
+    cond: Any,
+    household: dict[str, Any],
+    members: list[tuple[str, dict[str, Any]]] | None = None,
+) -> tuple[bool | None, Verdict]:
     verdict = evaluate(cond, household, members or [])
     return verdict.value, verdict
 
@@ -57,7 +60,10 @@ KLEENE = [
 
 @pytest.mark.parametrize(("a", "b", "both", "_either"), KLEENE)
 def test_all_is_false_once_any_child_is_false_and_unknown_otherwise_if_any_is_unknown(
-    a: bool | None, b: bool | None, both: bool | None, _either: bool | None,
+    a: bool | None,
+    b: bool | None,
+    both: bool | None,
+    _either: bool | None,
 ) -> None:
     """`all` follows Kleene AND: one False decides False even beside an unknown answer."""
     result, _ = _eval(AllOf((_leaf("a"), _leaf("b"))), {"a": a, "b": b})
@@ -66,7 +72,10 @@ def test_all_is_false_once_any_child_is_false_and_unknown_otherwise_if_any_is_un
 
 @pytest.mark.parametrize(("a", "b", "_both", "either"), KLEENE)
 def test_any_is_true_once_any_child_is_true_and_unknown_otherwise_if_any_is_unknown(
-    a: bool | None, b: bool | None, _both: bool | None, either: bool | None,
+    a: bool | None,
+    b: bool | None,
+    _both: bool | None,
+    either: bool | None,
 ) -> None:
     """`any` follows Kleene OR: one True decides True even beside an unknown answer."""
     result, _ = _eval(AnyOf((_leaf("a"), _leaf("b"))), {"a": a, "b": b})
@@ -96,14 +105,16 @@ def _members(*answers: bool | None) -> list[tuple[str, dict[str, Any]]]:
     ("answers", "expected", "triggered"),
     [
         ((F, F, F), F, []),
-        ((F, U, F), U, []),          # the unknown member might satisfy it
-        ((F, U, T), T, ["m3"]),      # someone satisfies it: the unknown cannot matter
+        ((F, U, F), U, []),  # the unknown member might satisfy it
+        ((F, U, T), T, ["m3"]),  # someone satisfies it: the unknown cannot matter
         ((U, U), U, []),
         ((T, T), T, ["m1", "m2"]),
     ],
 )
 def test_any_member_is_decided_by_a_known_yes_and_unknown_while_an_unknown_member_could_say_yes(
-    answers: tuple[bool | None, ...], expected: bool | None, triggered: list[str],
+    answers: tuple[bool | None, ...],
+    expected: bool | None,
+    triggered: list[str],
 ) -> None:
     """`any_member` is True when one member qualifies, unknown when only unknown members could."""
     result, ctx = _eval(AnyMember(_leaf("x")), {}, _members(*answers))
@@ -131,15 +142,15 @@ HALF_GT = ShareOfMembers(_leaf("x"), "gt", 0.5)
 @pytest.mark.parametrize(
     ("answers", "expected"),
     [
-        ((T, T, F, F), F),   # exactly one half is not MORE than half
+        ((T, T, F, F), F),  # exactly one half is not MORE than half
         ((T, T, T, F), T),
         ((T, F), F),
-        ((T, T, F), T),      # two thirds
+        ((T, T, F), T),  # two thirds
         ((F, F, F, F), F),
     ],
 )
 def test_share_of_members_gt_half_is_false_at_exactly_half(answers: tuple[bool, ...], expected: bool) -> None:
-    """"More than 50%" (trên 50%) excludes a share of exactly one half."""
+    """ "More than 50%" (trên 50%) excludes a share of exactly one half."""
     result, _ = _eval(HALF_GT, {}, _members(*answers))
     assert result is expected
 
@@ -147,15 +158,16 @@ def test_share_of_members_gt_half_is_false_at_exactly_half(answers: tuple[bool, 
 @pytest.mark.parametrize(
     ("answers", "expected"),
     [
-        ((T, U, F, F), F),   # 1/4 .. 2/4: neither end is above one half -> decided False
-        ((T, T, U, F), U),   # 2/4 .. 3/4: the ends disagree -> unknown
-        ((T, T, T, U), T),   # 3/4 .. 4/4: both ends above one half -> decided True
-        ((U, U, U, U), U),   # 0 .. 1
-        ((F, F, U, U), F),   # 0 .. 2/4
+        ((T, U, F, F), F),  # 1/4 .. 2/4: neither end is above one half -> decided False
+        ((T, T, U, F), U),  # 2/4 .. 3/4: the ends disagree -> unknown
+        ((T, T, T, U), T),  # 3/4 .. 4/4: both ends above one half -> decided True
+        ((U, U, U, U), U),  # 0 .. 1
+        ((F, F, U, U), F),  # 0 .. 2/4
     ],
 )
 def test_share_with_unknown_members_is_decided_when_both_ends_agree(
-    answers: tuple[bool | None, ...], expected: bool | None,
+    answers: tuple[bool | None, ...],
+    expected: bool | None,
 ) -> None:
     """Unknown members count as both "no" and "yes"; the share is decided when both ends give one answer."""
     result, ctx = _eval(HALF_GT, {}, _members(*answers))
@@ -189,15 +201,24 @@ def test_decree_07_dependants_indicator_is_not_deprived_at_exactly_half() -> Non
 @pytest.mark.parametrize(
     ("op", "left", "right", "expected"),
     [
-        ("eq", "rural", "rural", True), ("eq", "rural", "urban", False),
-        ("ne", 3, 4, True), ("ne", 3, 3, False),
-        ("lt", 2, 3, True), ("lt", 3, 3, False),
-        ("lte", 3, 3, True), ("lte", 4, 3, False),
-        ("gt", 4, 3, True), ("gt", 3, 3, False),
-        ("gte", 3, 3, True), ("gte", 2, 3, False),
-        ("in", "piped", ("piped", "bottled"), True), ("in", "tanker", ("piped", "bottled"), False),
-        ("not_in", "tanker", ("piped", "bottled"), True), ("not_in", "piped", ("piped", "bottled"), False),
-        ("eq", False, False, True), ("eq", True, False, False),
+        ("eq", "rural", "rural", True),
+        ("eq", "rural", "urban", False),
+        ("ne", 3, 4, True),
+        ("ne", 3, 3, False),
+        ("lt", 2, 3, True),
+        ("lt", 3, 3, False),
+        ("lte", 3, 3, True),
+        ("lte", 4, 3, False),
+        ("gt", 4, 3, True),
+        ("gt", 3, 3, False),
+        ("gte", 3, 3, True),
+        ("gte", 2, 3, False),
+        ("in", "piped", ("piped", "bottled"), True),
+        ("in", "tanker", ("piped", "bottled"), False),
+        ("not_in", "tanker", ("piped", "bottled"), True),
+        ("not_in", "piped", ("piped", "bottled"), False),
+        ("eq", False, False, True),
+        ("eq", True, False, False),
     ],
 )
 def test_compare_values_applies_each_operator(op: str, left: Any, right: Any, expected: bool) -> None:
@@ -228,13 +249,13 @@ def test_at_least_is_decided_once_enough_hold_or_too_few_can(answers: tuple[bool
 
 def _durable_holds(node: Any, facts: dict[str, Any]) -> bool:
     """A tiny reader of the durable_rules JSON operators used by to_durable_json (known facts only)."""
-    (key, arg), = node.items()
+    ((key, arg),) = node.items()
     if key == "$and":
         return all(_durable_holds(n, facts) for n in arg)
     if key == "$or":
         return any(_durable_holds(n, facts) for n in arg)
     if key == "$neq":
-        (fact, value), = arg.items()
+        ((fact, value),) = arg.items()
         return bool(facts[fact] != value)
     return bool(facts[key] == arg)
 
@@ -292,6 +313,7 @@ def test_housing_quality_with_at_least_gives_the_same_verdicts_in_both_engines(t
     durable = DurableEngine(rewritten)
     batch = BatchEngine(rewritten).classify_many(households, day, with_trace=True)
     reference = BatchEngine(original).classify_many(households, day)
+
     def housing(result: Any) -> Any:
         return next(r for r in result.indicators if r.id == "housing_quality")
 

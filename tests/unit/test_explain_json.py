@@ -23,9 +23,13 @@ def rs():
 def sample() -> Household:
     """A rural flags-and-answers household with a birth date (a date value inside the trace)."""
     return Household(
-        id="J1", area="rural", income_per_capita_month=1_450_000,
+        id="J1",
+        area="rural",
+        income_per_capita_month=1_450_000,
         members=(Member({"birth_date": dt.date(1985, 3, 4), "has_health_insurance": False}, "J1-1"),),
-        facts={"latrine_type": "open"}, flags={"employment": True, "other_key": True}, reference_date=REF,
+        facts={"latrine_type": "open"},
+        flags={"employment": True, "other_key": True},
+        reference_date=REF,
     )
 
 

@@ -18,7 +18,9 @@ def test_entry_points_for_the_cli_are_exposed():
 
 def test_importing_the_package_loads_no_renderer():
     """`import classifier.explain` defers its submodules, so tools that only need one stay cheap."""
-    code = ("import sys, classifier.explain; "
-            "print(sorted(m for m in sys.modules if m.startswith('classifier.explain.')))")
+    code = (
+        "import sys, classifier.explain; "
+        "print(sorted(m for m in sys.modules if m.startswith('classifier.explain.')))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

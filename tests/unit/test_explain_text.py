@@ -18,30 +18,61 @@ REF = dt.date(2025, 11, 1)
 
 # Answers under which no indicator of Decree 07 is deprived; each test spoils some of them.
 GOOD_HOUSE: dict[str, Any] = {
-    "floor_area_m2": 40, "walls_durable": True, "frame_durable": True, "roof_durable": True,
-    "water_source": "piped", "latrine_type": "septic", "uses_phone": True, "uses_internet": True,
-    "has_tv": True, "has_radio": False, "has_computer": False, "hears_loudspeaker": True,
+    "floor_area_m2": 40,
+    "walls_durable": True,
+    "frame_durable": True,
+    "roof_durable": True,
+    "water_source": "piped",
+    "latrine_type": "septic",
+    "uses_phone": True,
+    "uses_internet": True,
+    "has_tv": True,
+    "has_radio": False,
+    "has_computer": False,
+    "hears_loudspeaker": True,
 }
 GOOD_ADULT: dict[str, Any] = {
-    "age": 40, "has_health_insurance": True, "in_school": False, "education": "upper_secondary",
-    "employment_status": "employed", "wage_worker": False, "has_labour_contract": False, "is_dependant": False,
+    "age": 40,
+    "has_health_insurance": True,
+    "in_school": False,
+    "education": "upper_secondary",
+    "employment_status": "employed",
+    "wage_worker": False,
+    "has_labour_contract": False,
+    "is_dependant": False,
 }
 GOOD_CHILD: dict[str, Any] = {
-    "age": 10, "has_health_insurance": True, "in_school": True, "education": "primary",
-    "employment_status": "inactive", "wage_worker": False, "has_labour_contract": False, "is_dependant": True,
-    "stunted": False, "underweight": False,
+    "age": 10,
+    "has_health_insurance": True,
+    "in_school": True,
+    "education": "primary",
+    "employment_status": "inactive",
+    "wage_worker": False,
+    "has_labour_contract": False,
+    "is_dependant": True,
+    "stunted": False,
+    "underweight": False,
 }
 
 
 def household(
-    hid: str, area: str, income: float, *, house: Mapping[str, Any] | None = None,
-    adult: Mapping[str, Any] | None = None, flags: Mapping[str, bool] | None = None,
+    hid: str,
+    area: str,
+    income: float,
+    *,
+    house: Mapping[str, Any] | None = None,
+    adult: Mapping[str, Any] | None = None,
+    flags: Mapping[str, bool] | None = None,
 ) -> Household:
     """A two-member household: GOOD_* answers overridden by ``house``/``adult``."""
     return Household(
-        id=hid, area=area, income_per_capita_month=income,
+        id=hid,
+        area=area,
+        income_per_capita_month=income,
         members=(Member({**GOOD_ADULT, **(adult or {})}, f"{hid}-1"), Member(GOOD_CHILD, f"{hid}-2")),
-        facts={**GOOD_HOUSE, **(house or {})}, flags=flags or {}, reference_date=REF,
+        facts={**GOOD_HOUSE, **(house or {})},
+        flags=flags or {},
+        reference_date=REF,
     )
 
 
@@ -58,13 +89,21 @@ def text(h: Household, rs, lang: str = "vi") -> str:
 
 def poor(rid: str = "H001") -> Household:
     """Rural, 1.200.000 đồng, 3 deprivations (health insurance, latrine, employment flag)."""
-    return household(rid, "rural", 1_200_000, house={"latrine_type": "open"},
-                     adult={"has_health_insurance": False}, flags={"employment": True})
+    return household(
+        rid,
+        "rural",
+        1_200_000,
+        house={"latrine_type": "open"},
+        adult={"has_health_insurance": False},
+        flags={"employment": True},
+    )
 
 
 def near_poor(rid: str = "H017", income: float = 1_450_000) -> Household:
     """Rural, 2 deprivations (health insurance by a member, latrine from the answers)."""
-    return household(rid, "rural", income, house={"latrine_type": "open"}, adult={"has_health_insurance": False})
+    return household(
+        rid, "rural", income, house={"latrine_type": "open"}, adult={"has_health_insurance": False}
+    )
 
 
 # --- poor --------------------------------------------------------------------------------------------
@@ -73,7 +112,9 @@ def near_poor(rid: str = "H017", income: float = 1_450_000) -> Household:
 def test_poor_household_vi_names_class_clause_and_cutoff(rs):
     """A poor household is told its class, Art. 3 cl. 2 point a, and that 3 deprivations meet the cut-off."""
     out = text(poor(), rs)
-    assert out.startswith("Hộ H001 được xác định là hộ nghèo theo Nghị định 07/2021/NĐ-CP, Điều 3, khoản 2, điểm a.\n")
+    assert out.startswith(
+        "Hộ H001 được xác định là hộ nghèo theo Nghị định 07/2021/NĐ-CP, Điều 3, khoản 2, điểm a.\n"
+    )
     assert "So với chuẩn thu nhập khu vực nông thôn 1.500.000 đồng: thấp hơn chuẩn 300.000 đồng" in out
     assert "(điều kiện “từ 1.500.000 đồng trở xuống”: đạt)" in out
     assert "Hộ thiếu hụt 3 chỉ số, đạt mức từ 3 chỉ số trở lên của hộ nghèo." in out
@@ -82,16 +123,23 @@ def test_poor_household_vi_names_class_clause_and_cutoff(rs):
 def test_poor_household_vi_lists_each_deprivation_with_citation_and_trigger(rs):
     """Each deprived indicator shows its Appendix item and who triggered it: a member, the answers, or the form."""
     out = text(poor(), rs)
-    assert ("- Bảo hiểm y tế — Nghị định 07/2021/NĐ-CP, Phụ lục, mục 4 — do thành viên H001-1 "
-            "(Tuổi: 40; Có thẻ bảo hiểm y tế còn hiệu lực: không).") in out
-    assert "- Nhà tiêu hợp vệ sinh — Nghị định 07/2021/NĐ-CP, Phụ lục, mục 10 — theo câu trả lời: Loại nhà tiêu: cầu tõm, trên ao cá." in out
+    assert (
+        "- Bảo hiểm y tế — Nghị định 07/2021/NĐ-CP, Phụ lục, mục 4 — do thành viên H001-1 "
+        "(Tuổi: 40; Có thẻ bảo hiểm y tế còn hiệu lực: không)."
+    ) in out
+    assert (
+        "- Nhà tiêu hợp vệ sinh — Nghị định 07/2021/NĐ-CP, Phụ lục, mục 10 — theo câu trả lời: Loại nhà tiêu: cầu tõm, trên ao cá."
+        in out
+    )
     assert "- Việc làm — Nghị định 07/2021/NĐ-CP, Phụ lục, mục 1 — theo phiếu." in out
 
 
 def test_poor_household_en(rs):
     """The English text gives the same facts: class, clause, margin in VND and the cut-off."""
     out = text(poor(), rs, "en")
-    assert out.startswith("Household H001 is classified as: poor household, under Nghị định 07/2021/NĐ-CP, Art. 3, cl. 2, pt. a.")
+    assert out.startswith(
+        "Household H001 is classified as: poor household, under Nghị định 07/2021/NĐ-CP, Art. 3, cl. 2, pt. a."
+    )
     assert "Compared with income line, rural 1,500,000 VND: 300,000 VND below the line" in out
     assert "meeting the 3 indicators or more required of a poor household" in out
     assert "- Employment — Nghị định 07/2021/NĐ-CP, Appendix (Phụ lục), item 1 — from the survey form." in out
@@ -103,7 +151,9 @@ def test_poor_household_en(rs):
 def test_near_poor_household_vi(rs):
     """A near-poor household hears point b, the 50.000 đồng margin and that 3+ deprivations make a poor household."""
     out = text(near_poor(), rs)
-    assert out.startswith("Hộ H017 được xác định là hộ cận nghèo theo Nghị định 07/2021/NĐ-CP, Điều 3, khoản 2, điểm b.\n")
+    assert out.startswith(
+        "Hộ H017 được xác định là hộ cận nghèo theo Nghị định 07/2021/NĐ-CP, Điều 3, khoản 2, điểm b.\n"
+    )
     assert "Ngày tham chiếu: 01/11/2025. Khu vực: nông thôn." in out
     assert "Thu nhập bình quân đầu người/tháng: 1.450.000 đồng." in out
     assert "thấp hơn chuẩn 50.000 đồng" in out
@@ -113,7 +163,10 @@ def test_near_poor_household_vi(rs):
 def test_near_poor_household_en(rs):
     """The English near-poor text cites point b and says how many deprivations a poor household needs."""
     out = text(near_poor(), rs, "en")
-    assert "Household H017 is classified as: near-poor household, under Nghị định 07/2021/NĐ-CP, Art. 3, cl. 2, pt. b." in out
+    assert (
+        "Household H017 is classified as: near-poor household, under Nghị định 07/2021/NĐ-CP, Art. 3, cl. 2, pt. b."
+        in out
+    )
     assert "Income per person per month: 1,450,000 VND." in out
     assert "50,000 VND below the line" in out
     assert "deprived in 2 indicator(s); 3 indicators or more are needed to be a poor household" in out
@@ -132,7 +185,10 @@ def test_income_exactly_at_the_line_says_equal_and_still_meets_the_condition(rs)
     """'từ 1.500.000 đồng trở xuống' includes the line itself: at exactly the line the text says 'bằng đúng chuẩn'."""
     out = text(near_poor(income=1_500_000), rs)
     assert "hộ cận nghèo" in out.splitlines()[0]
-    assert "So với chuẩn thu nhập khu vực nông thôn 1.500.000 đồng: bằng đúng chuẩn (điều kiện “từ 1.500.000 đồng trở xuống”: đạt)." in out
+    assert (
+        "So với chuẩn thu nhập khu vực nông thôn 1.500.000 đồng: bằng đúng chuẩn (điều kiện “từ 1.500.000 đồng trở xuống”: đạt)."
+        in out
+    )
     assert "exactly at the line" in text(near_poor(income=1_500_000), rs, "en")
 
 
@@ -149,7 +205,10 @@ def test_non_deprived_indicators_listed_briefly_with_unverified_marks(rs):
     line = next(ln for ln in out.splitlines() if "Không thiếu hụt:" in ln)
     assert "Việc làm (*)" in line and "Dinh dưỡng," in line and "Diện tích nhà ở bình quân đầu người," in line
     assert "(*) Định nghĩa chưa được đối chiếu với văn bản gốc." in out
-    assert "Nhà tiêu hợp vệ sinh — Nghị định 07/2021/NĐ-CP, Phụ lục, mục 10 — theo câu trả lời: Loại nhà tiêu: cầu tõm, trên ao cá. Lưu ý: định nghĩa chưa được đối chiếu với văn bản gốc." in out
+    assert (
+        "Nhà tiêu hợp vệ sinh — Nghị định 07/2021/NĐ-CP, Phụ lục, mục 10 — theo câu trả lời: Loại nhà tiêu: cầu tõm, trên ao cá. Lưu ý: định nghĩa chưa được đối chiếu với văn bản gốc."
+        in out
+    )
     # Health insurance is verified: no note on its line.
     hi = next(ln for ln in out.splitlines() if "Bảo hiểm y tế —" in ln)
     assert "chưa được đối chiếu" not in hi
@@ -175,7 +234,10 @@ def test_unknown_indicator_that_cannot_change_a_decided_outcome(rs):
     out = text(h, rs)
     assert "hộ cận nghèo" in out.splitlines()[0]
     assert "Chưa xác định (không làm thay đổi kết quả):" in out
-    assert "- Nguồn nước sinh hoạt (*) — Nghị định 07/2021/NĐ-CP, Phụ lục, mục 9 — còn thiếu: Nguồn nước sinh hoạt." in out
+    assert (
+        "- Nguồn nước sinh hoạt (*) — Nghị định 07/2021/NĐ-CP, Phụ lục, mục 9 — còn thiếu: Nguồn nước sinh hoạt."
+        in out
+    )
     assert "Còn 1 chỉ số chưa xác định." in out
 
 
@@ -185,10 +247,17 @@ def test_unknown_indicator_that_cannot_change_a_decided_outcome(rs):
 def test_middle_household_vi_shows_both_band_edges(rs):
     """Urban middle band: above the 2.000.000 line and at or below the 3.000.000 top; deprivations not considered."""
     out = text(household("H100", "urban", 2_500_000, house={"latrine_type": "open"}), rs)
-    assert out.startswith("Hộ H100 được xác định là hộ có mức sống trung bình theo Nghị định 07/2021/NĐ-CP, Điều 3, khoản 2, điểm c.\n")
-    assert "So với chuẩn thu nhập khu vực thành thị 2.000.000 đồng: cao hơn chuẩn 500.000 đồng (điều kiện “trên 2.000.000 đồng”: đạt)." in out
-    assert ("So với mức trên của hộ có mức sống trung bình, thành thị 3.000.000 đồng: thấp hơn mức 500.000 đồng "
-            "(điều kiện “từ 3.000.000 đồng trở xuống”: đạt).") in out
+    assert out.startswith(
+        "Hộ H100 được xác định là hộ có mức sống trung bình theo Nghị định 07/2021/NĐ-CP, Điều 3, khoản 2, điểm c.\n"
+    )
+    assert (
+        "So với chuẩn thu nhập khu vực thành thị 2.000.000 đồng: cao hơn chuẩn 500.000 đồng (điều kiện “trên 2.000.000 đồng”: đạt)."
+        in out
+    )
+    assert (
+        "So với mức trên của hộ có mức sống trung bình, thành thị 3.000.000 đồng: thấp hơn mức 500.000 đồng "
+        "(điều kiện “từ 3.000.000 đồng trở xuống”: đạt)."
+    ) in out
     assert "Với mức thu nhập này, số chỉ số thiếu hụt không ảnh hưởng đến kết quả." in out
     assert "Hộ thiếu hụt 1 chỉ số, cần từ 3 chỉ số trở lên để là hộ nghèo." in out
 
@@ -196,7 +265,10 @@ def test_middle_household_vi_shows_both_band_edges(rs):
 def test_middle_household_en(rs):
     """English middle text: point c, the margins to both edges and the deprivation note."""
     out = text(household("H100", "urban", 2_500_000), rs, "en")
-    assert "classified as: household with a middle living standard, under Nghị định 07/2021/NĐ-CP, Art. 3, cl. 2, pt. c." in out
+    assert (
+        "classified as: household with a middle living standard, under Nghị định 07/2021/NĐ-CP, Art. 3, cl. 2, pt. c."
+        in out
+    )
     assert "500,000 VND above the line (condition “more than 2,000,000 VND”: met)" in out
     assert "500,000 VND below that level (condition “3,000,000 VND or less”: met)" in out
     assert "At this income, the number of deprivations does not affect the outcome." in out
@@ -206,11 +278,19 @@ def test_middle_household_en(rs):
 def test_khac_household_one_dong_above_the_middle_top(rs):
     """One đồng above the urban middle top is 'khac', cited to Art. 3 cl. 2, with a 1 đồng margin."""
     out = text(household("H200", "urban", 3_000_001), rs)
-    assert out.startswith("Hộ H200 được xác định là không thuộc hộ nghèo, hộ cận nghèo, hộ có mức sống trung bình "
-                          "theo Nghị định 07/2021/NĐ-CP, Điều 3, khoản 2.\n")
-    assert "So với mức trên của hộ có mức sống trung bình, thành thị 3.000.000 đồng: cao hơn mức 1 đồng (điều kiện “trên 3.000.000 đồng”: đạt)." in out
+    assert out.startswith(
+        "Hộ H200 được xác định là không thuộc hộ nghèo, hộ cận nghèo, hộ có mức sống trung bình "
+        "theo Nghị định 07/2021/NĐ-CP, Điều 3, khoản 2.\n"
+    )
+    assert (
+        "So với mức trên của hộ có mức sống trung bình, thành thị 3.000.000 đồng: cao hơn mức 1 đồng (điều kiện “trên 3.000.000 đồng”: đạt)."
+        in out
+    )
     en = text(household("H200", "urban", 3_000_001), rs, "en")
-    assert "classified as: none of the above (above the middle-living band), under Nghị định 07/2021/NĐ-CP, Art. 3, cl. 2." in en
+    assert (
+        "classified as: none of the above (above the middle-living band), under Nghị định 07/2021/NĐ-CP, Art. 3, cl. 2."
+        in en
+    )
     assert "1 VND above that level" in en
 
 
@@ -219,17 +299,31 @@ def test_khac_household_one_dong_above_the_middle_top(rs):
 
 def undecided() -> Household:
     """Flags-only urban record: 1 deprivation known, 11 indicators unknown, income under the line."""
-    return Household(id="H300", area="urban", income_per_capita_month=1_900_000, flags={"employment": True},
-                     member_count=3, reference_date=REF)
+    return Household(
+        id="H300",
+        area="urban",
+        income_per_capita_month=1_900_000,
+        flags={"employment": True},
+        member_count=3,
+        reference_date=REF,
+    )
 
 
 def test_undecided_household_vi_lists_possible_classes_and_what_to_collect(rs):
     """khong_du_du_lieu names each possible class with its clause and count range, and the answers to collect."""
     out = text(undecided(), rs)
-    assert out.startswith("Chưa đủ dữ liệu để phân loại hộ H300: tùy theo các câu trả lời còn thiếu, "
-                          "hộ có thể là hộ nghèo hoặc hộ cận nghèo.\n")
-    assert "hộ nghèo (Nghị định 07/2021/NĐ-CP, Điều 3, khoản 2, điểm a) nếu số chỉ số thiếu hụt là 3 đến 12" in out
-    assert "hộ cận nghèo (Nghị định 07/2021/NĐ-CP, Điều 3, khoản 2, điểm b) nếu số chỉ số thiếu hụt là 1 đến 2" in out
+    assert out.startswith(
+        "Chưa đủ dữ liệu để phân loại hộ H300: tùy theo các câu trả lời còn thiếu, "
+        "hộ có thể là hộ nghèo hoặc hộ cận nghèo.\n"
+    )
+    assert (
+        "hộ nghèo (Nghị định 07/2021/NĐ-CP, Điều 3, khoản 2, điểm a) nếu số chỉ số thiếu hụt là 3 đến 12"
+        in out
+    )
+    assert (
+        "hộ cận nghèo (Nghị định 07/2021/NĐ-CP, Điều 3, khoản 2, điểm b) nếu số chỉ số thiếu hụt là 1 đến 2"
+        in out
+    )
     assert "Cần thu thập thêm các thông tin sau để phân loại:" in out
     assert "  • danh sách thành viên của hộ\n" in out
     assert "  • Loại nhà tiêu\n" in out
@@ -241,16 +335,28 @@ def test_undecided_household_vi_lists_possible_classes_and_what_to_collect(rs):
 def test_undecided_household_en(rs):
     """The English undecided text names both possible classes and the missing answers."""
     out = text(undecided(), rs, "en")
-    assert "Household H300 cannot be classified yet: depending on the missing answers it could be: poor household or near-poor household." in out
-    assert "poor household (Nghị định 07/2021/NĐ-CP, Art. 3, cl. 2, pt. a) if the number of deprivations is 3 to 12" in out
+    assert (
+        "Household H300 cannot be classified yet: depending on the missing answers it could be: poor household or near-poor household."
+        in out
+    )
+    assert (
+        "poor household (Nghị định 07/2021/NĐ-CP, Art. 3, cl. 2, pt. a) if the number of deprivations is 3 to 12"
+        in out
+    )
     assert "Collect the following to classify the household:" in out
     assert "  • Latrine type\n" in out
 
 
 def test_undecided_member_answers_grouped_by_member(rs):
     """A single missing member answer is asked of that member by name."""
-    h = household("H301", "rural", 1_450_000, adult={"has_health_insurance": None}, house={"latrine_type": "open"},
-                  flags={"employment": True})
+    h = household(
+        "H301",
+        "rural",
+        1_450_000,
+        adult={"has_health_insurance": None},
+        house={"latrine_type": "open"},
+        flags={"employment": True},
+    )
     adult = {k: v for k, v in h.members[0].facts.items() if v is not None}
     h = attrs.evolve(h, members=(Member(adult, "H301-1"), h.members[1]))
     out = text(h, rs)
@@ -264,7 +370,9 @@ def test_undecided_member_answers_grouped_by_member(rs):
 def test_provisional_standard_and_its_warnings_are_shown(rs):
     """A provisional standard's result always carries the warning and the standard's own warnings."""
     c = classify(near_poor(), rs)
-    c = attrs.evolve(c, trace=attrs.evolve(c.trace, provisional=True, warnings=("Ngưỡng chưa được ban hành.",)))
+    c = attrs.evolve(
+        c, trace=attrs.evolve(c.trace, provisional=True, warnings=("Ngưỡng chưa được ban hành.",))
+    )
     out = render_text(c, rs)
     assert "Cảnh báo: chuẩn này là tạm thời" in out
     assert "Cảnh báo: Ngưỡng chưa được ban hành." in out
@@ -274,7 +382,13 @@ def test_provisional_standard_and_its_warnings_are_shown(rs):
 def test_diacritics_present_in_vietnamese(rs):
     """Vietnamese output is written with its diacritics (hộ cận nghèo, thiếu hụt), never ASCII-folded."""
     out = text(near_poor(), rs)
-    for phrase in ("hộ cận nghèo", "thiếu hụt", "Thu nhập bình quân đầu người/tháng", "đồng", "Ngày tham chiếu"):
+    for phrase in (
+        "hộ cận nghèo",
+        "thiếu hụt",
+        "Thu nhập bình quân đầu người/tháng",
+        "đồng",
+        "Ngày tham chiếu",
+    ):
         assert phrase in out
     assert "ho can ngheo" not in out and "thieu hut" not in out
 

@@ -15,9 +15,18 @@ from classifier.model import CANNOT_CLASSIFY, Household
 
 REF = dt.date(2025, 11, 1)
 ALL_FINE = {
-    "employment": False, "dependants": False, "nutrition": False, "health_insurance": False,
-    "adult_education": False, "child_schooling": False, "housing_quality": False, "housing_area": False,
-    "water_source": False, "sanitation": False, "telecom": False, "information_access": False,
+    "employment": False,
+    "dependants": False,
+    "nutrition": False,
+    "health_insurance": False,
+    "adult_education": False,
+    "child_schooling": False,
+    "housing_quality": False,
+    "housing_area": False,
+    "water_source": False,
+    "sanitation": False,
+    "telecom": False,
+    "information_access": False,
 }
 
 
@@ -27,11 +36,14 @@ def rs():
     return load_standard("nd-07-2021")
 
 
-def flagged(hid: str, area: str, income: float, deprived: tuple[str, ...] = (), unknown: tuple[str, ...] = ()) -> Household:
+def flagged(
+    hid: str, area: str, income: float, deprived: tuple[str, ...] = (), unknown: tuple[str, ...] = ()
+) -> Household:
     """A flags-only household: the named indicators deprived, the ``unknown`` ones left out, the rest fine."""
     flags = {k: (k in deprived) for k in ALL_FINE if k not in unknown}
-    return Household(id=hid, area=area, income_per_capita_month=income, flags=flags, member_count=4,
-                     reference_date=REF)
+    return Household(
+        id=hid, area=area, income_per_capita_month=income, flags=flags, member_count=4, reference_date=REF
+    )
 
 
 def outcome(h: Household, rs) -> str:
@@ -46,8 +58,16 @@ def of_kind(changes, kind):
 
 def test_crossing_value_flips_every_comparison_with_one_unit():
     """For each operator the crossing point is the nearest value (1 đồng / 1 indicator) giving the other answer."""
-    for op, value, threshold in [("lte", 10, 10), ("lte", 11, 10), ("lt", 9, 10), ("lt", 10, 10),
-                                 ("gte", 10, 10), ("gte", 9, 10), ("gt", 11, 10), ("gt", 10, 10)]:
+    for op, value, threshold in [
+        ("lte", 10, 10),
+        ("lte", 11, 10),
+        ("lt", 9, 10),
+        ("lt", 10, 10),
+        ("gte", 10, 10),
+        ("gte", 9, 10),
+        ("gt", 11, 10),
+        ("gt", 10, 10),
+    ]:
         from classifier.rules.conditions import compare_values
 
         new = crossing_value(op, value, threshold)
@@ -78,7 +98,10 @@ def test_near_poor_at_the_line_rises_by_one_dong(rs):
     assert [(c.delta, c.after, c.outcome_after) for c in up] == [(1, 2_000_001, "muc_song_trung_binh")]
     vi = render_what_would_change(changes, "vi")
     assert "Nếu thu nhập tăng thêm 1 đồng → hộ có mức sống trung bình" in vi
-    assert "(thu nhập bình quân đầu người/tháng lên 2.000.001 đồng; chuẩn thu nhập khu vực thành thị là 2.000.000 đồng)" in vi
+    assert (
+        "(thu nhập bình quân đầu người/tháng lên 2.000.001 đồng; chuẩn thu nhập khu vực thành thị là 2.000.000 đồng)"
+        in vi
+    )
     en = render_what_would_change(changes, "en")
     assert "If income rises by 1 VND → household with a middle living standard" in en
 
@@ -86,9 +109,14 @@ def test_near_poor_at_the_line_rises_by_one_dong(rs):
 def test_middle_household_text_gives_the_one_dong_drop(rs):
     """The rendered what-if for 1.500.001 đồng reads 'thu nhập giảm thêm 1 đồng → hộ cận nghèo'."""
     vi = render_what_would_change(what_would_change(flagged("W3", "rural", 1_500_001)), "vi")
-    assert vi.startswith("Những thay đổi đơn lẻ nhỏ nhất làm thay đổi kết quả của hộ W3 (hiện là: hộ có mức sống trung bình):")
+    assert vi.startswith(
+        "Những thay đổi đơn lẻ nhỏ nhất làm thay đổi kết quả của hộ W3 (hiện là: hộ có mức sống trung bình):"
+    )
     assert "Nếu thu nhập giảm thêm 1 đồng → hộ cận nghèo" in vi
-    assert "Nếu thu nhập tăng thêm 750.000 đồng → không thuộc hộ nghèo, hộ cận nghèo, hộ có mức sống trung bình" in vi
+    assert (
+        "Nếu thu nhập tăng thêm 750.000 đồng → không thuộc hộ nghèo, hộ cận nghèo, hộ có mức sống trung bình"
+        in vi
+    )
 
 
 def test_near_poor_with_two_deprivations_one_more_makes_it_poor(rs):
@@ -104,7 +132,10 @@ def test_near_poor_with_two_deprivations_one_more_makes_it_poor(rs):
     assert [(c.delta, c.outcome_after) for c in income] == [(50_001, "muc_song_trung_binh")]
     vi = render_what_would_change(changes, "vi")
     assert "Nếu thêm 1 chỉ số thiếu hụt → hộ nghèo." in vi
-    assert "Nếu một trong các chỉ số sau trở thành thiếu hụt → hộ nghèo: Người phụ thuộc trong hộ gia đình," in vi
+    assert (
+        "Nếu một trong các chỉ số sau trở thành thiếu hụt → hộ nghèo: Người phụ thuộc trong hộ gia đình,"
+        in vi
+    )
     assert "If 1 more indicator(s) were deprived → poor household." in render_what_would_change(changes, "en")
 
 
@@ -116,7 +147,10 @@ def test_poor_household_losing_one_deprivation_becomes_near_poor(rs):
     assert {c.target for c in of_kind(changes, INDICATOR)} == {"employment", "sanitation", "telecom"}
     text = render_what_would_change(changes, "vi")
     assert "Nếu bớt 1 chỉ số thiếu hụt → hộ cận nghèo." in text
-    assert "Nếu một trong các chỉ số sau không còn thiếu hụt → hộ cận nghèo: Việc làm, Nhà tiêu hợp vệ sinh, Sử dụng dịch vụ viễn thông." in text
+    assert (
+        "Nếu một trong các chỉ số sau không còn thiếu hụt → hộ cận nghèo: Việc làm, Nhà tiêu hợp vệ sinh, Sử dụng dịch vụ viễn thông."
+        in text
+    )
     h4 = flagged("W6", "rural", 1_000_000, deprived=("employment", "sanitation", "telecom", "nutrition"))
     assert [c.delta for c in of_kind(what_would_change(h4), COUNT)] == [-2]
     assert of_kind(what_would_change(h4), INDICATOR) == []
@@ -126,8 +160,13 @@ def test_khac_household_only_income_matters(rs):
     """Above the middle top, only income can change the class: down to exactly the top gives middle."""
     h = flagged("W7", "urban", 3_200_000, deprived=("employment", "sanitation", "telecom"))
     changes = what_would_change(h)
-    assert [(c.kind, c.after, c.outcome_after) for c in changes] == [(INCOME, 3_000_000, "muc_song_trung_binh")]
-    assert "If income falls by 200,000 VND → household with a middle living standard" in render_what_would_change(changes, "en")
+    assert [(c.kind, c.after, c.outcome_after) for c in changes] == [
+        (INCOME, 3_000_000, "muc_song_trung_binh")
+    ]
+    assert (
+        "If income falls by 200,000 VND → household with a middle living standard"
+        in render_what_would_change(changes, "en")
+    )
 
 
 def test_undecided_household_lists_which_unknown_would_decide(rs):
@@ -146,8 +185,10 @@ def test_undecided_household_lists_which_unknown_would_decide(rs):
 
 def test_every_reported_change_is_what_the_engine_gives(rs):
     """Each change's new class equals a fresh classification of the changed household (no guessing)."""
-    for h in (flagged("W9", "rural", 1_450_000, deprived=("employment",)),
-              flagged("W10", "urban", 2_999_999, deprived=("employment", "telecom", "sanitation"))):
+    for h in (
+        flagged("W9", "rural", 1_450_000, deprived=("employment",)),
+        flagged("W10", "urban", 2_999_999, deprived=("employment", "telecom", "sanitation")),
+    ):
         for c in what_would_change(h):
             if c.kind == INCOME:
                 changed = attrs.evolve(h, income_per_capita_month=c.after)
@@ -176,5 +217,7 @@ def test_uses_the_given_classification_and_reference_date(rs):
 
 def test_no_change_found_renders_a_plain_sentence():
     """When nothing single changes the class the renderer says so instead of printing an empty list."""
-    assert "Không có thay đổi đơn lẻ nào" in render_what_would_change([], "vi", household_id="X1", current_label="hộ nghèo")
+    assert "Không có thay đổi đơn lẻ nào" in render_what_would_change(
+        [], "vi", household_id="X1", current_label="hộ nghèo"
+    )
     assert "No single change" in render_what_would_change([], "en")

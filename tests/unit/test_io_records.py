@@ -26,8 +26,14 @@ KEYS = frozenset({*RULESET.indicator_ids, "health_care_access"})
 
 
 def parse(raw: Any, **kwargs: Any) -> Household | list[RecordError]:
-    return parse_record(raw, row=kwargs.pop("row", 7), source="test.json", catalogue=CATALOGUE,
-                        indicator_keys=kwargs.pop("keys", KEYS), **kwargs)
+    return parse_record(
+        raw,
+        row=kwargs.pop("row", 7),
+        source="test.json",
+        catalogue=CATALOGUE,
+        indicator_keys=kwargs.pop("keys", KEYS),
+        **kwargs,
+    )
 
 
 def ok(raw: dict[str, Any]) -> Household:
@@ -66,8 +72,14 @@ def test_the_gallery_covers_many_defects() -> None:
 
 def test_every_problem_in_a_record_is_reported_not_just_the_first() -> None:
     """Three defects in one record give three errors, household and member fields alike."""
-    result = parse({"id": "H9", "area": "city", "income_per_capita_month": "-1",
-                    "members": [{"birth_date": "2020-01-01"}, {"birth_date": "yesterday"}]})
+    result = parse(
+        {
+            "id": "H9",
+            "area": "city",
+            "income_per_capita_month": "-1",
+            "members": [{"birth_date": "2020-01-01"}, {"birth_date": "yesterday"}],
+        }
+    )
     assert isinstance(result, list)
     assert sorted(e.field for e in result) == ["area", "income_per_capita_month", "members[2].birth_date"]
     assert all(e.record_id == "H9" for e in result)
@@ -82,12 +94,26 @@ def test_a_non_object_record_is_an_error_not_a_crash() -> None:
 # -- booleans ---------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("cell", "value"), [
-    (True, True), (False, False), (1, True), (0, False), ("true", True), ("FALSE", False), ("1", True),
-    ("0", False), ("yes", True), ("No", False), ("có", True), ("Không", False), ("co", True),
-    ("khong", False),
-    (" có ", True),
-])
+@pytest.mark.parametrize(
+    ("cell", "value"),
+    [
+        (True, True),
+        (False, False),
+        (1, True),
+        (0, False),
+        ("true", True),
+        ("FALSE", False),
+        ("1", True),
+        ("0", False),
+        ("yes", True),
+        ("No", False),
+        ("có", True),
+        ("Không", False),
+        ("co", True),
+        ("khong", False),
+        (" có ", True),
+    ],
+)
 def test_yes_no_answers_accept_english_vietnamese_and_digits(cell: Any, value: bool) -> None:
     """Booleans accept true/false, 1/0, yes/no and có/không, case- and diacritics-insensitively."""
     assert ok(base(walls_durable=cell)).facts["walls_durable"] is value
@@ -104,11 +130,21 @@ def test_an_empty_cell_is_unknown_never_false(cell: Any) -> None:
 # -- numbers ----------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("cell", "value"), [
-    ("1500000", 1_500_000), ("1.500.000", 1_500_000), ("1,500,000", 1_500_000), ("1 500 000", 1_500_000),
-    (1_500_000, 1_500_000), (1_500_000.0, 1_500_000), ("1.500.000,5", 1_500_000.5),
-    ("1,500,000.5", 1_500_000.5), ("0", 0), ("1500000.25", 1_500_000.25),
-])
+@pytest.mark.parametrize(
+    ("cell", "value"),
+    [
+        ("1500000", 1_500_000),
+        ("1.500.000", 1_500_000),
+        ("1,500,000", 1_500_000),
+        ("1 500 000", 1_500_000),
+        (1_500_000, 1_500_000),
+        (1_500_000.0, 1_500_000),
+        ("1.500.000,5", 1_500_000.5),
+        ("1,500,000.5", 1_500_000.5),
+        ("0", 0),
+        ("1500000.25", 1_500_000.25),
+    ],
+)
 def test_money_accepts_plain_vietnamese_and_english_grouping(cell: Any, value: float) -> None:
     """Income in 1500000, 1.500.000 (Vietnamese) or 1,500,000 (English) notation is the same figure."""
     assert ok(base(income_per_capita_month=cell)).income_per_capita_month == value
@@ -141,11 +177,16 @@ def test_an_enum_label_typed_without_diacritics_still_resolves() -> None:
     assert ok(base(latrine_type="Tu hoai")).facts["latrine_type"] == "septic"
 
 
-@pytest.mark.parametrize(("cell", "value"), [
-    ("1980-05-02", dt.date(1980, 5, 2)), ("02/05/1980", dt.date(1980, 5, 2)),
-    ("2/5/1980", dt.date(1980, 5, 2)),
-    (dt.datetime(1980, 5, 2), dt.date(1980, 5, 2)), (dt.date(1980, 5, 2), dt.date(1980, 5, 2)),
-])
+@pytest.mark.parametrize(
+    ("cell", "value"),
+    [
+        ("1980-05-02", dt.date(1980, 5, 2)),
+        ("02/05/1980", dt.date(1980, 5, 2)),
+        ("2/5/1980", dt.date(1980, 5, 2)),
+        (dt.datetime(1980, 5, 2), dt.date(1980, 5, 2)),
+        (dt.date(1980, 5, 2), dt.date(1980, 5, 2)),
+    ],
+)
 def test_dates_accept_iso_and_day_month_year(cell: Any, value: dt.date) -> None:
     """Birth dates are YYYY-MM-DD or DD/MM/YYYY (day first, as written in Vietnam) or a spreadsheet date."""
     assert ok(base(members=[{"birth_date": cell}])).members[0].facts["birth_date"] == value
@@ -156,8 +197,7 @@ def test_dates_accept_iso_and_day_month_year(cell: Any, value: dt.date) -> None:
 
 def test_total_income_is_divided_by_the_members_listed_without_rounding() -> None:
     """4,500,001 VND for 3 people is 1,500,000.33 per person: above 1,500,000, not rounded down onto it."""
-    household = ok({"id": "H1", "area": "rural", "income_total_month": "4.500.001",
-                    "members": [{}, {}, {}]})
+    household = ok({"id": "H1", "area": "rural", "income_total_month": "4.500.001", "members": [{}, {}, {}]})
     assert household.income_per_capita_month > 1_500_000
     assert household.income_per_capita_month * 3 == pytest.approx(4_500_001)
 
@@ -210,26 +250,46 @@ def test_place_codes_and_notes_are_accepted_and_kept_apart_from_facts() -> None:
 
 def test_members_keep_their_ids_and_typed_answers() -> None:
     """Member answers are typed from the catalogue and the member id is carried for the trace."""
-    household = ok(base(members=[{"id": 7, "age": "45", "education": "Trung học cơ sở",
-                                  "employment_status": "thất nghiệp", "wage_worker": "0"}]))
+    household = ok(
+        base(
+            members=[
+                {
+                    "id": 7,
+                    "age": "45",
+                    "education": "Trung học cơ sở",
+                    "employment_status": "thất nghiệp",
+                    "wage_worker": "0",
+                }
+            ]
+        )
+    )
     member = household.members[0]
     assert member.member_id == "7"
-    assert member.facts == {"age": 45, "education": "lower_secondary", "employment_status": "unemployed",
-                            "wage_worker": False}
+    assert member.facts == {
+        "age": 45,
+        "education": "lower_secondary",
+        "employment_status": "unemployed",
+        "wage_worker": False,
+    }
 
 
 def test_member_errors_point_at_the_members_table_row() -> None:
     """When members came from a separate table, a member's error names that table and its row."""
-    result = parse(base(members=[{"age": "1"}, {"age": "old"}]),
-                   member_locations=(("members.csv", 4), ("members.csv", 9)))
+    result = parse(
+        base(members=[{"age": "1"}, {"age": "old"}]),
+        member_locations=(("members.csv", 4), ("members.csv", 9)),
+    )
     assert isinstance(result, list)
     assert (result[0].field, result[0].source, result[0].row) == ("members[2].age", "members.csv", 9)
 
 
 def test_a_repeated_id_is_an_error_on_the_later_record_only() -> None:
     """Ids are unique within a file: the first record stands, the later one is reported with the first row."""
-    records = [RawRecord(base(), 2, "f.csv"), RawRecord(base(), 5, "f.csv"),
-               RawRecord(base(id="H2"), 6, "f.csv")]
+    records = [
+        RawRecord(base(), 2, "f.csv"),
+        RawRecord(base(), 5, "f.csv"),
+        RawRecord(base(id="H2"), 6, "f.csv"),
+    ]
     results = [r for _, r in parse_records(records, catalogue=CATALOGUE, indicator_keys=KEYS)]
     assert isinstance(results[0], Household) and isinstance(results[2], Household)
     assert isinstance(results[1], list)
@@ -239,6 +299,9 @@ def test_a_repeated_id_is_an_error_on_the_later_record_only() -> None:
 def test_reader_errors_travel_with_their_record() -> None:
     """A record the reader could not read (raw None) yields exactly the reader's errors."""
     error = RecordError(None, "<line>", "{oops", "one JSON object per line", row=3, source="f.jsonl")
-    results = list(parse_records([RawRecord(None, 3, "f.jsonl", errors=(error,))], catalogue=CATALOGUE,
-                                 indicator_keys=KEYS))
+    results = list(
+        parse_records(
+            [RawRecord(None, 3, "f.jsonl", errors=(error,))], catalogue=CATALOGUE, indicator_keys=KEYS
+        )
+    )
     assert results[0][1] == [error]

@@ -22,13 +22,18 @@ RULESET = load_standard("nd-07-2021")
 KEYS = frozenset(RULESET.indicator_ids)
 
 # A household with every indicator pre-decided: deprived on employment only.
-FLAGGED = Household(id="H1", area="rural", income_per_capita_month=1_400_000,
-                    flags={k: k == "employment" for k in RULESET.indicator_ids})
+FLAGGED = Household(
+    id="H1",
+    area="rural",
+    income_per_capita_month=1_400_000,
+    flags={k: k == "employment" for k in RULESET.indicator_ids},
+)
 # No flags, no members: every indicator unknown, so the class cannot be decided.
 UNKNOWN = Household(id="H2", area="urban", income_per_capita_month=1_900_000)
-ERRORS = [RecordError("H3", "area", "city", "one of rural, urban", row=4, source="in.csv"),
-          RecordError("H3", "income_per_capita_month", "-1", "a number of at least 0", row=4,
-                      source="in.csv")]
+ERRORS = [
+    RecordError("H3", "area", "city", "one of rural, urban", row=4, source="in.csv"),
+    RecordError("H3", "income_per_capita_month", "-1", "a number of at least 0", row=4, source="in.csv"),
+]
 
 
 def result(household: Household, trace: bool = False) -> Classification:
@@ -42,9 +47,18 @@ def read_csv(path: Path) -> list[dict[str, str]]:
 def test_columns_follow_the_rule_set_so_another_standard_gets_its_own() -> None:
     """Indicator columns are the rule set's indicator ids, between the fixed leading and trailing columns."""
     columns = result_columns(RULESET)
-    assert columns[:10] == ("id", "row", "province", "commune", "village", "classification",
-                            "classification_vi", "income_per_capita_month", "deprivation_count",
-                            "unknown_count")
+    assert columns[:10] == (
+        "id",
+        "row",
+        "province",
+        "commune",
+        "village",
+        "classification",
+        "classification_vi",
+        "income_per_capita_month",
+        "deprivation_count",
+        "unknown_count",
+    )
     assert columns[10:22] == RULESET.indicator_ids and columns[-1] == "error"
     fewer = attrs.evolve(RULESET, indicators=RULESET.indicators[:3])
     assert result_columns(fewer)[10:13] == RULESET.indicator_ids[:3]
@@ -79,7 +93,7 @@ def test_an_error_row_keeps_id_and_row_and_joins_every_message(tmp_path: Path) -
     target = tmp_path / "e.csv"
     with ResultWriter(target, RULESET) as out:
         out.write_errors(ERRORS, record_id="H3", row=4)
-    row, = read_csv(target)
+    (row,) = read_csv(target)
     assert (row["id"], row["row"], row["classification"], row["employment"]) == ("H3", "4", "", "")
     assert row["error"] == f"{ERRORS[0].message}; {ERRORS[1].message}"
     assert "'area' = 'city': expected one of rural, urban" in row["error"]
@@ -152,12 +166,14 @@ def test_an_interrupted_rewrite_leaves_the_previous_result_intact(tmp_path: Path
 
 def test_every_input_record_appears_exactly_once_in_the_output(tmp_path: Path) -> None:
     """Read, type, classify, write: each input record gives one output row, classified or with its errors."""
-    households = ("id,area,income_per_capita_month,deprivations.employment\n"
-                  "A,rural,1400000,1\n"      # classified
-                  "B,city,1400000,\n"        # bad area
-                  "A,rural,1400000,\n"       # duplicate id
-                  "C,urban,2.500.000,0\n"    # classified
-                  ",rural,1,\n")             # no id
+    households = (
+        "id,area,income_per_capita_month,deprivations.employment\n"
+        "A,rural,1400000,1\n"  # classified
+        "B,city,1400000,\n"  # bad area
+        "A,rural,1400000,\n"  # duplicate id
+        "C,urban,2.500.000,0\n"  # classified
+        ",rural,1,\n"
+    )  # no id
     members = "household_id,age\nA,40\nZ,30\n"  # Z has no household
     (tmp_path / "ho.csv").write_text(households, encoding="utf-8")
     (tmp_path / "tv.csv").write_text(members, encoding="utf-8")
@@ -167,10 +183,17 @@ def test_every_input_record_appears_exactly_once_in_the_output(tmp_path: Path) -
         for record, typed in parse_records(records, catalogue=RULESET.facts, indicator_keys=KEYS):
             out.write(record, typed if isinstance(typed, list) else classify(typed, RULESET, trace=False))
     rows = read_csv(target)
-    summary: list[tuple[Any, ...]] = [(r["id"], r["row"], r["classification"] != "", r["error"] != "")
-                                      for r in rows]
-    assert summary == [("A", "2", True, False), ("B", "3", False, True), ("A", "4", False, True),
-                       ("C", "5", True, False), ("", "6", False, True), ("Z", "3", False, True)]
+    summary: list[tuple[Any, ...]] = [
+        (r["id"], r["row"], r["classification"] != "", r["error"] != "") for r in rows
+    ]
+    assert summary == [
+        ("A", "2", True, False),
+        ("B", "3", False, True),
+        ("A", "4", False, True),
+        ("C", "5", True, False),
+        ("", "6", False, True),
+        ("Z", "3", False, True),
+    ]
     assert "first used at row 2" in rows[2]["error"] and "household in ho.csv" in rows[5]["error"]
 
 
@@ -188,14 +211,17 @@ def test_income_text_is_digits_when_whole_and_an_exact_repr_otherwise() -> None:
 def test_place_and_income_are_written_and_error_rows_keep_a_readable_place(tmp_path: Path) -> None:
     """Reports by village need every row's place: a classified row carries Household.place and the
     income compared with the line (a total divided by the members), an error row the place it had."""
-    households = ("id,area,province,commune,village,income_total_month,member_count,deprivations.employment\n"
-                  "A,rural, Tỉnh A ,\"Xã B, C\",Thôn 1,4000000,3,1\n"
-                  "B,city,Tỉnh A,,Thôn 2,100,1,\n")
+    households = (
+        "id,area,province,commune,village,income_total_month,member_count,deprivations.employment\n"
+        'A,rural, Tỉnh A ,"Xã B, C",Thôn 1,4000000,3,1\n'
+        "B,city,Tỉnh A,,Thôn 2,100,1,\n"
+    )
     (tmp_path / "ho.csv").write_text(households, encoding="utf-8")
     target = tmp_path / "out.csv"
     with ResultWriter(target, RULESET) as out:
-        for record, typed in parse_records(read_records(tmp_path / "ho.csv"), catalogue=RULESET.facts,
-                                           indicator_keys=KEYS):
+        for record, typed in parse_records(
+            read_records(tmp_path / "ho.csv"), catalogue=RULESET.facts, indicator_keys=KEYS
+        ):
             out.write(record, typed if isinstance(typed, list) else classify(typed, RULESET, trace=False))
     classified, failed = read_csv(target)
     place = (classified["province"], classified["commune"], classified["village"])

@@ -204,3 +204,28 @@ def test_certificates_for_every_eligible_household_in_a_folder(commune: Path, tm
     assert sorted(f.name for f in out.iterdir()) == ["giay-chung-nhan-HH-1.docx", "giay-chung-nhan-HH-3.docx"]
     code, text = run("papers", "letter", str(commune), "-o", str(tmp_path / "one.pdf"))
     assert code == 2 and "give a folder" in text
+
+
+def test_meeting_list_with_previous_round_shows_who_escaped(tmp_path: Path) -> None:
+    """On the bundled rounds: households poor last round and not now are put to the meeting, marked."""
+    from classifier.data import sample_path
+
+    rounds = sample_path("commune.json").parent / "rounds"
+    out = tmp_path / "ds.pdf"
+    code, text = run(
+        "papers",
+        "meeting-list",
+        str(rounds / "ho-2026.json"),
+        "--previous",
+        str(rounds / "ho-2025.json"),
+        "--village",
+        "Thôn Đoài",
+        "-o",
+        str(out),
+    )
+    assert code == 0, text
+    pages = read_pdf(out.read_bytes())
+    page = nfc(" ".join(str(p["text"]) for p in pages).replace("\n", " "))
+    assert "thoát nghèo, thoát cận nghèo so với vòng rà soát trước" in page
+    assert "trước:" in page and "không đổi" in page  # a wrapped cell: "trước: hộ / nghèo"
+    check_layout(pages)

@@ -43,16 +43,31 @@ ALL_INDICATORS = tuple(dict.fromkeys(k for rs in (RULESET, *STANDARDS.values()) 
 ANSWERED_THROUGH = {"age": "birth_date", "floor_area_per_person": "floor_area_m2"}
 REFERENCE = dt.date(2026, 11, 1)
 # Keys of a record that are not survey answers (place, income, bookkeeping).
-RECORD_KEYS = {"id", "area", "province", "commune", "village", "income_per_capita_month",
-               "income_total_month", "reference_date", "members", "deprivations", "member_count"}
+RECORD_KEYS = {
+    "id",
+    "area",
+    "province",
+    "commune",
+    "village",
+    "income_per_capita_month",
+    "income_total_month",
+    "reference_date",
+    "members",
+    "deprivations",
+    "member_count",
+}
 SAMPLE_FILES = ("commune.json", "commune.jsonl", "households.csv", "members.csv")
 
 
 def _to_household(record: Mapping[str, Any]) -> Household:
     """Raw contract-v1 dict -> Household, just enough for these tests (the io layer does this for real)."""
     members = [
-        Member(facts={k: dt.date.fromisoformat(v) if k == "birth_date" else v
-                      for k, v in m.items() if k != "id"}, member_id=m["id"])
+        Member(
+            facts={
+                k: dt.date.fromisoformat(v) if k == "birth_date" else v for k, v in m.items() if k != "id"
+            },
+            member_id=m["id"],
+        )
         for m in record.get("members") or ()
     ]
     count = len(members) or record.get("member_count")
@@ -60,9 +75,13 @@ def _to_household(record: Mapping[str, Any]) -> Household:
     if income is None and "income_total_month" in record:
         income = record["income_total_month"] / count
     return Household(
-        id=record["id"], area=record.get("area"), income_per_capita_month=income, members=members,
+        id=record["id"],
+        area=record.get("area"),
+        income_per_capita_month=income,
+        members=members,
         facts={k: v for k, v in record.items() if k not in RECORD_KEYS},
-        flags=dict(record.get("deprivations") or {}), member_count=record.get("member_count"),
+        flags=dict(record.get("deprivations") or {}),
+        member_count=record.get("member_count"),
         reference_date=dt.date.fromisoformat(record["reference_date"]),
         place={k: record[k] for k in ("province", "commune", "village")},
     )
@@ -136,7 +155,8 @@ def test_every_record_has_the_contract_keys(population_20k: list[dict[str, Any]]
             for member in record["members"]:
                 assert set(member) <= GENERATED_MEMBER_FACTS | {"id"}
             assert [m["id"] for m in record["members"]] == [
-                f"{record['id']}-{k}" for k in range(1, len(record["members"]) + 1)]
+                f"{record['id']}-{k}" for k in range(1, len(record["members"]) + 1)
+            ]
         else:
             assert set(record["deprivations"]) <= set(ALL_INDICATORS)
             assert 1 <= record["member_count"] <= 9
@@ -145,6 +165,7 @@ def test_every_record_has_the_contract_keys(population_20k: list[dict[str, Any]]
 
 def test_answers_are_valid_against_the_catalogue(population_20k: list[dict[str, Any]]) -> None:
     """Every answer uses a fact name and, for enums, a value of rules/facts.yaml, with the fact's type."""
+
     def check(spec_table: Mapping[str, Any], facts: Mapping[str, Any]) -> None:
         for name, value in facts.items():
             spec = spec_table[name]
@@ -176,8 +197,13 @@ def test_birth_dates_give_plausible_ages_at_the_reference_date(population_20k: l
             if "birth_date" in member:
                 ages[age_at(dt.date.fromisoformat(member["birth_date"]), REFERENCE)] += 1
     assert min(ages) >= 0 and max(ages) <= 105
-    bands = {"under 6": range(6), "3-15": range(3, 16), "16-17": range(16, 18), "18-30": range(18, 31),
-             "60+": range(60, 106)}
+    bands = {
+        "under 6": range(6),
+        "3-15": range(3, 16),
+        "16-17": range(16, 18),
+        "18-30": range(18, 31),
+        "60+": range(60, 106),
+    }
     for band, years in bands.items():
         assert sum(ages[a] for a in years) > 200, band
 
@@ -202,8 +228,10 @@ def test_incomes_hit_every_threshold_read_from_the_rules(population_20k: list[di
     """Each income line and middle-band top of Decree 07 (read from parameters.yaml) is hit exactly,
     and one đồng either side of it, in its own area."""
     params = RULESET.parameters
-    expected = {"rural": {params["income_line_rural"].value, params["middle_upper_rural"].value},
-                "urban": {params["income_line_urban"].value, params["middle_upper_urban"].value}}
+    expected = {
+        "rural": {params["income_line_rural"].value, params["middle_upper_rural"].value},
+        "urban": {params["income_line_urban"].value, params["middle_upper_urban"].value},
+    }
     incomes: dict[str, Counter[float]] = {"rural": Counter(), "urban": Counter()}
     for record in population_20k:
         incomes[record["area"]][_income(record)] += 1
@@ -220,9 +248,17 @@ def test_no_answer_is_left_out_when_unknown_share_is_zero() -> None:
         if "members" in record:
             assert set(record) >= GENERATED_HOUSEHOLD_FACTS
             for member in record["members"]:
-                assert {"birth_date", "has_health_insurance", "in_school", "education", "employment_status",
-                        "wage_worker", "is_dependant", "sick_without_care",
-                        "elderly_or_disabled_on_allowance"} <= set(member)
+                assert {
+                    "birth_date",
+                    "has_health_insurance",
+                    "in_school",
+                    "education",
+                    "employment_status",
+                    "wage_worker",
+                    "is_dependant",
+                    "sick_without_care",
+                    "elderly_or_disabled_on_allowance",
+                } <= set(member)
                 # Skip logic: the contract question goes to wage workers, social insurance to people in work.
                 assert ("has_labour_contract" in member) == member["wage_worker"]
                 assert ("social_insurance" in member) == (member["employment_status"] == "employed")
@@ -275,15 +311,18 @@ def test_other_standards_can_be_left_out() -> None:
     assert flags and all(tuple(f) == RULESET.indicator_ids for f in flags)
     header = households_csv_header(RULESET, other_standards=())
     assert [c for c in header if c.startswith("deprivations.")] == [
-        f"deprivations.{k}" for k in RULESET.indicator_ids]
+        f"deprivations.{k}" for k in RULESET.indicator_ids
+    ]
     assert "deprivations.social_insurance" in households_csv_header(RULESET)
 
 
 def test_the_new_answers_are_plausible(population_20k: list[dict[str, Any]]) -> None:
     """Monthly allowances go mostly to the very old and rarely to adults under 60; social insurance is
     answered for people in work only; seriously ill without care is rare and commoner under the line."""
-    lines = {"rural": RULESET.parameters["income_line_rural"].value,
-             "urban": RULESET.parameters["income_line_urban"].value}
+    lines = {
+        "rural": RULESET.parameters["income_line_rural"].value,
+        "urban": RULESET.parameters["income_line_urban"].value,
+    }
     allowance: dict[str, list[bool]] = {"16-59": [], "80+": []}
     sick: dict[bool, list[bool]] = {True: [], False: []}
     for record in population_20k:
@@ -334,15 +373,24 @@ def test_poorer_households_are_more_deprived(standard: str) -> None:
     """Deprivations are correlated with income under every standard's indicators: under Decree 07's
     rural/urban line the mean count is far higher than above its middle band."""
     by_band: dict[str, list[int]] = {"under the line": [], "above the band": []}
-    lines = {"rural": RULESET.parameters["income_line_rural"].value,
-             "urban": RULESET.parameters["income_line_urban"].value}
-    tops = {"rural": RULESET.parameters["middle_upper_rural"].value,
-            "urban": RULESET.parameters["middle_upper_urban"].value}
+    lines = {
+        "rural": RULESET.parameters["income_line_rural"].value,
+        "urban": RULESET.parameters["income_line_urban"].value,
+    }
+    tops = {
+        "rural": RULESET.parameters["middle_upper_rural"].value,
+        "urban": RULESET.parameters["middle_upper_urban"].value,
+    }
     ruleset = STANDARDS[standard]
     for record in generate_records(4_000, seed=6, unknown_share=0.0):
         income = _income(record)
-        band = ("under the line" if income <= lines[record["area"]]
-                else "above the band" if income > tops[record["area"]] else None)
+        band = (
+            "under the line"
+            if income <= lines[record["area"]]
+            else "above the band"
+            if income > tops[record["area"]]
+            else None
+        )
         if band == "above the band" and len(by_band[band]) >= 600:
             continue  # enough for a mean; keeps the test short
         if band:
@@ -374,8 +422,10 @@ def test_csv_has_one_row_per_household_and_member(tmp_path) -> None:
     flags_only = next(r for r in records if "deprivations" in r)
     row = next(r for r in rows if r["id"] == flags_only["id"])
     for key in ALL_INDICATORS:
-        assert row[f"deprivations.{key}"] == {True: "true", False: "false", None: ""}[
-            flags_only["deprivations"].get(key)]
+        assert (
+            row[f"deprivations.{key}"]
+            == {True: "true", False: "false", None: ""}[flags_only["deprivations"].get(key)]
+        )
     assert row["floor_area_m2"] == ""
 
 
@@ -431,19 +481,27 @@ def test_sample_is_what_the_documented_command_writes(tmp_path) -> None:
     """The files in classifier/data/sample are byte for byte the output of the command in its README."""
     readme = (SAMPLE_DIR / "README.md").read_text(encoding="utf-8")
     assert "--households 400 --seed 2026 --unknown-share 0.04" in readme
-    assert population.main(["--households", "400", "--seed", "2026", "--unknown-share", "0.04",
-                            "--out", str(tmp_path)]) == 0
+    assert (
+        population.main(
+            ["--households", "400", "--seed", "2026", "--unknown-share", "0.04", "--out", str(tmp_path)]
+        )
+        == 0
+    )
     for name in SAMPLE_FILES:
         assert (tmp_path / name).read_bytes() == sample_path(name).read_bytes(), (
-            f"{name} is stale: rerun the command in classifier/data/sample/README.md")
+            f"{name} is stale: rerun the command in classifier/data/sample/README.md"
+        )
 
 
 def _sample_outcomes(standard: str) -> Counter[str]:
     """Outcome counts of the shipped sample under ``standard``, read through the io layer."""
     ruleset = STANDARDS[standard]
     outcomes: Counter[str] = Counter()
-    for _, household in parse_records(read_records(sample_path("commune.json")), catalogue=ruleset.facts,
-                                      indicator_keys=known_indicator_keys()):
+    for _, household in parse_records(
+        read_records(sample_path("commune.json")),
+        catalogue=ruleset.facts,
+        indicator_keys=known_indicator_keys(),
+    ):
         assert isinstance(household, Household), household
         outcomes[classify(household, ruleset, trace=False).outcome] += 1
     return outcomes
@@ -473,7 +531,7 @@ def _readme_tables(text: str) -> dict[str, dict[str, int]]:
             continue
         heads = [cell.strip() for cell in line.strip("|").split("|")][1:]
         standards = ["nd-07-2021"] if heads == ["Households"] else heads
-        for row in lines[index + 2:]:
+        for row in lines[index + 2 :]:
             if not row.startswith("|"):
                 break
             cells = [cell.strip() for cell in row.strip("|").split("|")]

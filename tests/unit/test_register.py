@@ -203,3 +203,23 @@ def test_unknown_round_and_duplicate_round_are_clear_errors(register: Register) 
         register.round("2027")
     with pytest.raises(RegisterError, match="already exists"):
         register.new_round("2026", year=2026, reference_date=REF, who="cb")
+
+
+def test_stored_answers_read_back_to_the_same_household(register: Register, tmp_path: Path) -> None:
+    """typed_households re-reads each stored record to a Household equal to the imported one."""
+    from classifier.api import load_standard
+    from classifier.io import known_indicator_keys, parse_records, read_records
+
+    record = _household("H1", 900_000, flags=4, head_name="Lê Thị B", poverty_causes="thiếu vốn sản xuất")
+    record.pop("member_count")
+    record["members"] = [
+        {"id": "1", "name": "Lê Thị B", "birth_date": "1980-02-03", "id_number": "001180012345"}
+    ]
+    path = _write(tmp_path / "ho.json", [record])
+    register.new_round("2026", year=2026, reference_date=REF, who="cb")
+    register.import_file("2026", path, who="cb")
+    ruleset = load_standard("nd-07-2021")
+    [(_, original)] = list(
+        parse_records(read_records(path), catalogue=ruleset.facts, indicator_keys=known_indicator_keys())
+    )
+    assert register.typed_households("2026") == [original]

@@ -89,15 +89,18 @@ def test_export_pseudonymises_names_and_identity_numbers(walked: Path) -> None:
     assert _run("round", "export", "2026", "-o", "p2.xlsx", "--pseudonymise")[0] == 0
     records = json.loads((ROUNDS / "ho-2026.json").read_text(encoding="utf-8"))
     secrets = {m["name"] for r in records for m in r["members"]} | {
-        m["id_number"] for r in records for m in r["members"] if "id_number" in m}
+        m["id_number"] for r in records for m in r["members"] if "id_number" in m
+    }
     pseudonymised = (walked / "p1.csv").read_text(encoding="utf-8") + (walked / "p1.members.csv").read_text(
-        encoding="utf-8")
+        encoding="utf-8"
+    )
     assert not [s for s in secrets if s in pseudonymised]
     plain = (walked / "plain.members.csv").read_text(encoding="utf-8")
     assert any(s in plain for s in secrets)  # the test would catch a pseudonymiser that did nothing
     assert _run("round", "export", "2026", "-o", "p3.csv", "--pseudonymise")[0] == 0
     assert (walked / "p3.members.csv").read_text(encoding="utf-8") == (walked / "p1.members.csv").read_text(
-        encoding="utf-8")
+        encoding="utf-8"
+    )
     with (walked / "plain.csv").open(encoding="utf-8") as handle:
         labels = {row["label"] for row in csv.DictReader(handle)}
     assert {"nghèo cũ", "nghèo mới", "tái nghèo"} <= labels

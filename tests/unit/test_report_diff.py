@@ -38,8 +38,14 @@ ADDED_INDICATOR = """
 """
 
 
-def make_standard(root: Path, std_id: str, *, line: int | None = None, add_indicator: bool = False,
-                  provisional: bool = False) -> RuleSet:
+def make_standard(
+    root: Path,
+    std_id: str,
+    *,
+    line: int | None = None,
+    add_indicator: bool = False,
+    provisional: bool = False,
+) -> RuleSet:
     """A copy of nd-07-2021 under ``root`` with a changed rural line and/or an added indicator."""
     folder = root / std_id
     shutil.copytree(default_rules_root() / "nd-07-2021", folder)
@@ -67,8 +73,15 @@ def flags(*deprived: str) -> dict[str, bool]:
 
 def record(hid: str, income: float, *deprived: str, area: str = "rural", **extra: Any) -> dict[str, Any]:
     """A flags-only household record of data contract v1."""
-    return {"id": hid, "area": area, "income_per_capita_month": income, "member_count": 3,
-            "reference_date": "2026-11-01", "deprivations": flags(*deprived), **extra}
+    return {
+        "id": hid,
+        "area": area,
+        "income_per_capita_month": income,
+        "member_count": 3,
+        "reference_date": "2026-11-01",
+        "deprivations": flags(*deprived),
+        **extra,
+    }
 
 
 def parsed(*records: Any) -> list[tuple[RawRecord, Household | list[Any]]]:
@@ -98,7 +111,8 @@ def test_household_moves_because_of_the_income_line(higher_line: RuleSet) -> Non
     assert (change.from_outcome, change.to_outcome) == ("muc_song_trung_binh", "can_ngheo")
     crossed = [t for t in change.thresholds if t.crossed]
     assert [(t.param, t.from_value, t.to_value, t.household_value) for t in crossed] == [
-        ("income_line_rural", LINE, NEW_LINE, BETWEEN)]
+        ("income_line_rural", LINE, NEW_LINE, BETWEEN)
+    ]
     assert change.indicators == ()
     text = change.decisive("en")
     assert f"income_line_rural {LINE:,} → {NEW_LINE:,}; household {BETWEEN:,}/month" in text
@@ -108,14 +122,16 @@ def test_household_moves_because_of_the_income_line(higher_line: RuleSet) -> Non
 def test_household_moves_because_of_an_added_indicator(more_indicators: RuleSet) -> None:
     """Two deprivations plus a new indicator that is deprived make a near-poor household poor; the
     difference names the indicator as added and no threshold."""
-    impact = compare_households(parsed(record("H1", LINE, "nutrition", "telecom", has_computer=False)),
-                                BASE, more_indicators)
+    impact = compare_households(
+        parsed(record("H1", LINE, "nutrition", "telecom", has_computer=False)), BASE, more_indicators
+    )
     (change,) = impact.changed
     assert (change.from_outcome, change.to_outcome) == ("can_ngheo", "ngheo")
     assert (change.from_count, change.to_count) == (2, 3)
     assert change.thresholds == ()
     assert [(i.id, i.kind, i.from_state, i.to_state) for i in change.indicators] == [
-        ("computer_access", "added", "absent", "deprived")]
+        ("computer_access", "added", "absent", "deprived")
+    ]
     assert "computer_access: không có trong chuẩn → thiếu hụt (chỉ số mới)" in change.decisive("vi")
     assert "thiếu hụt 2 → 3 (ngưỡng 3)" in change.decisive("vi")
 
@@ -123,8 +139,13 @@ def test_household_moves_because_of_an_added_indicator(more_indicators: RuleSet)
 def test_matrix_totals_equal_the_number_of_records(higher_line: RuleSet) -> None:
     """Every compared record is in exactly one matrix cell: the grand total is the record count and
     each row total is the number of households of that class under the old standard."""
-    records = [record("H1", BETWEEN), record("H2", BETWEEN, "nutrition", "telecom", "sanitation"),
-               record("H3", LINE), record("H4", TOP + 1), record("H5", TOP_URBAN + 1, area="urban")]
+    records = [
+        record("H1", BETWEEN),
+        record("H2", BETWEEN, "nutrition", "telecom", "sanitation"),
+        record("H3", LINE),
+        record("H4", TOP + 1),
+        record("H5", TOP_URBAN + 1, area="urban"),
+    ]
     impact = compare_households(parsed(*records), BASE, higher_line)
     table = impact_report(impact).table("matrix")
     total_row = table.rows[-1]
@@ -145,15 +166,21 @@ def test_decidable_and_undecidable_counts(more_indicators: RuleSet) -> None:
     assert [(i.id, i.to_state) for i in change.indicators] == [("computer_access", "unknown")]
     backward = compare_households(rows, more_indicators, BASE)
     assert (backward.became_undecidable, backward.became_decidable) == (0, 1)
-    summary = dict(zip(impact_report(forward).table("summary").column("item"),
-                       impact_report(forward).table("summary").column("value"), strict=False))
+    summary = dict(
+        zip(
+            impact_report(forward).table("summary").column("item"),
+            impact_report(forward).table("summary").column("value"),
+            strict=False,
+        )
+    )
     assert summary["became_undecidable"] == 1
 
 
 def test_unreadable_records_are_listed_with_their_errors(higher_line: RuleSet) -> None:
     """A record with a bad value is counted and listed with its field and row, never dropped."""
-    impact = compare_households(parsed(record("H1", BETWEEN), record("H2", "lots"), record("H3", LINE)),
-                                BASE, higher_line)
+    impact = compare_households(
+        parsed(record("H1", BETWEEN), record("H2", "lots"), record("H3", LINE)), BASE, higher_line
+    )
     assert (impact.read, impact.compared, impact.errored) == (3, 2, 1)
     errors = impact_report(impact).table("errors")
     assert errors.column("id") == ["H2"]
@@ -166,14 +193,32 @@ def test_counts_per_area_unit(higher_line: RuleSet) -> None:
     """With by=commune the per-unit cells add up to each commune's households."""
     place_a = {"province": "P", "commune": "A"}
     place_b = {"province": "P", "commune": "B"}
-    impact = compare_households(parsed(record("H1", BETWEEN, **place_a), record("H2", TOP + 1, **place_a),
-                                       record("H3", BETWEEN, **place_b)), BASE, higher_line, by="commune")
+    impact = compare_households(
+        parsed(
+            record("H1", BETWEEN, **place_a),
+            record("H2", TOP + 1, **place_a),
+            record("H3", BETWEEN, **place_b),
+        ),
+        BASE,
+        higher_line,
+        by="commune",
+    )
     table = impact_report(impact).table("by_area")
-    cells = {(c, f, t): n for c, f, t, n in zip(table.column("commune"), table.column("from_class"),
-                                                   table.column("to_class"), table.column("households"),
-                                                   strict=True)}
-    assert cells == {("A", "muc_song_trung_binh", "can_ngheo"): 1, ("A", "khac", "khac"): 1,
-                     ("B", "muc_song_trung_binh", "can_ngheo"): 1}
+    cells = {
+        (c, f, t): n
+        for c, f, t, n in zip(
+            table.column("commune"),
+            table.column("from_class"),
+            table.column("to_class"),
+            table.column("households"),
+            strict=True,
+        )
+    }
+    assert cells == {
+        ("A", "muc_song_trung_binh", "can_ngheo"): 1,
+        ("A", "khac", "khac"): 1,
+        ("B", "muc_song_trung_binh", "can_ngheo"): 1,
+    }
 
 
 def test_provisional_standard_puts_its_warning_in_the_report(more_indicators: RuleSet) -> None:
@@ -193,9 +238,12 @@ def test_a_relabel_declared_in_the_rule_data_is_not_a_move_and_comes_after_the_m
     to = load_ruleset("nd-351-2025")
     top_urban_351 = to.parameters["income_line_urban"].value
     impact = compare_households(
-        parsed(record("ABOVE", TOP + 1), record("MIDDLE", LINE + 1),
-               record("NEAR", top_urban_351, area="urban")),
-        BASE, to)
+        parsed(
+            record("ABOVE", TOP + 1), record("MIDDLE", LINE + 1), record("NEAR", top_urban_351, area="urban")
+        ),
+        BASE,
+        to,
+    )
     assert [c.household_id for c in impact.relabelled] == ["ABOVE"]
     assert {c.household_id for c in impact.changed} == {"MIDDLE", "NEAR"}
     assert impact.relabelled[0].decisive("en").startswith("relabel only")

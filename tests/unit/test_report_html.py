@@ -71,7 +71,7 @@ def test_html_with_previous_round_has_movements() -> None:
     html = render_report_html(report)
     assert "BIẾN ĐỘNG HỘ NGHÈO" in html and html.count("data:image/png;base64,") == 3
     chart = {c.key: c for c in all_charts(report.frame, RULES)}["movements"]
-    assert chart.data["poor"] == [1, 1, 0, 0, 0, 0, 0, 1, 1]  # start, to near-poor, ..., other increase, end
+    assert chart.data["poor"] == [1, 1, 0, 0, 0, 0, 1, 0, 1]  # start, to near-poor, ..., newly poor, end
 
 
 def test_html_command_writes_a_file(tmp_path: Path) -> None:

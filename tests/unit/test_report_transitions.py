@@ -12,8 +12,22 @@ import pytest
 from classifier.errors import InputError
 from classifier.report.transitions import compare_rounds, read_round, transitions_report
 
-COLUMNS = ("id", "row", "classification", "deprivation_count", "employment", "nutrition", "telecom",
-           "income_per_capita_month", "province", "commune", "village", "standard", "provisional", "error")
+COLUMNS = (
+    "id",
+    "row",
+    "classification",
+    "deprivation_count",
+    "employment",
+    "nutrition",
+    "telecom",
+    "income_per_capita_month",
+    "province",
+    "commune",
+    "village",
+    "standard",
+    "provisional",
+    "error",
+)
 INDICATORS = ("employment", "nutrition", "telecom")
 
 
@@ -23,16 +37,30 @@ def write_round(path: Path, rows: Sequence[dict[str, Any]], columns: Sequence[st
         writer = csv.DictWriter(handle, fieldnames=list(columns), extrasaction="ignore")
         writer.writeheader()
         for row in rows:
-            writer.writerow({"standard": "nd-07-2021", "provisional": 0, "province": "P", "commune": "C",
-                             "village": "V1", **row})
+            writer.writerow(
+                {
+                    "standard": "nd-07-2021",
+                    "provisional": 0,
+                    "province": "P",
+                    "commune": "C",
+                    "village": "V1",
+                    **row,
+                }
+            )
     return path
 
 
 def row(hid: str, cls: str, income: int = 0, *deprived: str, **extra: Any) -> dict[str, Any]:
     """One classified row: the named indicators deprived (1), the others not (0)."""
     flags = {i: int(i in deprived) for i in INDICATORS}
-    return {"id": hid, "classification": cls, "income_per_capita_month": income,
-            "deprivation_count": len(deprived), **flags, **extra}
+    return {
+        "id": hid,
+        "classification": cls,
+        "income_per_capita_month": income,
+        "deprivation_count": len(deprived),
+        **flags,
+        **extra,
+    }
 
 
 def categories(paths: Sequence[Path], **kwargs: Any) -> dict[tuple[str, str], str]:
@@ -44,21 +72,47 @@ def categories(paths: Sequence[Path], **kwargs: Any) -> dict[tuple[str, str], st
 
 def test_two_rounds_give_the_official_categories(tmp_path: Path) -> None:
     """Each move between two rounds maps to its category of the report forms."""
-    before = write_round(tmp_path / "r2025.csv", [
-        row("A", "ngheo"), row("B", "ngheo"), row("C", "can_ngheo"), row("D", "muc_song_trung_binh"),
-        row("E", "khac"), row("F", "can_ngheo"), row("G", "ngheo"), row("H", "can_ngheo"),
-        row("I", "muc_song_trung_binh"), row("J", "khac"),
-    ])
-    after = write_round(tmp_path / "r2026.csv", [
-        row("A", "can_ngheo"), row("B", "khac"), row("C", "muc_song_trung_binh"), row("D", "ngheo"),
-        row("E", "can_ngheo"), row("F", "ngheo"), row("G", "ngheo"), row("H", "can_ngheo"),
-        row("I", "khac"), row("J", "khac"),
-    ])
+    before = write_round(
+        tmp_path / "r2025.csv",
+        [
+            row("A", "ngheo"),
+            row("B", "ngheo"),
+            row("C", "can_ngheo"),
+            row("D", "muc_song_trung_binh"),
+            row("E", "khac"),
+            row("F", "can_ngheo"),
+            row("G", "ngheo"),
+            row("H", "can_ngheo"),
+            row("I", "muc_song_trung_binh"),
+            row("J", "khac"),
+        ],
+    )
+    after = write_round(
+        tmp_path / "r2026.csv",
+        [
+            row("A", "can_ngheo"),
+            row("B", "khac"),
+            row("C", "muc_song_trung_binh"),
+            row("D", "ngheo"),
+            row("E", "can_ngheo"),
+            row("F", "ngheo"),
+            row("G", "ngheo"),
+            row("H", "can_ngheo"),
+            row("I", "khac"),
+            row("J", "khac"),
+        ],
+    )
     got = categories([before, after])
     assert {hid: cat for (_, hid), cat in got.items()} == {
-        "A": "thoat_ngheo_sang_can_ngheo", "B": "thoat_ngheo", "C": "thoat_can_ngheo",
-        "D": "ngheo_phat_sinh_moi", "E": "can_ngheo_phat_sinh_moi", "F": "roi_xuong_ngheo",
-        "G": "giu_nguyen_ngheo", "H": "giu_nguyen_can_ngheo", "I": "giu_nguyen_tren_can_ngheo",
+        "A": "thoat_ngheo_sang_can_ngheo",
+        "B": "thoat_ngheo",
+        "C": "thoat_can_ngheo",
+        "D": "ngheo_phat_sinh_moi",
+        "E": "can_ngheo_phat_sinh_moi",
+        "F": "roi_xuong_ngheo",
+        "G": "giu_nguyen_ngheo",
+        "H": "giu_nguyen_can_ngheo",
+        "I": "giu_nguyen_tren_can_ngheo",
         "J": "giu_nguyen_tren_can_ngheo",
     }
 
@@ -70,8 +124,11 @@ def test_re_poverty_needs_three_rounds(tmp_path: Path) -> None:
     r2 = write_round(tmp_path / "r2.csv", [row("A", "khac"), row("B", "khac"), row("C", "can_ngheo")])
     r3 = write_round(tmp_path / "r3.csv", [row("A", "ngheo"), row("B", "ngheo"), row("C", "ngheo")])
     three = categories([r1, r2, r3])
-    assert (three[("1", "A")], three[("1", "B")], three[("1", "C")]) == ("tai_ngheo", "ngheo_phat_sinh_moi",
-                                                                         "tai_ngheo")
+    assert (three[("1", "A")], three[("1", "B")], three[("1", "C")]) == (
+        "tai_ngheo",
+        "ngheo_phat_sinh_moi",
+        "tai_ngheo",
+    )
     two = categories([r2, r3])
     assert (two[("0", "A")], two[("0", "C")]) == ("ngheo_phat_sinh_moi", "roi_xuong_ngheo")
     t = compare_rounds([read_round(r2), read_round(r3)], indicator_keys=INDICATORS)
@@ -109,14 +166,28 @@ def test_each_household_says_what_moved_it(tmp_path: Path) -> None:
 
 def test_errors_and_undecidable_rows_are_categorised_and_listed(tmp_path: Path) -> None:
     """A row with an error, an undecidable row, a row without id and a repeated id are all reported."""
-    before = write_round(tmp_path / "a.csv", [
-        row("A", "ngheo"), row("B", "can_ngheo"), row("C", "khac"), row("C", "ngheo"),
-    ])
-    after = write_round(tmp_path / "b.csv", [
-        {"id": "A", "classification": "", "error": "record A (row 1): field 'area' = 'x': expected rural"},
-        row("B", "khong_du_du_lieu"), row("C", "khac"),
-        {"id": "", "classification": "", "error": "record ? (row 4): no id"},
-    ])
+    before = write_round(
+        tmp_path / "a.csv",
+        [
+            row("A", "ngheo"),
+            row("B", "can_ngheo"),
+            row("C", "khac"),
+            row("C", "ngheo"),
+        ],
+    )
+    after = write_round(
+        tmp_path / "b.csv",
+        [
+            {
+                "id": "A",
+                "classification": "",
+                "error": "record A (row 1): field 'area' = 'x': expected rural",
+            },
+            row("B", "khong_du_du_lieu"),
+            row("C", "khac"),
+            {"id": "", "classification": "", "error": "record ? (row 4): no id"},
+        ],
+    )
     t = compare_rounds([read_round(before), read_round(after)], indicator_keys=INDICATORS)
     cats = {m.household_id: m.category for m in t.movements}
     assert cats == {"A": "loi", "B": "khong_xac_dinh", "C": "giu_nguyen_tren_can_ngheo"}
@@ -142,8 +213,9 @@ def test_counts_per_village(tmp_path: Path) -> None:
     b = write_round(tmp_path / "b.csv", [row("A", "khac", village="V1"), row("B", "ngheo", village="V2")])
     t = compare_rounds([read_round(a), read_round(b)], by="village", indicator_keys=INDICATORS)
     table = transitions_report(t).table("by_area")
-    assert list(zip(table.column("village"), table.column("category"), table.column("households"),
-                    strict=True)) == [("V1", "thoat_ngheo", 1), ("V2", "giu_nguyen_ngheo", 1)]
+    assert list(
+        zip(table.column("village"), table.column("category"), table.column("households"), strict=True)
+    ) == [("V1", "thoat_ngheo", 1), ("V2", "giu_nguyen_ngheo", 1)]
 
 
 def test_a_provisional_round_warns(tmp_path: Path) -> None:

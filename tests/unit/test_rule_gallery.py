@@ -86,7 +86,7 @@ def apply_edit(folder: Path, edit: Mapping[str, Any], marker: Path) -> None:
         assert pos >= 0, f"{old!r} not found after {edit['after']!r}"
     else:
         pos = _unique_index(text, old, "text")
-    path.write_text(text[:pos] + new + text[pos + len(old):], encoding="utf-8")
+    path.write_text(text[:pos] + new + text[pos + len(old) :], encoding="utf-8")
 
 
 def expected_line(folder: Path, exp: Mapping[str, Any]) -> int | None:
@@ -131,7 +131,10 @@ def load_broken(tmp_path: Path, cases: Sequence[dict[str, Any]]) -> tuple[Path, 
 
 
 def assert_expected(
-    folder: Path, error: RuleFileError, expectations: Sequence[Mapping[str, Any]], count: int,
+    folder: Path,
+    error: RuleFileError,
+    expectations: Sequence[Mapping[str, Any]],
+    count: int,
 ) -> None:
     """Every expectation is met by some problem, and the error lists exactly ``count`` problems."""
     listing = "\n".join(f"  {p!r}" for p in error.problems)
@@ -194,12 +197,33 @@ def test_python_tag_payload_is_live_so_the_no_execution_check_can_fail(tmp_path:
 def test_gallery_covers_every_listed_defect() -> None:
     """The gallery keeps one case for each defect the loader is required to refuse."""
     required = {
-        "yaml_syntax_error", "duplicate_key", "unknown_top_level_key", "unknown_key_in_parameter",
-        "missing_citation", "citation_without_article", "missing_verified", "verified_not_bool",
-        "valid_to_before_valid_from", "parameter_validity_shorter", "unknown_fact", "unknown_parameter",
-        "unknown_operator", "order_operator_on_enum", "enum_value_not_allowed", "in_with_non_list",
-        "two_kinds_in_condition", "any_member_in_classification", "unknown_class", "classification_gap",
-        "classification_overlap", "duplicate_indicator_number", "python_object_tag", "merge_key",
-        "empty_file", "missing_standard", "inherits_unknown", "status_not_allowed",
+        "yaml_syntax_error",
+        "duplicate_key",
+        "unknown_top_level_key",
+        "unknown_key_in_parameter",
+        "missing_citation",
+        "citation_without_article",
+        "missing_verified",
+        "verified_not_bool",
+        "valid_to_before_valid_from",
+        "parameter_validity_shorter",
+        "unknown_fact",
+        "unknown_parameter",
+        "unknown_operator",
+        "order_operator_on_enum",
+        "enum_value_not_allowed",
+        "in_with_non_list",
+        "two_kinds_in_condition",
+        "any_member_in_classification",
+        "unknown_class",
+        "classification_gap",
+        "classification_overlap",
+        "duplicate_indicator_number",
+        "python_object_tag",
+        "merge_key",
+        "empty_file",
+        "missing_standard",
+        "inherits_unknown",
+        "status_not_allowed",
     }
     assert required <= set(CASES), sorted(required - set(CASES))

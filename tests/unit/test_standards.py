@@ -18,16 +18,44 @@ from classifier.rules.conditions import Compare, walk
 REFERENCE_DATE = dt.date(2026, 11, 1)
 
 NATIONAL_07 = (
-    "employment", "dependants", "nutrition", "health_insurance", "adult_education", "child_schooling",
-    "housing_quality", "housing_area", "water_source", "sanitation", "telecom", "information_access",
+    "employment",
+    "dependants",
+    "nutrition",
+    "health_insurance",
+    "adult_education",
+    "child_schooling",
+    "housing_quality",
+    "housing_area",
+    "water_source",
+    "sanitation",
+    "telecom",
+    "information_access",
 )
 QD59 = (
-    "health_care_access", "health_insurance", "adult_education", "child_schooling", "housing_quality",
-    "housing_area", "water_source", "sanitation", "telecom", "information_access",
+    "health_care_access",
+    "health_insurance",
+    "adult_education",
+    "child_schooling",
+    "housing_quality",
+    "housing_area",
+    "water_source",
+    "sanitation",
+    "telecom",
+    "information_access",
 )
 ND351 = (
-    "employment", "dependants", "nutrition", "health_insurance", "adult_education", "child_schooling",
-    "housing_quality", "housing_area", "water_source", "sanitation", "waste_handling", "telecom",
+    "employment",
+    "dependants",
+    "nutrition",
+    "health_insurance",
+    "adult_education",
+    "child_schooling",
+    "housing_quality",
+    "housing_area",
+    "water_source",
+    "sanitation",
+    "waste_handling",
+    "telecom",
 )
 HCM = (*NATIONAL_07, "social_insurance")
 EVERY_KEY = tuple(dict.fromkeys((*NATIONAL_07, *QD59, *ND351, *HCM)))
@@ -44,11 +72,17 @@ def record(area: str, income: float, deprived: tuple[str, ...] = (), **extra_fla
 
 @pytest.mark.parametrize(
     ("standard", "provisional", "parent"),
-    [("qd-59-2015", False, None), ("nd-07-2021", False, None), ("nd-351-2025", True, None),
-     ("hcm-2024", True, "nd-07-2021")],
+    [
+        ("qd-59-2015", False, None),
+        ("nd-07-2021", False, None),
+        ("nd-351-2025", True, None),
+        ("hcm-2024", True, "nd-07-2021"),
+    ],
 )
 def test_each_standard_loads_with_its_declared_status(
-    standard: str, provisional: bool, parent: str | None,
+    standard: str,
+    provisional: bool,
+    parent: str | None,
 ) -> None:
     """Each standard loads; Decree 351 and the HCMC overlay are provisional and say so in a warning."""
     ruleset = load_standard(standard)
@@ -80,29 +114,68 @@ def test_list_years_of_the_national_standards_follow_each_other() -> None:
     [
         # Rural, 1,600,000, 1 deprivation: above QĐ 59's middle band (1.5 M), in Decree 07's middle band
         # (1.5 to 2.25 M), under Decree 351's line (2.2 M) with < 3, under HCMC's 46 M/year (19.2 M) with < 3.
-        ("rural", 1_600_000, ("housing_area",),
-         {"qd-59-2015": "khac", "nd-07-2021": "muc_song_trung_binh", "nd-351-2025": "can_ngheo",
-          "hcm-2024": "can_ngheo"}),
+        (
+            "rural",
+            1_600_000,
+            ("housing_area",),
+            {
+                "qd-59-2015": "khac",
+                "nd-07-2021": "muc_song_trung_binh",
+                "nd-351-2025": "can_ngheo",
+                "hcm-2024": "can_ngheo",
+            },
+        ),
         # Urban, 900,000, no deprivation: QĐ 59's income-only tier makes it poor; elsewhere near-poor.
-        ("urban", 900_000, (),
-         {"qd-59-2015": "ngheo", "nd-07-2021": "can_ngheo", "nd-351-2025": "can_ngheo",
-          "hcm-2024": "can_ngheo"}),
+        (
+            "urban",
+            900_000,
+            (),
+            {
+                "qd-59-2015": "ngheo",
+                "nd-07-2021": "can_ngheo",
+                "nd-351-2025": "can_ngheo",
+                "hcm-2024": "can_ngheo",
+            },
+        ),
         # Rural, 2,000,000, 3 deprivations every standard shares: above QĐ 59's middle band (1.5 M), in
         # Decree 07's middle band, poor under Decree 351 (≤ 2.2 M) and under HCMC (24 M/year ≤ 46 M).
-        ("rural", 2_000_000, ("housing_area", "water_source", "sanitation"),
-         {"qd-59-2015": "khac", "nd-07-2021": "muc_song_trung_binh", "nd-351-2025": "ngheo",
-          "hcm-2024": "ngheo"}),
+        (
+            "rural",
+            2_000_000,
+            ("housing_area", "water_source", "sanitation"),
+            {
+                "qd-59-2015": "khac",
+                "nd-07-2021": "muc_song_trung_binh",
+                "nd-351-2025": "ngheo",
+                "hcm-2024": "ngheo",
+            },
+        ),
         # Urban, 3,500,000 (42 M/year), 3 deprivations: above every national line, poor under HCMC's line.
-        ("urban", 3_500_000, ("housing_area", "water_source", "sanitation"),
-         {"qd-59-2015": "khac", "nd-07-2021": "khac", "nd-351-2025": "tren_chuan", "hcm-2024": "ngheo"}),
+        (
+            "urban",
+            3_500_000,
+            ("housing_area", "water_source", "sanitation"),
+            {"qd-59-2015": "khac", "nd-07-2021": "khac", "nd-351-2025": "tren_chuan", "hcm-2024": "ngheo"},
+        ),
         # Rural, 1,000,000, 2 deprivations: QĐ 59 near-poor (between its two lines), near-poor elsewhere too.
-        ("rural", 1_000_000, ("housing_area", "water_source"),
-         {"qd-59-2015": "can_ngheo", "nd-07-2021": "can_ngheo", "nd-351-2025": "can_ngheo",
-          "hcm-2024": "can_ngheo"}),
+        (
+            "rural",
+            1_000_000,
+            ("housing_area", "water_source"),
+            {
+                "qd-59-2015": "can_ngheo",
+                "nd-07-2021": "can_ngheo",
+                "nd-351-2025": "can_ngheo",
+                "hcm-2024": "can_ngheo",
+            },
+        ),
     ],
 )
 def test_the_same_household_moves_between_standards_as_the_rules_say(
-    area: str, income: int, deprived: tuple[str, ...], expected: dict[str, str],
+    area: str,
+    income: int,
+    deprived: tuple[str, ...],
+    expected: dict[str, str],
 ) -> None:
     """One record classified under every standard gets the class each standard's own rules give it."""
     household = record(area, income, deprived)
@@ -113,8 +186,13 @@ def test_the_same_household_moves_between_standards_as_the_rules_say(
 def test_a_deprivation_only_another_standard_knows_changes_nothing() -> None:
     """Flags of other standards' indicators are ignored: only QĐ 59 counts health_care_access, etc."""
     own_only = ("housing_area", "water_source")  # 2 deprivations every standard shares
-    foreign = {"health_care_access": True, "digital_services": True, "social_insurance": True,
-               "information_access": True, "employment": True}
+    foreign = {
+        "health_care_access": True,
+        "digital_services": True,
+        "social_insurance": True,
+        "information_access": True,
+        "employment": True,
+    }
     household = record("rural", 1_000_000, own_only, **foreign)
     counts = {s: classify(household, s, reference_date=REFERENCE_DATE).deprivation_count for s in STANDARDS}
     # QĐ 59: +health_care_access +information_access; Decree 07: +information_access +employment;
@@ -165,7 +243,9 @@ def test_decree_351_known_parts_are_verified_and_indicators_provisional() -> Non
     names = ("income_line_rural", "income_line_urban", "deprivation_cutoff")
     lines = {p: ruleset.parameters[p] for p in names}
     assert {p: v.value for p, v in lines.items()} == {
-        "income_line_rural": 2_200_000, "income_line_urban": 2_800_000, "deprivation_cutoff": 3,
+        "income_line_rural": 2_200_000,
+        "income_line_urban": 2_800_000,
+        "deprivation_cutoff": 3,
     }
     assert all(p.verified and not p.provisional for p in lines.values())
     assert all(r.verified for r in ruleset.rules if r.outcome in ("ngheo", "can_ngheo"))
@@ -205,7 +285,9 @@ def test_hcm_overlay_replaces_every_national_rule_with_one_yearly_city_line() ->
     ],
 )
 def test_hcm_city_line_applies_alike_in_rural_and_urban_areas(
-    income_total_month: int, deprived: int, expected: str,
+    income_total_month: int,
+    deprived: int,
+    expected: str,
 ) -> None:
     """At and one đồng above 46 M, 54 M and 69 M per person per year, rural and urban get the same class."""
     keys = ("housing_area", "water_source", "sanitation")[:deprived]
@@ -217,6 +299,7 @@ def test_hcm_city_line_applies_alike_in_rural_and_urban_areas(
 
 def test_hcm_social_insurance_reads_employed_members_only() -> None:
     """An employed member outside social insurance is deprived; one outside the labour force is not."""
+
     def household(status: str) -> Household:
         member = Member({"employment_status": status, "social_insurance": False}, member_id="M1")
         return Household(id="H", area="urban", income_per_capita_month=3_000_000, members=(member,))
@@ -240,7 +323,8 @@ def test_hcm_social_insurance_reads_employed_members_only() -> None:
     ],
 )
 def test_decree_351_dependants_are_children_under_16_and_elderly_or_disabled_on_allowance(
-    members: tuple[tuple[str, bool], ...], deprived: bool,
+    members: tuple[tuple[str, bool], ...],
+    deprived: bool,
 ) -> None:
     """The draft definition of dependants, with the > 50% share, decides the Decree 351 indicator."""
     people = tuple(
@@ -254,25 +338,39 @@ def test_decree_351_dependants_are_children_under_16_and_elderly_or_disabled_on_
 
 def test_decree_351_counts_at_most_two_for_missing_internet_digital_services_and_waste() -> None:
     """Lacking internet access, digital services and waste handling (phone used) is 1 deprivation, not 3."""
-    facts = {"has_internet_access": False, "uses_digital_services": False, "domestic_waste_handled": False,
-             "uses_phone": True, "uses_internet": False}
-    household = Household(id="H", area="rural", income_per_capita_month=2_000_000, member_count=2,
-                          facts=facts)
+    facts = {
+        "has_internet_access": False,
+        "uses_digital_services": False,
+        "domestic_waste_handled": False,
+        "uses_phone": True,
+        "uses_internet": False,
+    }
+    household = Household(
+        id="H", area="rural", income_per_capita_month=2_000_000, member_count=2, facts=facts
+    )
     result = classify(household, "nd-351-2025", reference_date=REFERENCE_DATE)
     assert [r.id for r in result.indicators if r.deprived] == ["waste_handling"]
-    worst = Household(id="H", area="rural", income_per_capita_month=2_000_000, member_count=2,
-                      facts={**facts, "uses_phone": False})
-    deprived = [r.id for r in classify(worst, "nd-351-2025", reference_date=REFERENCE_DATE).indicators
-                if r.deprived]
+    worst = Household(
+        id="H",
+        area="rural",
+        income_per_capita_month=2_000_000,
+        member_count=2,
+        facts={**facts, "uses_phone": False},
+    )
+    deprived = [
+        r.id for r in classify(worst, "nd-351-2025", reference_date=REFERENCE_DATE).indicators if r.deprived
+    ]
     assert deprived == ["telecom", "waste_handling"]
 
 
 @pytest.mark.parametrize(("fact", "indicator"), [("domestic_waste_handled", "waste_handling")])
 def test_decree_351_new_indicators_read_their_own_survey_answer(fact: str, indicator: str) -> None:
     """The reported new waste indicator is deprived when its own answer is false, and unknown without it."""
+
     def result_for(facts: dict[str, bool]) -> bool | None:
-        household = Household(id="H", area="rural", income_per_capita_month=2_000_000, member_count=2,
-                              facts=facts)
+        household = Household(
+            id="H", area="rural", income_per_capita_month=2_000_000, member_count=2, facts=facts
+        )
         return classify(household, "nd-351-2025", reference_date=REFERENCE_DATE).indicator(indicator).deprived
 
     assert result_for({fact: False}) is True

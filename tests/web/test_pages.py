@@ -248,3 +248,17 @@ def test_export_is_an_excel_workbook_without_personal_data(viewer: TestClient, s
     assert "outcome" in header and not {"head_name", "name", "id_number", "ethnicity"} & set(header)
     assert len(rows) - 1 == len(set(r[0] for r in rows[1:]))
     assert any(r[0] == POOR and r[header.index("outcome")] == "ngheo" for r in rows[1:])
+
+
+def test_papers_of_a_poor_household_print_as_pdf_and_docx(
+    officer: TestClient, viewer: TestClient, sample_round: str
+) -> None:
+    """The certificate and the result letter come from the papers generators; a viewer gets none."""
+    page = officer.get(f"/rounds/2026/households/{POOR}").text
+    assert f"/households/{POOR}/papers/certificate.pdf" in page
+    pdf = officer.get(f"/rounds/2026/households/{POOR}/papers/certificate.pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    docx = officer.get(f"/rounds/2026/households/{POOR}/papers/letter.docx")
+    assert docx.status_code == 200 and docx.content.startswith(b"PK")
+    assert officer.get(f"/rounds/2026/households/{POOR}/papers/x.pdf").status_code == 404
+    assert viewer.get(f"/rounds/2026/households/{POOR}/papers/certificate.pdf").status_code == 403

@@ -18,6 +18,7 @@ from classifier.io import known_indicator_keys, parse_record
 from classifier.model import Household
 from classifier.register import RegisterError, RoundHousehold, RoundInfo
 from classifier.register import schema as s
+from classifier.report.vocabulary import NEAR_POOR_CLASS, POOR_CLASS
 from classifier.web.auth import User
 from classifier.web.db import MEETINGS, REQUESTS
 from classifier.web.deps import (
@@ -171,6 +172,7 @@ def _page(
         procedure=procedure,
         vote=vote,
         vote_approved=procedure.approved(vote.participants, vote.agreed) if vote else None,
+        certifiable=result.outcome in (POOR_CLASS, NEAR_POOR_CLASS),
         today=dt.date.today(),
         **extra,
     )
@@ -420,4 +422,44 @@ def refusal_letter(
         )
     return render(
         request, "letter.html", info=info, h=h, req=row, procedure=_procedure(request), today=dt.date.today()
+    )
+
+
+_PAPERS = {"letter": "result_letter", "certificate": "certificate"}
+_MEDIA = {
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
+
+
+@router.get("/rounds/{name}/households/{code}/papers/{kind}.{fmt}")
+def household_paper(
+    request: Request, name: str, code: str, kind: str, fmt: str, user: Annotated[User, Depends(current_user)]
+) -> Response:
+    """The household's result letter or certificate from the papers generators, as PDF or DOCX."""
+    from classifier.papers import household as papers
+
+    if not user.sees_personal_data:
+        raise Forbidden()
+    if kind not in _PAPERS or fmt not in _MEDIA:
+        raise RegisterError(
+            f"paper {kind}.{fmt} is not in round {name}: expected letter or certificate, as .pdf or .docx"
+        )
+    state = get_state(request)
+    info = state.register.round(name)
+    household, ruleset = _household(request, info, state.register.household(name, code))
+    result = classify(household, ruleset, reference_date=info.reference_date, engine="durable", trace=True)
+    document = getattr(papers, _PAPERS[kind])(household, result, ruleset)
+    if fmt == "pdf":
+        from classifier.papers.pdf import render_pdf
+
+        content = render_pdf(document)
+    else:
+        from classifier.papers.word import render_docx
+
+        content = render_docx(document)
+    return Response(
+        content,
+        media_type=_MEDIA[fmt],
+        headers={"Content-Disposition": f'inline; filename="{kind}-{code}.{fmt}"'},
     )
