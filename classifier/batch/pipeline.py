@@ -98,7 +98,9 @@ _RECORD_KEYS = (
     "notes",
     *PLACE_KEYS,
 )
-_JSON_SCALARS = "('VARCHAR', 'BIGINT', 'UBIGINT', 'DOUBLE', 'BOOLEAN', 'NULL')"
+# A JSON number with a fraction is not typed in SQL: DuckDB re-spells it from a double
+# (1234567.0000000001 -> "1234567.0"), so the per-record parser reads its exact text instead.
+_JSON_SCALARS = "('VARCHAR', 'BIGINT', 'UBIGINT', 'BOOLEAN', 'NULL')"
 
 QUOTE = "'"
 
