@@ -66,10 +66,11 @@ __all__ = ["CaseFile", "CaseFormatError", "CaseItem", "CaseMismatch", "compare",
 
 CASES_DIR = Path(__file__).resolve().parent
 
-#: The engine the golden cases run on (the reference evaluator).
-ENGINE = "durable"
+#: The engines every golden case runs on: the reference evaluator and the SQL (batch) engine must agree
+#: with ``expect`` alike.
+ENGINES = ("durable", "batch")
 
-CASE_KEYS = ("name", "clause", "standard", "reference_date", "household", "expect", "note")
+CASE_KEYS = ("name", "clause", "standard", "reference_date", "method", "household", "expect", "note")
 REQUIRED_CASE_KEYS = ("name", "clause", "reference_date", "household", "expect")
 EXPECT_KEYS = (
     "classification",
@@ -79,6 +80,7 @@ EXPECT_KEYS = (
     "fired_rules",
     "possible_outcomes",
     "missing_fields_include",
+    "method",
 )
 #: Record keys of data contract v1 that are not answers (everything else must be a catalogue fact).
 RECORD_KEYS = (
@@ -167,12 +169,15 @@ class CaseItem(pytest.Item):
     def runtest(self) -> None:
         """Fail with CaseFormatError on a malformed case, with CaseMismatch on a wrong result."""
         case = parse_case(self.raw, self._where, self.default_standard, self.early_problems)
-        result = classify(
-            case.household, case.ruleset, reference_date=case.reference_date, engine=ENGINE, trace=True,
-        )
-        mismatch = compare(case.expect, result)
-        if mismatch is not None:
-            raise CaseMismatch(mismatch, summarize(result))
+        method = self.raw.get("method", "auto") if isinstance(self.raw, dict) else "auto"
+        for engine in ENGINES:
+            result = classify(
+                case.household, case.ruleset, reference_date=case.reference_date, engine=engine, trace=True,
+                method=method,
+            )
+            mismatch = compare(case.expect, result)
+            if mismatch is not None:
+                raise CaseMismatch(f"engine {engine}:\n{mismatch}", summarize(result))
 
     def _where(self, value: Any = None, key: str | int | None = None) -> str:
         """``file:line`` of a value of this case (or of one of its keys), for format messages."""
@@ -269,6 +274,8 @@ def parse_case(raw: Any, where_of: Any, default_standard: str, early: list[str])
                 f"{where_of(raw, 'clause')}: `clause` must cite an instrument of {ruleset.id} "
                 f"({'; '.join(sorted(instruments))}), got {clause!r}"
             )
+    if raw.get("method", "auto") not in ("auto", "income", "score"):
+        problems.append(f"{where_of(raw, 'method')}: `method` must be auto, income or score")
     reference_date = None
     if "reference_date" in raw:
         where = where_of(raw, "reference_date")
@@ -348,7 +355,7 @@ def parse_expect(raw: Any, ruleset: RuleSet, where_of: Any, problems: list[str])
                 problems.append(_unknown_key(key, ruleset.indicator_ids, where, "indicator"))
             elif value not in (True, False, None):
                 problems.append(f"{where_of(indicators, key)}: indicator `{key}` must be true, false or null")
-    rule_ids = tuple(r.id for r in ruleset.rules)
+    rule_ids = tuple(r.id for r in (*ruleset.rules, *ruleset.score_rules))
     for key, allowed, what in (("fired_rules", rule_ids, "rule"), ("possible_outcomes", outcomes, "class"),
                                ("missing_fields_include", None, "field")):
         if key not in raw:
@@ -388,6 +395,8 @@ def actual_for(expect: Mapping[str, Any], result: Classification) -> dict[str, A
             actual[key] = list(result.fired_rules)
         elif key == "possible_outcomes":
             actual[key] = list(result.possible_outcomes)
+        elif key == "method":
+            actual[key] = result.method
         elif key == "missing_fields_include":
             # Only the asserted fields that are present: a passing assertion then diffs clean; the full
             # list is in the summary under the diff.

@@ -37,8 +37,10 @@ def classify(
     engine: str = "durable",
     trace: bool = True,
     rules_root: Path | None = None,
+    method: str = "auto",
 ) -> Classification:
-    """Classify one household under ``standard``.
+    """Classify one household under ``standard``. ``method``: ``income`` (the income lines), ``score``
+    (điểm A / điểm B of Thông tư 07/2021/TT-BLĐTBXH) or ``auto`` (score when the record has score_a).
 
     >>> from classifier import Household, classify
     >>> classify(Household(id="H1", area="rural", income_per_capita_month=2_500_000)).outcome
@@ -46,7 +48,7 @@ def classify(
     """
     ruleset = load_standard(standard, rules_root)
     return get_engine(engine, ruleset).classify(
-        household, resolve_reference_date(household, reference_date), trace
+        household, resolve_reference_date(household, reference_date), trace, method
     )
 
 
@@ -58,9 +60,10 @@ def classify_many(
     engine: str = "durable",
     trace: bool = False,
     rules_root: Path | None = None,
+    method: str = "auto",
 ) -> Iterator[Classification]:
-    """Classify households one by one, lazily, in input order."""
+    """Classify households one by one, lazily, in input order (``method`` as in :func:`classify`)."""
     ruleset = load_standard(standard, rules_root)
     runner = get_engine(engine, ruleset)
     for household in households:
-        yield runner.classify(household, resolve_reference_date(household, reference_date), trace)
+        yield runner.classify(household, resolve_reference_date(household, reference_date), trace, method)

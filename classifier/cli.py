@@ -150,6 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
         "durable: durable-rules, one household at a time, full traces; auto (default): batch "
         "for CSV/JSONL/Parquet files, durable for Excel/JSON or with --trace",
     )
+    _add_method(c)
     c.add_argument(
         "--errors",
         type=Path,
@@ -173,6 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument(
         "--what-if", action="store_true", help="also list the smallest changes that would change the class"
     )
+    _add_method(e)
     _add_common(e)
 
     t = sub.add_parser(
@@ -320,6 +322,16 @@ def _choose_standard(args: argparse.Namespace, err: TextIO):  # type: ignore[no-
     return ruleset
 
 
+def _add_method(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--method",
+        choices=("auto", "income", "score"),
+        default="auto",
+        help="income: the income lines; score: điểm A / điểm B of Thông tư 07/2021/TT-BLĐTBXH (Decree "
+        "07/2021 only); auto (default): score when a record carries score_a, income otherwise",
+    )
+
+
 def _cmd_classify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from classifier.runner import classify_file
 
@@ -337,6 +349,7 @@ def _cmd_classify(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         err=err,
         rules_root=args.rules_dir,
         errors_path=args.errors,
+        method=args.method,
     )
     err.write(summary.line() + "\n")
     if summary.errored:
@@ -362,7 +375,8 @@ def _cmd_explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         rules_root=args.rules_dir,
         reference_date=args.reference_date,
     )
-    result = classify(household, ruleset, reference_date=args.reference_date, engine="durable", trace=True)
+    result = classify(household, ruleset, reference_date=args.reference_date, engine="durable", trace=True,
+                      method=args.method)
     changes = None
     if args.what_if:
         changes = what_would_change(

@@ -123,6 +123,9 @@ class Classification:
     missing_fields: tuple[str, ...] = ()
     ignored_flags: tuple[str, ...] = ()
     trace: Any = None  # classifier.trace.Trace; typed loosely to keep model free of imports
+    # What decided the class: ``income`` (the income lines) or ``score`` (điểm A / điểm B of Thông tư
+    # 07/2021/TT-BLĐTBXH, with income only to split the middle band when the record has it).
+    method: str = "income"
 
     def indicator(self, indicator_id: str) -> IndicatorResult:
         """The result of one indicator by id."""

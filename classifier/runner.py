@@ -164,8 +164,13 @@ def classify_file(
     err: TextIO | None = None,
     rules_root: Path | None = None,
     errors_path: Path | None = None,
+    method: str = "auto",
 ) -> RunSummary:
-    """Classify every record of ``input_path`` into ``output_path`` (written atomically)."""
+    """Classify every record of ``input_path`` into ``output_path`` (written atomically). ``method``:
+    income, score or auto (classifier.engine.score; auto = score when a record carries score_a)."""
+    from classifier.engine.score import check_method
+
+    check_method(method, ruleset)
     errors_path = errors_path or default_errors_path(output_path)
     check_input_file(input_path)
     if members_path is not None:
@@ -183,6 +188,7 @@ def classify_file(
             err=err,
             errors_path=errors_path,
             rules_root=rules_root,
+            method=method,
         )
     started = time.monotonic()
     summary = RunSummary(output=output_path, errors_path=errors_path, engine=mode)
@@ -196,9 +202,9 @@ def classify_file(
         records, catalogue=ruleset.facts, indicator_keys=keys, reference_date=reference_date
     )
     results = (
-        _classify_durable(parsed, ruleset, reference_date, with_trace)
+        _classify_durable(parsed, ruleset, reference_date, with_trace, method)
         if mode == "durable"
-        else _classify_batched(parsed, ruleset, reference_date, with_trace)
+        else _classify_batched(parsed, ruleset, reference_date, with_trace, method)
     )
     with OutputFiles([output_path, errors_path], [input_path, members_path]) as files:
         for notice in files.notices:
@@ -242,6 +248,7 @@ def _classify_durable(
     ruleset: RuleSet,
     reference_date: dt.date | None,
     with_trace: bool,
+    method: str = "auto",
 ) -> Iterator[_Outcome]:
     runner = get_engine("durable", ruleset)
     for record, item in parsed:
@@ -249,7 +256,9 @@ def _classify_durable(
             yield record, item
             continue
         try:
-            yield record, runner.classify(item, resolve_reference_date(item, reference_date), with_trace)
+            yield record, runner.classify(
+                item, resolve_reference_date(item, reference_date), with_trace, method
+            )
         except InputError as exc:
             yield record, list(exc.errors)
 
@@ -259,6 +268,7 @@ def _classify_batched(
     ruleset: RuleSet,
     reference_date: dt.date | None,
     with_trace: bool,
+    method: str = "auto",
 ) -> Iterator[_Outcome]:
     """The batch engine on records read one by one (Excel, JSON): classify in chunks, keep order."""
     from classifier.engine.batch import BatchEngine
@@ -272,10 +282,10 @@ def _classify_batched(
         by_date: dict[dt.date, list[Household]] = {}
         for h in households:
             by_date.setdefault(resolve_reference_date(h, reference_date), []).append(h)
-        done: dict[int, Classification] = {}
+        done: dict[int, Classification | list[RecordError]] = {}
         for day, group in by_date.items():
-            for h, result in zip(group, engine.classify_many(group, day), strict=True):
-                done[id(h)] = result
+            for h, result in zip(group, engine.classify_each(group, day, method=method), strict=True):
+                done[id(h)] = list(result.errors) if isinstance(result, InputError) else result
         for record, item in pending:
             yield record, (done[id(item)] if isinstance(item, Household) else item)
         pending.clear()
@@ -299,6 +309,7 @@ def _run_pipeline(
     err: TextIO | None,
     errors_path: Path,
     rules_root: Path | None = None,
+    method: str = "auto",
 ) -> RunSummary:
     from classifier.batch import run_batch
 
@@ -318,6 +329,7 @@ def _run_pipeline(
         members_path=members_path,
         output_format=fmt,
         rules_root=rules_root,
+        method=method,
     )
     progress.close()
     for notice in batch.notices:

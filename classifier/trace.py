@@ -97,6 +97,12 @@ class Trace:
     missing_fields: tuple[str, ...] = ()
     ignored_flags: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+    # ``income`` or ``score`` (see Classification.method). Under the score method: điểm A and điểm B as
+    # used, and where B came from (``input``: the record's score_b; ``indicators``: points × the count).
+    method: str = "income"
+    score_a: float | int | None = None
+    score_b: tuple[int | float, ...] = ()
+    score_b_source: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (dates as ISO text, tuples as lists)."""

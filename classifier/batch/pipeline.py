@@ -98,7 +98,9 @@ _RECORD_KEYS = (
     "notes",
     *PLACE_KEYS,
 )
-_JSON_SCALARS = "('VARCHAR', 'BIGINT', 'UBIGINT', 'DOUBLE', 'BOOLEAN', 'NULL')"
+# A JSON number with a fraction is not typed in SQL: DuckDB re-spells it from a double
+# (1234567.0000000001 -> "1234567.0"), so the per-record parser reads its exact text instead.
+_JSON_SCALARS = "('VARCHAR', 'BIGINT', 'UBIGINT', 'BOOLEAN', 'NULL')"
 
 QUOTE = "'"
 
@@ -135,6 +137,7 @@ def run_batch(
     input_format: str | None = None,
     output_format: str | None = None,
     rules_root: str | Path | None = None,
+    method: str = "income",
 ) -> BatchSummary:
     """Classify every record of ``inputs`` (CSV, JSON Lines or Parquet) into ``output``.
 
@@ -175,7 +178,8 @@ def run_batch(
         )
         run: _Run | None = None
         try:
-            run = _Run(con, ruleset, reference_date, err_tmp, Path(rules_root) if rules_root else None)
+            run = _Run(con, ruleset, reference_date, err_tmp, Path(rules_root) if rules_root else None,
+                       method=method)
             offset = 0
             for index, given in enumerate(paths):
                 fmt = detect_input_format(given, input_format)
@@ -259,9 +263,13 @@ class _Run:
         reference_date: dt.date,
         err_tmp: Path | None,
         rules_root: Path | None = None,
+        method: str = "income",
     ) -> None:
         self.con = con
         self.ruleset = ruleset
+        # income, score or auto (classifier.engine.score). The compiled query classifies by income only:
+        # a record the score method may classify goes to the per-record path (see clean_sql).
+        self.method = method
         self.reference_date = reference_date
         self.columns = default_column_map(rules_root)
         self.indicator_keys = known_indicator_keys(rules_root)
@@ -446,7 +454,7 @@ class _Run:
         """t_hh0 / t_mem0 (one chunk, typed) -> clean rows classified into ``results``; the others to
         the slow path (now for JSON Lines; recorded in ``bad`` for tables)."""
         con = self.con
-        con.execute(plan.clean_sql(self.reference_date))
+        con.execute(plan.clean_sql(self.reference_date, by_score=self.method))
         hh_cols = ", ".join(plan.engine_household_select(self.reference_date))
         con.execute(f"CREATE OR REPLACE TEMP TABLE hh AS SELECT {hh_cols} FROM t_hh WHERE clean")
         mem_cols = ", ".join(plan.engine_member_select())
@@ -510,6 +518,7 @@ class _Run:
             "rules_digest": literal(rs.digest[:12]),
             "provisional": literal(rs.provisional),
             "engine": literal(self.engine.name),
+            "method": literal("income"),  # score-method rows never take this path (clean_sql)
             "reference_date": f"hh.{q(COL_REF_DATE)}",
             "error": "CAST(NULL AS VARCHAR)",
         }
@@ -565,9 +574,14 @@ class _Run:
             else:
                 households.append((rid, record.row, result))
         if households:
-            results = self.engine.classify_many([h for _, _, h in households], self.reference_date)
+            results = self.engine.classify_each(
+                [h for _, _, h in households], self.reference_date, method=self.method
+            )
             for (rid, row, household), found in zip(households, results, strict=True):
-                out_rows.append(self._result_row(rid + offset, row, found, household.place))
+                if isinstance(found, InputError):
+                    self._error_row(out_rows, rid + offset, row, list(found.errors), household.place)
+                else:
+                    out_rows.append(self._result_row(rid + offset, row, found, household.place))
         self._insert(out_rows)
 
     def _result_row(
@@ -1055,10 +1069,15 @@ class _TypingPlan:
         young = f" AND {born} > ref.d - INTERVAL {int(cap)} YEAR" if cap is not None else ""
         return f"coalesce({born} <= ref.d{young}, TRUE)"
 
-    def clean_sql(self, reference_date: dt.date) -> str:
-        """Decide the clean rows; number members per household in file order."""
+    def clean_sql(self, reference_date: dt.date, by_score: str = "income") -> str:
+        """Decide the clean rows; number members per household in file order. Under the score method
+        (``by_score`` score, or auto with a score_a) a row is never clean: the per-record path classifies
+        it (the compiled query classifies by income only)."""
         q = quote_ident
         ref = f"coalesce({q('f$reference_date')}, {literal(reference_date)})"
+        scored = {"income": "", "score": "AND FALSE",
+                  "auto": f"AND h.{q('f$score_a')} IS NULL" if "score_a" in self.hh_facts
+                  and self.rs.score_rules else ""}[by_score]
         return f"""
 CREATE OR REPLACE TEMP TABLE t_hh AS
   WITH mc AS (SELECT m.rid, count(*) AS n,
@@ -1074,7 +1093,8 @@ CREATE OR REPLACE TEMP TABLE t_hh AS
      AND (h.{q("f$income_total_month")} IS NULL OR (
           h.{q("f$income_total_month")} = floor(h.{q("f$income_total_month")})
           AND coalesce(NULLIF(coalesce(mc.n, 0), 0), h.{q("f$member_count")}) IS NOT NULL))
-     AND (h.{q("f$member_count")} IS NULL OR coalesce(mc.n, 0) = 0 OR h.{q("f$member_count")} = mc.n),
+     AND (h.{q("f$member_count")} IS NULL OR coalesce(mc.n, 0) = 0 OR h.{q("f$member_count")} = mc.n)
+     {scored},
     FALSE) AS clean
   FROM t_hh0 AS h LEFT JOIN mc USING (rid);
 """

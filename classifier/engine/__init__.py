@@ -18,7 +18,7 @@ class Engine(Protocol):
     ruleset: RuleSet
 
     def classify(
-        self, household: Household, reference_date: dt.date, with_trace: bool = True
+        self, household: Household, reference_date: dt.date, with_trace: bool = True, method: str = "income"
     ) -> Classification: ...
 
 

@@ -22,12 +22,19 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import duckdb
 
 from classifier.engine.common import assemble, validate_for_classification
+from classifier.engine.score import (
+    assemble_score,
+    check_method,
+    resolve_method,
+    score_b_candidates,
+    validate_for_score,
+)
 from classifier.engine.sql import (
     COL_AREA,
     COL_DECLARED_COUNT,
@@ -40,6 +47,7 @@ from classifier.engine.sql import (
     compile_ruleset,
     flag_column,
     quote_ident,
+    score_rules_query,
 )
 from classifier.errors import EngineError, InputError, RecordError
 from classifier.indicators import evaluate_indicators
@@ -133,9 +141,12 @@ class BatchEngine:
     # -- public API -------------------------------------------------------------------------------
 
     def classify(
-        self, household: Household, reference_date: dt.date, with_trace: bool = True
+        self, household: Household, reference_date: dt.date, with_trace: bool = True, method: str = "income"
     ) -> Classification:
         """Classify one household; with a trace, identical to the durable engine's except ``engine``."""
+        if resolve_method(method, household, self.ruleset) == "score":
+            [result] = self.classify_many([household], reference_date, with_trace, method="score")
+            return result
         validate_for_classification(household, self.ruleset)
         [row] = self._run([household], [reference_date])
         indicators = self._indicators(row)
@@ -156,22 +167,65 @@ class BatchEngine:
         households: Iterable[Household],
         reference_date: dt.date | None = None,
         with_trace: bool = False,
+        method: str = "income",
     ) -> list[Classification]:
         """Classify households in one query; results in input order.
 
         Each household's own ``reference_date`` wins over the run's (as in ``classifier.api``), and
-        the run's defaults to today.
+        the run's defaults to today. ``method``: income, score or auto (classifier.engine.score); score
+        households get their indicators from the same query and their class from the SQL of the score
+        rules. The first household that cannot be classified raises its InputError (see classify_each).
         """
+        out: list[Classification] = []
+        for result in self.classify_each(households, reference_date, with_trace, method):
+            if isinstance(result, InputError):
+                raise result
+            out.append(result)
+        return out
+
+    def classify_each(
+        self,
+        households: Iterable[Household],
+        reference_date: dt.date | None = None,
+        with_trace: bool = False,
+        method: str = "income",
+    ) -> list[Classification | InputError]:
+        """As classify_many, but a household that cannot be classified (e.g. a score_b that disagrees with
+        its deprivation flags) gets its InputError in its place instead of stopping the others."""
         items = list(households)
-        for household in items:
-            validate_for_classification(household, self.ruleset)
+        check_method(method, self.ruleset)
+        methods = [resolve_method(method, h, self.ruleset) for h in items]
+        failed: dict[int, InputError] = {}
+        for i, (household, how) in enumerate(zip(items, methods, strict=True)):
+            try:
+                if how == "score":
+                    validate_for_score(household, self.ruleset)
+                else:
+                    validate_for_classification(household, self.ruleset)
+            except InputError as exc:
+                failed[i] = exc
         dates = [h.reference_date or reference_date or dt.date.today() for h in items]
-        rows = self._run(items, dates) if items else []
-        out = []
-        for household, date, row in zip(items, dates, rows, strict=True):
+        good = [i for i in range(len(items)) if i not in failed]
+        rows_good = self._run([items[i] for i in good], [dates[i] for i in good]) if good else []
+        rows: dict[int, BatchRow] = dict(zip(good, rows_good, strict=True))
+        scored = self._score(items, rows, methods, failed)
+        out: list[Classification | InputError] = []
+        for i, (household, date) in enumerate(zip(items, dates, strict=True)):
+            if i in failed:
+                out.append(failed[i])
+                continue
+            row = rows[i]
             indicators = self._indicators(row)
             if with_trace:
                 indicators = self._with_facts_read(household, date, indicators)
+            if i in scored:
+                b_values, b_source, fired_score = scored[i]
+                fired_income = (
+                    self._fired(household, row) if household.income_per_capita_month is not None else None
+                )
+                out.append(assemble_score(household, self.ruleset, date, indicators, b_values, b_source,
+                                          fired_score, fired_income, self.name, with_trace))
+                continue
             out.append(
                 assemble(
                     household,
@@ -184,6 +238,48 @@ class BatchEngine:
                 )
             )
         return out
+
+    def _score(
+        self,
+        items: Sequence[Household],
+        rows: Mapping[int, BatchRow],
+        methods: Sequence[str],
+        failed: dict[int, InputError],
+    ) -> dict[int, tuple[tuple[int | float, ...], str, list[str]]]:
+        """Per score-method household (by position): its điểm B candidates, their source, and the score
+        rule the SQL fired for each candidate. A điểm B that disagrees with the record goes to ``failed``."""
+        todo: dict[int, tuple[tuple[int | float, ...], str]] = {}
+        for i, row in rows.items():
+            if methods[i] == "score":
+                try:
+                    todo[i] = score_b_candidates(items[i], self.ruleset, self._indicators(row))
+                except InputError as exc:
+                    failed[i] = exc
+        if not todo:
+            return {}
+        cols: dict[str, list[Any]] = {"rid": [], "area": [], "score_a": [], "score_b": []}
+        owners: list[int] = []
+        for i, (b_values, _) in todo.items():
+            for b in b_values:
+                cols["rid"].append(len(owners))
+                owners.append(i)
+                cols["area"].append(items[i].area)
+                cols["score_a"].append(float(items[i].facts["score_a"]))
+                cols["score_b"].append(float(b))
+        schema = [("rid", "BIGINT"), ("area", "VARCHAR"), ("score_a", "DOUBLE"), ("score_b", "DOUBLE")]
+        with self._lock:
+            _load_table(self._con, "sc", schema, cols)
+            found = self._con.execute(score_rules_query(self.ruleset, "sc")).fetchall()
+        fired: dict[int, list[str]] = {i: [] for i in todo}
+        for rid, ix, n_match in found:
+            if n_match != 1:
+                who = items[owners[rid]].id
+                raise EngineError(
+                    f"{n_match} score rules of {self.ruleset.id} matched household {who!r}; "
+                    "the rule checks should have found this"
+                )
+            fired[owners[rid]].append(self.ruleset.score_rules[ix].id)
+        return {i: (b_values, source, fired[i]) for i, (b_values, source) in todo.items()}
 
     # -- loading and running ----------------------------------------------------------------------
 

@@ -59,8 +59,14 @@ def validate_for_classification(household: Household, ruleset: RuleSet) -> None:
 
 
 def classification_facts(household: Household, catalogue: FactCatalogue) -> dict[str, Any]:
-    """The facts classification rules read, except the deprivation count (derived ones by formula)."""
-    facts = {"area": household.area, "income_per_capita_month": household.income_per_capita_month}
+    """The facts classification rules read, except the deprivation count (derived ones by formula).
+    ``score_a`` / ``score_b`` are read by the score rules only (Thông tư 07/2021/TT-BLĐTBXH)."""
+    facts = {
+        "area": household.area,
+        "income_per_capita_month": household.income_per_capita_month,
+        "score_a": household.facts.get("score_a"),
+        "score_b": household.facts.get("score_b"),
+    }
     return catalogue.derive("classification", facts, _NO_ENV)
 
 
@@ -186,9 +192,10 @@ def _build_static_parts(ruleset: RuleSet) -> _StaticParts:
             "wording_vi": rule.wording_vi,
             "params": _param_values(ruleset, rule.params),
         }
-        for rule in ruleset.rules
+        for rule in (*ruleset.rules, *ruleset.score_rules)
     }
-    thresholds = {rule.id: _threshold_nodes(rule.condition) for rule in ruleset.rules}
+    every = (*ruleset.rules, *ruleset.score_rules)
+    thresholds = {rule.id: _threshold_nodes(rule.condition) for rule in every}
     return _StaticParts(indicators, rules, thresholds)
 
 
@@ -205,8 +212,12 @@ def build_trace(
     engine: str,
     known: int,
     unknown: int,
+    *,
+    score_facts: Mapping[str, Any] | None = None,
+    score_b_source: str | None = None,
 ) -> Trace:
-    """The explanation data for one result (shared by both engines)."""
+    """The explanation data for one result (shared by both engines). ``score_facts`` (score method only)
+    holds ``score_a`` and the candidate ``score_b`` values the score rules were fired with."""
     static = _static_parts(ruleset)
     steps = [
         IndicatorStep(
@@ -222,6 +233,10 @@ def build_trace(
     rule_steps = []
     margins: list[Margin] = []
     facts = classification_facts(household, ruleset.facts)
+    b_values: tuple[Any, ...] = ()
+    if score_facts is not None:
+        b_values = tuple(score_facts.get("score_b_values", ()))
+        facts["score_b"] = b_values[0] if len(b_values) == 1 else None
     for rule_id, counts in rules.items():
         rule_steps.append(RuleStep(deprivation_counts=tuple(counts), **static.rules[rule_id]))
         margins.extend(_margins(rule_id, static.thresholds[rule_id], facts, known, unknown))
@@ -251,6 +266,10 @@ def build_trace(
         missing_fields=missing,
         ignored_flags=ignored,
         warnings=ruleset.warnings,
+        method="score" if score_facts is not None else "income",
+        score_a=score_facts.get("score_a") if score_facts is not None else None,
+        score_b=b_values,
+        score_b_source=score_b_source,
     )
 
 

@@ -37,6 +37,7 @@ from classifier.engine.common import (
     classification_facts,
     validate_for_classification,
 )
+from classifier.engine.score import assemble_score, resolve_method, score_b_candidates, validate_for_score
 from classifier.errors import EngineError
 from classifier.indicators import evaluate_indicators
 from classifier.model import Classification, Household
@@ -87,21 +88,31 @@ class DurableEngine:
         self._event_ids = itertools.count(1)
         # durable_rules' native handles are not safe to share across threads.
         self._lock = threading.Lock()
-        actions = {rule.id: self._recorder(rule.id) for rule in ruleset.rules}
+        actions = {rule.id: self._recorder(rule.id) for rule in (*ruleset.rules, *ruleset.score_rules)}
         self._ruleset_name = f"{ruleset.id}-{ruleset.short_digest}-{next(_RULESET_SEQ)}"
         definition = {
             rule.id: {"all": [{"m": to_durable_json(rule.condition)}], "run": rule.id}
             for rule in ruleset.rules
         }
         self.definition = copy.deepcopy(definition)  # kept for inspection; durable mutates what it gets
+        # The score method's rules (Thông tư 07/2021/TT-BLĐTBXH) are a ruleset of their own on the same
+        # host: an event carries area, score_a and score_b.
+        self._score_name = f"{self._ruleset_name}-score"
+        score_definition = {
+            rule.id: {"all": [{"m": to_durable_json(rule.condition)}], "run": rule.id}
+            for rule in ruleset.score_rules
+        }
         self._thresholds: dict[str, tuple[float, ...]] = {}
-        for rule in ruleset.rules:
+        for rule in (*ruleset.rules, *ruleset.score_rules):
             for node in comparisons(rule.condition):
                 if isinstance(node.value, int | float) and not isinstance(node.value, bool):
                     known = self._thresholds.get(node.fact, ())
                     self._thresholds[node.fact] = tuple(sorted({*known, node.value}))
         self._host = _Host(actions)
-        self._host.set_rulesets({self._ruleset_name: definition})
+        rulesets = {self._ruleset_name: definition}
+        if score_definition:
+            rulesets[self._score_name] = score_definition
+        self._host.set_rulesets(rulesets)
 
     def _recorder(self, rule_id: str) -> Callable[[Any], None]:
         fired = self._fired
@@ -136,16 +147,16 @@ class DurableEngine:
             raise EngineError(f"{fact} = {value!r} cannot be passed to durable_rules")
         return candidate
 
-    def fire(self, facts: dict[str, Any]) -> str:
-        """Post one event; return the id of the rule that consumed it."""
+    def fire(self, facts: dict[str, Any], *, score: bool = False) -> str:
+        """Post one event (to the score rules with ``score``); return the id of the rule that consumed it."""
         event_id = next(self._event_ids)
-        event = dict(facts)
-        for key, value in facts.items():
+        event = {k: v for k, v in facts.items() if v is not None}  # an absent score is no event field
+        for key, value in event.items():
             if isinstance(value, float):  # the only values durable_rules may refuse (see _json_safe)
                 event[key] = self._json_safe(key, value)
         event["id"] = event_id
         try:
-            state = self._host.post(self._ruleset_name, event)
+            state = self._host.post(self._score_name if score else self._ruleset_name, event)
         except MessageNotHandledException as exc:
             raise EngineError(
                 f"no classification rule of {self.ruleset.id} matched {facts}; the rule checks should "
@@ -161,9 +172,12 @@ class DurableEngine:
         return rule_id
 
     def classify(
-        self, household: Household, reference_date: dt.date, with_trace: bool = True
+        self, household: Household, reference_date: dt.date, with_trace: bool = True, method: str = "income"
     ) -> Classification:
-        """Classify one household (indicators in Python, classes in durable_rules)."""
+        """Classify one household (indicators in Python, classes in durable_rules). ``method``: income,
+        score or auto (see classifier.engine.score)."""
+        if resolve_method(method, household, self.ruleset) == "score":
+            return self._classify_by_score(household, reference_date, with_trace)
         validate_for_classification(household, self.ruleset)
         indicators = evaluate_indicators(household, self.ruleset, reference_date)
         known, unknown = candidate_counts(indicators)
@@ -173,3 +187,24 @@ class DurableEngine:
             for count in range(known, known + unknown + 1):
                 fired.append((count, self.fire(dict(base, deprivation_count=count))))
         return assemble(household, self.ruleset, reference_date, indicators, fired, self.name, with_trace)
+
+    def _classify_by_score(
+        self, household: Household, reference_date: dt.date, with_trace: bool
+    ) -> Classification:
+        """The score method: điểm A / điểm B through the score rules, income only for the middle band."""
+        validate_for_score(household, self.ruleset)
+        indicators = evaluate_indicators(household, self.ruleset, reference_date)
+        b_values, b_source = score_b_candidates(household, self.ruleset, indicators)
+        base = {"area": household.area, "score_a": household.facts.get("score_a")}
+        fired_income: list[tuple[int, str]] | None = None
+        with self._lock:
+            fired_score = [self.fire(dict(base, score_b=b), score=True) for b in b_values]
+            if household.income_per_capita_month is not None:
+                known, unknown = candidate_counts(indicators)
+                facts = classification_facts(household, self.ruleset.facts)
+                fired_income = [
+                    (count, self.fire(dict(facts, deprivation_count=count, score_a=None, score_b=None)))
+                    for count in range(known, known + unknown + 1)
+                ]
+        return assemble_score(household, self.ruleset, reference_date, indicators, b_values, b_source,
+                              fired_score, fired_income, self.name, with_trace)

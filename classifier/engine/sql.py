@@ -52,6 +52,7 @@ __all__ = [
     "literal",
     "member_schema",
     "quote_ident",
+    "score_rules_query",
 ]
 
 COL_ID = "$id"
@@ -390,3 +391,13 @@ FROM sc JOIN fa USING (rid)
 {order}
 """
     return template
+
+
+def score_rules_query(ruleset: RuleSet, table: str = "sc") -> str:
+    """The score rules (Thông tư 07/2021/TT-BLĐTBXH) over ``table(rid, area, score_a, score_b)``: per row the
+    index of the first matching score rule (``ix``, in ``ruleset.score_rules`` order) and how many match."""
+    comp = _Compiler(ruleset.facts)
+    vals = [r.condition.sql(comp.classification).val for r in ruleset.score_rules]
+    first = "CASE " + " ".join(f"WHEN {v} THEN {i}" for i, v in enumerate(vals)) + " END"
+    n_match = " + ".join(f"CAST(({v}) IS TRUE AS INTEGER)" for v in vals)
+    return f"SELECT rid, {first} AS ix, {n_match} AS n_match FROM {table} ORDER BY rid"

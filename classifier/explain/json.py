@@ -34,6 +34,7 @@ def render_json(classification: Classification) -> dict[str, Any]:
         "rules_digest": c.rules_digest,
         "provisional": c.provisional,
         "engine": c.engine,
+        "method": c.method,
         "reference_date": c.reference_date.isoformat(),
         "income_per_capita_month": c.income_per_capita_month,
         "deprivation_count": c.deprivation_count,

@@ -7,7 +7,7 @@ data); this module only holds the sentence frames around them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from classifier.explain._format import (
@@ -41,6 +41,11 @@ _P: dict[str, dict[str, str]] = {
         "or": " hoặc ",
         "standard": "Chuẩn áp dụng: {title} (mã {id}, bộ quy tắc {digest}).",
         "reference": "Ngày tham chiếu: {date}. Khu vực: {area}.",
+        "method_income": "Phương pháp: theo thu nhập (chuẩn thu nhập của chuẩn nghèo).",
+        "method_score": "Phương pháp: chấm điểm (Thông tư 07/2021/TT-BLĐTBXH) — quyết định theo {basis}.",
+        "method_score_income": " Thu nhập phân biệt mức sống trung bình với mức trên.",
+        "score_a": "điểm A", "score_b": "điểm B", "and": " và ",
+        "score_b_from_indicators": " (điểm B tính từ các chỉ số thiếu hụt của hộ)",
         "income_head": "Thu nhập",
         "income": "{label}: {value}.",
         "compare": "So với {label} {threshold}: {margin} (điều kiện “{condition}”: {verdict}).",
@@ -95,6 +100,11 @@ _P: dict[str, dict[str, str]] = {
         "or": " or ",
         "standard": "Standard: {title} (id {id}, rules {digest}).",
         "reference": "Reference date: {date}. Area: {area}.",
+        "method_income": "Method: income (the standard's income lines).",
+        "method_score": "Method: score (Thông tư 07/2021/TT-BLĐTBXH) — decided by {basis}.",
+        "method_score_income": " Income tells the middle band from above it.",
+        "score_a": "score A", "score_b": "B", "and": " and ",
+        "score_b_from_indicators": " (B from the household's deprived indicators)",
         "income_head": "Income",
         "income": "{label}: {value}.",
         "compare": "Compared with {label} {threshold}: {margin} (condition “{condition}”: {verdict}).",
@@ -206,10 +216,34 @@ def _headline(trace: Trace, ruleset: RuleSet, p: dict[str, str], lang: str) -> l
         area = area_spec.value_labels_vi.get(area, area)
     return [
         first,
+        method_sentence(trace, p),
         p["standard"].format(title=trace.title_vi if lang == "vi" else trace.title_en,
                              id=trace.standard, digest=trace.rules_digest[:12]),
         p["reference"].format(date=format_date(trace.reference_date, lang), area=area),
     ]
+
+
+_SYMBOLS = {"lt": "<", "lte": "≤", "gt": ">", "gte": "≥", "eq": "=", "ne": "≠"}
+
+
+def method_sentence(trace: Trace, p: Mapping[str, str]) -> str:
+    """Which method decided, e.g. "decided by score A = 132 ≤ 140 and B = 40 ≥ 30" (from the margins)."""
+    if trace.method != "score":
+        return p["method_income"]
+    shown: dict[tuple[str, Any], Margin] = {}
+    for m in trace.margins:
+        if m.fact in ("score_a", "score_b") and m.holds is not False:
+            shown.setdefault((m.fact, m.threshold), m)
+    parts = []
+    for m in sorted(shown.values(), key=lambda m: m.fact):
+        value = "?" if m.value is None else f"{m.value:g}"
+        parts.append(f"{p[m.fact]} = {value} {_SYMBOLS.get(m.op, m.op)} {m.threshold:g}")
+    text = p["method_score"].format(basis=p["and"].join(parts) or "?")
+    if trace.score_b_source == "indicators":
+        text = text[:-1] + p["score_b_from_indicators"] + "."
+    if any(r.id not in {m.rule_id for m in trace.margins if m.fact.startswith("score")} for r in trace.rules):
+        text += p["method_score_income"]
+    return text
 
 
 def is_money(margin: Margin, ruleset: RuleSet) -> bool:

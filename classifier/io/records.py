@@ -319,6 +319,10 @@ class _Parser:
         given_pc = not is_empty(self.raw.get("income_per_capita_month"))
         given_total = not is_empty(self.raw.get("income_total_month"))
         if not given_pc and not given_total:
+            if not is_empty(self.raw.get("score_a")):
+                # A score record (Thông tư 07/2021 điểm A): the score method needs no income; the income
+                # method says that it is missing (engine.common.validate_for_classification).
+                return None
             self.error("income_per_capita_month", None,
                        "income_per_capita_month or income_total_month (VND per month; required)")
             return None

@@ -64,6 +64,7 @@ FIXED_TAIL: tuple[tuple[str, str], ...] = (
     ("rules_digest", "text"),
     ("provisional", "flag"),
     ("engine", "text"),
+    ("method", "text"),  # income or score (Thông tư 07/2021 điểm A / điểm B): what decided the class
     ("reference_date", "date"),
     ("error", "text"),
 )

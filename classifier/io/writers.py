@@ -142,6 +142,7 @@ def result_values(result: Classification, ruleset: RuleSet, row: int | None,
         "rules_digest": result.rules_digest[:12],
         "provisional": result.provisional,
         "engine": result.engine,
+        "method": result.method,
         "reference_date": result.reference_date,
         "error": None,
     }

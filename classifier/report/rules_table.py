@@ -78,6 +78,16 @@ def render_ruleset(ruleset: RuleSet, lang: str = "vi", fmt: str = "simple") -> s
         ]
         for r in ruleset.rules
     ]
+    score_rules = [
+        [
+            r.id,
+            r.outcome if not r.possible else " / ".join(r.possible),
+            describe_condition(r.condition, lang),
+            r.citation.short(lang),
+            _yes_no(r.verified, lang),
+        ]
+        for r in ruleset.score_rules
+    ]
     parts = ["\n".join(head), ""]
     parts.append("Tham số" if vi else "Parameters")
     parts.append(
@@ -128,6 +138,26 @@ def render_ruleset(ruleset: RuleSet, lang: str = "vi", fmt: str = "simple") -> s
             maxcolwidths=[None, None, 70, 40, None],
         )
     )
+    parts.append("")
+    parts.append("Phương pháp chấm điểm (điểm A / điểm B)" if vi else "Score method (score A / score B)")
+    if score_rules:
+        parts.append(
+            tabulate(
+                score_rules,
+                headers=[
+                    "id",
+                    "loại hộ" if vi else "class",
+                    "khi" if vi else "when",
+                    "căn cứ" if vi else "citation",
+                    "xác minh" if vi else "status",
+                ],
+                tablefmt=fmt,
+                maxcolwidths=[None, 30, 60, 40, None],
+            )
+        )
+    else:
+        parts.append("Không có: không nguồn nào nêu ngưỡng điểm cho chuẩn này." if vi
+                     else "None: no source gives score cut-offs for this standard.")
     if ruleset.not_modelled:
         parts.append("")
         parts.append("Chưa mô hình hóa" if vi else "Not modelled")
@@ -149,8 +179,24 @@ def audit_items(ruleset: RuleSet) -> list[dict[str, Any]]:
         *(("parameter", p, format_value(p.value)) for p in ruleset.parameters.values()),
         *(("indicator", i, describe_condition(i.condition, "en")) for i in ruleset.indicators),
         *(("rule", r, describe_condition(r.condition, "en")) for r in ruleset.rules),
+        *(("score_rule", r, describe_condition(r.condition, "en")) for r in ruleset.score_rules),
     ]
     for kind, item, value in entries:
+        unsettled = (item.citation.article or "").startswith("(")
+        if item.verified and not item.provisional and unsettled:
+            # Confirmed content, but its article is not settled (e.g. Thông tư 07/2021's score cut-offs).
+            items.append(
+                {
+                    "kind": kind,
+                    "id": item.id,
+                    "value": value,
+                    "citation": item.citation.short("vi"),
+                    "verified": item.verified,
+                    "provisional": item.provisional,
+                    "note": "content confirmed; the article cited is not settled: " + (item.note or ""),
+                }
+            )
+            continue
         if not item.verified or item.provisional:
             items.append(
                 {

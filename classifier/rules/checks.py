@@ -114,6 +114,41 @@ def check_ruleset(ruleset: RuleSet, raw: Mapping[str, Any]) -> list[RuleProblem]
                 hint="classification rules must exclude each other",
             )
         )
+    problems.extend(_check_score_rules(ruleset, file, root))
+    return problems
+
+
+def _score_points(ruleset: RuleSet, fact: str) -> list[float]:
+    values = {0.0}
+    for rule in ruleset.score_rules:
+        for node in comparisons(rule.condition):
+            if node.fact == fact and isinstance(node.value, int | float) and not isinstance(node.value, bool):
+                v = float(node.value)
+                values.update({v - 1, v - 0.5, v, v + 0.5, v + 1})
+    values.add(max(values) * 2 + 1)
+    return sorted(v for v in values if v >= 0)
+
+
+def _check_score_rules(ruleset: RuleSet, file: str, root: Any) -> list[RuleProblem]:
+    """Score rules, like income rules, must give every area × điểm A × điểm B exactly one rule."""
+    if not ruleset.score_rules:
+        return []
+    line = line_of(root, "score_rules") if root is not None else None
+    scope = Scope("classification")
+    compiled = [(rule, rule.condition.compile(scope).verdict) for rule in ruleset.score_rules]
+    problems: list[RuleProblem] = []
+    for area in ruleset.facts.classification["area"].values:
+        for a in _score_points(ruleset, "score_a"):
+            for b in _score_points(ruleset, "score_b"):
+                ctx = EvalContext(household={"area": area, "score_a": a, "score_b": b})
+                matching = [rule.id for rule, fn in compiled if fn(ctx, None, "") is True]
+                if len(matching) != 1:
+                    what = "no score rule" if not matching else f"score rules {', '.join(matching)} all"
+                    problems.append(RuleProblem(
+                        file, line, f"{what} apply to area={area}, score_a={a:g}, score_b={b:g}",
+                        hint="every area, điểm A and điểm B must get exactly one score rule"))
+                    if len(problems) >= MAX_REPORTED_PER_KIND:
+                        return problems
     return problems
 
 

@@ -23,6 +23,7 @@ from typing import Any
 import attrs
 
 from classifier.errors import RuleFileError, RuleProblem
+from classifier.model import CANNOT_CLASSIFY
 from classifier.rules.conditions import KINDS, Condition
 from classifier.rules.derived import parse_formula
 from classifier.rules.ruleset import (
@@ -441,6 +442,7 @@ class _FolderLoader:
             parameters=parameters,
             indicators=tuple(sorted(indicators.values(), key=lambda i: i.number)),
             rules=tuple(rules.values()),
+            score_rules=tuple(self.score_rules.values()),
             not_modelled=tuple(not_modelled),
             facts=self.facts,
             digest=digest,
@@ -708,73 +710,16 @@ class _FolderLoader:
         if self.parent:
             rules = {r.id: r for r in self.parent.rules if r.id not in removed}
         root, p = self._file("classification.yaml", required=self.parent is None)
+        self.score_rules: dict[str, ClassRule] = {}
         if root is not None:
-            p.keys(root, ("rules",), ("rules",), "classification.yaml")
+            p.keys(root, ("rules", "score_rules"), ("rules",), "classification.yaml")
             section = p.mapping(root.get("rules", LocatedDict()), "rules", line_of(root, "rules"))
-            for rid, spec in (section or {}).items():
-                at = line_of(section, rid)
-                before = (len(p.items), self.deferred)
-                spec = p.mapping(spec, f"rule {rid!r}", at, rid)
-                if spec is None:
-                    continue
-                p.keys(
-                    spec,
-                    (
-                        "class",
-                        "citation",
-                        "verified",
-                        "valid_from",
-                        "valid_to",
-                        "when",
-                        "wording_vi",
-                        "note",
-                        "provisional",
-                    ),
-                    ("class", "verified", "valid_from", "when"),
-                    f"rule {rid!r}",
-                    rid,
-                    at,
-                )
-                outcome = spec.get("class")
-                if outcome is not None and outcome not in classes and not self.classes_known:
-                    self.deferred += 1  # standard.yaml is unreadable: its problem says why
-                    outcome = None
-                elif outcome is not None and outcome not in classes:
-                    hint = did_you_mean(str(outcome), classes)
-                    p.add(
-                        line_of(spec, "class"),
-                        f"unknown class {outcome!r}",
-                        rid,
-                        f"did you mean {hint!r}?" if hint else f"classes: {', '.join(classes)}",
-                    )
-                    outcome = None
-                citation = self._citation(spec, p, rid, at)
-                verified = p.boolean(spec, "verified", rid)
-                start, end = self._validity(spec, p, rid, self.std_from, self.std_to)
-                used: set[str] = set()
-                cond = (
-                    self._condition(
-                        spec.get("when"), "classification", params, p, rid, line_of(spec, "when"), used
-                    )
-                    if "when" in spec
-                    else None
-                )
-                if outcome is None or citation is None or verified is None or start is None or cond is None:
-                    self._not_dropped_silently(p, before, at, "rule", rid)
-                    continue
-                rules[rid] = ClassRule(
-                    id=rid,
-                    outcome=str(outcome),
-                    citation=citation,
-                    verified=bool(verified),
-                    valid_from=start,
-                    valid_to=end,
-                    condition=cond,
-                    wording_vi=spec.get("wording_vi"),
-                    note=spec.get("note"),
-                    provisional=bool(spec.get("provisional", False)),
-                    params=tuple(sorted(used)),
-                )
+            self._rule_section(section, p, params, classes, rules, score=False)
+            if "score_rules" in root:
+                # Thông tư 07/2021/TT-BLĐTBXH's score method: never inherited by an overlay (the cut-offs
+                # belong to one standard), given only where a source states them.
+                scored = p.mapping(root["score_rules"], "score_rules", line_of(root, "score_rules"))
+                self._rule_section(scored, p, params, classes, self.score_rules, score=True)
         for gone in removed - {r.id for r in (self.parent.rules if self.parent else ())}:
             # Symmetric with indicators: a misspelt removal must not be ignored silently.
             self.problems.append(
@@ -786,6 +731,92 @@ class _FolderLoader:
             )
         self.problems.extend(p.items)
         return rules
+
+    def _rule_section(
+        self,
+        section: LocatedDict | None,
+        p: Problems,
+        params: Mapping[str, Parameter],
+        classes: Mapping[str, OutcomeClass],
+        rules: dict[str, ClassRule],
+        *,
+        score: bool,
+    ) -> None:
+        """The rules of one section (``rules`` or ``score_rules``) into ``rules``.
+
+        A score rule may leave the class open among several (``classes: [...]``): the score then
+        says only which classes remain possible (the middle band is not decided by score).
+        """
+        for rid, spec in (section or {}).items():
+            at = line_of(section, rid)
+            before = (len(p.items), self.deferred)
+            spec = p.mapping(spec, f"rule {rid!r}", at, rid)
+            if spec is None:
+                continue
+            keys = ("class", "citation", "verified", "valid_from", "valid_to", "when", "wording_vi", "note",
+                    "provisional")
+            p.keys(
+                spec,
+                (*keys, "classes") if score else keys,
+                ("verified", "valid_from", "when") if score else ("class", "verified", "valid_from", "when"),
+                f"rule {rid!r}",
+                rid,
+                at,
+            )
+            possible: tuple[str, ...] = ()
+            if score and ("class" in spec) == ("classes" in spec):
+                p.add(at, "a score rule needs exactly one of 'class' or 'classes'", rid)
+                outcome: Any = None
+            elif score and "classes" in spec:
+                raw = spec["classes"]
+                possible = tuple(str(c) for c in raw) if isinstance(raw, LocatedList) else ()
+                if len(possible) < 2:
+                    p.add(line_of(spec, "classes"), "'classes' lists two or more classes still possible", rid)
+                outcome = CANNOT_CLASSIFY
+            else:
+                outcome = spec.get("class")
+            for cls in (possible or ((outcome,) if outcome is not None else ())):
+                if cls not in classes and not self.classes_known:
+                    self.deferred += 1  # standard.yaml is unreadable: its problem says why
+                    outcome = None
+                elif cls not in classes:
+                    hint = did_you_mean(str(cls), classes)
+                    p.add(
+                        line_of(spec, "classes" if possible else "class"),
+                        f"unknown class {cls!r}",
+                        rid,
+                        f"did you mean {hint!r}?" if hint else f"classes: {', '.join(classes)}",
+                    )
+                    outcome = None
+            citation = self._citation(spec, p, rid, at)
+            verified = p.boolean(spec, "verified", rid)
+            start, end = self._validity(spec, p, rid, self.std_from, self.std_to)
+            used: set[str] = set()
+            cond = (
+                self._condition(
+                    spec.get("when"), "classification", params, p, rid, line_of(spec, "when"), used
+                )
+                if "when" in spec
+                else None
+            )
+            if outcome is None or citation is None or verified is None or start is None or cond is None:
+                self._not_dropped_silently(p, before, at, "rule", rid)
+                continue
+            rules[rid] = ClassRule(
+                id=rid,
+                outcome=str(outcome),
+                citation=citation,
+                verified=bool(verified),
+                valid_from=start,
+                valid_to=end,
+                condition=cond,
+                wording_vi=spec.get("wording_vi"),
+                note=spec.get("note"),
+                provisional=bool(spec.get("provisional", False)),
+                params=tuple(sorted(used)),
+                possible=possible,
+            )
+
 
 
 def load_ruleset_dir(folder: Path, facts: FactCatalogue, parent: RuleSet | None = None) -> RuleSet:

@@ -123,6 +123,8 @@ class ClassRule:
     note: str | None = None
     provisional: bool = False
     params: tuple[str, ...] = ()
+    # A score rule that leaves the class open (outcome khong_du_du_lieu): the classes still possible.
+    possible: tuple[str, ...] = ()
 
 
 @attrs.frozen
@@ -207,6 +209,9 @@ class RuleSet:
     inherits: str | None = None
     instrument: Mapping[str, Any] = attrs.field(factory=dict)
     warnings: tuple[str, ...] = ()
+    # The score method (Thông tư 07/2021/TT-BLĐTBXH, điểm A / điểm B): empty when no source gives the
+    # standard score cut-offs.
+    score_rules: tuple[ClassRule, ...] = ()
     # The compiled form (classifier.rules.plan.plan_for), built on first use; not part of the content.
     compiled_plan: Any = attrs.field(default=None, init=False, eq=False, repr=False)
 
@@ -239,7 +244,7 @@ class RuleSet:
         )
 
     def rule(self, rule_id: str) -> ClassRule:
-        for rule in self.rules:
+        for rule in (*self.rules, *self.score_rules):
             if rule.id == rule_id:
                 return rule
         raise KeyError(rule_id)

@@ -34,7 +34,7 @@ def test_header_block_and_titles_survive_in_nfc(report_pdf: list[dict[str, objec
         "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
         "Độc lập - Tự do - Hạnh phúc",
         "KẾT QUẢ RÀ SOÁT HỘ NGHÈO, HỘ CẬN NGHÈO, HỘ CÓ MỨC SỐNG TRUNG BÌNH",
-        "Hợp Hưng, ngày 01 tháng 11 năm 2026",
+        "Hợp Hưng, ngày … tháng … năm 2026",
     ):
         assert text in first
     assert "chưa được xác nhận" in first.replace("\n", " ")

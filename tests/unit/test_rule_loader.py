@@ -67,10 +67,13 @@ def test_decree_07_loads_with_its_four_classes_twelve_indicators_and_eight_rules
 
 def test_every_parameter_indicator_and_rule_is_cited_dated_and_flagged(ruleset: RuleSet) -> None:
     """Each item names instrument and article or appendix, covers the standard's years, says `verified`."""
-    items = [*ruleset.parameters.values(), *ruleset.indicators, *ruleset.rules]
-    assert len(items) == len(ruleset.parameters) + 12 + 8
+    items = [*ruleset.parameters.values(), *ruleset.indicators, *ruleset.rules, *ruleset.score_rules]
+    assert len(items) == len(ruleset.parameters) + 12 + 8 + 6
     for item in items:
-        assert item.citation.instrument.startswith("Nghị định 07/2021/NĐ-CP"), item.id
+        # The score method's cut-offs and rules cite the circular that sets them (Thông tư 07/2021).
+        instrument = "Thông tư 07/2021/TT-BLĐTBXH" if item.id.startswith(("score_", "diem_")) else (
+            "Nghị định 07/2021/NĐ-CP")
+        assert item.citation.instrument.startswith(instrument), item.id
         assert item.citation.article or item.citation.appendix, item.id
         assert item.valid_from <= ruleset.valid_from, item.id
         if item.valid_to is not None:
@@ -207,14 +210,14 @@ def test_key_and_item_lines_point_at_the_right_lines() -> None:
         data, problems = load_yaml_file(default_rules_root() / STANDARD / name)
         assert problems == []
         lines = _lines(name)
-        (section_name,) = data.keys()
-        section = data[section_name]
-        assert lines[data.key_lines[section_name] - 1] == f"{section_name}:"
-        for entry_id, entry in section.items():
-            assert lines[section.key_lines[entry_id] - 1] == f"  {entry_id}:", (name, entry_id)
-            assert isinstance(entry, LocatedDict)
-            for key, line in entry.key_lines.items():
-                assert lines[line - 1].lstrip().startswith(f"{key}:"), (name, entry_id, key)
+        for section_name in data:  # classification.yaml also has score_rules
+            section = data[section_name]
+            assert lines[data.key_lines[section_name] - 1] == f"{section_name}:"
+            for entry_id, entry in section.items():
+                assert lines[section.key_lines[entry_id] - 1] == f"  {entry_id}:", (name, entry_id)
+                assert isinstance(entry, LocatedDict)
+                for key, line in entry.key_lines.items():
+                    assert lines[line - 1].lstrip().startswith(f"{key}:"), (name, entry_id, key)
     params, _ = load_yaml_file(default_rules_root() / STANDARD / "parameters.yaml")
     water = params["parameters"]["safe_water_sources"]["value"]
     param_lines = _lines("parameters.yaml")
