@@ -63,6 +63,7 @@ class Contract:
     ambiguous: str
     max_integer: int
     max_number: int
+    max_significant_digits: int
     date_forms: tuple[DateForm, ...]
     min_year: int
     diacritic_free_labels: bool
@@ -92,6 +93,7 @@ def _parse(data: Mapping[str, Any]) -> Contract:
         ambiguous=number["ambiguous"],
         max_integer=int(number["max_integer"]),
         max_number=int(number["max_number"]),
+        max_significant_digits=int(number["max_significant_digits"]),
         date_forms=tuple(
             DateForm(name=f["name"], example=str(f["example"]), pattern=f["pattern"], order=tuple(f["order"]))
             for f in date["forms"]
@@ -132,6 +134,11 @@ def spellings_table() -> str:
             "number",
             f"at most {c.max_integer:,} for counts (`member_count`, `age`), {c.max_number:,} for amounts",
             "a larger figure is that record's error",
+        ),
+        (
+            "number",
+            f"at most {c.max_significant_digits} significant digits when not whole",
+            "compared exactly as written; `1234567.0000000001` is refused, not rounded to a whole figure",
         ),
         *(("date", f"`{f.example}`", f.name) for f in c.date_forms),
         ("date", f"years from {c.min_year}", "a date that does not exist (31/02/2026) is refused"),

@@ -29,7 +29,7 @@ from classifier.errors import InputError, RecordError
 from classifier.io.columns import ColumnMap, Target, default_column_map, normalise_header
 from classifier.io.formats import format_from_name
 from classifier.io.records import RawRecord
-from classifier.io.values import BadValue, is_empty, to_text
+from classifier.io.values import BadValue, WrittenNumber, is_empty, to_text
 
 __all__ = ["FORMATS", "detect_format", "json_line_record", "read_records"]
 
@@ -92,7 +92,7 @@ def read_records(
 def _read_json(path: Path) -> Iterator[RawRecord]:
     try:
         with path.open(encoding="utf-8-sig") as handle:
-            data = json.load(handle, object_pairs_hook=_object)
+            data = json.load(handle, object_pairs_hook=_object, parse_float=WrittenNumber)
     except json.JSONDecodeError as exc:
         raise InputError(f"{path.name} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
                          ) from None
@@ -155,7 +155,7 @@ def json_line_record(line: str, row: int, source: str) -> RawRecord:
     number of more than 4,300 digits, or repeating a key (``{"area": "rural", "area": "urban"}``:
     which one was meant?) is that record's error, never a failure of the file."""
     try:
-        value = json.loads(line, object_pairs_hook=_object)
+        value = json.loads(line, object_pairs_hook=_object, parse_float=WrittenNumber)
     except json.JSONDecodeError as exc:
         return _bad_line(line, f"one JSON object per line ({exc.msg} at column {exc.colno})", row, source)
     except RecursionError:

@@ -22,6 +22,7 @@ __all__ = [
     "BOOL_EXPECTED",
     "TEXT_EXPECTED",
     "BadValue",
+    "WrittenNumber",
     "is_empty",
     "parse_number_text",
     "to_bool",
@@ -31,6 +32,22 @@ __all__ = [
     "to_text",
     "too_long",
 ]
+
+
+class WrittenNumber(float):
+    """A JSON number as a float that remembers how it was written (``json.loads(parse_float=...)``):
+    ``1234567.0000000001`` is the double 1234567.0, but its text says it is above a 1,234,567 line.
+    It prints as written."""
+
+    text: str
+
+    def __new__(cls, text: str) -> WrittenNumber:
+        number = super().__new__(cls, text)
+        number.text = text
+        return number
+
+    def __repr__(self) -> str:
+        return self.text
 
 
 class BadValue(ValueError):
@@ -123,6 +140,11 @@ def to_number(value: Any, *, integer: bool = False) -> int | float:
     if isinstance(value, int):
         _in_range(value, what, integer)
         return value
+    if isinstance(value, WrittenNumber):  # a JSON number: its exact text, not the double
+        try:
+            return _exact(Decimal(value.text), what, integer)
+        except ArithmeticError:
+            raise BadValue(NUMBER_EXPECTED) from None
     if isinstance(value, float):
         if math.isnan(value) or math.isinf(value):
             raise BadValue(f"{what} (not NaN or infinity)")
@@ -139,13 +161,32 @@ def to_number(value: Any, *, integer: bool = False) -> int | float:
         raise BadValue(f"{what}, got {type(value).__name__}")
     if too_long(value):
         raise BadValue(NUMBER_EXPECTED)
-    number = parse_number_text(value)
+    return _exact(parse_number_text(value), what, integer)
+
+
+def _exact(number: Decimal, what: str, integer: bool) -> int | float:
+    """The typed value of an exactly known number: int when whole, else a float that is exactly
+    comparable (at most the contract's significant digits)."""
+    if not number.is_finite():
+        raise BadValue(f"{what} (not NaN or infinity)")
     _in_range(number, what, integer)
     if number == number.to_integral_value():
         return int(number)
     if integer:
         raise BadValue(what)
+    if _significant_digits(number) > CONTRACT.max_significant_digits:
+        # 1234567.0000000001 would become the double 1234567.0 and sit on a line of 1,234,567: refused
+        # rather than compared as something other than what was written.
+        raise BadValue(
+            f"{what} of at most {CONTRACT.max_significant_digits} significant digits (a longer figure "
+            "cannot be compared exactly)"
+        )
     return float(number)
+
+
+def _significant_digits(number: Decimal) -> int:
+    digits = "".join(map(str, number.as_tuple().digits)).lstrip("0").rstrip("0")
+    return len(digits)
 
 
 # -- enums ------------------------------------------------------------------------------------------

@@ -37,6 +37,8 @@ __all__ = [
 #: What a paper prints where the data have no value: the official fills it in by hand.
 BLANK = "…"
 Pseudonym = Callable[[str, str], str]
+#: Words naming the kind of commune-level unit, dropped from the place name in "Hợp Hưng, ngày …".
+UNIT_WORDS = ("Xã", "Phường", "Thị trấn", "Đặc khu")
 
 
 def pseudonymiser() -> Pseudonym:
@@ -158,7 +160,11 @@ def round_values(household: Household, result: Classification, ruleset: RuleSet)
 
 def place_date(commune: str | None, date: dt.date | None) -> str:
     """ "Hợp Hưng, ngày … tháng … năm 2026": the day left for the official to date the paper."""
-    place = (commune or BLANK).split(" ", 1)[-1]
+    place = commune or BLANK
+    for unit in UNIT_WORDS:
+        if place.startswith(unit + " "):
+            place = place[len(unit) + 1 :]
+            break
     year = date.year if date is not None else BLANK
     return f"{place}, ngày … tháng … năm {year}"
 

@@ -55,11 +55,10 @@ def issuer_lines(commune: str | None) -> tuple[str, ...]:
 
 
 def place_date(commune: str | None, date: dt.date | None) -> str:
-    """ "Hợp Hưng, ngày 01 tháng 11 năm 2026" (the place without its unit word)."""
-    place = (commune or "").split(" ", 1)[-1] if commune else "……"
-    if date is None:
-        return f"{place}, ngày … tháng … năm …"
-    return f"{place}, ngày {date.day:02d} tháng {date.month:02d} năm {date.year}"
+    """ "Hợp Hưng, ngày … tháng … năm 2026": the day is the signing day, left for the official."""
+    from classifier.papers.common import place_date as paper_place_date
+
+    return paper_place_date(commune, date)
 
 
 def table_blocks(report: ReportSet, table: ComputedTable, first: bool = True) -> list[Any]:

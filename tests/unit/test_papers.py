@@ -229,3 +229,17 @@ def test_meeting_list_with_previous_round_shows_who_escaped(tmp_path: Path) -> N
     assert "thoát nghèo, thoát cận nghèo so với vòng rà soát trước" in page
     assert "trước:" in page and "không đổi" in page  # a wrapped cell: "trước: hộ / nghèo"
     check_layout(pages)
+
+
+def test_place_and_date_line() -> None:
+    """The unit word is dropped (two-word units too); the day and month are left for the signing day."""
+    import datetime as dt
+
+    from classifier.papers.common import fill, place_date
+
+    assert place_date("Thị trấn Phong Châu", dt.date(2026, 11, 1)) == "Phong Châu, ngày … tháng … năm 2026"
+    assert place_date("Phường Nguyễn Trãi", None) == "Nguyễn Trãi, ngày … tháng … năm …"
+    assert (
+        fill("Hộ ông/bà {head_name}, {village}", {"head_name": None, "village": "Thôn A"})
+        == "Hộ ông/bà …, Thôn A"
+    )

@@ -201,3 +201,33 @@ def test_a_long_value_is_cut_in_the_message() -> None:
     """An error message quotes at most 200 characters of the value and says how long it was."""
     message = RecordError("H1", "notes", "z" * 5000, "text").message
     assert len(message) < 300 and "(5,000 characters)" in message
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_an_income_is_compared_as_written_or_refused(tmp_path: Path, fmt: str) -> None:
+    """`1500000.0000000001` used to become the double 1500000.0 and sit on the 1,500,000 rural line
+    (poor); it is now refused (more digits than a double compares exactly), while `1500000.5` is above
+    the line, and a JSON number is read from its text, not from the double."""
+    incomes = ["1500000.0000000001", "1500000.5", "1500000"]
+    if fmt == "csv":
+        path = tmp_path / "ho.csv"
+        path.write_text(
+            "id,area,income_per_capita_month,member_count,deprivations.employment,"
+            "deprivations.nutrition,deprivations.telecom\n"
+            + "".join(f"H{i},rural,{v},2,1,1,1\n" for i, v in enumerate(incomes)),
+            encoding="utf-8",
+        )
+    else:
+        path = tmp_path / "ho.jsonl"
+        path.write_text(
+            "".join(
+                f'{{"id": "H{i}", "area": "rural", "income_per_capita_month": {v}, "member_count": 2, '
+                '"deprivations": {"employment": true, "nutrition": true, "telecom": true}}\n'
+                for i, v in enumerate(incomes)
+            ),
+            encoding="utf-8",
+        )
+    rows = _both(tmp_path, path)
+    assert "at most 15 significant digits" in rows[0]["error"]
+    assert rows[1]["error"] == "" and rows[1]["classification"] != "ngheo"
+    assert rows[2]["classification"] == "ngheo"
