@@ -177,6 +177,23 @@ def build_parser() -> argparse.ArgumentParser:
     _add_method(e)
     _add_common(e)
 
+    g = sub.add_parser(
+        "groups",
+        help="groups beside the class: low-income worker candidates (Nghị định 30/2025/NĐ-CP), "
+        "middle-living agricultural households",
+        epilog="example:\n  chuan-ngheo groups classifier/data/sample/commune.json -o groups.csv\n"
+        "  (one row per household, and groups.members.csv: one row per eligible member)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    g.add_argument("input", type=Path, help="households file: .json, .jsonl, .csv or .xlsx")
+    g.add_argument("--members", type=Path, default=None, help="members file for a two-file CSV input")
+    g.add_argument(
+        "-o", "--output", type=Path, required=True, help="households CSV (members: <stem>.members.csv)"
+    )
+    g.add_argument("--engine", choices=("durable", "batch"), default="durable", help="default: durable")
+    _add_method(g)
+    _add_common(g)
+
     t = sub.add_parser(
         "template",
         help="an Excel workbook to fill in, with Vietnamese headers and drop-downs",
@@ -451,6 +468,21 @@ def _cmd_rules(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
+def _cmd_groups(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from classifier.groups import groups_file
+
+    ruleset = _choose_standard(args, err)
+    if not ruleset.groups:
+        err.write(f"note: {ruleset.id} declares no groups (rules show {ruleset.id})\n")
+    written, errored, members = groups_file(
+        args.input, args.output, ruleset=ruleset, members_path=args.members,
+        reference_date=args.reference_date, engine=args.engine, method=args.method, rules_root=args.rules_dir,
+    )
+    err.write(f"read {written:,} = with groups {written - errored:,} + errors {errored:,} -> {args.output}, "
+              f"{members}\n")
+    return EXIT_RECORD_ERRORS if errored else EXIT_OK
+
+
 def _cmd_template(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from classifier.io.template import write_template
 
@@ -559,6 +591,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         "explain": _cmd_explain,
         "rules": _cmd_rules,
         "template": _cmd_template,
+        "groups": _cmd_groups,
         "diff": _cmd_diff,
         "transitions": _cmd_transitions,
         "serve": _cmd_serve,

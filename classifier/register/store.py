@@ -889,6 +889,11 @@ class Register:
             for done, row in enumerate(rows, start=1):
                 if progress is not None:
                     progress(done, total)
+                # Checked before parsing: a result under this digest (which covers facts.yaml) means the
+                # answers parsed then, so an edit re-classifies one household, not the whole round.
+                if (row.id, row.answers_digest) in done_keys:
+                    current += 1
+                    continue
                 household = parse_record(
                     row.answers,
                     row=None,
@@ -899,9 +904,6 @@ class Register:
                 if isinstance(household, list):  # a record the rules of today refuse (facts.yaml changed)
                     failed += 1
                     errors.extend(household)
-                    continue
-                if (row.id, row.answers_digest) in done_keys:
-                    current += 1
                     continue
                 result = runner.classify(
                     household, resolve_reference_date(household, info.reference_date), trace

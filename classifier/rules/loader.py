@@ -31,6 +31,7 @@ from classifier.rules.ruleset import (
     ClassRule,
     FactCatalogue,
     FactSpec,
+    Group,
     Indicator,
     NotModelled,
     OutcomeClass,
@@ -443,6 +444,7 @@ class _FolderLoader:
             indicators=tuple(sorted(indicators.values(), key=lambda i: i.number)),
             rules=tuple(rules.values()),
             score_rules=tuple(self.score_rules.values()),
+            groups=tuple(self.groups.values()),
             not_modelled=tuple(not_modelled),
             facts=self.facts,
             digest=digest,
@@ -498,6 +500,7 @@ class _FolderLoader:
                         "label_en",
                         "note",
                         "provisional",
+                        "amendment",
                     ),
                     ("value", "verified", "valid_from"),
                     f"parameter {pid!r}",
@@ -506,7 +509,11 @@ class _FolderLoader:
                 )
                 citation = self._citation(spec, p, pid, at)
                 verified = p.boolean(spec, "verified", pid)
-                start, end = self._validity(spec, p, pid, self.std_from, self.std_to)
+                # An amendment's entry (e.g. Nghị định 30/2025/NĐ-CP) starts on its own date, inside the
+                # standard's years: list years before it lack it by design.
+                start, end = self._validity(
+                    spec, p, pid, None if spec.get("amendment") else self.std_from, self.std_to
+                )
                 value = spec.get("value")
                 if isinstance(value, LocatedList):
                     value = tuple(value)
@@ -711,8 +718,9 @@ class _FolderLoader:
             rules = {r.id: r for r in self.parent.rules if r.id not in removed}
         root, p = self._file("classification.yaml", required=self.parent is None)
         self.score_rules: dict[str, ClassRule] = {}
+        self.groups: dict[str, Group] = {}
         if root is not None:
-            p.keys(root, ("rules", "score_rules"), ("rules",), "classification.yaml")
+            p.keys(root, ("rules", "score_rules", "groups"), ("rules",), "classification.yaml")
             section = p.mapping(root.get("rules", LocatedDict()), "rules", line_of(root, "rules"))
             self._rule_section(section, p, params, classes, rules, score=False)
             if "score_rules" in root:
@@ -720,6 +728,9 @@ class _FolderLoader:
                 # belong to one standard), given only where a source states them.
                 scored = p.mapping(root["score_rules"], "score_rules", line_of(root, "score_rules"))
                 self._rule_section(scored, p, params, classes, self.score_rules, score=True)
+            if "groups" in root:
+                section = p.mapping(root["groups"], "groups", line_of(root, "groups"))
+                self._groups(section, p, params, classes)
         for gone in removed - {r.id for r in (self.parent.rules if self.parent else ())}:
             # Symmetric with indicators: a misspelt removal must not be ignored silently.
             self.problems.append(
@@ -731,6 +742,64 @@ class _FolderLoader:
             )
         self.problems.extend(p.items)
         return rules
+
+    def _groups(
+        self,
+        section: LocatedDict | None,
+        p: Problems,
+        params: Mapping[str, Parameter],
+        classes: Mapping[str, OutcomeClass],
+    ) -> None:
+        """``groups``: reported beside the class (see ruleset.Group)."""
+        for gid, spec in (section or {}).items():
+            at = line_of(section, gid)
+            before = (len(p.items), self.deferred)
+            spec = p.mapping(spec, f"group {gid!r}", at, gid)
+            if spec is None:
+                continue
+            p.keys(
+                spec,
+                ("level", "label_vi", "label_en", "classes", "answer", "when", "wording_vi", "citation",
+                 "verified", "valid_from", "valid_to", "note", "amendment"),
+                ("level", "label_vi", "label_en", "classes", "when", "verified", "valid_from"),
+                f"group {gid!r}",
+                gid,
+                at,
+            )
+            level = spec.get("level")
+            if level not in ("member", "household"):
+                p.add(line_of(spec, "level"), f"group level {level!r} must be member or household", gid)
+            raw = spec.get("classes")
+            wanted = tuple(str(c) for c in raw) if isinstance(raw, LocatedList) else ()
+            for cls in wanted:
+                if cls not in classes:
+                    p.add(line_of(spec, "classes"), f"unknown class {cls!r}", gid)
+            answer = spec.get("answer")
+            spec_answer = self.facts.household.get(str(answer)) if answer is not None else None
+            if answer is not None and (spec_answer is None or spec_answer.type != "bool"):
+                p.add(line_of(spec, "answer"), f"answer {answer!r} must be a yes/no household fact", gid)
+            citation = self._citation(spec, p, gid, at)
+            verified = p.boolean(spec, "verified", gid)
+            start, end = self._validity(spec, p, gid, None if spec.get("amendment") else self.std_from,
+                                        self.std_to)
+            used: set[str] = set()
+            cond = (
+                self._condition(
+                    spec.get("when"), "classification", params, p, gid, line_of(spec, "when"), used
+                )
+                if "when" in spec
+                else None
+            )
+            broken = len(p.items) > before[0]
+            if citation is None or verified is None or start is None or cond is None or broken:
+                self._not_dropped_silently(p, before, at, "group", gid)
+                continue
+            self.groups[gid] = Group(
+                id=gid, level=str(level), label_vi=str(spec["label_vi"]), label_en=str(spec["label_en"]),
+                classes=wanted, condition=cond, citation=citation, verified=bool(verified), valid_from=start,
+                valid_to=end, answer=str(answer) if answer is not None else None,
+                wording_vi=spec.get("wording_vi"), note=spec.get("note"), params=tuple(sorted(used)),
+            )
 
     def _rule_section(
         self,

@@ -15,10 +15,20 @@ import attrs
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from classifier.register import RegisterError, RoundHousehold, RoundInfo
 from classifier.register import schema as s
 from classifier.web.db import MEETINGS, REQUESTS
 
-__all__ = ["ListRow", "household_rows", "meeting", "previous_round_id", "requests_of", "village_names"]
+__all__ = [
+    "ListRow",
+    "history",
+    "household_rows",
+    "meeting",
+    "one_household",
+    "previous_round_id",
+    "requests_of",
+    "village_names",
+]
 
 
 @attrs.frozen
@@ -140,3 +150,75 @@ def meeting(engine: Engine, round_id: int, code: str) -> Any | None:
         return conn.execute(
             sa.select(MEETINGS).where(MEETINGS.c.round_id == round_id, MEETINGS.c.household_code == code)
         ).first()
+
+
+def one_household(engine: Engine, info: RoundInfo, code: str) -> RoundHousehold:
+    """One household of a round with its latest result, reading that household's rows only.
+
+    Equal to ``Register.household`` (tests/web/test_pages.py checks it), which reads the latest result
+    of every household of the round to return one.
+    """
+    rh, res, hh = s.round_households, s.results, s.households
+    with engine.connect() as conn:
+        row = conn.execute(
+            sa.select(rh, hh.c.code)
+            .join(hh, hh.c.id == rh.c.household_id)
+            .where(rh.c.round_id == info.id, hh.c.code == code)
+        ).first()
+        if row is None:
+            raise RegisterError(f"household {code} is not in round {info.name}")
+        count = conn.execute(
+            sa.select(sa.func.count()).where(res.c.round_household_id == row.id)
+        ).scalar_one()
+        result = conn.execute(
+            sa.select(
+                res.c.outcome,
+                res.c.indicators,
+                res.c.deprivation_count,
+                res.c.unknown_count,
+                res.c.rules_digest,
+            )
+            .where(res.c.round_household_id == row.id)
+            .order_by(res.c.id.desc())
+            .limit(1)
+        ).first()
+    return RoundHousehold(
+        code=row.code,
+        record_id=row.record_id,
+        round=info.name,
+        answers=row.answers,
+        place={k: getattr(row, k) for k in ("province", "commune", "village") if getattr(row, k)},
+        area=row.area,
+        member_count=row.member_count,
+        version=row.version,
+        outcome=None if result is None else result.outcome,
+        indicators={} if result is None else result.indicators,
+        deprivation_count=None if result is None else result.deprivation_count,
+        unknown_count=None if result is None else result.unknown_count,
+        rules_digest=None if result is None else result.rules_digest,
+        results=int(count),
+    )
+
+
+def history(engine: Engine, code: str) -> list[tuple[Any, str | None]]:
+    """(round row, latest class or None) of every round holding the household ``code``, oldest first."""
+    rh, res, hh, rounds = s.round_households, s.results, s.households, s.rounds
+    latest = (
+        sa.select(res.c.round_household_id, sa.func.max(res.c.id).label("id"))
+        .join(rh, rh.c.id == res.c.round_household_id)
+        .join(hh, hh.c.id == rh.c.household_id)
+        .where(hh.c.code == code)
+        .group_by(res.c.round_household_id)
+        .subquery()
+    )
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(rounds, res.c.outcome)
+            .join(rh, rh.c.round_id == rounds.c.id)
+            .join(hh, hh.c.id == rh.c.household_id)
+            .outerjoin(latest, latest.c.round_household_id == rh.c.id)
+            .outerjoin(res, res.c.id == latest.c.id)
+            .where(hh.c.code == code)
+            .order_by(rounds.c.year, rounds.c.id)
+        ).all()
+    return [(r, r.outcome) for r in rows]

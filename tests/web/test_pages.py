@@ -262,3 +262,22 @@ def test_papers_of_a_poor_household_print_as_pdf_and_docx(
     assert docx.status_code == 200 and docx.content.startswith(b"PK")
     assert officer.get(f"/rounds/2026/households/{POOR}/papers/x.pdf").status_code == 404
     assert viewer.get(f"/rounds/2026/households/{POOR}/papers/certificate.pdf").status_code == 403
+
+
+def test_the_pages_read_one_household_as_the_register_does(app: FastAPI, sample_round: str) -> None:
+    """queries.one_household (one household's rows) equals Register.household, for every household,
+    before and after an edit adds a second result; queries.history lists the household's rounds."""
+    from classifier.web.queries import history, one_household
+
+    register = app.state.web.register
+    info = register.round("2026")
+    h = register.household("2026", POOR)
+    register.update_answers(
+        "2026", POOR, {"floor_area_m2": 90}, expected_version=h.version, who="t", reason="t"
+    )
+    register.classify("2026", who="t")
+    for stored in register.households("2026"):
+        assert one_household(app.state.web.engine, info, stored.code) == stored
+    assert [(r.name, o) for r, o in history(app.state.web.engine, POOR)] == [
+        ("2026", register.household("2026", POOR).outcome)
+    ]
