@@ -157,16 +157,17 @@ def run_batch(
     out_fmt = _output_format(output, output_format)
     errors = Path(errors_path) if errors_path is not None else None
     for given in paths:
-        check_input_file(given)
+        check_input_file(given, regular=True)
     if members_path is not None:
-        check_input_file(Path(members_path), "members file")
+        check_input_file(Path(members_path), "members file", regular=True)
     notices: list[str] = []
+    workfolder = WorkFolder(temp_directory)
     # Checks, a lock per target, unique temporary files committed together (classifier/io/outputs.py).
     with (
         OutputFiles([output, errors], [*paths, Path(members_path) if members_path else None]) as files,
-        WorkFolder(temp_directory) as work,
+        workfolder as work,
     ):
-        notices += files.notices
+        notices += files.notices + workfolder.notices
         out_tmp = files.temp(output)
         err_tmp = files.temp(errors) if errors is not None else None
         # An on-disk work database: staged input and results live on disk, DuckDB keeps to memory_limit.
