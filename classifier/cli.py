@@ -499,7 +499,8 @@ def _write_report(report, args: argparse.Namespace, err: TextIO) -> None:  # typ
     for warning in report.warnings:
         err.write(f"warning: {warning}\n")
     if args.output is not None:
-        written = write_report(report, args.output, fmt=args.format, lang=args.lang)
+        inputs = [*getattr(args, "results", []), getattr(args, "input", None), getattr(args, "members", None)]
+        written = write_report(report, args.output, fmt=args.format, lang=args.lang, inputs=inputs)
         err.write(f"wrote {', '.join(str(p) for p in written)}\n")
 
 
@@ -509,6 +510,9 @@ def _cmd_diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     if args.output is not None:
         report_format(args.output, args.format)  # a bad output name fails before the long run
+        from classifier.io.outputs import OutputFiles
+
+        OutputFiles([args.output], [args.input, args.members]).check()
     before = _ruleset_arg(args.from_standard, args.rules_dir)
     after = _ruleset_arg(args.to_standard, args.rules_dir)
     impact = diff_file(
@@ -538,6 +542,9 @@ def _cmd_transitions(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise InputError("transitions needs at least two result files, oldest first")
     if args.output is not None:
         report_format(args.output, args.format)
+        from classifier.io.outputs import OutputFiles
+
+        OutputFiles([args.output], args.results).check()
     result = transitions_files(args.results, by=args.by, rules_root=args.rules_dir, lang=args.lang)
     out.write(render_transitions(result, lang=args.lang) + "\n")
     _write_report(transitions_report(result, lang=args.lang), args, err)
