@@ -264,6 +264,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ra.add_argument("standard", help="standard id or rule folder")
     ra.add_argument("--rules-dir", type=Path, default=None)
+    rd = rsub.add_parser(
+        "doc",
+        help="a standard as one document to review and sign off (wording, rule, parameters, cases)",
+        epilog="example:\n  chuan-ngheo rules doc nd-07-2021 -o nd-07-2021.html  (or .md; no -o: Markdown)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    rd.add_argument("standard", help="standard id or rule folder")
+    rd.add_argument("-o", "--output", type=Path, default=None, help=".html (self-contained) or .md")
+    rd.add_argument("--cases-dir", type=Path, default=None,
+                    help="golden cases folder (default: cases/<standard> beside the rules folder)")
+    rd.add_argument("--rules-dir", type=Path, default=None)
     rv = rsub.add_parser(
         "verify",
         help="property checks of a rule set, with minimal counterexamples",
@@ -461,6 +472,20 @@ def _cmd_rules(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             if result.counterexample:
                 out.write(f"     minimal counterexample: {result.counterexample}\n")
         return EXIT_OK if all(r.passed for r in results) else 3
+    if args.rules_command == "doc":
+        from classifier.report.ruledoc import build_sections, render_html, render_markdown
+
+        cases = args.cases_dir or ruleset.source_dir.parent.parent / "cases" / ruleset.id
+        sections = build_sections(ruleset, cases)
+        if args.output is not None and args.output.suffix.lower() in (".html", ".htm"):
+            args.output.write_text(render_html(ruleset, sections), encoding="utf-8")
+        elif args.output is not None:
+            args.output.write_text(render_markdown(ruleset, sections), encoding="utf-8")
+        else:
+            out.write(render_markdown(ruleset, sections))
+        if args.output is not None:
+            err.write(f"{ruleset.id}: {len(sections)} article(s) / appendix item(s) -> {args.output}\n")
+        return EXIT_OK
     if args.rules_command == "show":
         out.write(render_ruleset(ruleset, lang=args.lang) + "\n")
     else:
