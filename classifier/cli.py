@@ -422,45 +422,58 @@ def _cmd_explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
-def _cmd_rules(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from classifier.report.rules_table import render_audit, render_ruleset
+def _rules_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from classifier.rules import load_ruleset_path
+
+    failed = 0
+    for folder in args.folders:
+        try:
+            ruleset = load_ruleset_path(folder)
+        except RuleFileError as exc:
+            failed += 1
+            err.write(f"{folder}: {len(exc.problems)} problem(s)\n")
+            for problem in exc.problems:
+                err.write(f"  {problem}\n")
+            continue
+        out.write(
+            f"{folder}: ok ({ruleset.id}, {len(ruleset.indicators)} indicators, "
+            f"{len(ruleset.rules)} rules, digest {ruleset.short_digest})\n"
+        )
+    return 3 if failed else EXIT_OK
+
+
+def _rules_list(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from classifier.rules import default_rules_root, list_standards, load_ruleset_path
 
-    if args.rules_command == "check":
-        failed = 0
-        for folder in args.folders:
-            try:
-                ruleset = load_ruleset_path(folder)
-            except RuleFileError as exc:
-                failed += 1
-                err.write(f"{folder}: {len(exc.problems)} problem(s)\n")
-                for problem in exc.problems:
-                    err.write(f"  {problem}\n")
-                continue
-            out.write(
-                f"{folder}: ok ({ruleset.id}, {len(ruleset.indicators)} indicators, "
-                f"{len(ruleset.rules)} rules, digest {ruleset.short_digest})\n"
-            )
-        return 3 if failed else EXIT_OK
-    if args.rules_command == "list":
-        root = args.rules_dir or default_rules_root()
-        for standard in list_standards(root):
-            ruleset = load_ruleset_path(root / standard, root)
-            out.write(
-                f"{ruleset.id:14} {ruleset.valid_from.year}–"
-                f"{ruleset.valid_to.year if ruleset.valid_to else '…'}"
-                f"  {ruleset.status:11}  {ruleset.title_vi}\n"
-            )
-        return EXIT_OK
-    if args.rules_command == "new":
-        from classifier.rules.authoring import new_overlay
-
-        folder = new_overlay(args.name, args.parent, args.rules_dir or default_rules_root())
+    root = args.rules_dir or default_rules_root()
+    for standard in list_standards(root):
+        ruleset = load_ruleset_path(root / standard, root)
         out.write(
-            f"created {folder} (inherits {args.parent}); edit its YAML, then run:\n"
-            f"  chuan-ngheo rules check {folder}\n  chuan-ngheo rules verify {folder}\n"
+            f"{ruleset.id:14} {ruleset.valid_from.year}–"
+            f"{ruleset.valid_to.year if ruleset.valid_to else '…'}"
+            f"  {ruleset.status:11}  {ruleset.title_vi}\n"
         )
-        return EXIT_OK
+    return EXIT_OK
+
+
+def _rules_new(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from classifier.rules import default_rules_root
+    from classifier.rules.authoring import new_overlay
+
+    folder = new_overlay(args.name, args.parent, args.rules_dir or default_rules_root())
+    out.write(
+        f"created {folder} (inherits {args.parent}); edit its YAML, then run:\n"
+        f"  chuan-ngheo rules check {folder}\n  chuan-ngheo rules verify {folder}\n"
+    )
+    return EXIT_OK
+
+
+def _cmd_rules(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from classifier.report.rules_table import render_audit, render_ruleset
+
+    folder_commands = {"check": _rules_check, "list": _rules_list, "new": _rules_new}
+    if args.rules_command in folder_commands:
+        return folder_commands[args.rules_command](args, out, err)
     ruleset = _ruleset_arg(args.standard, args.rules_dir)
     if args.rules_command == "verify":
         from classifier.testing.verify import verify_ruleset
