@@ -745,5 +745,11 @@ def _environment_problem(exc: BaseException) -> tuple[int, str] | None:
 
 
 def run() -> None:
-    """Console-script entry point."""
-    sys.exit(main())
+    """Console-script entry point. Ctrl-C before a command's own handling starts (while Python loads
+    the libraries) is exit 130 with a line, not a traceback: nothing has been written yet."""
+    try:
+        code = main()
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted: nothing was written\n")
+        code = 130
+    sys.exit(code)

@@ -582,3 +582,19 @@ def test_report_outputs_are_guarded_like_classify(inputs: tuple[Path, Path], tmp
     assert code in (0, 1), err
     ids = [r.get("id") or r.get("household_id") for r in read_csv(report)]
     assert '\'=HYPERLINK("x")' in ids, ids[:3]
+
+
+def test_ctrl_c_while_the_program_starts_is_exit_130_without_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Ctrl-C before a command's own handling (while the libraries load) ends with 130 and one line."""
+    from classifier import cli
+
+    def interrupted(*args: object, **kwargs: object) -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "main", interrupted)
+    with pytest.raises(SystemExit) as stopped:
+        cli.run()
+    assert stopped.value.code == 130
+    assert capsys.readouterr().err == "interrupted: nothing was written\n"
