@@ -422,45 +422,58 @@ def _cmd_explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
-def _cmd_rules(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from classifier.report.rules_table import render_audit, render_ruleset
+def _rules_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from classifier.rules import load_ruleset_path
+
+    failed = 0
+    for folder in args.folders:
+        try:
+            ruleset = load_ruleset_path(folder)
+        except RuleFileError as exc:
+            failed += 1
+            err.write(f"{folder}: {len(exc.problems)} problem(s)\n")
+            for problem in exc.problems:
+                err.write(f"  {problem}\n")
+            continue
+        out.write(
+            f"{folder}: ok ({ruleset.id}, {len(ruleset.indicators)} indicators, "
+            f"{len(ruleset.rules)} rules, digest {ruleset.short_digest})\n"
+        )
+    return 3 if failed else EXIT_OK
+
+
+def _rules_list(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from classifier.rules import default_rules_root, list_standards, load_ruleset_path
 
-    if args.rules_command == "check":
-        failed = 0
-        for folder in args.folders:
-            try:
-                ruleset = load_ruleset_path(folder)
-            except RuleFileError as exc:
-                failed += 1
-                err.write(f"{folder}: {len(exc.problems)} problem(s)\n")
-                for problem in exc.problems:
-                    err.write(f"  {problem}\n")
-                continue
-            out.write(
-                f"{folder}: ok ({ruleset.id}, {len(ruleset.indicators)} indicators, "
-                f"{len(ruleset.rules)} rules, digest {ruleset.short_digest})\n"
-            )
-        return 3 if failed else EXIT_OK
-    if args.rules_command == "list":
-        root = args.rules_dir or default_rules_root()
-        for standard in list_standards(root):
-            ruleset = load_ruleset_path(root / standard, root)
-            out.write(
-                f"{ruleset.id:14} {ruleset.valid_from.year}–"
-                f"{ruleset.valid_to.year if ruleset.valid_to else '…'}"
-                f"  {ruleset.status:11}  {ruleset.title_vi}\n"
-            )
-        return EXIT_OK
-    if args.rules_command == "new":
-        from classifier.rules.authoring import new_overlay
-
-        folder = new_overlay(args.name, args.parent, args.rules_dir or default_rules_root())
+    root = args.rules_dir or default_rules_root()
+    for standard in list_standards(root):
+        ruleset = load_ruleset_path(root / standard, root)
         out.write(
-            f"created {folder} (inherits {args.parent}); edit its YAML, then run:\n"
-            f"  chuan-ngheo rules check {folder}\n  chuan-ngheo rules verify {folder}\n"
+            f"{ruleset.id:14} {ruleset.valid_from.year}–"
+            f"{ruleset.valid_to.year if ruleset.valid_to else '…'}"
+            f"  {ruleset.status:11}  {ruleset.title_vi}\n"
         )
-        return EXIT_OK
+    return EXIT_OK
+
+
+def _rules_new(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from classifier.rules import default_rules_root
+    from classifier.rules.authoring import new_overlay
+
+    folder = new_overlay(args.name, args.parent, args.rules_dir or default_rules_root())
+    out.write(
+        f"created {folder} (inherits {args.parent}); edit its YAML, then run:\n"
+        f"  chuan-ngheo rules check {folder}\n  chuan-ngheo rules verify {folder}\n"
+    )
+    return EXIT_OK
+
+
+def _cmd_rules(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from classifier.report.rules_table import render_audit, render_ruleset
+
+    folder_commands = {"check": _rules_check, "list": _rules_list, "new": _rules_new}
+    if args.rules_command in folder_commands:
+        return folder_commands[args.rules_command](args, out, err)
     ruleset = _ruleset_arg(args.standard, args.rules_dir)
     if args.rules_command == "verify":
         from classifier.testing.verify import verify_ruleset
@@ -524,7 +537,8 @@ def _write_report(report, args: argparse.Namespace, err: TextIO) -> None:  # typ
     for warning in report.warnings:
         err.write(f"warning: {warning}\n")
     if args.output is not None:
-        written = write_report(report, args.output, fmt=args.format, lang=args.lang)
+        inputs = [*getattr(args, "results", []), getattr(args, "input", None), getattr(args, "members", None)]
+        written = write_report(report, args.output, fmt=args.format, lang=args.lang, inputs=inputs)
         err.write(f"wrote {', '.join(str(p) for p in written)}\n")
 
 
@@ -534,6 +548,9 @@ def _cmd_diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     if args.output is not None:
         report_format(args.output, args.format)  # a bad output name fails before the long run
+        from classifier.io.outputs import OutputFiles
+
+        OutputFiles([args.output], [args.input, args.members]).check()
     before = _ruleset_arg(args.from_standard, args.rules_dir)
     after = _ruleset_arg(args.to_standard, args.rules_dir)
     impact = diff_file(
@@ -563,6 +580,9 @@ def _cmd_transitions(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise InputError("transitions needs at least two result files, oldest first")
     if args.output is not None:
         report_format(args.output, args.format)
+        from classifier.io.outputs import OutputFiles
+
+        OutputFiles([args.output], args.results).check()
     result = transitions_files(args.results, by=args.by, rules_root=args.rules_dir, lang=args.lang)
     out.write(render_transitions(result, lang=args.lang) + "\n")
     _write_report(transitions_report(result, lang=args.lang), args, err)
