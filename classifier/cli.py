@@ -555,7 +555,8 @@ def _write_report(report, args: argparse.Namespace, err: TextIO) -> None:  # typ
     for warning in report.warnings:
         err.write(f"warning: {warning}\n")
     if args.output is not None:
-        written = write_report(report, args.output, fmt=args.format, lang=args.lang)
+        inputs = [*getattr(args, "results", []), getattr(args, "input", None), getattr(args, "members", None)]
+        written = write_report(report, args.output, fmt=args.format, lang=args.lang, inputs=inputs)
         err.write(f"wrote {', '.join(str(p) for p in written)}\n")
 
 
@@ -565,6 +566,9 @@ def _cmd_diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     if args.output is not None:
         report_format(args.output, args.format)  # a bad output name fails before the long run
+        from classifier.io.outputs import OutputFiles
+
+        OutputFiles([args.output], [args.input, args.members]).check()
     before = _ruleset_arg(args.from_standard, args.rules_dir)
     after = _ruleset_arg(args.to_standard, args.rules_dir)
     impact = diff_file(
@@ -594,6 +598,9 @@ def _cmd_transitions(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise InputError("transitions needs at least two result files, oldest first")
     if args.output is not None:
         report_format(args.output, args.format)
+        from classifier.io.outputs import OutputFiles
+
+        OutputFiles([args.output], args.results).check()
     result = transitions_files(args.results, by=args.by, rules_root=args.rules_dir, lang=args.lang)
     out.write(render_transitions(result, lang=args.lang) + "\n")
     _write_report(transitions_report(result, lang=args.lang), args, err)
@@ -756,5 +763,11 @@ def _environment_problem(exc: BaseException) -> tuple[int, str] | None:
 
 
 def run() -> None:
-    """Console-script entry point."""
-    sys.exit(main())
+    """Console-script entry point. Ctrl-C before a command's own handling starts (while Python loads
+    the libraries) is exit 130 with a line, not a traceback: nothing has been written yet."""
+    try:
+        code = main()
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted: nothing was written\n")
+        code = 130
+    sys.exit(code)
