@@ -282,7 +282,9 @@ def _xlsx_rows(sheet: Any, notes: _SheetNotes | None = None) -> Iterator[tuple[i
     class Parser(WorkSheetParser):  # type: ignore[misc]
         def parse_cell(self, element: Any) -> Any:
             cell = super().parse_cell(element)
-            if cell["value"] is None and element.find(FORMULA_TAG) is not None:
+            # A formula whose saved result is empty text is written t="str" with an empty value by Excel
+            # and LibreOffice: that is an answer (empty), not a missing result.
+            if cell["value"] is None and element.get("t") != "str" and element.find(FORMULA_TAG) is not None:
                 cell["value"] = Uncached((element.findtext(FORMULA_TAG) or "").strip())
             return cell
 
@@ -436,9 +438,9 @@ def _header_row(rows: Iterator[tuple[int, Cells]], names: Any, search: int, sour
             break
     if seen == 0:
         return None
-    raise InputError(f"{source}: no {accepted} column in the first {search} rows: the header row (with "
-                     f"{accepted}) must be within the first {search} rows; rows above it are skipped as "
-                     "titles")
+    raise InputError(f"{source}: no {accepted} column in the first {search} non-empty rows: the header "
+                     f"row (with {accepted}) must be within the first {search} non-empty rows; rows above it "
+                     "are skipped as titles")
 
 
 def _households_from_rows(rows: Iterator[tuple[int, Cells]], source: str, columns: ColumnMap,
