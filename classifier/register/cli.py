@@ -299,6 +299,12 @@ def _status(reg: Any, args: argparse.Namespace, out: TextIO) -> int:
         f"{sum(h.member_count or 0 for h in households)} persons\n"
     )
     out.write(tabulate(sorted(outcomes.items()), headers=("outcome", "households")) + "\n")
+    stale = sum(1 for h in households if h.outcome is not None and not h.current)
+    if stale:
+        out.write(
+            f"{stale} household(s) changed since their last result: run `chuan-ngheo round classify "
+            f"{info.name}`\n"
+        )
     if args.previous:
         from classifier.register.movements import round_movements, table_rows
 

@@ -371,31 +371,7 @@ class _FolderLoader:
             if std_from and std_to and std_to < std_from:
                 sp.add(line_of(std, "valid_to"), f"valid_to {std_to} is before valid_from {std_from}")
             instrument = dict(std.get("instrument") or {})
-            raw_classes = std.get("classes")
-            if raw_classes is not None:
-                cls_map = sp.mapping(raw_classes, "classes", line_of(std, "classes"))
-                for cid, spec in (cls_map or {}).items():
-                    spec = sp.mapping(spec, f"class {cid!r}", line_of(cls_map, cid), cid)
-                    if spec is None:
-                        continue
-                    sp.keys(
-                        spec,
-                        ("label_vi", "label_en", "rank", "citation", "same_as", "note"),
-                        ("label_vi", "label_en", "rank"),
-                        f"class {cid!r}",
-                        cid,
-                    )
-                    rank = sp.integer(spec, "rank", cid)
-                    citation = self._citation(spec, sp, cid) if "citation" in spec else None
-                    classes[cid] = OutcomeClass(
-                        cid,
-                        str(spec.get("label_vi", cid)),
-                        str(spec.get("label_en", cid)),
-                        rank if rank is not None else 99,
-                        citation,
-                        self._same_as(spec, sp, cid),
-                        str(spec["note"]) if spec.get("note") is not None else None,
-                    )
+            self._classes(std, sp, classes)
             for i, item in enumerate(std.get("not_modelled") or []):
                 item = sp.mapping(item, "not_modelled entry", line_of(std.get("not_modelled"), i))
                 if item is None:
@@ -468,6 +444,34 @@ class _FolderLoader:
                 continue
             out[str(std_id)] = other
         return out
+
+    def _classes(self, std: LocatedDict, sp: Problems, classes: dict[str, OutcomeClass]) -> None:
+        """The classes of standard.yaml, added to (or replacing) the parent's in ``classes``."""
+        raw_classes = std.get("classes")
+        if raw_classes is not None:
+            cls_map = sp.mapping(raw_classes, "classes", line_of(std, "classes"))
+            for cid, spec in (cls_map or {}).items():
+                spec = sp.mapping(spec, f"class {cid!r}", line_of(cls_map, cid), cid)
+                if spec is None:
+                    continue
+                sp.keys(
+                    spec,
+                    ("label_vi", "label_en", "rank", "citation", "same_as", "note"),
+                    ("label_vi", "label_en", "rank"),
+                    f"class {cid!r}",
+                    cid,
+                )
+                rank = sp.integer(spec, "rank", cid)
+                citation = self._citation(spec, sp, cid) if "citation" in spec else None
+                classes[cid] = OutcomeClass(
+                    cid,
+                    str(spec.get("label_vi", cid)),
+                    str(spec.get("label_en", cid)),
+                    rank if rank is not None else 99,
+                    citation,
+                    self._same_as(spec, sp, cid),
+                    str(spec["note"]) if spec.get("note") is not None else None,
+                )
 
     # -- parameters.yaml -------------------------------------------------------------------------
 
@@ -759,8 +763,21 @@ class _FolderLoader:
                 continue
             p.keys(
                 spec,
-                ("level", "label_vi", "label_en", "classes", "answer", "when", "wording_vi", "citation",
-                 "verified", "valid_from", "valid_to", "note", "amendment"),
+                (
+                    "level",
+                    "label_vi",
+                    "label_en",
+                    "classes",
+                    "answer",
+                    "when",
+                    "wording_vi",
+                    "citation",
+                    "verified",
+                    "valid_from",
+                    "valid_to",
+                    "note",
+                    "amendment",
+                ),
                 ("level", "label_vi", "label_en", "classes", "when", "verified", "valid_from"),
                 f"group {gid!r}",
                 gid,
@@ -780,8 +797,9 @@ class _FolderLoader:
                 p.add(line_of(spec, "answer"), f"answer {answer!r} must be a yes/no household fact", gid)
             citation = self._citation(spec, p, gid, at)
             verified = p.boolean(spec, "verified", gid)
-            start, end = self._validity(spec, p, gid, None if spec.get("amendment") else self.std_from,
-                                        self.std_to)
+            start, end = self._validity(
+                spec, p, gid, None if spec.get("amendment") else self.std_from, self.std_to
+            )
             used: set[str] = set()
             cond = (
                 self._condition(
@@ -795,10 +813,20 @@ class _FolderLoader:
                 self._not_dropped_silently(p, before, at, "group", gid)
                 continue
             self.groups[gid] = Group(
-                id=gid, level=str(level), label_vi=str(spec["label_vi"]), label_en=str(spec["label_en"]),
-                classes=wanted, condition=cond, citation=citation, verified=bool(verified), valid_from=start,
-                valid_to=end, answer=str(answer) if answer is not None else None,
-                wording_vi=spec.get("wording_vi"), note=spec.get("note"), params=tuple(sorted(used)),
+                id=gid,
+                level=str(level),
+                label_vi=str(spec["label_vi"]),
+                label_en=str(spec["label_en"]),
+                classes=wanted,
+                condition=cond,
+                citation=citation,
+                verified=bool(verified),
+                valid_from=start,
+                valid_to=end,
+                answer=str(answer) if answer is not None else None,
+                wording_vi=spec.get("wording_vi"),
+                note=spec.get("note"),
+                params=tuple(sorted(used)),
             )
 
     def _rule_section(
@@ -822,8 +850,17 @@ class _FolderLoader:
             spec = p.mapping(spec, f"rule {rid!r}", at, rid)
             if spec is None:
                 continue
-            keys = ("class", "citation", "verified", "valid_from", "valid_to", "when", "wording_vi", "note",
-                    "provisional")
+            keys = (
+                "class",
+                "citation",
+                "verified",
+                "valid_from",
+                "valid_to",
+                "when",
+                "wording_vi",
+                "note",
+                "provisional",
+            )
             p.keys(
                 spec,
                 (*keys, "classes") if score else keys,
@@ -844,7 +881,7 @@ class _FolderLoader:
                 outcome = CANNOT_CLASSIFY
             else:
                 outcome = spec.get("class")
-            for cls in (possible or ((outcome,) if outcome is not None else ())):
+            for cls in possible or ((outcome,) if outcome is not None else ()):
                 if cls not in classes and not self.classes_known:
                     self.deferred += 1  # standard.yaml is unreadable: its problem says why
                     outcome = None
@@ -885,7 +922,6 @@ class _FolderLoader:
                 params=tuple(sorted(used)),
                 possible=possible,
             )
-
 
 
 def load_ruleset_dir(folder: Path, facts: FactCatalogue, parent: RuleSet | None = None) -> RuleSet:

@@ -212,6 +212,7 @@ def one_household(engine: Engine, info: RoundInfo, code: str) -> RoundHousehold:
                 res.c.deprivation_count,
                 res.c.unknown_count,
                 res.c.rules_digest,
+                res.c.answers_digest,
             )
             .where(res.c.round_household_id == row.id)
             .order_by(res.c.id.desc())
@@ -232,6 +233,7 @@ def one_household(engine: Engine, info: RoundInfo, code: str) -> RoundHousehold:
         unknown_count=None if result is None else result.unknown_count,
         rules_digest=None if result is None else result.rules_digest,
         results=int(count),
+        current=result is not None and result.answers_digest == row.answers_digest,
     )
 
 
