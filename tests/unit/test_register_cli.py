@@ -120,7 +120,7 @@ def test_unknown_round_is_a_clear_usage_error(walked: Path) -> None:
 
 
 def test_status_writes_the_movement_tables_to_a_workbook(walked: Path) -> None:
-    """`round status --previous -o x.xlsx`: poor, near-poor, reasons and households sheets; totals as counted."""
+    """`round status --previous -o x.xlsx`: poor, near-poor, reasons, households sheets; totals as counted."""
     from openpyxl import load_workbook
 
     code, out, _ = _run("round", "status", "2026", "--previous", "2025", "-o", "bien-dong.xlsx")
