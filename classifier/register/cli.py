@@ -318,6 +318,8 @@ def _status(reg: Any, args: argparse.Namespace, out: TextIO) -> int:
         from classifier.register.movements import round_movements, table_rows
 
         movements = round_movements(reg, args.previous, args.name, by=args.by)
+        for warning in movements.warnings:
+            out.write(f"warning: {warning}\n")
         if args.output is not None:
             from classifier.register.movements import movements_report
             from classifier.report.tables import write_report

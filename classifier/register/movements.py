@@ -395,6 +395,13 @@ def round_movements(
         end_round=end_round,
         by=by,
     )
+    regular = [name for name in (start_round, end_round) if register.round(name).kind == "regular"]
+    if regular:  # a monthly review holds only the households that asked: the others would look gone
+        note = (
+            f"round(s) {', '.join(regular)} are regular (monthly) reviews: households not reviewed there "
+            "are counted as missing; the movement tables are meant between periodic reviews"
+        )
+        result = attrs.evolve(result, warnings=(*result.warnings, note))
     return result
 
 
