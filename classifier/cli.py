@@ -272,8 +272,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rd.add_argument("standard", help="standard id or rule folder")
     rd.add_argument("-o", "--output", type=Path, default=None, help=".html (self-contained) or .md")
-    rd.add_argument("--cases-dir", type=Path, default=None,
-                    help="golden cases folder (default: cases/<standard> beside the rules folder)")
+    rd.add_argument(
+        "--cases-dir",
+        type=Path,
+        default=None,
+        help="golden cases folder (default: cases/<standard> beside the rules folder)",
+    )
     rd.add_argument("--rules-dir", type=Path, default=None)
     rv = rsub.add_parser(
         "verify",
@@ -403,8 +407,14 @@ def _cmd_explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         rules_root=args.rules_dir,
         reference_date=args.reference_date,
     )
-    result = classify(household, ruleset, reference_date=args.reference_date, engine="durable", trace=True,
-                      method=args.method)
+    result = classify(
+        household,
+        ruleset,
+        reference_date=args.reference_date,
+        engine="durable",
+        trace=True,
+        method=args.method,
+    )
     changes = None
     if args.what_if:
         changes = what_would_change(
@@ -513,11 +523,19 @@ def _cmd_groups(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if not ruleset.groups:
         err.write(f"note: {ruleset.id} declares no groups (rules show {ruleset.id})\n")
     written, errored, members = groups_file(
-        args.input, args.output, ruleset=ruleset, members_path=args.members,
-        reference_date=args.reference_date, engine=args.engine, method=args.method, rules_root=args.rules_dir,
+        args.input,
+        args.output,
+        ruleset=ruleset,
+        members_path=args.members,
+        reference_date=args.reference_date,
+        engine=args.engine,
+        method=args.method,
+        rules_root=args.rules_dir,
     )
-    err.write(f"read {written:,} = with groups {written - errored:,} + errors {errored:,} -> {args.output}, "
-              f"{members}\n")
+    err.write(
+        f"read {written:,} = with groups {written - errored:,} + errors {errored:,} -> {args.output}, "
+        f"{members}\n"
+    )
     return EXIT_RECORD_ERRORS if errored else EXIT_OK
 
 

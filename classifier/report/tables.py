@@ -156,8 +156,12 @@ def render_table(table: Table, lang: str = "vi", *, fmt: str = "simple", max_row
     if max_rows is not None and len(rows) > max_rows:
         more = len(rows) - max_rows
         rows = rows[:max_rows]
-    body = tabulate([[_display(v) for v in row] for row in rows], headers=table.headers(lang), tablefmt=fmt,
-                    disable_numparse=True)
+    body = tabulate(
+        [[_display(v) for v in row] for row in rows],
+        headers=table.headers(lang),
+        tablefmt=fmt,
+        disable_numparse=True,
+    )
     text = f"{table.title(lang)}\n{body}"
     if more:
         text += f"\n… {more:,} {'dòng nữa' if lang == 'vi' else 'more rows'}"

@@ -281,3 +281,25 @@ def test_the_pages_read_one_household_as_the_register_does(app: FastAPI, sample_
     assert [(r.name, o) for r, o in history(app.state.web.engine, POOR)] == [
         ("2026", register.household("2026", POOR).outcome)
     ]
+
+
+def test_the_list_follows_every_write(officer: TestClient, app: FastAPI, sample_round: str) -> None:
+    """The cached household list shows an edit's new class and a new request at once."""
+    listing = officer.get("/rounds/2026/households?outcome=ngheo").text
+    assert f"/households/{POOR}" in listing
+    register = app.state.web.register
+    h = register.household("2026", POOR)
+    register.update_answers(
+        "2026", POOR, {"income_per_capita_month": 9_000_000}, expected_version=h.version, who="t", reason="t"
+    )
+    assert (
+        f"/households/{POOR}" in officer.get("/rounds/2026/households?outcome=ngheo").text
+    )  # not classified
+    register.classify("2026", who="t")
+    assert f"/households/{POOR}" not in officer.get("/rounds/2026/households?outcome=ngheo").text
+    token = form_token(officer.get(f"/rounds/2026/households/{POOR}").text)
+    officer.post(
+        f"/rounds/2026/households/{POOR}/requests",
+        data={"csrf_token": token, "form": "04", "received_on": "2026-12-02"},
+    )
+    assert f"/households/{POOR}" in officer.get("/rounds/2026/households?requests=1").text
