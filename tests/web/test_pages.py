@@ -303,3 +303,16 @@ def test_the_list_follows_every_write(officer: TestClient, app: FastAPI, sample_
         data={"csrf_token": token, "form": "04", "received_on": "2026-12-02"},
     )
     assert f"/households/{POOR}" in officer.get("/rounds/2026/households?requests=1").text
+
+
+def test_the_round_report_set_per_commune(officer: TestClient, viewer: TestClient, sample_round: str) -> None:
+    """The report set of the papers engineer, from the register: Excel for an officer with the detailed
+    lists, and for a viewer without them (no names, no ethnicity)."""
+    page = officer.get("/rounds/2026").text
+    link = re.search(r'href="(/rounds/2026/report\.xlsx\?commune=[^"]+)"', page).group(1)
+    full = load_workbook(io.BytesIO(officer.get(link).content), read_only=True)
+    seen = load_workbook(io.BytesIO(viewer.get(link).content), read_only=True)
+    assert len(full.sheetnames) > len(seen.sheetnames) >= 1
+    pdf = officer.get(link.replace(".xlsx", ".pdf"))
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert officer.get("/rounds/2026/report.doc").status_code == 404
