@@ -316,3 +316,17 @@ def test_the_round_report_set_per_commune(officer: TestClient, viewer: TestClien
     pdf = officer.get(link.replace(".xlsx", ".pdf"))
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     assert officer.get("/rounds/2026/report.doc").status_code == 404
+
+
+def test_a_refused_file_is_not_kept_on_disk(app: FastAPI, officer: TestClient) -> None:
+    """A JSON file the reader refuses as a whole: the error is shown, and nothing stays in uploads/."""
+    app.state.web.register.new_round("2026", year=2026, reference_date=dt.date(2026, 11, 1), who="t")
+    token = form_token(officer.get("/rounds/2026/import").text)
+    response = officer.post(
+        "/rounds/2026/import",
+        data={"csrf_token": token},
+        files={"households": ("ho.json", b'{"not": "an array"}')},
+    )
+    assert response.status_code == 400 and "array of household records" in response.text
+    uploads = app.state.web.settings.data_dir / "uploads"
+    assert not uploads.exists() or not any(uploads.iterdir())
