@@ -84,8 +84,17 @@ EXPECT_KEYS = (
 )
 #: Record keys of data contract v1 that are not answers (everything else must be a catalogue fact).
 RECORD_KEYS = (
-    "id", "area", "income_per_capita_month", "income_total_month", "reference_date", "members",
-    "deprivations", "member_count", "province", "commune", "village",
+    "id",
+    "area",
+    "income_per_capita_month",
+    "income_total_month",
+    "reference_date",
+    "members",
+    "deprivations",
+    "member_count",
+    "province",
+    "commune",
+    "village",
 )
 PLACE_KEYS = ("province", "commune", "village")
 
@@ -149,7 +158,11 @@ class CaseFile(pytest.File):
                 name = f"{name} (line {line})"
             seen.setdefault(name, line or 0)
             yield CaseItem.from_parent(
-                self, name=name, raw=raw, line=line, default_standard=default_standard,
+                self,
+                name=name,
+                raw=raw,
+                line=line,
+                default_standard=default_standard,
                 early_problems=problems_here,
             )
 
@@ -158,7 +171,13 @@ class CaseItem(pytest.Item):
     """One golden case: parse it, classify the household, compare with ``expect``."""
 
     def __init__(
-        self, *, raw: Any, line: int | None, default_standard: str, early_problems: list[str], **kwargs: Any,
+        self,
+        *,
+        raw: Any,
+        line: int | None,
+        default_standard: str,
+        early_problems: list[str],
+        **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.raw = raw
@@ -172,7 +191,11 @@ class CaseItem(pytest.Item):
         method = self.raw.get("method", "auto") if isinstance(self.raw, dict) else "auto"
         for engine in ENGINES:
             result = classify(
-                case.household, case.ruleset, reference_date=case.reference_date, engine=engine, trace=True,
+                case.household,
+                case.ruleset,
+                reference_date=case.reference_date,
+                engine=engine,
+                trace=True,
                 method=method,
             )
             mismatch = compare(case.expect, result)
@@ -185,7 +208,9 @@ class CaseItem(pytest.Item):
         return f"{_display(self.path)}:{line or self.line}"
 
     def repr_failure(
-        self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None,
+        self,
+        excinfo: pytest.ExceptionInfo[BaseException],
+        style: Any = None,
     ) -> str | TerminalRepr:
         """A readable report: the format problems, or the expect/actual diff and the indicators."""
         exc = excinfo.value
@@ -211,7 +236,11 @@ class Case:
     """A parsed case, ready to run."""
 
     def __init__(
-        self, ruleset: RuleSet, reference_date: dt.date, household: Household, expect: dict[str, Any],
+        self,
+        ruleset: RuleSet,
+        reference_date: dt.date,
+        household: Household,
+        expect: dict[str, Any],
     ) -> None:
         self.ruleset = ruleset
         self.reference_date = reference_date
@@ -297,8 +326,10 @@ def _nulls(raw: Any, where_of: Any, path: str = "household") -> list[str]:
     if isinstance(raw, dict):
         for key, value in raw.items():
             if value is None:
-                found.append(f"{where_of(raw, key)}: `{path}.{key}` is null: leave the key out to make "
-                             "the answer unknown")
+                found.append(
+                    f"{where_of(raw, key)}: `{path}.{key}` is null: leave the key out to make "
+                    "the answer unknown"
+                )
             else:
                 found.extend(_nulls(value, where_of, f"{path}.{key}"))
     elif isinstance(raw, list):
@@ -320,8 +351,9 @@ def parse_household(raw: Any, ruleset: RuleSet, where_of: Any, problems: list[st
     if nulls:
         problems.extend(nulls)
         return None
-    parsed = parse_record(raw, row=None, source=None, catalogue=ruleset.facts,
-                          indicator_keys=known_indicator_keys())
+    parsed = parse_record(
+        raw, row=None, source=None, catalogue=ruleset.facts, indicator_keys=known_indicator_keys()
+    )
     if isinstance(parsed, list):
         problems.extend(f"{where_of(raw)}: {error.message}" for error in parsed)
         return None
@@ -344,20 +376,13 @@ def parse_expect(raw: Any, ruleset: RuleSet, where_of: Any, problems: list[str])
     for key in ("deprivation_count", "unknown_count"):
         if key in raw and (isinstance(raw[key], bool) or not isinstance(raw[key], int)):
             problems.append(f"{where_of(raw, key)}: `{key}` must be a whole number")
-    indicators = raw.get("indicators", {})
-    if not isinstance(indicators, dict):
-        where = where_of(raw, "indicators")
-        problems.append(f"{where}: `indicators` must be a mapping id -> true/false/null")
-    else:
-        for key, value in indicators.items():
-            if key not in ruleset.indicator_ids:
-                where = where_of(indicators, key)
-                problems.append(_unknown_key(key, ruleset.indicator_ids, where, "indicator"))
-            elif value not in (True, False, None):
-                problems.append(f"{where_of(indicators, key)}: indicator `{key}` must be true, false or null")
+    _check_expected_indicators(raw, ruleset, where_of, problems)
     rule_ids = tuple(r.id for r in (*ruleset.rules, *ruleset.score_rules))
-    for key, allowed, what in (("fired_rules", rule_ids, "rule"), ("possible_outcomes", outcomes, "class"),
-                               ("missing_fields_include", None, "field")):
+    for key, allowed, what in (
+        ("fired_rules", rule_ids, "rule"),
+        ("possible_outcomes", outcomes, "class"),
+        ("missing_fields_include", None, "field"),
+    ):
         if key not in raw:
             continue
         if not isinstance(raw[key], list):
@@ -367,6 +392,23 @@ def parse_expect(raw: Any, ruleset: RuleSet, where_of: Any, problems: list[str])
             if allowed is not None and value not in allowed:
                 problems.append(_bad_value(value, allowed, where_of(raw, key), what))
     return dict(raw)
+
+
+def _check_expected_indicators(
+    raw: LocatedDict, ruleset: RuleSet, where_of: Any, problems: list[str]
+) -> None:
+    """``expect.indicators``: a mapping from the standard's indicator ids to true, false or null."""
+    indicators = raw.get("indicators", {})
+    if not isinstance(indicators, dict):
+        where = where_of(raw, "indicators")
+        problems.append(f"{where}: `indicators` must be a mapping id -> true/false/null")
+        return
+    for key, value in indicators.items():
+        if key not in ruleset.indicator_ids:
+            where = where_of(indicators, key)
+            problems.append(_unknown_key(key, ruleset.indicator_ids, where, "indicator"))
+        elif value not in (True, False, None):
+            problems.append(f"{where_of(indicators, key)}: indicator `{key}` must be true, false or null")
 
 
 def _bad_value(value: Any, allowed: tuple[str, ...], where: str, what: str) -> str:

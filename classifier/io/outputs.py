@@ -59,8 +59,9 @@ def same_file(a: Path, b: Path) -> bool:
         return False
 
 
-def check_input_file(path: Path, what: str = "input file") -> None:
-    """Refuse an input that does not exist or is a folder, with a message that says what to do."""
+def check_input_file(path: Path, what: str = "input file", regular: bool = False) -> None:
+    """Refuse an input that does not exist or is a folder, with a message that says what to do; with
+    ``regular``, also one that is not a regular file (a named pipe can be read only once)."""
     try:
         info = os.stat(path)
     except FileNotFoundError:
@@ -69,6 +70,11 @@ def check_input_file(path: Path, what: str = "input file") -> None:
         raise InputError(f"{what} {path} cannot be opened: {exc.strerror}") from None
     if stat.S_ISDIR(info.st_mode):
         raise InputError(f"{what} {path} is a folder, not a file: name the file inside it")
+    if regular and not stat.S_ISREG(info.st_mode):
+        raise InputError(
+            f"{what} {path} is not a regular file (a named pipe?): the batch pipeline reads its input more "
+            "than once; save it to a file first, or use the per-record path (--engine durable)"
+        )
 
 
 class OutputFiles:

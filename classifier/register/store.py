@@ -111,6 +111,9 @@ class RoundHousehold:
     unknown_count: int | None = None
     rules_digest: str | None = None
     results: int = 0  # how many results are kept for this household in this round
+    #: Whether the latest result was computed from the answers as they are now (False: answers edited
+    #: since, or never classified: run ``round classify``).
+    current: bool = False
 
     @property
     def admin(self) -> Mapping[str, Any]:
@@ -517,7 +520,15 @@ class Register:
                 if progress is not None:
                     progress(done, total)
             self._add_many(conn, info, pending, who, reason)
+            if added or changed:
+                self._reopen(conn, info, who, reason)
         return ImportSummary(added, changed, unchanged, tuple(errors))
+
+    def _reopen(self, conn: Connection, info: RoundInfo, who: str, reason: str) -> None:
+        """A classified round whose answers changed is open again until it is classified again."""
+        if info.status == "classified":
+            conn.execute(update(s.rounds).where(s.rounds.c.id == info.id).values(status="open"))
+            self._log(conn, who, info.id, None, "round.status", "classified", "open", reason)
 
     def _add_many(
         self,
@@ -676,15 +687,17 @@ class Register:
             if codes is not None:
                 query = query.where(s.households.c.code.in_(list(codes)))
             rows = conn.execute(query).all()
-            latest = (
+            latest_query = (
                 select(
                     res.c.round_household_id, func.max(res.c.id).label("id"), func.count(res.c.id).label("n")
                 )
                 .join(rh, rh.c.id == res.c.round_household_id)
                 .where(rh.c.round_id == round_id)
                 .group_by(res.c.round_household_id)
-                .subquery()
             )
+            if codes is not None:  # only these households' results (one household's page reads one row)
+                latest_query = latest_query.where(res.c.round_household_id.in_([r.id for r in rows]))
+            latest = latest_query.subquery()
             result_rows = {
                 r.round_household_id: (r, r.n)
                 for r in conn.execute(select(res, latest.c.n).join(latest, latest.c.id == res.c.id)).all()
@@ -709,6 +722,7 @@ class Register:
                     unknown_count=None if result is None else result.unknown_count,
                     rules_digest=None if result is None else result.rules_digest,
                     results=count,
+                    current=result is not None and result.answers_digest == row.answers_digest,
                 )
             )
         return out
@@ -778,9 +792,12 @@ class Register:
             raise InputError(f"household {code}: the change was not saved: {parsed[0]}", parsed)
         with self.engine.begin() as conn:
             self._open_round(conn, round_name)
-            self._put(
-                conn, info, code, household_record(parsed), who, reason, expected_version=expected_version
-            )
+            record = household_record(parsed)
+            if (
+                self._put(conn, info, code, record, who, reason, expected_version=expected_version)
+                == "changed"
+            ):
+                self._reopen(conn, self._round_row(conn, round_name), who, reason)
         return self.household(round_name, code)
 
     def record_departure(self, round_name: str, code: str, reason: str, *, who: str) -> None:
@@ -889,6 +906,11 @@ class Register:
             for done, row in enumerate(rows, start=1):
                 if progress is not None:
                     progress(done, total)
+                # Checked before parsing: a result under this digest (which covers facts.yaml) means the
+                # answers parsed then, so an edit re-classifies one household, not the whole round.
+                if (row.id, row.answers_digest) in done_keys:
+                    current += 1
+                    continue
                 household = parse_record(
                     row.answers,
                     row=None,
@@ -899,9 +921,6 @@ class Register:
                 if isinstance(household, list):  # a record the rules of today refuse (facts.yaml changed)
                     failed += 1
                     errors.extend(household)
-                    continue
-                if (row.id, row.answers_digest) in done_keys:
-                    current += 1
                     continue
                 result = runner.classify(
                     household, resolve_reference_date(household, info.reference_date), trace

@@ -8,7 +8,7 @@ from typing import Any
 
 from tabulate import tabulate as _tabulate
 
-from classifier.report.describe import describe_condition, format_value
+from classifier.report.describe import describe_condition, describe_labelled, format_value
 from classifier.rules.ruleset import ClassRule, Indicator, Parameter, RuleSet
 
 __all__ = ["audit_items", "render_audit", "render_ruleset"]
@@ -62,7 +62,7 @@ def render_ruleset(ruleset: RuleSet, lang: str = "vi", fmt: str = "simple") -> s
             i.id,
             i.label_vi if vi else i.label_en,
             i.service_vi if vi else i.service_en,
-            describe_condition(i.condition, lang),
+            describe_labelled(i.condition, ruleset.facts, lang),
             i.citation.short(lang),
             _yes_no(i.verified, lang),
         ]
@@ -72,7 +72,7 @@ def render_ruleset(ruleset: RuleSet, lang: str = "vi", fmt: str = "simple") -> s
         [
             r.id,
             r.outcome,
-            describe_condition(r.condition, lang),
+            describe_labelled(r.condition, ruleset.facts, lang),
             r.citation.short(lang),
             _yes_no(r.verified, lang),
         ]
@@ -82,7 +82,7 @@ def render_ruleset(ruleset: RuleSet, lang: str = "vi", fmt: str = "simple") -> s
         [
             r.id,
             r.outcome if not r.possible else " / ".join(r.possible),
-            describe_condition(r.condition, lang),
+            describe_labelled(r.condition, ruleset.facts, lang),
             r.citation.short(lang),
             _yes_no(r.verified, lang),
         ]
@@ -156,8 +156,11 @@ def render_ruleset(ruleset: RuleSet, lang: str = "vi", fmt: str = "simple") -> s
             )
         )
     else:
-        parts.append("Không có: không nguồn nào nêu ngưỡng điểm cho chuẩn này." if vi
-                     else "None: no source gives score cut-offs for this standard.")
+        parts.append(
+            "Không có: không nguồn nào nêu ngưỡng điểm cho chuẩn này."
+            if vi
+            else "None: no source gives score cut-offs for this standard."
+        )
     if ruleset.not_modelled:
         parts.append("")
         parts.append("Chưa mô hình hóa" if vi else "Not modelled")

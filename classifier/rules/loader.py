@@ -31,6 +31,7 @@ from classifier.rules.ruleset import (
     ClassRule,
     FactCatalogue,
     FactSpec,
+    Group,
     Indicator,
     NotModelled,
     OutcomeClass,
@@ -370,31 +371,7 @@ class _FolderLoader:
             if std_from and std_to and std_to < std_from:
                 sp.add(line_of(std, "valid_to"), f"valid_to {std_to} is before valid_from {std_from}")
             instrument = dict(std.get("instrument") or {})
-            raw_classes = std.get("classes")
-            if raw_classes is not None:
-                cls_map = sp.mapping(raw_classes, "classes", line_of(std, "classes"))
-                for cid, spec in (cls_map or {}).items():
-                    spec = sp.mapping(spec, f"class {cid!r}", line_of(cls_map, cid), cid)
-                    if spec is None:
-                        continue
-                    sp.keys(
-                        spec,
-                        ("label_vi", "label_en", "rank", "citation", "same_as", "note"),
-                        ("label_vi", "label_en", "rank"),
-                        f"class {cid!r}",
-                        cid,
-                    )
-                    rank = sp.integer(spec, "rank", cid)
-                    citation = self._citation(spec, sp, cid) if "citation" in spec else None
-                    classes[cid] = OutcomeClass(
-                        cid,
-                        str(spec.get("label_vi", cid)),
-                        str(spec.get("label_en", cid)),
-                        rank if rank is not None else 99,
-                        citation,
-                        self._same_as(spec, sp, cid),
-                        str(spec["note"]) if spec.get("note") is not None else None,
-                    )
+            self._classes(std, sp, classes)
             for i, item in enumerate(std.get("not_modelled") or []):
                 item = sp.mapping(item, "not_modelled entry", line_of(std.get("not_modelled"), i))
                 if item is None:
@@ -443,6 +420,7 @@ class _FolderLoader:
             indicators=tuple(sorted(indicators.values(), key=lambda i: i.number)),
             rules=tuple(rules.values()),
             score_rules=tuple(self.score_rules.values()),
+            groups=tuple(self.groups.values()),
             not_modelled=tuple(not_modelled),
             facts=self.facts,
             digest=digest,
@@ -466,6 +444,34 @@ class _FolderLoader:
                 continue
             out[str(std_id)] = other
         return out
+
+    def _classes(self, std: LocatedDict, sp: Problems, classes: dict[str, OutcomeClass]) -> None:
+        """The classes of standard.yaml, added to (or replacing) the parent's in ``classes``."""
+        raw_classes = std.get("classes")
+        if raw_classes is not None:
+            cls_map = sp.mapping(raw_classes, "classes", line_of(std, "classes"))
+            for cid, spec in (cls_map or {}).items():
+                spec = sp.mapping(spec, f"class {cid!r}", line_of(cls_map, cid), cid)
+                if spec is None:
+                    continue
+                sp.keys(
+                    spec,
+                    ("label_vi", "label_en", "rank", "citation", "same_as", "note"),
+                    ("label_vi", "label_en", "rank"),
+                    f"class {cid!r}",
+                    cid,
+                )
+                rank = sp.integer(spec, "rank", cid)
+                citation = self._citation(spec, sp, cid) if "citation" in spec else None
+                classes[cid] = OutcomeClass(
+                    cid,
+                    str(spec.get("label_vi", cid)),
+                    str(spec.get("label_en", cid)),
+                    rank if rank is not None else 99,
+                    citation,
+                    self._same_as(spec, sp, cid),
+                    str(spec["note"]) if spec.get("note") is not None else None,
+                )
 
     # -- parameters.yaml -------------------------------------------------------------------------
 
@@ -498,6 +504,7 @@ class _FolderLoader:
                         "label_en",
                         "note",
                         "provisional",
+                        "amendment",
                     ),
                     ("value", "verified", "valid_from"),
                     f"parameter {pid!r}",
@@ -506,7 +513,11 @@ class _FolderLoader:
                 )
                 citation = self._citation(spec, p, pid, at)
                 verified = p.boolean(spec, "verified", pid)
-                start, end = self._validity(spec, p, pid, self.std_from, self.std_to)
+                # An amendment's entry (e.g. Nghị định 30/2025/NĐ-CP) starts on its own date, inside the
+                # standard's years: list years before it lack it by design.
+                start, end = self._validity(
+                    spec, p, pid, None if spec.get("amendment") else self.std_from, self.std_to
+                )
                 value = spec.get("value")
                 if isinstance(value, LocatedList):
                     value = tuple(value)
@@ -711,8 +722,9 @@ class _FolderLoader:
             rules = {r.id: r for r in self.parent.rules if r.id not in removed}
         root, p = self._file("classification.yaml", required=self.parent is None)
         self.score_rules: dict[str, ClassRule] = {}
+        self.groups: dict[str, Group] = {}
         if root is not None:
-            p.keys(root, ("rules", "score_rules"), ("rules",), "classification.yaml")
+            p.keys(root, ("rules", "score_rules", "groups"), ("rules",), "classification.yaml")
             section = p.mapping(root.get("rules", LocatedDict()), "rules", line_of(root, "rules"))
             self._rule_section(section, p, params, classes, rules, score=False)
             if "score_rules" in root:
@@ -720,6 +732,9 @@ class _FolderLoader:
                 # belong to one standard), given only where a source states them.
                 scored = p.mapping(root["score_rules"], "score_rules", line_of(root, "score_rules"))
                 self._rule_section(scored, p, params, classes, self.score_rules, score=True)
+            if "groups" in root:
+                section = p.mapping(root["groups"], "groups", line_of(root, "groups"))
+                self._groups(section, p, params, classes)
         for gone in removed - {r.id for r in (self.parent.rules if self.parent else ())}:
             # Symmetric with indicators: a misspelt removal must not be ignored silently.
             self.problems.append(
@@ -731,6 +746,88 @@ class _FolderLoader:
             )
         self.problems.extend(p.items)
         return rules
+
+    def _groups(
+        self,
+        section: LocatedDict | None,
+        p: Problems,
+        params: Mapping[str, Parameter],
+        classes: Mapping[str, OutcomeClass],
+    ) -> None:
+        """``groups``: reported beside the class (see ruleset.Group)."""
+        for gid, spec in (section or {}).items():
+            at = line_of(section, gid)
+            before = (len(p.items), self.deferred)
+            spec = p.mapping(spec, f"group {gid!r}", at, gid)
+            if spec is None:
+                continue
+            p.keys(
+                spec,
+                (
+                    "level",
+                    "label_vi",
+                    "label_en",
+                    "classes",
+                    "answer",
+                    "when",
+                    "wording_vi",
+                    "citation",
+                    "verified",
+                    "valid_from",
+                    "valid_to",
+                    "note",
+                    "amendment",
+                ),
+                ("level", "label_vi", "label_en", "classes", "when", "verified", "valid_from"),
+                f"group {gid!r}",
+                gid,
+                at,
+            )
+            level = spec.get("level")
+            if level not in ("member", "household"):
+                p.add(line_of(spec, "level"), f"group level {level!r} must be member or household", gid)
+            raw = spec.get("classes")
+            wanted = tuple(str(c) for c in raw) if isinstance(raw, LocatedList) else ()
+            for cls in wanted:
+                if cls not in classes:
+                    p.add(line_of(spec, "classes"), f"unknown class {cls!r}", gid)
+            answer = spec.get("answer")
+            spec_answer = self.facts.household.get(str(answer)) if answer is not None else None
+            if answer is not None and (spec_answer is None or spec_answer.type != "bool"):
+                p.add(line_of(spec, "answer"), f"answer {answer!r} must be a yes/no household fact", gid)
+            citation = self._citation(spec, p, gid, at)
+            verified = p.boolean(spec, "verified", gid)
+            start, end = self._validity(
+                spec, p, gid, None if spec.get("amendment") else self.std_from, self.std_to
+            )
+            used: set[str] = set()
+            cond = (
+                self._condition(
+                    spec.get("when"), "classification", params, p, gid, line_of(spec, "when"), used
+                )
+                if "when" in spec
+                else None
+            )
+            broken = len(p.items) > before[0]
+            if citation is None or verified is None or start is None or cond is None or broken:
+                self._not_dropped_silently(p, before, at, "group", gid)
+                continue
+            self.groups[gid] = Group(
+                id=gid,
+                level=str(level),
+                label_vi=str(spec["label_vi"]),
+                label_en=str(spec["label_en"]),
+                classes=wanted,
+                condition=cond,
+                citation=citation,
+                verified=bool(verified),
+                valid_from=start,
+                valid_to=end,
+                answer=str(answer) if answer is not None else None,
+                wording_vi=spec.get("wording_vi"),
+                note=spec.get("note"),
+                params=tuple(sorted(used)),
+            )
 
     def _rule_section(
         self,
@@ -753,8 +850,17 @@ class _FolderLoader:
             spec = p.mapping(spec, f"rule {rid!r}", at, rid)
             if spec is None:
                 continue
-            keys = ("class", "citation", "verified", "valid_from", "valid_to", "when", "wording_vi", "note",
-                    "provisional")
+            keys = (
+                "class",
+                "citation",
+                "verified",
+                "valid_from",
+                "valid_to",
+                "when",
+                "wording_vi",
+                "note",
+                "provisional",
+            )
             p.keys(
                 spec,
                 (*keys, "classes") if score else keys,
@@ -775,7 +881,7 @@ class _FolderLoader:
                 outcome = CANNOT_CLASSIFY
             else:
                 outcome = spec.get("class")
-            for cls in (possible or ((outcome,) if outcome is not None else ())):
+            for cls in possible or ((outcome,) if outcome is not None else ()):
                 if cls not in classes and not self.classes_known:
                     self.deferred += 1  # standard.yaml is unreadable: its problem says why
                     outcome = None
@@ -816,7 +922,6 @@ class _FolderLoader:
                 params=tuple(sorted(used)),
                 possible=possible,
             )
-
 
 
 def load_ruleset_dir(folder: Path, facts: FactCatalogue, parent: RuleSet | None = None) -> RuleSet:

@@ -16,6 +16,7 @@ __all__ = [
     "ClassRule",
     "FactCatalogue",
     "FactSpec",
+    "Group",
     "Indicator",
     "NotModelled",
     "OutcomeClass",
@@ -128,6 +129,30 @@ class ClassRule:
 
 
 @attrs.frozen
+class Group:
+    """A group reported beside the class (not a class): e.g. Decree 30/2025's low-income worker.
+
+    ``level`` member (every listed member of a matching household) or household; the household's class
+    must be one of ``classes``, ``condition`` (area / income) must hold and, when given, the household's
+    yes/no ``answer`` must be yes. The engine says who is eligible, never who applied."""
+
+    id: str
+    level: str
+    label_vi: str
+    label_en: str
+    classes: tuple[str, ...]
+    condition: Condition
+    citation: Citation
+    verified: bool
+    valid_from: dt.date
+    valid_to: dt.date | None
+    answer: str | None = None
+    wording_vi: str | None = None
+    note: str | None = None
+    params: tuple[str, ...] = ()
+
+
+@attrs.frozen
 class NotModelled:
     """A provision deliberately left out, with the reason (shown by `rules show` and `rules audit`)."""
 
@@ -212,6 +237,8 @@ class RuleSet:
     # The score method (Thông tư 07/2021/TT-BLĐTBXH, điểm A / điểm B): empty when no source gives the
     # standard score cut-offs.
     score_rules: tuple[ClassRule, ...] = ()
+    # Groups reported beside the class (classification.yaml ``groups``).
+    groups: tuple[Group, ...] = ()
     # The compiled form (classifier.rules.plan.plan_for), built on first use; not part of the content.
     compiled_plan: Any = attrs.field(default=None, init=False, eq=False, repr=False)
 

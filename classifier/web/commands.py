@@ -48,6 +48,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     )
     s.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
     s.add_argument(
+        "--workers", type=int, default=1, help="worker processes (default: 1; one per core at most)"
+    )
+    s.add_argument(
         "--sample",
         action="store_true",
         help="when the register has no round yet, open round 2026 with the bundled sample commune "
@@ -143,6 +146,7 @@ def run_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     from classifier.web.app import create_app
     from classifier.web.auth import list_users
+    from classifier.web.settings import ENV_DATA_DIR, ENV_DATABASE
 
     settings = _settings(args)
     app = create_app(settings)
@@ -161,5 +165,20 @@ def run_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         err.write(f"sample workbook: {sample_workbook(settings.data_dir / 'mau-xa-hop-hung.xlsx')}\n")
     err.write(f"serving on http://{args.host}:{args.port} (register: {engine.url.render_as_string()})\n")
     # access_log off: request lines can carry search words (names); errors are logged without data.
-    uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_level="warning")
+    if args.workers > 1:
+        # Each worker builds its own app from the environment (an import string is required).
+        engine.dispose()
+        os.environ[ENV_DATABASE] = settings.database_url
+        os.environ[ENV_DATA_DIR] = str(settings.data_dir)
+        uvicorn.run(
+            "classifier.web.app:app_from_env",
+            factory=True,
+            workers=args.workers,
+            host=args.host,
+            port=args.port,
+            access_log=False,
+            log_level="warning",
+        )
+    else:
+        uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_level="warning")
     return 0

@@ -132,7 +132,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     """A page, with the language, the account and this browser's CSRF token in its context."""
     state = get_state(request)
     lang = get_lang(request)
-    seed = request.cookies.get(CSRF_COOKIE)
+    seed = request.cookies.get(CSRF_COOKIE) or None  # an emptied cookie counts as none
     new_seed = seed is None
     if seed is None:
         seed = secrets.token_urlsafe(24)

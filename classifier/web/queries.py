@@ -15,10 +15,20 @@ import attrs
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from classifier.register import RegisterError, RoundHousehold, RoundInfo
 from classifier.register import schema as s
 from classifier.web.db import MEETINGS, REQUESTS
 
-__all__ = ["ListRow", "household_rows", "meeting", "previous_round_id", "requests_of", "village_names"]
+__all__ = [
+    "ListRow",
+    "history",
+    "household_rows",
+    "meeting",
+    "one_household",
+    "previous_round_id",
+    "requests_of",
+    "village_names",
+]
 
 
 @attrs.frozen
@@ -86,8 +96,43 @@ def previous_round_id(conn: sa.Connection, round_id: int) -> int | None:
     return rounds[index - 1] if index > 0 else None
 
 
+# (database URL, round id) -> (revision, rows): the lists of a 3,000-household round cost ~150 ms to
+# build and are read far more often than written.
+_ROWS: dict[tuple[str, int], tuple[tuple[Any, ...], list[ListRow]]] = {}
+
+
+def _revision(conn: sa.Connection) -> tuple[Any, ...]:
+    """Changes whenever anything a list shows may have changed: every write of the register adds a
+    change-log line or a result, and a request adds a row (its decision adds a change-log line)."""
+    return tuple(
+        conn.execute(
+            sa.select(
+                sa.select(sa.func.max(s.change_log.c.id)).scalar_subquery(),
+                sa.select(sa.func.max(s.results.c.id)).scalar_subquery(),
+                sa.select(sa.func.max(REQUESTS.c.id)).scalar_subquery(),
+            )
+        ).one()
+    )
+
+
 def household_rows(engine: Engine, round_id: int) -> list[ListRow]:
-    """Every household of a round with its latest result, its previous round's class and open request."""
+    """Every household of a round with its latest result, its previous round's class and open request.
+
+    Kept in memory per round until the register changes (see :func:`_revision`)."""
+    key = (engine.url.render_as_string(hide_password=False), round_id)
+    with engine.connect() as conn:
+        revision = _revision(conn)
+    cached = _ROWS.get(key)
+    if cached is not None and cached[0] == revision:
+        return cached[1]
+    rows = _build_rows(engine, round_id)
+    if len(_ROWS) > 64:
+        _ROWS.clear()
+    _ROWS[key] = (revision, rows)
+    return rows
+
+
+def _build_rows(engine: Engine, round_id: int) -> list[ListRow]:
     with engine.connect() as conn:
         rows = _outcomes(conn, round_id)
         previous_id = previous_round_id(conn, round_id)
@@ -140,3 +185,77 @@ def meeting(engine: Engine, round_id: int, code: str) -> Any | None:
         return conn.execute(
             sa.select(MEETINGS).where(MEETINGS.c.round_id == round_id, MEETINGS.c.household_code == code)
         ).first()
+
+
+def one_household(engine: Engine, info: RoundInfo, code: str) -> RoundHousehold:
+    """One household of a round with its latest result, reading that household's rows only.
+
+    Equal to ``Register.household`` (tests/web/test_pages.py checks it), which reads the latest result
+    of every household of the round to return one.
+    """
+    rh, res, hh = s.round_households, s.results, s.households
+    with engine.connect() as conn:
+        row = conn.execute(
+            sa.select(rh, hh.c.code)
+            .join(hh, hh.c.id == rh.c.household_id)
+            .where(rh.c.round_id == info.id, hh.c.code == code)
+        ).first()
+        if row is None:
+            raise RegisterError(f"household {code} is not in round {info.name}")
+        count = conn.execute(
+            sa.select(sa.func.count()).where(res.c.round_household_id == row.id)
+        ).scalar_one()
+        result = conn.execute(
+            sa.select(
+                res.c.outcome,
+                res.c.indicators,
+                res.c.deprivation_count,
+                res.c.unknown_count,
+                res.c.rules_digest,
+                res.c.answers_digest,
+            )
+            .where(res.c.round_household_id == row.id)
+            .order_by(res.c.id.desc())
+            .limit(1)
+        ).first()
+    return RoundHousehold(
+        code=row.code,
+        record_id=row.record_id,
+        round=info.name,
+        answers=row.answers,
+        place={k: getattr(row, k) for k in ("province", "commune", "village") if getattr(row, k)},
+        area=row.area,
+        member_count=row.member_count,
+        version=row.version,
+        outcome=None if result is None else result.outcome,
+        indicators={} if result is None else result.indicators,
+        deprivation_count=None if result is None else result.deprivation_count,
+        unknown_count=None if result is None else result.unknown_count,
+        rules_digest=None if result is None else result.rules_digest,
+        results=int(count),
+        current=result is not None and result.answers_digest == row.answers_digest,
+    )
+
+
+def history(engine: Engine, code: str) -> list[tuple[Any, str | None]]:
+    """(round row, latest class or None) of every round holding the household ``code``, oldest first."""
+    rh, res, hh, rounds = s.round_households, s.results, s.households, s.rounds
+    latest = (
+        sa.select(res.c.round_household_id, sa.func.max(res.c.id).label("id"))
+        .join(rh, rh.c.id == res.c.round_household_id)
+        .join(hh, hh.c.id == rh.c.household_id)
+        .where(hh.c.code == code)
+        .group_by(res.c.round_household_id)
+        .subquery()
+    )
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(rounds, res.c.outcome)
+            .join(rh, rh.c.round_id == rounds.c.id)
+            .join(hh, hh.c.id == rh.c.household_id)
+            .outerjoin(latest, latest.c.round_household_id == rh.c.id)
+            .outerjoin(res, res.c.id == latest.c.id)
+            .where(hh.c.code == code)
+            .order_by(rounds.c.year, rounds.c.id)
+        ).all()
+    return [(r, r.outcome) for r in rows]

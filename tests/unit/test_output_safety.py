@@ -4,6 +4,7 @@ and the user's environment (missing folder, no permission, full disk, signals) r
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import errno
 import fcntl
 import io
@@ -23,6 +24,7 @@ import pytest
 
 from classifier.cli import main
 from classifier.data import sample_path
+from classifier.errors import InputError
 from classifier.io.outputs import OutputFiles, WorkFolder
 
 HOUSEHOLDS = sample_path("households.csv")
@@ -291,16 +293,23 @@ def test_a_missing_output_folder_is_a_usage_error(
     assert "output folder does not exist" in err and "nope" in err
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root may write anywhere")
 @pytest.mark.parametrize("engine", ENGINES)
 def test_an_unwritable_output_folder_is_a_usage_error(
-    inputs: tuple[Path, Path], tmp_path: Path, engine: str
+    inputs: tuple[Path, Path], tmp_path: Path, engine: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """An output folder without write permission: exit 2 saying so, not an internal error."""
+    """An output folder without write permission: exit 2 saying so, not an internal error. (As root,
+    which may write anywhere, the permission test is made to answer as for an ordinary user.)"""
     households, members = inputs
     locked = tmp_path / "chi-doc"
     locked.mkdir()
     locked.chmod(0o500)
+    if os.geteuid() == 0:
+        real_access = os.access
+
+        def access(path: object, mode: int, **kwargs: object) -> bool:
+            return False if Path(str(path)) == locked and mode & os.W_OK else real_access(path, mode)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(os, "access", access)
     try:
         code, _, err = run(
             "classify",
@@ -316,6 +325,28 @@ def test_an_unwritable_output_folder_is_a_usage_error(
         locked.chmod(0o700)
     assert code == 2, err
     assert "not writable" in err
+
+
+@pytest.mark.parametrize(
+    "number", [errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EROFS, errno.EISDIR, errno.EIO]
+)
+def test_operating_system_errors_during_a_run_are_the_machines_not_a_bug(
+    inputs: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, number: int
+) -> None:
+    """An OSError the machine raises while the results are written (disk full, quota, permission
+    withdrawn, read-only file system, I/O error...) is exit 2 with advice, never exit 4."""
+    import classifier.io.outputs as outputs
+
+    def fail(path: Path) -> None:
+        raise OSError(number, os.strerror(number), str(path))
+
+    monkeypatch.setattr(outputs, "_fsync_file", fail)
+    households, members = inputs
+    code, _, err = run(
+        "classify", str(households), "--members", str(members), "-o", str(tmp_path / "kq.csv"), "--quiet"
+    )
+    assert code == 2, err
+    assert "internal error" not in err and "No output was presented as complete" in err
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -443,8 +474,9 @@ def test_work_folders_of_killed_runs_are_removed_and_live_ones_kept(tmp_path: Pa
 
 
 def test_a_named_pipe_as_input_is_read_once(tmp_path: Path) -> None:
-    """A FIFO holding CSV households is read in one pass by the per-record reader (auto and durable),
-    instead of hanging on a second read or being called 'not found'."""
+    """A FIFO holding CSV households is read in one pass by the per-record reader (auto, durable, and
+    batch, whose engine then classifies records read one by one), instead of hanging on a second read or
+    being called 'not found'; the streaming pipeline itself refuses a pipe, saying why."""
     fifo = tmp_path / "ho.csv"
     os.mkfifo(fifo)
     payload = HOUSEHOLDS.read_bytes()
@@ -466,7 +498,7 @@ def test_a_named_pipe_as_input_is_read_once(tmp_path: Path) -> None:
             os.close(fd)
             return
 
-    for engine in ("auto", "durable"):
+    for engine in ("auto", "durable", "batch"):
         done.clear()
         writer = threading.Thread(target=feed, daemon=True)
         writer.start()
@@ -478,3 +510,120 @@ def test_a_named_pipe_as_input_is_read_once(tmp_path: Path) -> None:
         writer.join(timeout=30)
         assert code == 0, err
         assert len(read_csv(out)) == 400
+    from classifier.batch import run_batch
+    from classifier.rules import load_ruleset
+
+    with pytest.raises(InputError, match="not a regular file"):
+        run_batch(
+            fifo, tmp_path / "kq.csv", ruleset=load_ruleset("nd-07-2021"), reference_date=dt.date.today()
+        )
+
+
+@pytest.mark.slow  # a real process killed mid-run (~30 s on a loaded machine); logic unit-tested above
+def test_leftovers_of_a_sigkilled_batch_run_are_removed_by_the_next_run(
+    inputs: tuple[Path, Path], tmp_path: Path, private_tmp: Path
+) -> None:
+    """A real batch run killed with SIGKILL (no cleanup possible) leaves its part files and work folder;
+    the next run on the same output removes both and says so."""
+    households, members = inputs
+    big = tmp_path / "lon.csv"
+    _numbered_copy(HOUSEHOLDS, big, "K", 20)
+    out = tmp_path / "ket-qua.csv"
+    env = {**os.environ, "TMPDIR": str(private_tmp)}
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "classifier",
+            "classify",
+            str(big),
+            "-o",
+            str(out),
+            "--engine",
+            "batch",
+            "--quiet",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not (
+            any(p.name.endswith(".part") for p in tmp_path.iterdir())
+            and any(p.name.startswith("chuan-ngheo-batch-") for p in private_tmp.iterdir())
+        ):
+            time.sleep(0.05)
+        proc.kill()
+    finally:
+        proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL, "the run ended before it could be killed"
+    assert any(p.name.endswith(".part") for p in tmp_path.iterdir())
+    assert any(p.name.startswith("chuan-ngheo-batch-") for p in private_tmp.iterdir())
+    code, _, err = run(
+        "classify", str(households), "--members", str(members), "-o", str(out), "--engine", "batch"
+    )
+    assert code == 0, err
+    assert "left by an interrupted earlier run" in err and "work folder(s)" in err
+    assert _parts(tmp_path) == []
+    assert list(private_tmp.iterdir()) == []
+
+
+def test_report_outputs_are_guarded_like_classify(inputs: tuple[Path, Path], tmp_path: Path) -> None:
+    """diff and transitions: -o naming an input is refused before the run (exit 2, input intact); a
+    locked report file is refused; a report CSV neutralises formula text."""
+    households, members = inputs
+    before = households.read_bytes()
+    code, _, err = run(
+        "diff",
+        str(households),
+        "--members",
+        str(members),
+        "--from",
+        "nd-07-2021",
+        "--to",
+        "nd-351-2025",
+        "-o",
+        str(households),
+    )
+    assert code == 2 and "is the input file" in err, err
+    assert households.read_bytes() == before
+    results = [tmp_path / "r1.csv", tmp_path / "r2.csv"]
+    for result in results:
+        code, _, err = run(
+            "classify", str(households), "--members", str(members), "-o", str(result), "--quiet"
+        )
+        assert code == 0, err
+    saved = results[1].read_bytes()
+    code, _, err = run("transitions", str(results[0]), str(results[1]), "-o", str(results[1]))
+    assert code == 2 and "is the input file" in err, err
+    assert results[1].read_bytes() == saved
+    report = tmp_path / "bien-dong.csv"
+    with OutputFiles([report]):
+        code, _, err = run("transitions", str(results[0]), str(results[1]), "-o", str(report))
+    assert code == 2 and "another chuan-ngheo run" in err, err
+    # A household id Excel would evaluate, in both rounds: the report's CSV neutralises it.
+    for result in results:
+        text = result.read_text(encoding="utf-8-sig")
+        assert "\nH000001," in text
+        result.write_text(text.replace("\nH000001,", '\n"=HYPERLINK(""x"")",', 1), encoding="utf-8-sig")
+    code, _, err = run("transitions", str(results[0]), str(results[1]), "-o", str(report))
+    assert code in (0, 1), err
+    ids = [r.get("id") or r.get("household_id") for r in read_csv(report)]
+    assert '\'=HYPERLINK("x")' in ids, ids[:3]
+
+
+def test_ctrl_c_while_the_program_starts_is_exit_130_without_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Ctrl-C before a command's own handling (while the libraries load) ends with 130 and one line."""
+    from classifier import cli
+
+    def interrupted(*args: object, **kwargs: object) -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "main", interrupted)
+    with pytest.raises(SystemExit) as stopped:
+        cli.run()
+    assert stopped.value.code == 130
+    assert capsys.readouterr().err == "interrupted: nothing was written\n"

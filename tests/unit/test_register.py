@@ -223,3 +223,68 @@ def test_stored_answers_read_back_to_the_same_household(register: Register, tmp_
         parse_records(read_records(path), catalogue=ruleset.facts, indicator_keys=known_indicator_keys())
     )
     assert register.typed_households("2026") == [original]
+
+
+def test_an_edit_makes_the_result_out_of_date_until_classified_again(
+    register: Register, tmp_path: Path
+) -> None:
+    """After an edit the household's result is not current and the round is open; classify fixes both."""
+    register.new_round("2026", year=2026, reference_date=REF, who="cb")
+    register.import_file("2026", _write(tmp_path / "ho.json", [_household("H1", 900_000, flags=4)]), who="cb")
+    register.classify("2026", who="cb")
+    assert (register.household("2026", "H1").current, register.round("2026").status) == (True, "classified")
+    register.update_answers(
+        "2026",
+        "H1",
+        {"income_per_capita_month": 5_000_000},
+        expected_version=1,
+        who="a",
+        reason="thu nhập mới",
+    )
+    edited = register.household("2026", "H1")
+    assert (edited.current, edited.outcome, register.round("2026").status) == (False, "ngheo", "open")
+    register.classify("2026", who="cb")
+    again = register.household("2026", "H1")
+    assert (again.current, again.outcome, again.results, register.round("2026").status) == (
+        True,
+        "khac",
+        2,
+        "classified",
+    )
+
+
+def test_two_simultaneous_writers_never_lose_an_update(register: Register, tmp_path: Path) -> None:
+    """Two threads edit the same household from the same version at once: one wins, one must reload."""
+    import threading
+
+    register.new_round("2026", year=2026, reference_date=REF, who="cb")
+    register.import_file("2026", _write(tmp_path / "ho.json", [_household("H1", 900_000, flags=4)]), who="cb")
+    barrier = threading.Barrier(2)
+    outcomes: dict[str, str] = {}
+
+    def edit(who: str, income: int) -> None:
+        barrier.wait()
+        try:
+            register.update_answers(
+                "2026",
+                "H1",
+                {"income_per_capita_month": income},
+                expected_version=1,
+                who=who,
+                reason="sửa đồng thời",
+            )
+            outcomes[who] = "saved"
+        except StaleVersionError:
+            outcomes[who] = "reload"
+
+    threads = [threading.Thread(target=edit, args=(w, i)) for w, i in (("a", 1_000_000), ("b", 1_100_000))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes.values()) == ["reload", "saved"]
+    winner = next(w for w, o in outcomes.items() if o == "saved")
+    household = register.household("2026", "H1")
+    assert household.version == 2
+    assert household.answers["income_per_capita_month"] == {"a": 1_000_000, "b": 1_100_000}[winner]
+    assert [e.who for e in register.change_log(code="H1") if e.field == "income_per_capita_month"] == [winner]

@@ -289,6 +289,10 @@ def test_target_groups_ethnicity_and_causes_from_admin_fields() -> None:
     assert {r.label for r in ethnic.rows} == {"Tổng cộng", "Kinh", "Tày"}
     assert (row(ethnic, "Tày")["2"], row(ethnic, "Kinh")["2"], row(ethnic, "Kinh")["4"]) == (1, 2, 1)
     assert row(ethnic, "Tổng cộng")["9"] == 1
+    by_group = row(got["results-by-group"], "Tổng cộng")
+    columns = ("1", "2", "3", "6", "7", "8", "9", "10", "14")
+    assert [by_group[c] for c in columns] == [4, 3, 1, 3, 2, 1, 2, 2, 1]
+    assert by_group["11"] is None and by_group["19"] == 100.0  # no head's gender given: empty, not 0
     causes = row(got["causes"], "Tổng cộng")
     assert (causes["1"], causes["2"], causes["8"], causes["9"]) == (4, 2, 1, 1)
 

@@ -70,12 +70,17 @@ def test_every_parameter_indicator_and_rule_is_cited_dated_and_flagged(ruleset: 
     items = [*ruleset.parameters.values(), *ruleset.indicators, *ruleset.rules, *ruleset.score_rules]
     assert len(items) == len(ruleset.parameters) + 12 + 8 + 6
     for item in items:
-        # The score method's cut-offs and rules cite the circular that sets them (Thông tư 07/2021).
-        instrument = "Thông tư 07/2021/TT-BLĐTBXH" if item.id.startswith(("score_", "diem_")) else (
-            "Nghị định 07/2021/NĐ-CP")
+        # The score method's cut-offs and rules cite the circular that sets them (Thông tư 07/2021); the
+        # low-income worker's figures the amending decree (Nghị định 30/2025), dated from it.
+        amendment = item.id.startswith("low_income_worker_")
+        instrument = (
+            "Thông tư 07/2021/TT-BLĐTBXH"
+            if item.id.startswith(("score_", "diem_"))
+            else ("Nghị định 30/2025/NĐ-CP" if amendment else "Nghị định 07/2021/NĐ-CP")
+        )
         assert item.citation.instrument.startswith(instrument), item.id
         assert item.citation.article or item.citation.appendix, item.id
-        assert item.valid_from <= ruleset.valid_from, item.id
+        assert amendment or item.valid_from <= ruleset.valid_from, item.id
         if item.valid_to is not None:
             assert ruleset.valid_to is not None and item.valid_to >= ruleset.valid_to, item.id
         assert isinstance(item.verified, bool), item.id

@@ -145,3 +145,12 @@ def test_an_unknown_api_path_is_json(client: TestClient) -> None:
     response = client.get("/api/v1/nothing-here")
     assert response.status_code == 404
     assert response.json() == {"error": "Not Found"}
+
+
+def test_trace_false_gives_the_outcome_fields_without_the_trace(client: TestClient) -> None:
+    """?trace=false: the same outcome, labels and counts, and no trace (lighter for bulk callers)."""
+    record = _sample_record()
+    full = client.post("/api/v1/classify", json=record).json()
+    light = client.post("/api/v1/classify?trace=false", json=record).json()
+    assert light["trace"] is None
+    assert {k: v for k, v in full.items() if k != "trace"} == {k: v for k, v in light.items() if k != "trace"}

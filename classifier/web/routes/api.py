@@ -98,6 +98,9 @@ async def classify_one(
     what_if: Annotated[
         bool, Query(description="also list the smallest changes that would change the class")
     ] = False,
+    trace: Annotated[
+        bool, Query(description="include the full trace (false: the outcome fields only)")
+    ] = True,
 ) -> JSONResponse:
     # async on purpose: the durable engine runs on the event loop's thread, never on two threads at once.
     body = await request.body()
@@ -121,7 +124,9 @@ async def classify_one(
     if not isinstance(parsed, Household):
         return JSONResponse(error_body(parsed), status_code=422)
     result = classify(parsed, ruleset, reference_date=reference_date, engine="durable", trace=True)
-    payload = render_json(result)
+    payload = render_json(result if trace else attrs.evolve(result, trace=None))
+    payload["outcome_label_vi"] = result.trace.outcome_label_vi
+    payload["outcome_label_en"] = result.trace.outcome_label_en
     if what_if:
         changes = what_would_change(
             parsed, result, standard=ruleset, reference_date=result.reference_date, engine="durable"

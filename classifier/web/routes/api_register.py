@@ -16,7 +16,7 @@ from classifier.register import RoundHousehold, RoundInfo
 from classifier.web.auth import User
 from classifier.web.deps import Forbidden, api_user, get_state
 from classifier.web.privacy import redact_record
-from classifier.web.queries import household_rows
+from classifier.web.queries import household_rows, one_household
 
 __all__ = ["router"]
 
@@ -88,7 +88,8 @@ def households(request: Request, name: str, user: Annotated[User, Depends(api_us
 def household(
     request: Request, name: str, code: str, user: Annotated[User, Depends(api_user)]
 ) -> dict[str, Any]:
-    return _household(get_state(request).register.household(name, code), user)
+    state = get_state(request)
+    return _household(one_household(state.engine, state.register.round(name), code), user)
 
 
 @router.get(
@@ -122,14 +123,14 @@ def change_answers(
 ) -> dict[str, Any]:
     state = get_state(request)
     info = state.register.round(name)
-    current = state.register.household(name, code)
+    current = one_household(state.engine, info, code)
     if info.status == "closed" or not user.can_edit_village(current.place.get("village")):
         raise Forbidden()
     state.register.update_answers(
         name, code, changes, expected_version=version, who=user.username, reason=reason
     )
     state.register.classify(name, who=user.username)
-    return _household(state.register.household(name, code), user)
+    return _household(one_household(state.engine, info, code), user)
 
 
 @router.get("/rounds/{name}/report", summary="Households per village and class (no personal data)")

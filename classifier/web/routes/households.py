@@ -31,7 +31,7 @@ from classifier.web.deps import (
     require_writer,
 )
 from classifier.web.procedures import load_procedure
-from classifier.web.queries import household_rows, meeting, requests_of, village_names
+from classifier.web.queries import history, household_rows, meeting, one_household, requests_of, village_names
 from classifier.web.routes.rounds import outcome_label
 
 __all__ = ["router"]
@@ -113,16 +113,6 @@ def _can_edit(user: User, info: RoundInfo, h: RoundHousehold) -> bool:
     return info.status != "closed" and user.can_edit_village(h.place.get("village"))
 
 
-def _history(request: Request, code: str) -> list[tuple[RoundInfo, str | None]]:
-    register = get_state(request).register
-    out = []
-    for r in register.rounds():
-        found = register.households(r.name, codes=[code])
-        if found:
-            out.append((r, found[0].outcome))
-    return out
-
-
 def _editable_paths(h: RoundHousehold, ruleset: Any) -> list[str]:
     """Every answer that may be edited: those given, and every fact of the data contract."""
     paths: list[str] = []
@@ -145,7 +135,7 @@ def _page(
     if not user.sees_personal_data:
         raise Forbidden()
     info = state.register.round(name)
-    h = state.register.household(name, code)
+    h = one_household(state.engine, info, code)
     lang = get_lang(request)
     household, ruleset = _household(request, info, h)
     result = classify(household, ruleset, reference_date=info.reference_date, engine="durable", trace=True)
@@ -164,7 +154,7 @@ def _page(
         label=lambda o: outcome_label(request, info.standard, o, lang),
         explanation=render_text(result, ruleset, lang=lang),
         what_if=render_what_would_change(changes, lang=lang, household_id=code),
-        history=_history(request, code),
+        history=history(state.engine, code),
         log=state.register.change_log(code=code),
         paths=_editable_paths(h, ruleset),
         can_edit=_can_edit(user, info, h),
@@ -207,7 +197,7 @@ async def edit_answer(
     """Change one answer with a reason (change log), then re-classify at once."""
     state = get_state(request)
     info = state.register.round(name)
-    h = state.register.household(name, code)
+    h = one_household(state.engine, info, code)
     if not _can_edit(user, info, h):
         raise Forbidden()
     try:
@@ -264,7 +254,7 @@ def record_meeting(
     """The village meeting's vote on this household's result (participants, how many agreed)."""
     state = get_state(request)
     info = state.register.round(name)
-    h = state.register.household(name, code)
+    h = one_household(state.engine, info, code)
     if not _can_edit(user, info, h):
         raise Forbidden()
     if participants <= 0 or not 0 <= agreed <= participants:
@@ -330,7 +320,7 @@ def register_request(
     """A household's request (form 01 or 04) of the monthly regular review, with the date received."""
     state = get_state(request)
     info = state.register.round(name)
-    state.register.household(name, code)  # the household must be in the round
+    one_household(state.engine, info, code)  # the household must be in the round
     if form not in ("01", "04"):
         raise InputError(f"form {form!r}: expected 01 or 04")
     with state.engine.begin() as conn:
@@ -414,7 +404,7 @@ def refusal_letter(
         raise Forbidden()
     state = get_state(request)
     info = state.register.round(name)
-    h = state.register.household(name, code)
+    h = one_household(state.engine, info, code)
     row = next((r for r in requests_of(state.engine, info.id, code) if r.id == request_id), None)
     if row is None or row.status != "refused":
         raise RegisterError(
@@ -447,7 +437,7 @@ def household_paper(
         )
     state = get_state(request)
     info = state.register.round(name)
-    household, ruleset = _household(request, info, state.register.household(name, code))
+    household, ruleset = _household(request, info, one_household(state.engine, info, code))
     result = classify(household, ruleset, reference_date=info.reference_date, engine="durable", trace=True)
     document = getattr(papers, _PAPERS[kind])(household, result, ruleset)
     if fmt == "pdf":

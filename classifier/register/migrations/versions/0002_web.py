@@ -83,6 +83,12 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     """Drop the web tables (the register's stay)."""
-    for table in ("web_meetings", "web_requests", "web_account_log", "web_login_failures", "web_sessions",
-                  "web_users"):
+    for table in (
+        "web_meetings",
+        "web_requests",
+        "web_account_log",
+        "web_login_failures",
+        "web_sessions",
+        "web_users",
+    ):
         op.drop_table(table)
