@@ -344,17 +344,7 @@ def parse_expect(raw: Any, ruleset: RuleSet, where_of: Any, problems: list[str])
     for key in ("deprivation_count", "unknown_count"):
         if key in raw and (isinstance(raw[key], bool) or not isinstance(raw[key], int)):
             problems.append(f"{where_of(raw, key)}: `{key}` must be a whole number")
-    indicators = raw.get("indicators", {})
-    if not isinstance(indicators, dict):
-        where = where_of(raw, "indicators")
-        problems.append(f"{where}: `indicators` must be a mapping id -> true/false/null")
-    else:
-        for key, value in indicators.items():
-            if key not in ruleset.indicator_ids:
-                where = where_of(indicators, key)
-                problems.append(_unknown_key(key, ruleset.indicator_ids, where, "indicator"))
-            elif value not in (True, False, None):
-                problems.append(f"{where_of(indicators, key)}: indicator `{key}` must be true, false or null")
+    _check_expected_indicators(raw, ruleset, where_of, problems)
     rule_ids = tuple(r.id for r in (*ruleset.rules, *ruleset.score_rules))
     for key, allowed, what in (("fired_rules", rule_ids, "rule"), ("possible_outcomes", outcomes, "class"),
                                ("missing_fields_include", None, "field")):
@@ -367,6 +357,23 @@ def parse_expect(raw: Any, ruleset: RuleSet, where_of: Any, problems: list[str])
             if allowed is not None and value not in allowed:
                 problems.append(_bad_value(value, allowed, where_of(raw, key), what))
     return dict(raw)
+
+
+def _check_expected_indicators(
+    raw: LocatedDict, ruleset: RuleSet, where_of: Any, problems: list[str]
+) -> None:
+    """``expect.indicators``: a mapping from the standard's indicator ids to true, false or null."""
+    indicators = raw.get("indicators", {})
+    if not isinstance(indicators, dict):
+        where = where_of(raw, "indicators")
+        problems.append(f"{where}: `indicators` must be a mapping id -> true/false/null")
+        return
+    for key, value in indicators.items():
+        if key not in ruleset.indicator_ids:
+            where = where_of(indicators, key)
+            problems.append(_unknown_key(key, ruleset.indicator_ids, where, "indicator"))
+        elif value not in (True, False, None):
+            problems.append(f"{where_of(indicators, key)}: indicator `{key}` must be true, false or null")
 
 
 def _bad_value(value: Any, allowed: tuple[str, ...], where: str, what: str) -> str:

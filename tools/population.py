@@ -540,7 +540,29 @@ def _household_answers(
     birth: list[tuple[str, ...]], birth_len: list[int], water_pool: _Pool, latrine_pool: _Pool,
     min_area: float | None, high_education: Sequence[str],
 ) -> None:
-    """Household answers and members, with deprivations more likely as ``risk`` grows."""
+    """Household answers and members, with deprivations more likely as ``risk`` grows.
+
+    The helpers draw in a fixed order (dwelling, services, then each member): a seed gives the same
+    population, and the bundled sample depends on it.
+    """
+    _dwelling(record, size, risk, urban, r, gauss, exp, water_pool, latrine_pool, min_area)
+    _services(record, risk, urban, r)
+    insured_p = 0.985 - 0.20 * risk
+    members = []
+    for k, age in enumerate(_ages(size, r), start=1):
+        dates = birth[age]
+        m: dict[str, Any] = {"id": f"{hid}-{k}", "birth_date": dates[int(r() * birth_len[age])],
+                             "has_health_insurance": age < 6 or r() < insured_p}
+        _member_answers(m, age, risk, urban, r, high_education)
+        members.append(m)
+    record["members"] = members
+
+
+def _dwelling(
+    record: dict[str, Any], size: int, risk: float, urban: bool, r: Any, gauss: Any, exp: Any,
+    water_pool: _Pool, latrine_pool: _Pool, min_area: float | None,
+) -> None:
+    """Floor area, the three structures, water and latrine."""
     # Floor area: about 22 m² per person, less for poorer households; now and then exactly the limit.
     if min_area is not None and r() < 0.01:
         floor = min_area * size - (1 if r() < 0.3 else 0)
@@ -565,6 +587,10 @@ def _household_answers(
     record["water_source"] = pool[int(r() * _RESOLUTION)]
     pool = latrine_pool.bad if r() < (0.005 if urban else 0.04) + 0.50 * risk else latrine_pool.good
     record["latrine_type"] = pool[int(r() * _RESOLUTION)]
+
+
+def _services(record: dict[str, Any], risk: float, urban: bool, r: Any) -> None:
+    """Telecom, information means and Decree 351's reported new answers."""
     internet = r() < (0.9 if urban else 0.78) - 0.55 * risk
     record["uses_phone"] = r() < 0.98 - 0.25 * risk
     record["uses_internet"] = internet
@@ -580,102 +606,104 @@ def _household_answers(
     record["has_internet_access"] = internet or r() < (0.85 if urban else 0.72) - 0.50 * risk
     record["domestic_waste_handled"] = r() < (0.97 if urban else 0.85) - 0.45 * risk
 
-    members = []
-    insured_p = 0.985 - 0.20 * risk
-    for k, age in enumerate(_ages(size, r), start=1):
-        dates = birth[age]
-        m: dict[str, Any] = {"id": f"{hid}-{k}", "birth_date": dates[int(r() * birth_len[age])],
-                             "has_health_insurance": age < 6 or r() < insured_p}
-        # School attendance by age, lower for poorer households.
-        if age < 3:
-            school = False
-        elif age < 6:
-            school = r() < 0.95 - 0.25 * risk
-        elif age < 15:
-            school = r() < 0.995 - 0.12 * risk
-        elif age < 18:
-            school = r() < 0.92 - 0.40 * risk
-        elif age < 23:
-            school = r() < (0.50 if urban else 0.32) - 0.25 * risk
-        elif age <= 30:
-            school = r() < 0.04
-        else:
-            school = False
-        m["in_school"] = school
-        # Highest qualification held.
-        if age < 11:
-            edu = "none"
-        elif age < 15:
-            edu = "primary"
-        elif age < 18:
-            edu = "lower_secondary" if (school or r() < 0.65 - 0.35 * risk) else "primary"
-        else:
-            low_p = 0.12 + 0.55 * risk + (0.25 if age > 45 else 0.0)
-            if r() < low_p:
-                edu = _LOW_EDUCATION[int(r() * _RESOLUTION)]
-            else:
-                edu = high_education[int(r() * _RESOLUTION)]
-        m["education"] = edu
-        if 16 <= age <= 30 and not school:
-            # The adult-education exception (trained on the job and certified by an enterprise) is asked
-            # of the people it can concern. Answered "no" without drawing randomness, so that adding the
-            # question left every other answer of a seeded population unchanged.
-            m["onsite_training_certified"] = False
-        # Work: unemployed means able and wanting to work but without a job.
-        if age < 15:
-            status = "inactive"
-        elif age < 60:
-            u = r()
-            if school:
-                status = "employed" if u < 0.15 else "inactive"
-            elif u < 0.02 + 0.08 * risk:
-                status = "unemployed"
-            elif u < 0.88:
-                status = "employed"
-            else:
-                status = "inactive"
-        elif age < 75:
-            status = "employed" if r() < 0.40 else "inactive"
-        else:
-            status = "employed" if r() < 0.06 else "inactive"
-        m["employment_status"] = status
-        wage = status == "employed" and r() < (0.60 if urban else 0.38)
-        m["wage_worker"] = wage
-        contract = False
-        if wage:  # the contract question is only asked of wage workers (survey skip logic)
-            contract = r() < 0.78 - 0.45 * risk
-            m["has_labour_contract"] = contract
-        if age < 16 or age >= 80:
-            dependant = True
-        elif age >= 60:
-            dependant = status != "employed" and r() < 0.35 + 0.30 * risk
-        else:
-            dependant = status == "inactive" and not school and r() < 0.15
-        m["is_dependant"] = dependant
-        if age < 16:  # anthropometry is measured for children only
-            m["stunted"] = r() < 0.02 + 0.10 * risk
-            m["underweight"] = r() < 0.015 + 0.06 * risk
-        # Seriously ill without seeking care: rare, more often among the old and in poor households.
-        m["sick_without_care"] = r() < 0.002 + 0.02 * risk + (0.01 if age >= 60 else 0.0)
-        if status == "employed":  # social insurance is asked of people in work (survey skip logic)
-            # Wage workers: usually insured with a labour contract, rarely without one. Own-account work
-            # and farming: voluntary insurance, uncommon and rare in poor households.
-            social_p = (0.88 if contract else 0.08) if wage else 0.04 + 0.40 * (1.0 - risk) ** 2
-            m["social_insurance"] = r() < social_p
-        # A monthly social allowance: most of the very old, some elderly people (poor or living as
-        # dependants), a few disabled people of other ages. Asked of everyone, so that the share of
-        # dependants is never unknown only because a child or a working adult was not asked.
-        if age >= 80:
-            allowance_p = 0.80
-        elif age >= 60:
-            allowance_p = (0.15 + 0.60 * risk) if dependant else (0.02 + 0.20 * risk)
-        elif age >= 16:
-            allowance_p = (0.12 + 0.20 * risk) if dependant else 0.002
-        else:
-            allowance_p = 0.005
-        m["elderly_or_disabled_on_allowance"] = r() < allowance_p
-        members.append(m)
-    record["members"] = members
+
+def _schooling(age: int, risk: float, urban: bool, r: Any) -> bool:
+    """School attendance by age, lower for poorer households."""
+    if age < 3 or age > 30:
+        return False
+    if age < 6:
+        return bool(r() < 0.95 - 0.25 * risk)
+    if age < 15:
+        return bool(r() < 0.995 - 0.12 * risk)
+    if age < 18:
+        return bool(r() < 0.92 - 0.40 * risk)
+    if age < 23:
+        return bool(r() < (0.50 if urban else 0.32) - 0.25 * risk)
+    return bool(r() < 0.04)
+
+
+def _education(age: int, school: bool, risk: float, r: Any, high_education: Sequence[str]) -> str:
+    """Highest qualification held."""
+    if age < 11:
+        return "none"
+    if age < 15:
+        return "primary"
+    if age < 18:
+        return "lower_secondary" if (school or r() < 0.65 - 0.35 * risk) else "primary"
+    low_p = 0.12 + 0.55 * risk + (0.25 if age > 45 else 0.0)
+    if r() < low_p:
+        return str(_LOW_EDUCATION[int(r() * _RESOLUTION)])
+    return high_education[int(r() * _RESOLUTION)]
+
+
+def _work(age: int, school: bool, risk: float, r: Any) -> str:
+    """Employment status: unemployed means able and wanting to work but without a job."""
+    if age < 15:
+        return "inactive"
+    if age >= 60:
+        return "employed" if r() < (0.40 if age < 75 else 0.06) else "inactive"
+    u = r()
+    if school:
+        return "employed" if u < 0.15 else "inactive"
+    if u < 0.02 + 0.08 * risk:
+        return "unemployed"
+    return "employed" if u < 0.88 else "inactive"
+
+
+def _dependant(age: int, status: str, school: bool, risk: float, r: Any) -> bool:
+    if age < 16 or age >= 80:
+        return True
+    if age >= 60:
+        return status != "employed" and r() < 0.35 + 0.30 * risk
+    return status == "inactive" and not school and r() < 0.15
+
+
+def _allowance_p(age: int, dependant: bool, risk: float) -> float:
+    """A monthly social allowance: most of the very old, some elderly people (poor or living as
+    dependants), a few disabled people of other ages. Asked of everyone, so that the share of
+    dependants is never unknown only because a child or a working adult was not asked."""
+    if age >= 80:
+        return 0.80
+    if age >= 60:
+        return (0.15 + 0.60 * risk) if dependant else (0.02 + 0.20 * risk)
+    if age >= 16:
+        return (0.12 + 0.20 * risk) if dependant else 0.002
+    return 0.005
+
+
+def _member_answers(
+    m: dict[str, Any], age: int, risk: float, urban: bool, r: Any, high_education: Sequence[str],
+) -> None:
+    """One member's answers after id, birth date and health insurance."""
+    school = _schooling(age, risk, urban, r)
+    m["in_school"] = school
+    m["education"] = _education(age, school, risk, r, high_education)
+    if 16 <= age <= 30 and not school:
+        # The adult-education exception (trained on the job and certified by an enterprise) is asked
+        # of the people it can concern. Answered "no" without drawing randomness, so that adding the
+        # question left every other answer of a seeded population unchanged.
+        m["onsite_training_certified"] = False
+    status = _work(age, school, risk, r)
+    m["employment_status"] = status
+    wage = status == "employed" and r() < (0.60 if urban else 0.38)
+    m["wage_worker"] = wage
+    contract = False
+    if wage:  # the contract question is only asked of wage workers (survey skip logic)
+        contract = r() < 0.78 - 0.45 * risk
+        m["has_labour_contract"] = contract
+    dependant = _dependant(age, status, school, risk, r)
+    m["is_dependant"] = dependant
+    if age < 16:  # anthropometry is measured for children only
+        m["stunted"] = r() < 0.02 + 0.10 * risk
+        m["underweight"] = r() < 0.015 + 0.06 * risk
+    # Seriously ill without seeking care: rare, more often among the old and in poor households.
+    m["sick_without_care"] = r() < 0.002 + 0.02 * risk + (0.01 if age >= 60 else 0.0)
+    if status == "employed":  # social insurance is asked of people in work (survey skip logic)
+        # Wage workers: usually insured with a labour contract, rarely without one. Own-account work
+        # and farming: voluntary insurance, uncommon and rare in poor households.
+        social_p = (0.88 if contract else 0.08) if wage else 0.04 + 0.40 * (1.0 - risk) ** 2
+        m["social_insurance"] = r() < social_p
+    m["elderly_or_disabled_on_allowance"] = r() < _allowance_p(age, dependant, risk)
 
 
 # What goes missing when a record leaves answers out (relative weights): one household answer, one

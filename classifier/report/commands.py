@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 __all__ = ["add_input_options", "add_report_parser", "cmd_report", "load_rounds"]
 
@@ -21,8 +21,23 @@ examples:
 
 
 def add_input_options(p: argparse.ArgumentParser) -> None:
-    """The round to report on (a households file, classified here) and the commune."""
-    p.add_argument("input", type=Path, help="households file of this round (.json, .jsonl, .csv, .xlsx)")
+    """The round to report on (a households file, classified here, or a register round) and the commune."""
+    p.add_argument(
+        "input",
+        type=Path,
+        nargs="?",
+        default=None,
+        help="households file of this round (.json, .jsonl, .csv, .xlsx); or give --round",
+    )
+    p.add_argument(
+        "--round",
+        default=None,
+        dest="round_name",
+        help="a round of the register instead of a file (--previous then names a round too; the "
+        "rounds before it are the history, departures recorded with `round depart` are used)",
+    )
+    p.add_argument("--db", type=Path, default=None, help="register file (default: register.sqlite here)")
+    p.add_argument("--db-url", default=None, help="register database URL instead of a file")
     p.add_argument("--members", type=Path, default=None, help="members file for a two-file CSV input")
     p.add_argument(
         "--commune", default=None, help="the commune reported on (required when the file holds several)"
@@ -90,6 +105,12 @@ def load_rounds(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     from classifier.report.reportset import load_round, standard_of
 
     ruleset = standard_of(args.standard, args.rules_dir)
+    if args.round_name is not None:
+        return _register_rounds(args, ruleset)
+    if args.input is None:
+        from classifier.errors import InputError
+
+        raise InputError("give a households file, or --round NAME to report on a round of the register")
     current = load_round(args.input, args.members, ruleset, args.commune)
     commune = current.households[0].place.get("commune")
     previous = None
@@ -100,7 +121,33 @@ def load_rounds(args: argparse.Namespace):  # type: ignore[no-untyped-def]
         from classifier.errors import InputError
 
         raise InputError("--earlier needs --previous (the earlier rounds come before the previous one)")
-    return current, previous, earlier
+    return current, previous, earlier, {}
+
+
+def _register_rounds(args: argparse.Namespace, ruleset: Any) -> tuple[Any, Any, list[Any], dict[str, str]]:
+    """The rounds from the register: current, previous (by name), the older ones, and the departures."""
+    from classifier.errors import InputError
+    from classifier.register import Register
+    from classifier.report.reportset import register_round
+
+    if args.input is not None:
+        raise InputError("give either a households file or --round, not both")
+    if args.db_url is None and not (args.db or Path("register.sqlite")).is_file():
+        raise InputError(
+            f"no register file {args.db or 'register.sqlite'} (create one with `chuan-ngheo round new`)"
+        )
+    with Register.open(db=args.db, db_url=args.db_url) as reg:
+        current = register_round(reg, args.round_name, ruleset, args.commune)
+        commune = current.households[0].place.get("commune")
+        if getattr(args, "previous", None) is None:
+            return current, None, [], {}
+        previous_name = str(args.previous)
+        names = [r.name for r in reg.rounds()]
+        if previous_name not in names:
+            raise InputError(f"no round {previous_name!r} in the register (rounds: {', '.join(names)})")
+        previous = register_round(reg, previous_name, ruleset, commune)
+        earlier = [register_round(reg, n, ruleset, commune) for n in names[: names.index(previous_name)]]
+        return current, previous, earlier, dict(reg.departures(args.round_name))
 
 
 def cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -119,11 +166,13 @@ def cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if suffix not in allowed:
         raise InputError(f"output {args.output.name}: expected {' or '.join(allowed)}")
     templates = load_templates(args.templates)
-    current, previous, earlier = load_rounds(args)
+    current, previous, earlier, departures = load_rounds(args)
     from classifier.papers.common import pseudonymiser
 
     pseudonym = pseudonymiser() if args.pseudonymise else None
-    report = compute_report_set(current, previous, templates, pseudonym=pseudonym, earlier=earlier)
+    report = compute_report_set(
+        current, previous, templates, pseudonym=pseudonym, earlier=earlier, departures=departures
+    )
     if suffix == ".xlsx":
         from classifier.report.forms_xlsx import write_report_xlsx
 

@@ -69,7 +69,8 @@ def sheet_rows(table: ComputedTable) -> list[list[Any]]:
     return out
 
 
-def write_report_xlsx(report: ReportSet, path: Path) -> None:
+# Over the complexity ceiling of pyproject.toml (C901, issue 7): to be split by its owner.
+def write_report_xlsx(report: ReportSet, path: Path) -> None:  # noqa: C901
     """Write every table of ``report`` to ``path`` (.xlsx)."""
     wb = Workbook()
     wb.remove(wb.active)

@@ -84,6 +84,38 @@ def load_round(
     return classify_round(households, ruleset, commune, reference_date)
 
 
+def register_round(register: Any, name: str, ruleset: RuleSet, commune: str | None) -> Round:
+    """A round of the register (``chuan-ngheo round …``): its records typed again and classified with
+    traces; refused when a result differs from the one the register keeps (the rules changed since
+    ``round classify``: classify the round again first), so reports never contradict the register."""
+    from classifier.io.records import RawRecord
+
+    stored = register.households(name)
+    raws = [RawRecord(raw=dict(h.answers), row=i, source=f"round {name}") for i, h in enumerate(stored, 1)]
+    households = []
+    for _raw, result in parse_records(raws, catalogue=ruleset.facts, indicator_keys=known_indicator_keys()):
+        if isinstance(result, list):
+            raise InputError(f"round {name}: a stored record no longer reads ({result[0]})", result)
+        households.append(result)
+    unclassified = [h.code for h in stored if h.outcome is None]
+    if unclassified:
+        raise InputError(
+            f"round {name}: {len(unclassified)} household(s) not classified yet (e.g. "
+            f"{unclassified[0]}): run `chuan-ngheo round classify {name}` first"
+        )
+    current = classify_round(households, ruleset, commune)
+    kept = {h.record_id: h.outcome for h in stored}
+    differ = [
+        h.id for h, r in zip(current.households, current.results, strict=True) if r.outcome != kept.get(h.id)
+    ]
+    if differ:
+        raise InputError(
+            f"round {name}: {len(differ)} result(s) differ from the register's (e.g. record "
+            f"{differ[0]}); the rules changed since: run `chuan-ngheo round classify {name}`"
+        )
+    return current
+
+
 def classify_round(
     households: Sequence[Household],
     ruleset: RuleSet,

@@ -371,31 +371,7 @@ class _FolderLoader:
             if std_from and std_to and std_to < std_from:
                 sp.add(line_of(std, "valid_to"), f"valid_to {std_to} is before valid_from {std_from}")
             instrument = dict(std.get("instrument") or {})
-            raw_classes = std.get("classes")
-            if raw_classes is not None:
-                cls_map = sp.mapping(raw_classes, "classes", line_of(std, "classes"))
-                for cid, spec in (cls_map or {}).items():
-                    spec = sp.mapping(spec, f"class {cid!r}", line_of(cls_map, cid), cid)
-                    if spec is None:
-                        continue
-                    sp.keys(
-                        spec,
-                        ("label_vi", "label_en", "rank", "citation", "same_as", "note"),
-                        ("label_vi", "label_en", "rank"),
-                        f"class {cid!r}",
-                        cid,
-                    )
-                    rank = sp.integer(spec, "rank", cid)
-                    citation = self._citation(spec, sp, cid) if "citation" in spec else None
-                    classes[cid] = OutcomeClass(
-                        cid,
-                        str(spec.get("label_vi", cid)),
-                        str(spec.get("label_en", cid)),
-                        rank if rank is not None else 99,
-                        citation,
-                        self._same_as(spec, sp, cid),
-                        str(spec["note"]) if spec.get("note") is not None else None,
-                    )
+            self._classes(std, sp, classes)
             for i, item in enumerate(std.get("not_modelled") or []):
                 item = sp.mapping(item, "not_modelled entry", line_of(std.get("not_modelled"), i))
                 if item is None:
@@ -468,6 +444,34 @@ class _FolderLoader:
                 continue
             out[str(std_id)] = other
         return out
+
+    def _classes(self, std: LocatedDict, sp: Problems, classes: dict[str, OutcomeClass]) -> None:
+        """The classes of standard.yaml, added to (or replacing) the parent's in ``classes``."""
+        raw_classes = std.get("classes")
+        if raw_classes is not None:
+            cls_map = sp.mapping(raw_classes, "classes", line_of(std, "classes"))
+            for cid, spec in (cls_map or {}).items():
+                spec = sp.mapping(spec, f"class {cid!r}", line_of(cls_map, cid), cid)
+                if spec is None:
+                    continue
+                sp.keys(
+                    spec,
+                    ("label_vi", "label_en", "rank", "citation", "same_as", "note"),
+                    ("label_vi", "label_en", "rank"),
+                    f"class {cid!r}",
+                    cid,
+                )
+                rank = sp.integer(spec, "rank", cid)
+                citation = self._citation(spec, sp, cid) if "citation" in spec else None
+                classes[cid] = OutcomeClass(
+                    cid,
+                    str(spec.get("label_vi", cid)),
+                    str(spec.get("label_en", cid)),
+                    rank if rank is not None else 99,
+                    citation,
+                    self._same_as(spec, sp, cid),
+                    str(spec["note"]) if spec.get("note") is not None else None,
+                )
 
     # -- parameters.yaml -------------------------------------------------------------------------
 

@@ -107,3 +107,51 @@ def test_single_paragraph_document_renders() -> None:
 
     pages = read_pdf(render_pdf(Document((Para("Thử nghiệm tiếng Việt: Nguyễn Thị Hằng"),))))
     assert len(pages) == 1 and "Nguyễn Thị Hằng" in str(pages[0]["text"])
+
+
+def test_report_from_a_register_round_equals_the_files(tmp_path: Path) -> None:
+    """`report tables --round` reads the register (departures included) and matches the file-based run."""
+    from openpyxl import load_workbook
+
+    rounds = sample_path("commune.json").parent / "rounds"
+    db = str(tmp_path / "reg.sqlite")
+    for year in (2025, 2026):
+        for argv in (
+            ["new", str(year), "--year", str(year), "--reference-date", f"{year}-11-01"],
+            ["import", str(year), str(rounds / f"ho-{year}.json")],
+            ["classify", str(year)],
+        ):
+            assert main(["round", *argv, "--db", db]) in (0, 1)
+    out, ref = tmp_path / "r.xlsx", tmp_path / "f.xlsx"
+    assert (
+        main(["report", "tables", "--round", "2026", "--previous", "2025", "--db", db, "-o", str(out)]) == 0
+    )
+    assert (
+        main(
+            [
+                "report",
+                "tables",
+                str(rounds / "ho-2026.json"),
+                "--previous",
+                str(rounds / "ho-2025.json"),
+                "-o",
+                str(ref),
+            ]
+        )
+        == 0
+    )
+
+    def totals(path: Path) -> list[object]:
+        wb = load_workbook(path)
+        return [
+            r
+            for name in ("overall", "movements-poor")
+            for r in wb[name].iter_rows(values_only=True)
+            if r and r[0] == "Tổng cộng"
+        ]
+
+    assert totals(out) == totals(ref)
+    assert (
+        main(["report", "tables", "--round", "2026", "--db", str(tmp_path / "none.sqlite"), "-o", str(out)])
+        == 2
+    )

@@ -101,6 +101,9 @@ def expected_line(folder: Path, exp: Mapping[str, Any]) -> int | None:
         start = anchors[0]
     hits = [i + 1 for i, line in enumerate(lines) if i >= start and exp["line_of"] in line]
     assert hits, f"line_of {exp['line_of']!r} not in {exp['file']}"
+    exact = [n for n in hits if lines[n - 1].strip() == exp["line_of"]]
+    if len(hits) > 1 and len(exact) == 1:
+        return exact[0]  # `rules:` is the line that is exactly that, not `score_rules:`
     if "line_after" not in exp:
         assert len(hits) == 1, f"line_of {exp['line_of']!r} found on lines {hits}: make it unique"
     return hits[0]
