@@ -267,7 +267,7 @@ def build_parser() -> argparse.ArgumentParser:
     rd = rsub.add_parser(
         "doc",
         help="a standard as one document to review and sign off (wording, rule, parameters, cases)",
-        epilog="example:\n  chuan-ngheo rules doc nd-07-2021 -o nd-07-2021.html  (or .md; no -o: Markdown)",
+        epilog="example:\n  chuan-ngheo rules doc nd-07-2021 -o nd-07-2021.html",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     rd.add_argument("standard", help="standard id or rule folder")
