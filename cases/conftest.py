@@ -84,8 +84,17 @@ EXPECT_KEYS = (
 )
 #: Record keys of data contract v1 that are not answers (everything else must be a catalogue fact).
 RECORD_KEYS = (
-    "id", "area", "income_per_capita_month", "income_total_month", "reference_date", "members",
-    "deprivations", "member_count", "province", "commune", "village",
+    "id",
+    "area",
+    "income_per_capita_month",
+    "income_total_month",
+    "reference_date",
+    "members",
+    "deprivations",
+    "member_count",
+    "province",
+    "commune",
+    "village",
 )
 PLACE_KEYS = ("province", "commune", "village")
 
@@ -149,7 +158,11 @@ class CaseFile(pytest.File):
                 name = f"{name} (line {line})"
             seen.setdefault(name, line or 0)
             yield CaseItem.from_parent(
-                self, name=name, raw=raw, line=line, default_standard=default_standard,
+                self,
+                name=name,
+                raw=raw,
+                line=line,
+                default_standard=default_standard,
                 early_problems=problems_here,
             )
 
@@ -158,7 +171,13 @@ class CaseItem(pytest.Item):
     """One golden case: parse it, classify the household, compare with ``expect``."""
 
     def __init__(
-        self, *, raw: Any, line: int | None, default_standard: str, early_problems: list[str], **kwargs: Any,
+        self,
+        *,
+        raw: Any,
+        line: int | None,
+        default_standard: str,
+        early_problems: list[str],
+        **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.raw = raw
@@ -172,7 +191,11 @@ class CaseItem(pytest.Item):
         method = self.raw.get("method", "auto") if isinstance(self.raw, dict) else "auto"
         for engine in ENGINES:
             result = classify(
-                case.household, case.ruleset, reference_date=case.reference_date, engine=engine, trace=True,
+                case.household,
+                case.ruleset,
+                reference_date=case.reference_date,
+                engine=engine,
+                trace=True,
                 method=method,
             )
             mismatch = compare(case.expect, result)
@@ -185,7 +208,9 @@ class CaseItem(pytest.Item):
         return f"{_display(self.path)}:{line or self.line}"
 
     def repr_failure(
-        self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None,
+        self,
+        excinfo: pytest.ExceptionInfo[BaseException],
+        style: Any = None,
     ) -> str | TerminalRepr:
         """A readable report: the format problems, or the expect/actual diff and the indicators."""
         exc = excinfo.value
@@ -211,7 +236,11 @@ class Case:
     """A parsed case, ready to run."""
 
     def __init__(
-        self, ruleset: RuleSet, reference_date: dt.date, household: Household, expect: dict[str, Any],
+        self,
+        ruleset: RuleSet,
+        reference_date: dt.date,
+        household: Household,
+        expect: dict[str, Any],
     ) -> None:
         self.ruleset = ruleset
         self.reference_date = reference_date
@@ -297,8 +326,10 @@ def _nulls(raw: Any, where_of: Any, path: str = "household") -> list[str]:
     if isinstance(raw, dict):
         for key, value in raw.items():
             if value is None:
-                found.append(f"{where_of(raw, key)}: `{path}.{key}` is null: leave the key out to make "
-                             "the answer unknown")
+                found.append(
+                    f"{where_of(raw, key)}: `{path}.{key}` is null: leave the key out to make "
+                    "the answer unknown"
+                )
             else:
                 found.extend(_nulls(value, where_of, f"{path}.{key}"))
     elif isinstance(raw, list):
@@ -320,8 +351,9 @@ def parse_household(raw: Any, ruleset: RuleSet, where_of: Any, problems: list[st
     if nulls:
         problems.extend(nulls)
         return None
-    parsed = parse_record(raw, row=None, source=None, catalogue=ruleset.facts,
-                          indicator_keys=known_indicator_keys())
+    parsed = parse_record(
+        raw, row=None, source=None, catalogue=ruleset.facts, indicator_keys=known_indicator_keys()
+    )
     if isinstance(parsed, list):
         problems.extend(f"{where_of(raw)}: {error.message}" for error in parsed)
         return None
@@ -346,8 +378,11 @@ def parse_expect(raw: Any, ruleset: RuleSet, where_of: Any, problems: list[str])
             problems.append(f"{where_of(raw, key)}: `{key}` must be a whole number")
     _check_expected_indicators(raw, ruleset, where_of, problems)
     rule_ids = tuple(r.id for r in (*ruleset.rules, *ruleset.score_rules))
-    for key, allowed, what in (("fired_rules", rule_ids, "rule"), ("possible_outcomes", outcomes, "class"),
-                               ("missing_fields_include", None, "field")):
+    for key, allowed, what in (
+        ("fired_rules", rule_ids, "rule"),
+        ("possible_outcomes", outcomes, "class"),
+        ("missing_fields_include", None, "field"),
+    ):
         if key not in raw:
             continue
         if not isinstance(raw[key], list):

@@ -272,8 +272,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rd.add_argument("standard", help="standard id or rule folder")
     rd.add_argument("-o", "--output", type=Path, default=None, help=".html (self-contained) or .md")
-    rd.add_argument("--cases-dir", type=Path, default=None,
-                    help="golden cases folder (default: cases/<standard> beside the rules folder)")
+    rd.add_argument(
+        "--cases-dir",
+        type=Path,
+        default=None,
+        help="golden cases folder (default: cases/<standard> beside the rules folder)",
+    )
     rd.add_argument("--rules-dir", type=Path, default=None)
     rv = rsub.add_parser(
         "verify",
@@ -403,8 +407,14 @@ def _cmd_explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         rules_root=args.rules_dir,
         reference_date=args.reference_date,
     )
-    result = classify(household, ruleset, reference_date=args.reference_date, engine="durable", trace=True,
-                      method=args.method)
+    result = classify(
+        household,
+        ruleset,
+        reference_date=args.reference_date,
+        engine="durable",
+        trace=True,
+        method=args.method,
+    )
     changes = None
     if args.what_if:
         changes = what_would_change(
@@ -422,45 +432,58 @@ def _cmd_explain(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
-def _cmd_rules(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from classifier.report.rules_table import render_audit, render_ruleset
+def _rules_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from classifier.rules import load_ruleset_path
+
+    failed = 0
+    for folder in args.folders:
+        try:
+            ruleset = load_ruleset_path(folder)
+        except RuleFileError as exc:
+            failed += 1
+            err.write(f"{folder}: {len(exc.problems)} problem(s)\n")
+            for problem in exc.problems:
+                err.write(f"  {problem}\n")
+            continue
+        out.write(
+            f"{folder}: ok ({ruleset.id}, {len(ruleset.indicators)} indicators, "
+            f"{len(ruleset.rules)} rules, digest {ruleset.short_digest})\n"
+        )
+    return 3 if failed else EXIT_OK
+
+
+def _rules_list(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from classifier.rules import default_rules_root, list_standards, load_ruleset_path
 
-    if args.rules_command == "check":
-        failed = 0
-        for folder in args.folders:
-            try:
-                ruleset = load_ruleset_path(folder)
-            except RuleFileError as exc:
-                failed += 1
-                err.write(f"{folder}: {len(exc.problems)} problem(s)\n")
-                for problem in exc.problems:
-                    err.write(f"  {problem}\n")
-                continue
-            out.write(
-                f"{folder}: ok ({ruleset.id}, {len(ruleset.indicators)} indicators, "
-                f"{len(ruleset.rules)} rules, digest {ruleset.short_digest})\n"
-            )
-        return 3 if failed else EXIT_OK
-    if args.rules_command == "list":
-        root = args.rules_dir or default_rules_root()
-        for standard in list_standards(root):
-            ruleset = load_ruleset_path(root / standard, root)
-            out.write(
-                f"{ruleset.id:14} {ruleset.valid_from.year}–"
-                f"{ruleset.valid_to.year if ruleset.valid_to else '…'}"
-                f"  {ruleset.status:11}  {ruleset.title_vi}\n"
-            )
-        return EXIT_OK
-    if args.rules_command == "new":
-        from classifier.rules.authoring import new_overlay
-
-        folder = new_overlay(args.name, args.parent, args.rules_dir or default_rules_root())
+    root = args.rules_dir or default_rules_root()
+    for standard in list_standards(root):
+        ruleset = load_ruleset_path(root / standard, root)
         out.write(
-            f"created {folder} (inherits {args.parent}); edit its YAML, then run:\n"
-            f"  chuan-ngheo rules check {folder}\n  chuan-ngheo rules verify {folder}\n"
+            f"{ruleset.id:14} {ruleset.valid_from.year}–"
+            f"{ruleset.valid_to.year if ruleset.valid_to else '…'}"
+            f"  {ruleset.status:11}  {ruleset.title_vi}\n"
         )
-        return EXIT_OK
+    return EXIT_OK
+
+
+def _rules_new(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from classifier.rules import default_rules_root
+    from classifier.rules.authoring import new_overlay
+
+    folder = new_overlay(args.name, args.parent, args.rules_dir or default_rules_root())
+    out.write(
+        f"created {folder} (inherits {args.parent}); edit its YAML, then run:\n"
+        f"  chuan-ngheo rules check {folder}\n  chuan-ngheo rules verify {folder}\n"
+    )
+    return EXIT_OK
+
+
+def _cmd_rules(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from classifier.report.rules_table import render_audit, render_ruleset
+
+    folder_commands = {"check": _rules_check, "list": _rules_list, "new": _rules_new}
+    if args.rules_command in folder_commands:
+        return folder_commands[args.rules_command](args, out, err)
     ruleset = _ruleset_arg(args.standard, args.rules_dir)
     if args.rules_command == "verify":
         from classifier.testing.verify import verify_ruleset
@@ -505,11 +528,19 @@ def _cmd_groups(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if not ruleset.groups:
         err.write(f"note: {ruleset.id} declares no groups (rules show {ruleset.id})\n")
     written, errored, members = groups_file(
-        args.input, args.output, ruleset=ruleset, members_path=args.members,
-        reference_date=args.reference_date, engine=args.engine, method=args.method, rules_root=args.rules_dir,
+        args.input,
+        args.output,
+        ruleset=ruleset,
+        members_path=args.members,
+        reference_date=args.reference_date,
+        engine=args.engine,
+        method=args.method,
+        rules_root=args.rules_dir,
     )
-    err.write(f"read {written:,} = with groups {written - errored:,} + errors {errored:,} -> {args.output}, "
-              f"{members}\n")
+    err.write(
+        f"read {written:,} = with groups {written - errored:,} + errors {errored:,} -> {args.output}, "
+        f"{members}\n"
+    )
     return EXIT_RECORD_ERRORS if errored else EXIT_OK
 
 
@@ -529,7 +560,8 @@ def _write_report(report, args: argparse.Namespace, err: TextIO) -> None:  # typ
     for warning in report.warnings:
         err.write(f"warning: {warning}\n")
     if args.output is not None:
-        written = write_report(report, args.output, fmt=args.format, lang=args.lang)
+        inputs = [*getattr(args, "results", []), getattr(args, "input", None), getattr(args, "members", None)]
+        written = write_report(report, args.output, fmt=args.format, lang=args.lang, inputs=inputs)
         err.write(f"wrote {', '.join(str(p) for p in written)}\n")
 
 
@@ -539,6 +571,9 @@ def _cmd_diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     if args.output is not None:
         report_format(args.output, args.format)  # a bad output name fails before the long run
+        from classifier.io.outputs import OutputFiles
+
+        OutputFiles([args.output], [args.input, args.members]).check()
     before = _ruleset_arg(args.from_standard, args.rules_dir)
     after = _ruleset_arg(args.to_standard, args.rules_dir)
     impact = diff_file(
@@ -568,6 +603,9 @@ def _cmd_transitions(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise InputError("transitions needs at least two result files, oldest first")
     if args.output is not None:
         report_format(args.output, args.format)
+        from classifier.io.outputs import OutputFiles
+
+        OutputFiles([args.output], args.results).check()
     result = transitions_files(args.results, by=args.by, rules_root=args.rules_dir, lang=args.lang)
     out.write(render_transitions(result, lang=args.lang) + "\n")
     _write_report(transitions_report(result, lang=args.lang), args, err)
@@ -730,5 +768,11 @@ def _environment_problem(exc: BaseException) -> tuple[int, str] | None:
 
 
 def run() -> None:
-    """Console-script entry point."""
-    sys.exit(main())
+    """Console-script entry point. Ctrl-C before a command's own handling starts (while Python loads
+    the libraries) is exit 130 with a line, not a traceback: nothing has been written yet."""
+    try:
+        code = main()
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted: nothing was written\n")
+        code = 130
+    sys.exit(code)

@@ -65,8 +65,9 @@ def _one(group: Group, household: Household, result: Classification, ruleset: Ru
     def make(
         eligible: bool | None, members: tuple[str, ...] = (), count: int | None = None, reason: str = ""
     ) -> GroupResult:
-        return GroupResult(group.id, group.level, group.label_vi, group.label_en, eligible, members, count,
-                           reason)
+        return GroupResult(
+            group.id, group.level, group.label_vi, group.label_en, eligible, members, count, reason
+        )
 
     day = result.reference_date
     if day < group.valid_from or (group.valid_to is not None and day > group.valid_to):
@@ -83,8 +84,12 @@ def _one(group: Group, household: Household, result: Classification, ruleset: Ru
         return make(eligible, count=count)
     members = tuple(m.member_id or f"{household.id}-{i}" for i, m in enumerate(household.members, start=1))
     count = len(members) if members else household.member_count
-    return make(True, members=members, count=count,
-                reason="" if members else "members not listed: the declared member count")
+    return make(
+        True,
+        members=members,
+        count=count,
+        reason="" if members else "members not listed: the declared member count",
+    )
 
 
 def evaluate_groups(household: Household, result: Classification, ruleset: RuleSet) -> Sequence[GroupResult]:
@@ -122,10 +127,16 @@ def groups_file(
     head.append("error")
     written = errored = 0
     records = read_records(input_path, members_path=members_path, columns=default_column_map(rules_root))
-    parsed = parse_records(records, catalogue=ruleset.facts, indicator_keys=known_indicator_keys(rules_root),
-                           reference_date=reference_date)
-    with output_path.open("w", encoding="utf-8-sig", newline="") as hh_file, \
-            members_out.open("w", encoding="utf-8-sig", newline="") as mem_file:
+    parsed = parse_records(
+        records,
+        catalogue=ruleset.facts,
+        indicator_keys=known_indicator_keys(rules_root),
+        reference_date=reference_date,
+    )
+    with (
+        output_path.open("w", encoding="utf-8-sig", newline="") as hh_file,
+        members_out.open("w", encoding="utf-8-sig", newline="") as mem_file,
+    ):
         hh = csv.writer(hh_file, lineterminator="\r\n")
         mem = csv.writer(mem_file, lineterminator="\r\n")
         hh.writerow(head)
@@ -135,23 +146,41 @@ def groups_file(
             raw_id = str((record.raw or {}).get("id", "")) if isinstance(record.raw, dict) else ""
             if not isinstance(item, Household):
                 errored += 1
-                hh.writerow([neutralize_formula(raw_id), record.row, "", "", *[""] * (2 * len(groups)),
-                             str(item[0])])
+                hh.writerow(
+                    [neutralize_formula(raw_id), record.row, "", "", *[""] * (2 * len(groups)), str(item[0])]
+                )
                 continue
             try:
-                result = classify(item, ruleset, reference_date=reference_date, engine=engine, trace=False,
-                                  method=method)
+                result = classify(
+                    item, ruleset, reference_date=reference_date, engine=engine, trace=False, method=method
+                )
             except InputError as exc:
                 errored += 1
-                hh.writerow([neutralize_formula(item.id), record.row, "", "", *[""] * (2 * len(groups)),
-                             str(exc.errors[0] if exc.errors else exc)])
+                hh.writerow(
+                    [
+                        neutralize_formula(item.id),
+                        record.row,
+                        "",
+                        "",
+                        *[""] * (2 * len(groups)),
+                        str(exc.errors[0] if exc.errors else exc),
+                    ]
+                )
                 continue
             cells: list[object] = [neutralize_formula(item.id), record.row, result.outcome, result.method]
             for found in evaluate_groups(item, result, ruleset):
-                cells += ["" if found.eligible is None else int(found.eligible),
-                          "" if found.count is None else found.count]
+                cells += [
+                    "" if found.eligible is None else int(found.eligible),
+                    "" if found.count is None else found.count,
+                ]
                 for member_id in found.members:
-                    mem.writerow([neutralize_formula(item.id), neutralize_formula(member_id), found.group,
-                                  found.label_vi])
+                    mem.writerow(
+                        [
+                            neutralize_formula(item.id),
+                            neutralize_formula(member_id),
+                            found.group,
+                            found.label_vi,
+                        ]
+                    )
             hh.writerow([*cells, ""])
     return written, errored, members_out

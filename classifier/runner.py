@@ -256,8 +256,9 @@ def _classify_durable(
             yield record, item
             continue
         try:
-            yield record, runner.classify(
-                item, resolve_reference_date(item, reference_date), with_trace, method
+            yield (
+                record,
+                runner.classify(item, resolve_reference_date(item, reference_date), with_trace, method),
             )
         except InputError as exc:
             yield record, list(exc.errors)

@@ -70,16 +70,45 @@ DEFAULT_PROVINCE = "Tỉnh Phú Thọ"
 DEFAULT_REFERENCE_DATE = dt.date(2026, 11, 1)
 
 #: The household and member facts (rules/facts.yaml names) the generator answers.
-GENERATED_HOUSEHOLD_FACTS = frozenset({
-    "area", "floor_area_m2", "walls_durable", "frame_durable", "roof_durable", "water_source",
-    "latrine_type", "uses_phone", "uses_internet", "has_tv", "has_radio", "has_computer", "has_smartphone",
-    "hears_loudspeaker", "uses_digital_services", "has_internet_access", "domestic_waste_handled",
-})
-GENERATED_MEMBER_FACTS = frozenset({
-    "birth_date", "has_health_insurance", "in_school", "education", "employment_status", "wage_worker",
-    "has_labour_contract", "is_dependant", "stunted", "underweight", "sick_without_care", "social_insurance",
-    "elderly_or_disabled_on_allowance", "onsite_training_certified",
-})
+GENERATED_HOUSEHOLD_FACTS = frozenset(
+    {
+        "area",
+        "floor_area_m2",
+        "walls_durable",
+        "frame_durable",
+        "roof_durable",
+        "water_source",
+        "latrine_type",
+        "uses_phone",
+        "uses_internet",
+        "has_tv",
+        "has_radio",
+        "has_computer",
+        "has_smartphone",
+        "hears_loudspeaker",
+        "uses_digital_services",
+        "has_internet_access",
+        "domestic_waste_handled",
+    }
+)
+GENERATED_MEMBER_FACTS = frozenset(
+    {
+        "birth_date",
+        "has_health_insurance",
+        "in_school",
+        "education",
+        "employment_status",
+        "wage_worker",
+        "has_labour_contract",
+        "is_dependant",
+        "stunted",
+        "underweight",
+        "sick_without_care",
+        "social_insurance",
+        "elderly_or_disabled_on_allowance",
+        "onsite_training_certified",
+    }
+)
 
 # ---- statistical levels (not law) -----------------------------------------------------------------
 # Median income per person per month (VND) and log-normal spread, per area. Chosen so that, under
@@ -96,45 +125,185 @@ _SIZE_WEIGHTS = (0.10, 0.19, 0.21, 0.26, 0.13, 0.07, 0.025, 0.01, 0.005)
 # Relative draw weights of water sources and latrines within the "fine" and "deprived" pools. The
 # split into pools comes from the rule set; these only say which fine source is more common.
 _WATER_WEIGHTS = {
-    "rural": {"piped": 40, "drilled_well": 30, "protected_dug_well": 10, "protected_spring": 4,
-              "rainwater": 8, "bottled": 6, "unprotected_dug_well": 30, "unprotected_spring": 15,
-              "surface_water": 35, "tanker": 5, "other": 5},
-    "urban": {"piped": 85, "drilled_well": 8, "protected_dug_well": 1, "protected_spring": 1,
-              "rainwater": 1, "bottled": 8, "unprotected_dug_well": 20, "unprotected_spring": 5,
-              "surface_water": 10, "tanker": 30, "other": 15},
+    "rural": {
+        "piped": 40,
+        "drilled_well": 30,
+        "protected_dug_well": 10,
+        "protected_spring": 4,
+        "rainwater": 8,
+        "bottled": 6,
+        "unprotected_dug_well": 30,
+        "unprotected_spring": 15,
+        "surface_water": 35,
+        "tanker": 5,
+        "other": 5,
+    },
+    "urban": {
+        "piped": 85,
+        "drilled_well": 8,
+        "protected_dug_well": 1,
+        "protected_spring": 1,
+        "rainwater": 1,
+        "bottled": 8,
+        "unprotected_dug_well": 20,
+        "unprotected_spring": 5,
+        "surface_water": 10,
+        "tanker": 30,
+        "other": 15,
+    },
 }
 _LATRINE_WEIGHTS = {
-    "rural": {"septic": 45, "semi_septic": 15, "pour_flush": 12, "double_vault": 6, "ventilated_pit": 4,
-              "simple_pit": 45, "open": 25, "none": 20, "other": 5},
-    "urban": {"septic": 90, "semi_septic": 8, "pour_flush": 2, "double_vault": 1, "ventilated_pit": 1,
-              "simple_pit": 40, "open": 20, "none": 20, "other": 20},
+    "rural": {
+        "septic": 45,
+        "semi_septic": 15,
+        "pour_flush": 12,
+        "double_vault": 6,
+        "ventilated_pit": 4,
+        "simple_pit": 45,
+        "open": 25,
+        "none": 20,
+        "other": 5,
+    },
+    "urban": {
+        "septic": 90,
+        "semi_septic": 8,
+        "pour_flush": 2,
+        "double_vault": 1,
+        "ventilated_pit": 1,
+        "simple_pit": 40,
+        "open": 20,
+        "none": 20,
+        "other": 20,
+    },
 }
 # Flags-only records (forms B1/B2): chance that each indicator is answered "deprived", as
 # base + slope * risk (risk in [0, 1], higher for poorer households).
 _FLAG_PROB: Mapping[str, tuple[float, float]] = {
-    "employment": (0.08, 0.45), "dependants": (0.03, 0.20), "nutrition": (0.01, 0.12),
-    "health_insurance": (0.03, 0.40), "adult_education": (0.05, 0.35), "child_schooling": (0.01, 0.12),
-    "housing_quality": (0.02, 0.45), "housing_area": (0.02, 0.25), "water_source": (0.03, 0.35),
-    "sanitation": (0.04, 0.50), "telecom": (0.005, 0.12), "information_access": (0.01, 0.15),
+    "employment": (0.08, 0.45),
+    "dependants": (0.03, 0.20),
+    "nutrition": (0.01, 0.12),
+    "health_insurance": (0.03, 0.40),
+    "adult_education": (0.05, 0.35),
+    "child_schooling": (0.01, 0.12),
+    "housing_quality": (0.02, 0.45),
+    "housing_area": (0.02, 0.25),
+    "water_source": (0.03, 0.35),
+    "sanitation": (0.04, 0.50),
+    "telecom": (0.005, 0.12),
+    "information_access": (0.01, 0.15),
     # Indicators of the other standards (QĐ 59, Decree 351, the HCMC overlay), at about the rates the
     # member-level answers below give.
-    "health_care_access": (0.02, 0.05), "waste_handling": (0.12, 0.35), "internet_access": (0.06, 0.30),
-    "digital_services": (0.25, 0.45), "social_insurance": (0.60, 0.25),
+    "health_care_access": (0.02, 0.05),
+    "waste_handling": (0.12, 0.35),
+    "internet_access": (0.06, 0.30),
+    "digital_services": (0.25, 0.45),
+    "social_insurance": (0.60, 0.25),
 }
 _FLAG_PROB_DEFAULT = (0.03, 0.30)
 
 # ---- made-up Vietnamese place names ----------------------------------------------------------------
-_NAME_FIRST = ("Tân", "Hòa", "Minh", "Yên", "Phúc", "An", "Vĩnh", "Xuân", "Thanh", "Hưng", "Quang", "Đồng",
-               "Trung", "Bình", "Phú", "Long", "Thịnh", "Gia", "Hợp", "Kim", "Đại", "Sơn", "Thuận", "Hồng")
-_NAME_SECOND = ("Lập", "Bình", "Đức", "Sơn", "Phú", "Thịnh", "Minh", "Hòa", "Lộc", "Tiến", "Hưng", "Thành",
-                "Phong", "Tâm", "An", "Lợi", "Khánh", "Thuận", "Trung", "Long", "Xuân", "Mỹ", "Quang", "Phát")
-_WARD_NAMES = ("Quang Trung", "Lê Lợi", "Trần Phú", "Hùng Vương", "Nguyễn Trãi", "Hai Bà Trưng",
-               "Lý Thường Kiệt", "Bạch Đằng", "Trần Hưng Đạo", "Phan Đình Phùng", "Võ Thị Sáu",
-               "Ngô Quyền", "Lê Hồng Phong", "Hoàng Văn Thụ", "Điện Biên", "Bà Triệu")
-_VILLAGE_NAMES = ("Đồng Tâm", "Tân Tiến", "Hòa Bình", "Thống Nhất", "Quyết Tiến", "Bình Minh", "Tiền Phong",
-                  "Liên Hợp", "Đoàn Kết", "Trung Tâm", "Làng Mới", "Gò Cao", "Cầu Trắng", "Đồng Xuân",
-                  "Khe Mát", "Chùa", "Đình", "Thượng", "Hạ", "Đông", "Đoài", "Phú Mỹ", "Núi Đỏ", "Bãi Sậy",
-                  "Xóm Mới", "Đồng Bằng", "Tân Hợp", "Suối Cát", "Đồi Chè", "Ao Sen")
+_NAME_FIRST = (
+    "Tân",
+    "Hòa",
+    "Minh",
+    "Yên",
+    "Phúc",
+    "An",
+    "Vĩnh",
+    "Xuân",
+    "Thanh",
+    "Hưng",
+    "Quang",
+    "Đồng",
+    "Trung",
+    "Bình",
+    "Phú",
+    "Long",
+    "Thịnh",
+    "Gia",
+    "Hợp",
+    "Kim",
+    "Đại",
+    "Sơn",
+    "Thuận",
+    "Hồng",
+)
+_NAME_SECOND = (
+    "Lập",
+    "Bình",
+    "Đức",
+    "Sơn",
+    "Phú",
+    "Thịnh",
+    "Minh",
+    "Hòa",
+    "Lộc",
+    "Tiến",
+    "Hưng",
+    "Thành",
+    "Phong",
+    "Tâm",
+    "An",
+    "Lợi",
+    "Khánh",
+    "Thuận",
+    "Trung",
+    "Long",
+    "Xuân",
+    "Mỹ",
+    "Quang",
+    "Phát",
+)
+_WARD_NAMES = (
+    "Quang Trung",
+    "Lê Lợi",
+    "Trần Phú",
+    "Hùng Vương",
+    "Nguyễn Trãi",
+    "Hai Bà Trưng",
+    "Lý Thường Kiệt",
+    "Bạch Đằng",
+    "Trần Hưng Đạo",
+    "Phan Đình Phùng",
+    "Võ Thị Sáu",
+    "Ngô Quyền",
+    "Lê Hồng Phong",
+    "Hoàng Văn Thụ",
+    "Điện Biên",
+    "Bà Triệu",
+)
+_VILLAGE_NAMES = (
+    "Đồng Tâm",
+    "Tân Tiến",
+    "Hòa Bình",
+    "Thống Nhất",
+    "Quyết Tiến",
+    "Bình Minh",
+    "Tiền Phong",
+    "Liên Hợp",
+    "Đoàn Kết",
+    "Trung Tâm",
+    "Làng Mới",
+    "Gò Cao",
+    "Cầu Trắng",
+    "Đồng Xuân",
+    "Khe Mát",
+    "Chùa",
+    "Đình",
+    "Thượng",
+    "Hạ",
+    "Đông",
+    "Đoài",
+    "Phú Mỹ",
+    "Núi Đỏ",
+    "Bãi Sậy",
+    "Xóm Mới",
+    "Đồng Bằng",
+    "Tân Hợp",
+    "Suối Cát",
+    "Đồi Chè",
+    "Ao Sen",
+)
 
 
 # ---- what the rule set says (read, never restated) -------------------------------------------------
@@ -150,7 +319,8 @@ class _RuleFacts:
 
     def __init__(self, ruleset: RuleSet, others: Sequence[RuleSet] = ()) -> None:
         missing = sorted(GENERATED_HOUSEHOLD_FACTS - set(ruleset.facts.household)) + sorted(
-            GENERATED_MEMBER_FACTS - set(ruleset.facts.member))
+            GENERATED_MEMBER_FACTS - set(ruleset.facts.member)
+        )
         if missing:  # the generator must only write names of the data contract
             raise ValueError(f"facts not in the catalogue of {ruleset.id}: {', '.join(missing)}")
         self.indicator_ids: tuple[str, ...] = _flag_keys(ruleset, others)
@@ -176,7 +346,8 @@ class _RuleFacts:
 
 
 def _other_rulesets(
-    primary: RuleSet, others: Sequence[str | RuleSet] | None,
+    primary: RuleSet,
+    others: Sequence[str | RuleSet] | None,
 ) -> tuple[RuleSet, ...]:
     """The rule sets besides ``primary`` to serve: those named, or (None) every standard under rules/."""
     if others is None:
@@ -333,8 +504,11 @@ def _places(
     for name in names:
         area = "rural" if name.startswith("Xã") else "urban"
         if area == "rural":
-            picked = rng.sample(_VILLAGE_NAMES, villages_per_commune) if villages_per_commune <= len(
-                _VILLAGE_NAMES) else [str(j) for j in range(1, villages_per_commune + 1)]
+            picked = (
+                rng.sample(_VILLAGE_NAMES, villages_per_commune)
+                if villages_per_commune <= len(_VILLAGE_NAMES)
+                else [str(j) for j in range(1, villages_per_commune + 1)]
+            )
             village_names = [f"Thôn {v}" for v in picked]
         else:
             village_names = [f"Tổ dân phố {j}" for j in range(1, villages_per_commune + 1)]
@@ -380,10 +554,17 @@ def _commune_names(rng: random.Random, count: int) -> list[str]:
 
 _SIZE_TABLE = _table(range(1, len(_SIZE_WEIGHTS) + 1), _SIZE_WEIGHTS)
 _LOW_EDUCATION = _table(("none", "primary", "lower_secondary"), (0.15, 0.35, 0.50))
-_HIGH_EDUCATION_LEVELS = ("upper_secondary", "vocational_elementary", "vocational_intermediate", "college",
-                          "university")
-_HIGH_EDUCATION = {"rural": _table(_HIGH_EDUCATION_LEVELS, (0.55, 0.12, 0.13, 0.08, 0.12)),
-                   "urban": _table(_HIGH_EDUCATION_LEVELS, (0.35, 0.07, 0.12, 0.11, 0.35))}
+_HIGH_EDUCATION_LEVELS = (
+    "upper_secondary",
+    "vocational_elementary",
+    "vocational_intermediate",
+    "college",
+    "university",
+)
+_HIGH_EDUCATION = {
+    "rural": _table(_HIGH_EDUCATION_LEVELS, (0.55, 0.12, 0.13, 0.08, 0.12)),
+    "urban": _table(_HIGH_EDUCATION_LEVELS, (0.35, 0.07, 0.12, 0.11, 0.35)),
+}
 
 
 def _ages(size: int, r: Any) -> list[int]:
@@ -509,8 +690,13 @@ def _generate(
             risk = _logistic(-(1.5 * z + 2.5 + 0.9 * gauss()))
 
             size = _SIZE_TABLE[int(r() * _RESOLUTION)]
-            record: dict[str, Any] = {"id": hid, "area": area, "province": province, "commune": commune,
-                                      "village": village}
+            record: dict[str, Any] = {
+                "id": hid,
+                "area": area,
+                "province": province,
+                "commune": commune,
+                "village": village,
+            }
             if r() < _TOTAL_INCOME_SHARE:
                 record["income_total_month"] = income * size
             else:
@@ -519,11 +705,26 @@ def _generate(
 
             if r() < flags_share:
                 record["member_count"] = size
-                record["deprivations"] = {key: r() < base + slope * risk
-                                          for key, base, slope in indicator_flags}
+                record["deprivations"] = {
+                    key: r() < base + slope * risk for key, base, slope in indicator_flags
+                }
             else:
-                _household_answers(record, hid, size, risk, urban, r, gauss, exp, birth, birth_len,
-                                   water_pool, latrine_pool, min_area, _HIGH_EDUCATION[area])
+                _household_answers(
+                    record,
+                    hid,
+                    size,
+                    risk,
+                    urban,
+                    r,
+                    gauss,
+                    exp,
+                    birth,
+                    birth_len,
+                    water_pool,
+                    latrine_pool,
+                    min_area,
+                    _HIGH_EDUCATION[area],
+                )
             if area_thresholds and income <= area_thresholds[0]:
                 weight = _UNKNOWN_WEIGHT[0]
             elif area_thresholds and income <= area_thresholds[-1]:
@@ -536,9 +737,20 @@ def _generate(
 
 
 def _household_answers(
-    record: dict[str, Any], hid: str, size: int, risk: float, urban: bool, r: Any, gauss: Any, exp: Any,
-    birth: list[tuple[str, ...]], birth_len: list[int], water_pool: _Pool, latrine_pool: _Pool,
-    min_area: float | None, high_education: Sequence[str],
+    record: dict[str, Any],
+    hid: str,
+    size: int,
+    risk: float,
+    urban: bool,
+    r: Any,
+    gauss: Any,
+    exp: Any,
+    birth: list[tuple[str, ...]],
+    birth_len: list[int],
+    water_pool: _Pool,
+    latrine_pool: _Pool,
+    min_area: float | None,
+    high_education: Sequence[str],
 ) -> None:
     """Household answers and members, with deprivations more likely as ``risk`` grows.
 
@@ -551,16 +763,27 @@ def _household_answers(
     members = []
     for k, age in enumerate(_ages(size, r), start=1):
         dates = birth[age]
-        m: dict[str, Any] = {"id": f"{hid}-{k}", "birth_date": dates[int(r() * birth_len[age])],
-                             "has_health_insurance": age < 6 or r() < insured_p}
+        m: dict[str, Any] = {
+            "id": f"{hid}-{k}",
+            "birth_date": dates[int(r() * birth_len[age])],
+            "has_health_insurance": age < 6 or r() < insured_p,
+        }
         _member_answers(m, age, risk, urban, r, high_education)
         members.append(m)
     record["members"] = members
 
 
 def _dwelling(
-    record: dict[str, Any], size: int, risk: float, urban: bool, r: Any, gauss: Any, exp: Any,
-    water_pool: _Pool, latrine_pool: _Pool, min_area: float | None,
+    record: dict[str, Any],
+    size: int,
+    risk: float,
+    urban: bool,
+    r: Any,
+    gauss: Any,
+    exp: Any,
+    water_pool: _Pool,
+    latrine_pool: _Pool,
+    min_area: float | None,
 ) -> None:
     """Floor area, the three structures, water and latrine."""
     # Floor area: about 22 m² per person, less for poorer households; now and then exactly the limit.
@@ -576,8 +799,12 @@ def _dwelling(
     walls = frame = roof = True
     u = r()
     if u < 0.005 + 0.40 * risk:
-        walls, frame, roof = ((False, False, True), (False, True, False), (True, False, False),
-                              (False, False, False))[int(r() * 4)]
+        walls, frame, roof = (
+            (False, False, True),
+            (False, True, False),
+            (True, False, False),
+            (False, False, False),
+        )[int(r() * 4)]
     elif u < 0.06 + 0.40 * risk:
         walls, frame, roof = ((False, True, True), (True, False, True), (True, True, False))[int(r() * 3)]
     record["walls_durable"] = walls
@@ -672,7 +899,12 @@ def _allowance_p(age: int, dependant: bool, risk: float) -> float:
 
 
 def _member_answers(
-    m: dict[str, Any], age: int, risk: float, urban: bool, r: Any, high_education: Sequence[str],
+    m: dict[str, Any],
+    age: int,
+    risk: float,
+    urban: bool,
+    r: Any,
+    high_education: Sequence[str],
 ) -> None:
     """One member's answers after id, birth date and health insurance."""
     school = _schooling(age, risk, urban, r)
@@ -714,12 +946,33 @@ _LEAVE_OUT = _table(("household", "member", "section", "member_all"), (0.30, 0.3
 _SECTIONS = (
     ("floor_area_m2", "walls_durable", "frame_durable", "roof_durable"),
     ("water_source", "latrine_type", "domestic_waste_handled"),
-    ("uses_phone", "uses_internet", "has_tv", "has_radio", "has_computer", "has_smartphone",
-     "hears_loudspeaker", "uses_digital_services", "has_internet_access"),
+    (
+        "uses_phone",
+        "uses_internet",
+        "has_tv",
+        "has_radio",
+        "has_computer",
+        "has_smartphone",
+        "hears_loudspeaker",
+        "uses_digital_services",
+        "has_internet_access",
+    ),
 )
-_NOT_ANSWERS = frozenset({"id", "province", "commune", "village", "reference_date", "members",
-                          "deprivations", "member_count", "area", "income_per_capita_month",
-                          "income_total_month"})
+_NOT_ANSWERS = frozenset(
+    {
+        "id",
+        "province",
+        "commune",
+        "village",
+        "reference_date",
+        "members",
+        "deprivations",
+        "member_count",
+        "area",
+        "income_per_capita_month",
+        "income_total_month",
+    }
+)
 # Weight of the chance of leaving answers out, by income band (at or under the lowest line, up to the
 # highest line, above it). Unknowns matter only where deprivations can change the class, so they are
 # concentrated there; the weights keep the overall share close to ``unknown_share``.
@@ -763,12 +1016,17 @@ _INCOME = ("income_per_capita_month", "income_total_month")
 
 def _fact_columns(specs: Mapping[str, Any], generated: frozenset[str], all_facts: bool) -> list[str]:
     # Catalogue order; derived facts are computed by the engine and never read from input.
-    return [name for name, spec in specs.items()
-            if not spec.derived and name != "area" and (all_facts or name in generated)]
+    return [
+        name
+        for name, spec in specs.items()
+        if not spec.derived and name != "area" and (all_facts or name in generated)
+    ]
 
 
 def households_csv_header(
-    ruleset: RuleSet | None = None, *, all_facts: bool = False,
+    ruleset: RuleSet | None = None,
+    *,
+    all_facts: bool = False,
     other_standards: Sequence[str | RuleSet] | None = None,
 ) -> list[str]:
     """Columns of the households CSV: id, place, area, income (per person or total), reference date,
@@ -796,8 +1054,12 @@ def _cell(value: Any, table: Mapping[Any, str]) -> Any:
 
 
 def write_csv(
-    records: Iterable[Mapping[str, Any]], households_path: str | Path, members_path: str | Path,
-    *, ruleset: RuleSet | None = None, all_facts: bool = False,
+    records: Iterable[Mapping[str, Any]],
+    households_path: str | Path,
+    members_path: str | Path,
+    *,
+    ruleset: RuleSet | None = None,
+    all_facts: bool = False,
     other_standards: Sequence[str | RuleSet] | None = None,
 ) -> int:
     """Stream records to the two-file CSV form (UTF-8, header row); returns the households written.
@@ -812,33 +1074,43 @@ def write_csv(
     h_columns = set(h_header) | {"members", "deprivations"}
     m_columns = set(m_header) - {"household_id"}
     m_fields = m_header[1:]
-    flag_keys = [c[len("deprivations."):] for c in h_header if c.startswith("deprivations.")]
-    plain = h_header[:len(h_header) - len(flag_keys)]  # the flag columns come last
+    flag_keys = [c[len("deprivations.") :] for c in h_header if c.startswith("deprivations.")]
+    plain = h_header[: len(h_header) - len(flag_keys)]  # the flag columns come last
     no_flags = [""] * len(flag_keys)
     # Cells by value: True/False/None are the only values that need translating (faster than a call).
     cell = {True: "true", False: "false", None: ""}
     count = 0
-    with open(households_path, "w", encoding="utf-8", newline="") as hf, \
-            open(members_path, "w", encoding="utf-8", newline="") as mf:
+    with (
+        open(households_path, "w", encoding="utf-8", newline="") as hf,
+        open(members_path, "w", encoding="utf-8", newline="") as mf,
+    ):
         h_writer = csv.writer(hf)
         m_writer = csv.writer(mf)
         h_writer.writerow(h_header)
         m_writer.writerow(m_header)
         for record in records:
             if not h_columns.issuperset(record):
-                raise ValueError(f"record {record.get('id')!r}: no households column for "
-                                 f"{sorted(set(record) - h_columns)}")
+                raise ValueError(
+                    f"record {record.get('id')!r}: no households column for {sorted(set(record) - h_columns)}"
+                )
             flags = record.get("deprivations") or {}
             if flags and not set(flag_keys).issuperset(flags):
-                raise ValueError(f"record {record.get('id')!r}: no households column for deprivations "
-                                 f"{sorted(set(flags) - set(flag_keys))}")
-            h_writer.writerow([*[_cell(record.get(c), cell) for c in plain],
-                               *([_cell(flags.get(k), cell) for k in flag_keys] if flags else no_flags)])
+                raise ValueError(
+                    f"record {record.get('id')!r}: no households column for deprivations "
+                    f"{sorted(set(flags) - set(flag_keys))}"
+                )
+            h_writer.writerow(
+                [
+                    *[_cell(record.get(c), cell) for c in plain],
+                    *([_cell(flags.get(k), cell) for k in flag_keys] if flags else no_flags),
+                ]
+            )
             hid = record.get("id")
             for member in record.get("members") or ():
                 if not m_columns.issuperset(member):
-                    raise ValueError(f"record {hid!r}: no members column for "
-                                     f"{sorted(set(member) - m_columns)}")
+                    raise ValueError(
+                        f"record {hid!r}: no members column for {sorted(set(member) - m_columns)}"
+                    )
                 m_writer.writerow([hid, *[_cell(member.get(c), cell) for c in m_fields]])
             count += 1
     return count
@@ -877,8 +1149,10 @@ def write_json(records: Iterable[Mapping[str, Any]], path: str | Path) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Write a synthetic population as commune.json, commune.jsonl, households.csv and members.csv."""
-    parser = argparse.ArgumentParser(prog="python -m tools.population",
-                                     description="Write a seeded synthetic population (data contract v1).")
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.population",
+        description="Write a seeded synthetic population (data contract v1).",
+    )
     parser.add_argument("--households", type=int, required=True)
     parser.add_argument("--seed", type=int, required=True)
     parser.add_argument("--out", type=Path, required=True, help="output folder")
@@ -889,19 +1163,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--flags-share", type=float, default=0.1)
     parser.add_argument("--unknown-share", type=float, default=0.02)
     parser.add_argument("--standard", default="nd-07-2021")
-    parser.add_argument("--other-standards", default=None,
-                        help="comma-separated ids of further standards served (default: all under rules/)")
+    parser.add_argument(
+        "--other-standards",
+        default=None,
+        help="comma-separated ids of further standards served (default: all under rules/)",
+    )
     parser.add_argument("--formats", default="json,jsonl,csv", help="comma-separated: json, jsonl, csv")
     args = parser.parse_args(argv)
-    others = None if args.other_standards is None else [
-        s.strip() for s in args.other_standards.split(",") if s.strip()]
+    others = (
+        None
+        if args.other_standards is None
+        else [s.strip() for s in args.other_standards.split(",") if s.strip()]
+    )
 
     def records() -> Iterator[dict[str, Any]]:
         return generate_records(
-            args.households, seed=args.seed, province=args.province, communes=args.communes,
-            villages_per_commune=args.villages_per_commune, reference_date=args.reference_date,
-            flags_share=args.flags_share, unknown_share=args.unknown_share, standard=args.standard,
-            other_standards=others)
+            args.households,
+            seed=args.seed,
+            province=args.province,
+            communes=args.communes,
+            villages_per_commune=args.villages_per_commune,
+            reference_date=args.reference_date,
+            flags_share=args.flags_share,
+            unknown_share=args.unknown_share,
+            standard=args.standard,
+            other_standards=others,
+        )
 
     args.out.mkdir(parents=True, exist_ok=True)
     formats = {f.strip() for f in args.formats.split(",") if f.strip()}
@@ -914,8 +1201,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if "jsonl" in formats:
         write_jsonl(records(), args.out / "commune.jsonl")
     if "csv" in formats:
-        write_csv(records(), args.out / "households.csv", args.out / "members.csv",
-                  ruleset=load_ruleset(args.standard), other_standards=others)
+        write_csv(
+            records(),
+            args.out / "households.csv",
+            args.out / "members.csv",
+            ruleset=load_ruleset(args.standard),
+            other_standards=others,
+        )
     return 0
 
 

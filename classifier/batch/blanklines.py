@@ -39,8 +39,10 @@ def without_empty_lines(path: Path, workdir: Path) -> Path:
     target_dir = workdir / f"normalised-{len(list(workdir.glob('normalised-*')))}"
     target_dir.mkdir(parents=True)
     target = target_dir / path.name
-    with path.open(encoding="utf-8-sig", newline="") as source, target.open("w", encoding="utf-8",
-                                                                            newline="") as copy:
+    with (
+        path.open(encoding="utf-8-sig", newline="") as source,
+        target.open("w", encoding="utf-8", newline="") as copy,
+    ):
         writer = csv.writer(copy, delimiter=delimiter, lineterminator="\n")
         for row in csv.reader(source, delimiter=delimiter):
             writer.writerow(row if row else [""] * len(header))

@@ -179,8 +179,9 @@ def run_batch(
         )
         run: _Run | None = None
         try:
-            run = _Run(con, ruleset, reference_date, err_tmp, Path(rules_root) if rules_root else None,
-                       method=method)
+            run = _Run(
+                con, ruleset, reference_date, err_tmp, Path(rules_root) if rules_root else None, method=method
+            )
             offset = 0
             for index, given in enumerate(paths):
                 fmt = detect_input_format(given, input_format)
@@ -709,10 +710,15 @@ class _TypingPlan:
         self.mem_paths = ["id", "notes", *self.mem_facts]
         # Fields read as text: a cell longer than the typing contract allows is refused by the parser.
         self.text_fields = {
-            "id", "notes", *PLACE_KEYS, *(n for n, s in self.hh_facts.items() if s.type == "string")
+            "id",
+            "notes",
+            *PLACE_KEYS,
+            *(n for n, s in self.hh_facts.items() if s.type == "string"),
         }
         self.member_text_fields = {
-            "id", "notes", *(n for n, s in self.mem_facts.items() if s.type == "string")
+            "id",
+            "notes",
+            *(n for n, s in self.mem_facts.items() if s.type == "string"),
         }
 
     # -- where each field's text comes from ---------------------------------------------------------
@@ -1076,9 +1082,13 @@ class _TypingPlan:
         it (the compiled query classifies by income only)."""
         q = quote_ident
         ref = f"coalesce({q('f$reference_date')}, {literal(reference_date)})"
-        scored = {"income": "", "score": "AND FALSE",
-                  "auto": f"AND h.{q('f$score_a')} IS NULL" if "score_a" in self.hh_facts
-                  and self.rs.score_rules else ""}[by_score]
+        scored = {
+            "income": "",
+            "score": "AND FALSE",
+            "auto": f"AND h.{q('f$score_a')} IS NULL"
+            if "score_a" in self.hh_facts and self.rs.score_rules
+            else "",
+        }[by_score]
         return f"""
 CREATE OR REPLACE TEMP TABLE t_hh AS
   WITH mc AS (SELECT m.rid, count(*) AS n,

@@ -204,8 +204,7 @@ def open_side(path: Path, fmt: str, columns: ColumnMap, what: str, ragged: bool 
     cols = tuple(f"c{i}" for i in range(len(cells)))
     first = _first_named(header, cols)
     rows = (
-        f"(SELECT ordinality + 1 AS {number}, {', '.join(cols)} FROM {src} "
-        f"WHERE {_not_blank(cols, first)})"
+        f"(SELECT ordinality + 1 AS {number}, {', '.join(cols)} FROM {src} WHERE {_not_blank(cols, first)})"
     )
     scan, _ = _read_table_sql(path, fmt, ragged, numbered=False)
     return TableSide(header, cols, path.name, rows, ragged, scan, _blank_row(cols, first))

@@ -223,8 +223,20 @@ class BatchEngine:
                 fired_income = (
                     self._fired(household, row) if household.income_per_capita_month is not None else None
                 )
-                out.append(assemble_score(household, self.ruleset, date, indicators, b_values, b_source,
-                                          fired_score, fired_income, self.name, with_trace))
+                out.append(
+                    assemble_score(
+                        household,
+                        self.ruleset,
+                        date,
+                        indicators,
+                        b_values,
+                        b_source,
+                        fired_score,
+                        fired_income,
+                        self.name,
+                        with_trace,
+                    )
+                )
                 continue
             out.append(
                 assemble(

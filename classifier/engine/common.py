@@ -35,7 +35,6 @@ __all__ = [
 ]
 
 
-
 def validate_for_classification(household: Household, ruleset: RuleSet) -> None:
     """Area and income are required: without them no rule can even be tried."""
     errors: list[RecordError] = []

@@ -206,5 +206,15 @@ class DurableEngine:
                     (count, self.fire(dict(facts, deprivation_count=count, score_a=None, score_b=None)))
                     for count in range(known, known + unknown + 1)
                 ]
-        return assemble_score(household, self.ruleset, reference_date, indicators, b_values, b_source,
-                              fired_score, fired_income, self.name, with_trace)
+        return assemble_score(
+            household,
+            self.ruleset,
+            reference_date,
+            indicators,
+            b_values,
+            b_source,
+            fired_score,
+            fired_income,
+            self.name,
+            with_trace,
+        )

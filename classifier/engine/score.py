@@ -77,8 +77,12 @@ def validate_for_score(household: Household, ruleset: RuleSet) -> None:
     score_a = household.facts.get("score_a")
     if not isinstance(score_a, int | float) or isinstance(score_a, bool) or score_a < 0:
         errors.append(
-            RecordError(household.id, "score_a", score_a,
-                        "điểm A: the points of form B1, 0 or more (needed by the score method)")
+            RecordError(
+                household.id,
+                "score_a",
+                score_a,
+                "điểm A: the points of form B1, 0 or more (needed by the score method)",
+            )
         )
     if errors:
         raise InputError(errors[0].message, errors)
@@ -104,11 +108,15 @@ def score_b_candidates(
     low, high = points * known, points * (known + unknown)
     if carries and not low <= given <= high:
         if unknown == 0:
-            expected = (f"{high} = {points} × {known} deprived indicators in the record's flags/answers "
-                        f"(score_b {given} disagrees)")
+            expected = (
+                f"{high} = {points} × {known} deprived indicators in the record's flags/answers "
+                f"(score_b {given} disagrees)"
+            )
         else:
-            expected = (f"{low} to {high} = {points} × {known} to {known + unknown} deprived indicators "
-                        f"possible from the record's flags/answers (score_b {given} disagrees)")
+            expected = (
+                f"{low} to {high} = {points} × {known} to {known + unknown} deprived indicators "
+                f"possible from the record's flags/answers (score_b {given} disagrees)"
+            )
         raise _score_b_error(household, given, expected)
     return (given,), "input"
 
@@ -181,8 +189,18 @@ def assemble_score(
     trace = None
     if with_trace:
         trace = build_trace(
-            household, ruleset, reference_date, indicators, used, outcome, possible, missing, ignored,
-            engine, known, unknown,
+            household,
+            ruleset,
+            reference_date,
+            indicators,
+            used,
+            outcome,
+            possible,
+            missing,
+            ignored,
+            engine,
+            known,
+            unknown,
             score_facts={"score_a": household.facts.get("score_a"), "score_b_values": tuple(b_values)},
             score_b_source=b_source,
         )

@@ -103,7 +103,7 @@ def member_label(label: str, lang: str = "vi") -> str:
     """``member H017-1`` -> ``thành viên H017-1``; ``member #2`` -> ``thành viên thứ 2``."""
     if not label.startswith("member "):
         return label
-    rest = label[len("member "):]
+    rest = label[len("member ") :]
     if lang == "en":
         return label
     if rest.startswith("#"):

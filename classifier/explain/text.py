@@ -36,15 +36,18 @@ COUNT_FACT = "deprivation_count"
 _P: dict[str, dict[str, str]] = {
     "vi": {
         "decided": "Hộ {id} được xác định là {label} theo {citation}.",
-        "undecided": ("Chưa đủ dữ liệu để phân loại hộ {id}: tùy theo các câu trả lời còn thiếu, "
-                      "hộ có thể là {labels}."),
+        "undecided": (
+            "Chưa đủ dữ liệu để phân loại hộ {id}: tùy theo các câu trả lời còn thiếu, hộ có thể là {labels}."
+        ),
         "or": " hoặc ",
         "standard": "Chuẩn áp dụng: {title} (mã {id}, bộ quy tắc {digest}).",
         "reference": "Ngày tham chiếu: {date}. Khu vực: {area}.",
         "method_income": "Phương pháp: theo thu nhập (chuẩn thu nhập của chuẩn nghèo).",
         "method_score": "Phương pháp: chấm điểm (Thông tư 07/2021/TT-BLĐTBXH) — quyết định theo {basis}.",
         "method_score_income": " Thu nhập phân biệt mức sống trung bình với mức trên.",
-        "score_a": "điểm A", "score_b": "điểm B", "and": " và ",
+        "score_a": "điểm A",
+        "score_b": "điểm B",
+        "and": " và ",
         "score_b_from_indicators": " (điểm B tính từ các chỉ số thiếu hụt của hộ)",
         "income_head": "Thu nhập",
         "income": "{label}: {value}.",
@@ -86,8 +89,9 @@ _P: dict[str, dict[str, str]] = {
         "collect_flags": "hoặc ghi trực tiếp trên phiếu các chỉ số: {items}",
         "notes_head": "Lưu ý",
         "ignored": "Các chỉ số trên phiếu không thuộc chuẩn này nên không được xét: {items}.",
-        "provisional": ("Cảnh báo: chuẩn này là tạm thời "
-                        "(một phần nội dung chưa phải là quy định chính thức)."),
+        "provisional": (
+            "Cảnh báo: chuẩn này là tạm thời (một phần nội dung chưa phải là quy định chính thức)."
+        ),
         "warning": "Cảnh báo: {text}",
         "rule_unverified": "Quy định {citation} chưa được đối chiếu với văn bản gốc.",
         "footnote": "(*) Định nghĩa chưa được đối chiếu với văn bản gốc.",
@@ -95,15 +99,18 @@ _P: dict[str, dict[str, str]] = {
     },
     "en": {
         "decided": "Household {id} is classified as: {label}, under {citation}.",
-        "undecided": ("Household {id} cannot be classified yet: depending on the missing answers "
-                      "it could be: {labels}."),
+        "undecided": (
+            "Household {id} cannot be classified yet: depending on the missing answers it could be: {labels}."
+        ),
         "or": " or ",
         "standard": "Standard: {title} (id {id}, rules {digest}).",
         "reference": "Reference date: {date}. Area: {area}.",
         "method_income": "Method: income (the standard's income lines).",
         "method_score": "Method: score (Thông tư 07/2021/TT-BLĐTBXH) — decided by {basis}.",
         "method_score_income": " Income tells the middle band from above it.",
-        "score_a": "score A", "score_b": "B", "and": " and ",
+        "score_a": "score A",
+        "score_b": "B",
+        "and": " and ",
         "score_b_from_indicators": " (B from the household's deprived indicators)",
         "income_head": "Income",
         "income": "{label}: {value}.",
@@ -125,8 +132,9 @@ _P: dict[str, dict[str, str]] = {
         "dep_count": "The household is deprived in {n} indicator(s).",
         "indicators": "{n} indicators",
         "dep_needs": "The household is deprived in {n} indicator(s); {cond} are needed to be a {label}.",
-        "dep_meets": ("The household is deprived in {n} indicator(s), "
-                      "meeting the {cond} required of a {label}."),
+        "dep_meets": (
+            "The household is deprived in {n} indicator(s), meeting the {cond} required of a {label}."
+        ),
         "dep_unknown": "{n} indicator(s) are not known yet.",
         "dep_irrelevant": "At this income, the number of deprivations does not affect the outcome.",
         "deprived_head": "Deprived indicators:",
@@ -162,7 +170,8 @@ def require_trace(classification: Classification) -> Trace:
     trace = classification.trace
     if not isinstance(trace, Trace):
         raise ValueError(
-            f"household {classification.household_id}: no trace to explain; classify with trace=True")
+            f"household {classification.household_id}: no trace to explain; classify with trace=True"
+        )
     return trace
 
 
@@ -217,8 +226,11 @@ def _headline(trace: Trace, ruleset: RuleSet, p: dict[str, str], lang: str) -> l
     return [
         first,
         method_sentence(trace, p),
-        p["standard"].format(title=trace.title_vi if lang == "vi" else trace.title_en,
-                             id=trace.standard, digest=trace.rules_digest[:12]),
+        p["standard"].format(
+            title=trace.title_vi if lang == "vi" else trace.title_en,
+            id=trace.standard,
+            digest=trace.rules_digest[:12],
+        ),
         p["reference"].format(date=format_date(trace.reference_date, lang), area=area),
     ]
 
@@ -286,8 +298,12 @@ def _income(trace: Trace, ruleset: RuleSet, p: dict[str, str], lang: str) -> lis
     lines = [p["income_head"]]
     income = trace.income_per_capita_month
     income_text = format_money(income, lang) if income is not None else p["holds_none"]
-    lines.append(_BULLET + p["income"].format(
-        label=fact_label(ruleset, "income_per_capita_month", lang, "classification"), value=income_text))
+    lines.append(
+        _BULLET
+        + p["income"].format(
+            label=fact_label(ruleset, "income_per_capita_month", lang, "classification"), value=income_text
+        )
+    )
     money_margins = _unique_margins(trace.margins, lambda m: is_money(m, ruleset) and m.value is not None)
     for m in sorted(money_margins, key=lambda m: (m.fact, m.threshold)):
         label = _param_label(ruleset, m, p, lang)
@@ -297,10 +313,16 @@ def _income(trace: Trace, ruleset: RuleSet, p: dict[str, str], lang: str) -> lis
             fact = fact_label(ruleset, m.fact, lang, "classification")
             lines.append(_BULLET + p["income"].format(label=fact, value=format_money(m.value, lang)))
         verdict = p["holds_none" if m.holds is None else ("holds_true" if m.holds else "holds_false")]
-        lines.append(_BULLET + p["compare"].format(
-            label=lower_first(label), threshold=threshold,
-            margin=_margin_phrase(m, label, lambda x: format_money(x, lang), p),
-            condition=_condition(m.op, threshold, p), verdict=verdict))
+        lines.append(
+            _BULLET
+            + p["compare"].format(
+                label=lower_first(label),
+                threshold=threshold,
+                margin=_margin_phrase(m, label, lambda x: format_money(x, lang), p),
+                condition=_condition(m.op, threshold, p),
+                verdict=verdict,
+            )
+        )
     return lines
 
 
@@ -360,8 +382,11 @@ def _deprivations(trace: Trace, ruleset: RuleSet, p: dict[str, str], lang: str) 
         for step in unknown:
             missing = "; ".join(group_missing(ruleset, step.missing, lang))
             label = step.label_vi if lang == "vi" else step.label_en
-            parts = [label + ("" if step.verified else " (*)"), _citation(step, lang),
-                     p["missing"].format(items=missing)]
+            parts = [
+                label + ("" if step.verified else " (*)"),
+                _citation(step, lang),
+                p["missing"].format(items=missing),
+            ]
             lines.append("    - " + " — ".join(parts) + ".")
     return lines
 
@@ -413,8 +438,10 @@ def _undecided(trace: Trace, ruleset: RuleSet, p: dict[str, str], lang: str) -> 
         counts = [c for r in rules for c in r.deprivation_counts]
         label = _class_label(ruleset, outcome, lang)
         if counts:
-            lines.append(_BULLET + p["possible"].format(label=label, citation=citation,
-                                                        counts=count_ranges(counts, lang)))
+            lines.append(
+                _BULLET
+                + p["possible"].format(label=label, citation=citation, counts=count_ranges(counts, lang))
+            )
         else:
             lines.append(_BULLET + p["possible_plain"].format(label=label, citation=citation))
     lines.append(p["collect_head"])

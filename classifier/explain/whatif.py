@@ -69,10 +69,14 @@ def crossing_value(op: str, value: float, threshold: float) -> float | None:
     """The nearest value (on a grid of STEP) where ``value op threshold`` gives the other answer."""
     holds = compare_values(op, value, threshold)
     table = {
-        ("lte", True): threshold + STEP, ("lte", False): threshold,
-        ("lt", True): threshold, ("lt", False): threshold - STEP,
-        ("gte", True): threshold - STEP, ("gte", False): threshold,
-        ("gt", True): threshold, ("gt", False): threshold + STEP,
+        ("lte", True): threshold + STEP,
+        ("lte", False): threshold,
+        ("lt", True): threshold,
+        ("lt", False): threshold - STEP,
+        ("gte", True): threshold - STEP,
+        ("gte", False): threshold,
+        ("gt", True): threshold,
+        ("gt", False): threshold + STEP,
     }
     return table.get((op, holds))
 
@@ -94,13 +98,17 @@ def what_would_change(
     """
     from classifier.api import classify, load_standard  # deferred: keeps `import classifier.explain` light
 
-    ruleset = load_standard(standard if standard is not None else
-                            (classification.standard if classification is not None else "nd-07-2021"))
+    ruleset = load_standard(
+        standard
+        if standard is not None
+        else (classification.standard if classification is not None else "nd-07-2021")
+    )
     if classification is not None and classification.trace is None:
         classification = None  # the margins live in the trace
     if classification is None:
-        classification = classify(household, ruleset, reference_date=reference_date,
-                                  engine=engine or "durable")
+        classification = classify(
+            household, ruleset, reference_date=reference_date, engine=engine or "durable"
+        )
     ref = reference_date or classification.reference_date
     eng = engine or classification.engine
     trace: Trace = classification.trace
@@ -109,19 +117,35 @@ def what_would_change(
     def rerun(changed: Household) -> str:
         return classify(changed, ruleset, reference_date=ref, engine=eng, trace=False).outcome
 
-    def make(kind: str, target: str, old: Any, new: Any, outcome: str, label_vi: str, label_en: str,
-             margin: Margin | None = None) -> Change:
+    def make(
+        kind: str,
+        target: str,
+        old: Any,
+        new: Any,
+        outcome: str,
+        label_vi: str,
+        label_en: str,
+        margin: Margin | None = None,
+    ) -> Change:
         delta = new - old if kind != INDICATOR else None
         param = ruleset.parameters.get(margin.param) if margin and margin.param else None
         return Change(
-            household_id=household.id, kind=kind, target=target, before=old, after=new, delta=delta,
-            outcome_before=before, outcome_after=outcome,
+            household_id=household.id,
+            kind=kind,
+            target=target,
+            before=old,
+            after=new,
+            delta=delta,
+            outcome_before=before,
+            outcome_after=outcome,
             outcome_label_vi=_class_label(ruleset, outcome, "vi"),
             outcome_label_en=_class_label(ruleset, outcome, "en"),
             outcome_before_label_vi=_class_label(ruleset, before, "vi"),
             outcome_before_label_en=_class_label(ruleset, before, "en"),
-            label_vi=label_vi, label_en=label_en,
-            rule_id=margin.rule_id if margin else None, param=margin.param if margin else None,
+            label_vi=label_vi,
+            label_en=label_en,
+            rule_id=margin.rule_id if margin else None,
+            param=margin.param if margin else None,
             threshold=margin.threshold if margin else None,
             threshold_label_vi=(param.label_vi if param else None),
             threshold_label_en=(param.label_en if param else None),
@@ -147,19 +171,29 @@ def what_would_change(
         outcome = rerun(changed)
         if outcome != before:
             spec = ruleset.facts.spec("classification", margin.fact)
-            changes.append(make(kind, margin.fact, margin.value, target_value, outcome,
-                                (spec.label_vi if spec and spec.label_vi else margin.fact),
-                                (spec.label_en if spec and spec.label_en else margin.fact), margin))
+            changes.append(
+                make(
+                    kind,
+                    margin.fact,
+                    margin.value,
+                    target_value,
+                    outcome,
+                    (spec.label_vi if spec and spec.label_vi else margin.fact),
+                    (spec.label_en if spec and spec.label_en else margin.fact),
+                    margin,
+                )
+            )
 
     # Only the deprivation count links indicators to the class; without a count threshold in play
     # no single indicator can matter, so skip the re-runs.
     if any(m.fact == COUNT for m in trace.margins):
         for step in trace.indicators:
-            for new in ((True, False) if step.deprived is None else (not step.deprived,)):
+            for new in (True, False) if step.deprived is None else (not step.deprived,):
                 outcome = rerun(attrs.evolve(household, flags={**household.flags, step.id: new}))
                 if outcome != before:
-                    changes.append(make(INDICATOR, step.id, step.deprived, new, outcome,
-                                        step.label_vi, step.label_en))
+                    changes.append(
+                        make(INDICATOR, step.id, step.deprived, new, outcome, step.label_vi, step.label_en)
+                    )
 
     order = {INCOME: 0, COUNT: 1, INDICATOR: 2}
     return tuple(sorted(changes, key=lambda c: (order[c.kind], abs(c.delta) if c.delta is not None else 0)))
@@ -221,8 +255,9 @@ _P: dict[str, dict[str, str]] = {
         "known_true": "Nếu xác định được chỉ số “{items}” là thiếu hụt → {label}.",
         "known_true_many": "Nếu xác định được một trong các chỉ số sau là thiếu hụt → {label}: {items}.",
         "known_false": "Nếu xác định được chỉ số “{items}” là không thiếu hụt → {label}.",
-        "known_false_many": ("Nếu xác định được một trong các chỉ số sau là không thiếu hụt → "
-                             "{label}: {items}."),
+        "known_false_many": (
+            "Nếu xác định được một trong các chỉ số sau là không thiếu hụt → {label}: {items}."
+        ),
         "threshold": "ngưỡng",
     },
     "en": {
@@ -239,15 +274,19 @@ _P: dict[str, dict[str, str]] = {
         "known_true": "If the indicator “{items}” turned out to be deprived → {label}.",
         "known_true_many": "If any one of these indicators turned out to be deprived → {label}: {items}.",
         "known_false": "If the indicator “{items}” turned out not to be deprived → {label}.",
-        "known_false_many": ("If any one of these indicators turned out not to be deprived → "
-                             "{label}: {items}."),
+        "known_false_many": (
+            "If any one of these indicators turned out not to be deprived → {label}: {items}."
+        ),
         "threshold": "the threshold",
     },
 }
 
 
 def render_what_would_change(
-    changes: Sequence[Change], lang: str = "vi", *, household_id: str | None = None,
+    changes: Sequence[Change],
+    lang: str = "vi",
+    *,
+    household_id: str | None = None,
     current_label: str | None = None,
 ) -> str:
     """The changes as plain text, one line each; indicator flips with the same effect share a line.
@@ -279,10 +318,17 @@ def render_what_would_change(
             fact = lower_first(change.label_vi if lang == "vi" else change.label_en)
             fact = fact.replace(" (đồng)", "").replace(" (VND)", "")
             key = "up" if (change.delta or 0) > 0 else "down"
-            lines.append("  • " + p[key].format(
-                amount=format_money(abs(change.delta or 0), lang), label=label, fact=fact,
-                after=format_money(change.after, lang), thr_label=lower_first(thr_label),
-                threshold=format_money(change.threshold, lang)))
+            lines.append(
+                "  • "
+                + p[key].format(
+                    amount=format_money(abs(change.delta or 0), lang),
+                    label=label,
+                    fact=fact,
+                    after=format_money(change.after, lang),
+                    thr_label=lower_first(thr_label),
+                    threshold=format_money(change.threshold, lang),
+                )
+            )
         elif change.kind == COUNT:
             key = "more" if (change.delta or 0) > 0 else "fewer"
             lines.append("  • " + p[key].format(n=abs(change.delta or 0), label=label))
@@ -294,4 +340,3 @@ def render_what_would_change(
         key = base if len(names) == 1 else base + "_many"
         lines.append("  • " + p[key].format(items=", ".join(names), label=label))
     return "\n".join(lines) + "\n"
-

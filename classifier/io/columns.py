@@ -115,7 +115,7 @@ class ColumnMap:
         """The field or flag a households-table header names, or None (then kept as written)."""
         key = normalise_header(header)
         if key.startswith(FLAG_PREFIX):
-            return Target("flag", str(header).strip()[len(FLAG_PREFIX):].strip())
+            return Target("flag", str(header).strip()[len(FLAG_PREFIX) :].strip())
         return self.household.get(key)
 
     def member_target(self, header: object) -> Target | None:

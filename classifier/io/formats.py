@@ -25,6 +25,8 @@ def format_from_name(path: Path, fmt: str | None, formats: Mapping[str, str], wh
     if found is None:
         shown = list(formats)
         extensions = ", ".join(shown[:-1]) + f" or {shown[-1]}" if len(shown) > 1 else shown[0]
-        raise InputError(f"cannot tell the {what} format of {path.name}: name it {extensions}, "
-                         "or give the format explicitly")
+        raise InputError(
+            f"cannot tell the {what} format of {path.name}: name it {extensions}, "
+            "or give the format explicitly"
+        )
     return found

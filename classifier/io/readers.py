@@ -34,8 +34,14 @@ from classifier.io.values import BadValue, WrittenNumber, is_empty, to_text
 __all__ = ["FORMATS", "detect_format", "json_line_record", "read_records"]
 
 #: ``.xlsm`` is a workbook with macros: read like ``.xlsx``; its macros are neither kept nor run.
-FORMATS = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".xlsx": "xlsx",
-           ".xlsm": "xlsx"}
+FORMATS = {
+    ".json": "json",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".csv": "csv",
+    ".xlsx": "xlsx",
+    ".xlsm": "xlsx",
+}
 HOUSEHOLD_SHEETS = ("households", "hộ gia đình")
 # Python's csv refuses a cell over 131,072 characters with an error for the whole file; such a cell
 # must be read, so that the record parser can make it that record's error (classifier/io/contract.yaml).
@@ -94,18 +100,20 @@ def _read_json(path: Path) -> Iterator[RawRecord]:
         with path.open(encoding="utf-8-sig") as handle:
             data = json.load(handle, object_pairs_hook=_object, parse_float=WrittenNumber)
     except json.JSONDecodeError as exc:
-        raise InputError(f"{path.name} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
-                         ) from None
+        raise InputError(
+            f"{path.name} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        ) from None
     except UnicodeDecodeError:
         raise InputError(f"{path.name} is not UTF-8 text") from None
     except (RecursionError, ValueError):
-        raise InputError(f"{path.name}: JSON nested too deeply, or a number too long to read; "
-                         "use JSON Lines, where such a record is that record's error") from None
+        raise InputError(
+            f"{path.name}: JSON nested too deeply, or a number too long to read; "
+            "use JSON Lines, where such a record is that record's error"
+        ) from None
     if isinstance(data, dict) and set(data) == {"households"}:
         data = data["households"]
     if not isinstance(data, list):
-        raise InputError(f"{path.name} must hold an array of household records, or "
-                         '{"households": [...]}')
+        raise InputError(f'{path.name} must hold an array of household records, or {{"households": [...]}}')
     return (_json_record(item, index, path.name) for index, item in enumerate(data, start=1))
 
 
@@ -121,8 +129,12 @@ def _read_jsonl(path: Path) -> Iterator[RawRecord]:
             try:
                 line = data.decode("utf-8")
             except UnicodeDecodeError:
-                yield _bad_line(data.decode("utf-8", "replace"), "one JSON object per line, as UTF-8 text",
-                                line_no, path.name)
+                yield _bad_line(
+                    data.decode("utf-8", "replace"),
+                    "one JSON object per line, as UTF-8 text",
+                    line_no,
+                    path.name,
+                )
                 continue
             yield json_line_record(line, line_no, path.name)
 
@@ -176,8 +188,14 @@ def _json_record(value: Any, row: int, source: str) -> RawRecord:
         return RawRecord(value, row, source)
     record_id = value.get("id") if isinstance(value.get("id"), str) else None
     errors = tuple(
-        RecordError(record_id, key, shown, f"each field once per object (the key {key!r} is repeated)",
-                    row=row, source=source)
+        RecordError(
+            record_id,
+            key,
+            shown,
+            f"each field once per object (the key {key!r} is repeated)",
+            row=row,
+            source=source,
+        )
         for key, shown in repeated
     )
     return RawRecord(None, row, source, errors=errors)
@@ -203,8 +221,9 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, Cells]]:
             for row_no, cells in enumerate(csv.reader(lines, delimiter=delimiter), start=1):
                 yield row_no, cells
         except UnicodeDecodeError:
-            raise InputError(f"{path.name} is not UTF-8 text (near row {row_no + 1}): save it as "
-                             "'CSV UTF-8' from Excel") from None
+            raise InputError(
+                f"{path.name} is not UTF-8 text (near row {row_no + 1}): save it as 'CSV UTF-8' from Excel"
+            ) from None
 
 
 class Uncached:
@@ -282,7 +301,9 @@ def _xlsx_rows(sheet: Any, notes: _SheetNotes | None = None) -> Iterator[tuple[i
     class Parser(WorkSheetParser):  # type: ignore[misc]
         def parse_cell(self, element: Any) -> Any:
             cell = super().parse_cell(element)
-            if cell["value"] is None and element.find(FORMULA_TAG) is not None:
+            # A formula whose saved result is empty text is written t="str" with an empty value by Excel
+            # and LibreOffice: that is an answer (empty), not a missing result.
+            if cell["value"] is None and element.get("t") != "str" and element.find(FORMULA_TAG) is not None:
                 cell["value"] = Uncached((element.findtext(FORMULA_TAG) or "").strip())
             return cell
 
@@ -353,13 +374,18 @@ def _formula_errors(raw: dict[str, Any], record_id: Any, row: int, source: str) 
         value = holder[key]
         if isinstance(value, Uncached):
             holder[key] = None
-            errors.append(RecordError(
-                rid, field, repr(value)[:120],
-                "a value: this cell holds a formula whose result was never saved in the file (it was "
-                "written by a program that does not calculate); open the file in Excel or LibreOffice "
-                "and save it, or copy the column and paste it as values",
-                row=row, source=source,
-            ))
+            errors.append(
+                RecordError(
+                    rid,
+                    field,
+                    repr(value)[:120],
+                    "a value: this cell holds a formula whose result was never saved in the file (it was "
+                    "written by a program that does not calculate); open the file in Excel or LibreOffice "
+                    "and save it, or copy the column and paste it as values",
+                    row=row,
+                    source=source,
+                )
+            )
     return errors
 
 
@@ -381,9 +407,11 @@ class _Header:
             if text:
                 key = (target.kind, target.name)
                 if key in taken:
-                    raise InputError(f"{source}: columns {taken[key]!r} and {text!r} both give "
-                                     f"{'the flag ' if target.kind == 'flag' else ''}{target.name!r} "
-                                     f"in the {what} table; keep one")
+                    raise InputError(
+                        f"{source}: columns {taken[key]!r} and {text!r} both give "
+                        f"{'the flag ' if target.kind == 'flag' else ''}{target.name!r} "
+                        f"in the {what} table; keep one"
+                    )
                 taken[key] = text
             self.keys.append(target)
         self.width = len(self.keys)
@@ -411,8 +439,9 @@ def _blank_column(index: int) -> str:
     return f"(column {index} has no header)"
 
 
-def _header_row(rows: Iterator[tuple[int, Cells]], names: Any, search: int, source: str,
-                wanted: str, accepted: str) -> tuple[int, Cells] | None:
+def _header_row(
+    rows: Iterator[tuple[int, Cells]], names: Any, search: int, source: str, wanted: str, accepted: str
+) -> tuple[int, Cells] | None:
     """The header: the first row (of the first ``search``) with a column that ``names`` resolves to the
     field ``wanted``; rows above it are title rows. None for an empty table."""
     seen = 0
@@ -428,25 +457,31 @@ def _header_row(rows: Iterator[tuple[int, Cells]], names: Any, search: int, sour
         ):
             uncached = [i for i, c in enumerate(cells, start=1) if isinstance(c, Uncached)]
             if uncached:
-                raise InputError(f"{source}: header cell(s) in column(s) {uncached} of row {row_no} hold "
-                                 "formulas whose results were never saved: open the file in Excel or "
-                                 "LibreOffice and save it, or type the headers")
+                raise InputError(
+                    f"{source}: header cell(s) in column(s) {uncached} of row {row_no} hold "
+                    "formulas whose results were never saved: open the file in Excel or "
+                    "LibreOffice and save it, or type the headers"
+                )
             return row_no, cells
         if seen >= search:
             break
     if seen == 0:
         return None
-    raise InputError(f"{source}: no {accepted} column in the first {search} rows: the header row (with "
-                     f"{accepted}) must be within the first {search} rows; rows above it are skipped as "
-                     "titles")
+    raise InputError(
+        f"{source}: no {accepted} column in the first {search} non-empty rows: the header row (with "
+        f"{accepted}) must be within the first {search} non-empty rows; rows above it are skipped as "
+        "titles"
+    )
 
 
-def _households_from_rows(rows: Iterator[tuple[int, Cells]], source: str, columns: ColumnMap,
-                          search: int = 1) -> Iterator[RawRecord]:
+def _households_from_rows(
+    rows: Iterator[tuple[int, Cells]], source: str, columns: ColumnMap, search: int = 1
+) -> Iterator[RawRecord]:
     """Household records; ``search`` > 1 (Excel) looks for the header below title rows."""
     if search > 1:
-        found = _header_row(rows, columns.household_resolver, search, source, "id",
-                            "household id (id, household_id, mã hộ)")
+        found = _header_row(
+            rows, columns.household_resolver, search, source, "id", "household id (id, household_id, mã hộ)"
+        )
         if found is None:
             return
         header_row = found
@@ -465,9 +500,13 @@ def _households_from_rows(rows: Iterator[tuple[int, Cells]], source: str, column
             yield RawRecord(raw, row_no, source, errors=tuple(errors))
 
 
-def _members_from_rows(rows: Iterator[tuple[int, Cells]], source: str, columns: ColumnMap,
-                       search: int = 1, formula_errors: dict[str, list[RecordError]] | None = None,
-                       ) -> dict[str, list[tuple[dict[str, Any], int]]]:
+def _members_from_rows(
+    rows: Iterator[tuple[int, Cells]],
+    source: str,
+    columns: ColumnMap,
+    search: int = 1,
+    formula_errors: dict[str, list[RecordError]] | None = None,
+) -> dict[str, list[tuple[dict[str, Any], int]]]:
     """Members grouped by household id, in file order.
 
     The whole members table is held in memory, which is fine for a commune or a district; the batch
@@ -475,16 +514,24 @@ def _members_from_rows(rows: Iterator[tuple[int, Cells]], source: str, columns: 
     """
     groups: dict[str, list[tuple[dict[str, Any], int]]] = {}
     if search > 1:
-        header_row = _header_row(rows, lambda cells: columns.member_target, search, source, "household_id",
-                                 "household_id (household_id, mã hộ)")
+        header_row = _header_row(
+            rows,
+            lambda cells: columns.member_target,
+            search,
+            source,
+            "household_id",
+            "household_id (household_id, mã hộ)",
+        )
     else:
         header_row = next(rows, None)
     if header_row is None:
         return groups
     header = _Header(header_row[1], source, columns.member_target, "members")
     if not header.has("household_id"):
-        raise InputError(f"{source}: no household_id column to join members to households "
-                         "(accepted headers: household_id, mã hộ)")
+        raise InputError(
+            f"{source}: no household_id column to join members to households "
+            "(accepted headers: household_id, mã hộ)"
+        )
     for row_no, cells in rows:
         raw = header.record(cells)
         if raw is None:
@@ -512,8 +559,12 @@ def _id_text(value: Any) -> str:
 class _Members:
     """A members table ready to join: groups by household id, and where it came from."""
 
-    def __init__(self, groups: dict[str, list[tuple[dict[str, Any], int]]], source: str,
-                 errors: dict[str, list[RecordError]] | None = None) -> None:
+    def __init__(
+        self,
+        groups: dict[str, list[tuple[dict[str, Any], int]]],
+        source: str,
+        errors: dict[str, list[RecordError]] | None = None,
+    ) -> None:
         self.groups = groups
         self.source = source
         self.used: set[str] = set()
@@ -544,8 +595,11 @@ def _read_members_file(path: Path, columns: ColumnMap, notices: list[str] | None
     raise InputError(f"a members file must be .csv or .xlsx, not {path.name}")
 
 
-def _join(records: Iterator[RawRecord], members: _Members | None, households_source: str,
-          ) -> Iterator[RawRecord]:
+def _join(
+    records: Iterator[RawRecord],
+    members: _Members | None,
+    households_source: str,
+) -> Iterator[RawRecord]:
     """Attach each household's members; then report member rows whose household never appeared."""
     for record in records:
         if members is None or not isinstance(record.raw, dict):
@@ -561,9 +615,17 @@ def _join(records: Iterator[RawRecord], members: _Members | None, households_sou
         locations: tuple[Location, ...] = tuple((members.source, row) for _, row in group)
         errors = (*record.errors, *members.errors.get(household_id, ()))
         if "members" in raw:
-            errors = (*errors, RecordError(household_id, "members", f"{len(group)} rows in {members.source}",
-                                           "members either in the record or in the members table, not both",
-                                           row=record.row, source=record.source))
+            errors = (
+                *errors,
+                RecordError(
+                    household_id,
+                    "members",
+                    f"{len(group)} rows in {members.source}",
+                    "members either in the record or in the members table, not both",
+                    row=record.row,
+                    source=record.source,
+                ),
+            )
         raw["members"] = [dict(m) for m, _ in group]
         yield RawRecord(raw, record.row, record.source, member_locations=locations, errors=errors)
     if members is None:
@@ -571,11 +633,20 @@ def _join(records: Iterator[RawRecord], members: _Members | None, households_sou
     for household_id, group in members.groups.items():
         if household_id in members.used:
             continue
-        expected = (f"the id of a household in {households_source}" if household_id
-                    else f"a household id (the id of a household in {households_source})")
+        expected = (
+            f"the id of a household in {households_source}"
+            if household_id
+            else f"a household id (the id of a household in {households_source})"
+        )
         errors = tuple(
-            RecordError(household_id or None, "household_id", household_id or None, expected,
-                        row=row, source=members.source)
+            RecordError(
+                household_id or None,
+                "household_id",
+                household_id or None,
+                expected,
+                row=row,
+                source=members.source,
+            )
             for _, row in group
         )
         errors = (*errors, *members.errors.get(household_id, ()))
@@ -602,8 +673,9 @@ def _find_sheet(workbook: Any, names: Sequence[str]) -> Any:
     return None
 
 
-def _read_workbook(path: Path, members_path: str | Path | None, columns: ColumnMap,
-                   notices: list[str] | None = None) -> Iterator[RawRecord]:
+def _read_workbook(
+    path: Path, members_path: str | Path | None, columns: ColumnMap, notices: list[str] | None = None
+) -> Iterator[RawRecord]:
     workbook = _open_workbook(path)
     try:
         households = _find_sheet(workbook, HOUSEHOLD_SHEETS)

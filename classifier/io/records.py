@@ -40,8 +40,18 @@ __all__ = ["PLACE_KEYS", "RawRecord", "id_key", "parse_record", "parse_records"]
 #: Place codes kept as text in Household.place (not survey facts, so not in facts.yaml).
 PLACE_KEYS = ("province", "commune", "village")
 # Record-level keys of the data contract besides the household facts of facts.yaml.
-_RECORD_KEYS = ("id", "area", "income_per_capita_month", "income_total_month", "member_count",
-                "reference_date", "members", "deprivations", "notes", *PLACE_KEYS)
+_RECORD_KEYS = (
+    "id",
+    "area",
+    "income_per_capita_month",
+    "income_total_month",
+    "member_count",
+    "reference_date",
+    "members",
+    "deprivations",
+    "notes",
+    *PLACE_KEYS,
+)
 _MEMBER_KEYS = ("id", "notes")
 
 
@@ -66,10 +76,16 @@ class RawRecord:
 class _Parser:
     """Types one record, collecting every problem."""
 
-    def __init__(self, raw: Mapping[str, Any], row: int | None, source: str | None,
-                 catalogue: FactCatalogue, indicator_keys: Collection[str],
-                 member_locations: Sequence[tuple[str | None, int | None]],
-                 reference_date: dt.date | None = None) -> None:
+    def __init__(
+        self,
+        raw: Mapping[str, Any],
+        row: int | None,
+        source: str | None,
+        catalogue: FactCatalogue,
+        indicator_keys: Collection[str],
+        member_locations: Sequence[tuple[str | None, int | None]],
+        reference_date: dt.date | None = None,
+    ) -> None:
         self.raw = raw
         self.default_reference_date = reference_date
         self.row = row
@@ -81,11 +97,26 @@ class _Parser:
         self.record_id: str | None = None
         self.admin: AdminCatalogue = admin_catalogue()
 
-    def error(self, field: str, value: Any, expected: str, where: tuple[str | None, int | None] | None = None,
-              personal: bool = False) -> None:
+    def error(
+        self,
+        field: str,
+        value: Any,
+        expected: str,
+        where: tuple[str | None, int | None] | None = None,
+        personal: bool = False,
+    ) -> None:
         source, row = where if where is not None else (self.source, self.row)
-        self.errors.append(RecordError(self.record_id, field, None if personal else value, expected, row=row,
-                                       source=source, personal=personal))
+        self.errors.append(
+            RecordError(
+                self.record_id,
+                field,
+                None if personal else value,
+                expected,
+                row=row,
+                source=source,
+                personal=personal,
+            )
+        )
 
     def reporter(self, where: tuple[str | None, int | None] | None) -> Callable[[str, Any, str, bool], None]:
         """An error callback bound to one location (for classifier.io.admin.parse_admin)."""
@@ -97,8 +128,9 @@ class _Parser:
 
     # -- single values ---------------------------------------------------------------------------
 
-    def typed(self, spec: FactSpec, value: Any, field: str,
-              where: tuple[str | None, int | None] | None = None) -> Any:
+    def typed(
+        self, spec: FactSpec, value: Any, field: str, where: tuple[str | None, int | None] | None = None
+    ) -> Any:
         """The typed value, or None after recording an error."""
         try:
             if too_long(value):
@@ -134,14 +166,18 @@ class _Parser:
         raw = self.raw
         household_facts = {n: s for n, s in self.catalogue.household.items() if not s.derived}
         self.parse_id(seen_ids)
-        self.check_keys(raw, (*_RECORD_KEYS, *household_facts, *self.admin.household), "",
-                        self.catalogue.household, None)
+        self.check_keys(
+            raw, (*_RECORD_KEYS, *household_facts, *self.admin.household), "", self.catalogue.household, None
+        )
 
         area = None
         area_spec = self.catalogue.household.get("area") or self.catalogue.classification["area"]
         if is_empty(raw.get("area")):
-            self.error("area", raw.get("area"), f"the area, one of {', '.join(area_spec.values)} "
-                       "(required: the income line depends on it)")
+            self.error(
+                "area",
+                raw.get("area"),
+                f"the area, one of {', '.join(area_spec.values)} (required: the income line depends on it)",
+            )
         else:
             area = self.typed(area_spec, raw["area"], "area")
 
@@ -162,8 +198,11 @@ class _Parser:
 
         reference_date = None
         if not is_empty(raw.get("reference_date")):
-            reference_date = self.typed(FactSpec(name="reference_date", level="household", type="date"),
-                                        raw["reference_date"], "reference_date")
+            reference_date = self.typed(
+                FactSpec(name="reference_date", level="household", type="date"),
+                raw["reference_date"],
+                "reference_date",
+            )
 
         admin = parse_admin(raw, self.admin.household, "", self.reporter(None))
 
@@ -176,13 +215,21 @@ class _Parser:
         if self.errors or self.record_id is None:  # parse_id recorded an error when the id is None
             return self.errors
         return Household(
-            id=self.record_id, area=area, income_per_capita_month=income,
-            members=tuple(members) if members else (), facts=facts, flags=flags, member_count=member_count,
-            reference_date=reference_date, place=place, admin=admin,
+            id=self.record_id,
+            area=area,
+            income_per_capita_month=income,
+            members=tuple(members) if members else (),
+            facts=facts,
+            flags=flags,
+            member_count=member_count,
+            reference_date=reference_date,
+            place=place,
+            admin=admin,
         )
 
-    def check_notes(self, data: Mapping[str, Any], field: str,
-                    where: tuple[str | None, int | None] | None) -> None:
+    def check_notes(
+        self, data: Mapping[str, Any], field: str, where: tuple[str | None, int | None] | None
+    ) -> None:
         """Notes are free text, kept out of the classification, but still text of bounded size."""
         notes = data.get("notes")
         if is_empty(notes):
@@ -212,8 +259,14 @@ class _Parser:
             else:
                 seen_ids[key] = self.row
 
-    def check_keys(self, data: Mapping[str, Any], allowed: Iterable[str], prefix: str,
-                   table: Mapping[str, FactSpec], where: tuple[str | None, int | None] | None) -> None:
+    def check_keys(
+        self,
+        data: Mapping[str, Any],
+        allowed: Iterable[str],
+        prefix: str,
+        table: Mapping[str, FactSpec],
+        where: tuple[str | None, int | None] | None,
+    ) -> None:
         """Unknown keys are errors with a did-you-mean; derived facts say what to give instead."""
         allowed = tuple(allowed)
         for key in data:
@@ -221,9 +274,12 @@ class _Parser:
                 continue
             spec = table.get(str(key))
             if spec is not None and spec.derived:
-                self.error(f"{prefix}{key}", data[key],
-                           f"no {key}: it is derived by the engine from other answers, give those instead",
-                           where)
+                self.error(
+                    f"{prefix}{key}",
+                    data[key],
+                    f"no {key}: it is derived by the engine from other answers, give those instead",
+                    where,
+                )
                 continue
             options = {a: a for a in allowed}
             for name in allowed:
@@ -251,8 +307,13 @@ class _Parser:
             if not isinstance(item, Mapping):
                 self.error(f"members[{index}]", item, "a member record (an object of answers)", where)
                 continue
-            self.check_keys(item, (*_MEMBER_KEYS, *(n for n, s in specs.items() if not s.derived),
-                                   *self.admin.member), prefix, specs, where)
+            self.check_keys(
+                item,
+                (*_MEMBER_KEYS, *(n for n, s in specs.items() if not s.derived), *self.admin.member),
+                prefix,
+                specs,
+                where,
+            )
             member_id = None
             if not is_empty(item.get("id")):
                 try:
@@ -260,10 +321,13 @@ class _Parser:
                 except BadValue:
                     self.error(f"{prefix}id", item["id"], "a member id (text)", where)
                 if member_id is not None and member_id in seen:
-                    self.error(f"{prefix}id", item["id"],
-                               "a member id not used by another member of this household "
-                               f"(members[{seen[member_id]}])",
-                               where)
+                    self.error(
+                        f"{prefix}id",
+                        item["id"],
+                        "a member id not used by another member of this household "
+                        f"(members[{seen[member_id]}])",
+                        where,
+                    )
                 elif member_id is not None:
                     seen[member_id] = index
             self.check_notes(item, f"{prefix}notes", where)
@@ -276,8 +340,12 @@ class _Parser:
             admin = parse_admin(item, self.admin.member, prefix, self.reporter(where))
             birth = facts.get("birth_date")
             if "birth_year" in admin and birth is not None and birth.year != admin["birth_year"]:
-                self.error(f"{prefix}birth_year", item.get("birth_year"),
-                           f"the year of birth_date ({birth.year}), or only one of the two", where)
+                self.error(
+                    f"{prefix}birth_year",
+                    item.get("birth_year"),
+                    f"the year of birth_date ({birth.year}), or only one of the two",
+                    where,
+                )
             members.append(Member(facts=facts, member_id=member_id, admin=admin))
         return members
 
@@ -296,21 +364,31 @@ class _Parser:
             where = self.member_locations[index - 1] if index - 1 < len(self.member_locations) else None
             field = f"members[{index}].birth_date"
             if born > on:
-                self.error(field, born.isoformat(),
-                           f"a birth date not after the reference date {on.isoformat()}", where)
+                self.error(
+                    field,
+                    born.isoformat(),
+                    f"a birth date not after the reference date {on.isoformat()}",
+                    where,
+                )
             elif cap is not None and age_at(born, on) > cap:
-                self.error(field, born.isoformat(),
-                           f"a birth date implying an age of at most {_num(cap)} at {on.isoformat()}", where)
+                self.error(
+                    field,
+                    born.isoformat(),
+                    f"a birth date implying an age of at most {_num(cap)} at {on.isoformat()}",
+                    where,
+                )
 
     def parse_member_count(self, members: list[Member] | None) -> int | None:
         value = self.raw.get("member_count")
         if is_empty(value):
             return None
-        count = self.typed(FactSpec(name="member_count", level="household", type="integer", minimum=1),
-                           value, "member_count")
+        count = self.typed(
+            FactSpec(name="member_count", level="household", type="integer", minimum=1), value, "member_count"
+        )
         if count is not None and members and count != len(members):
-            self.error("member_count", value,
-                       f"the number of members listed ({len(members)}), or no member_count")
+            self.error(
+                "member_count", value, f"the number of members listed ({len(members)}), or no member_count"
+            )
         return count  # type: ignore[no-any-return]
 
     def parse_income(self, members: list[Member] | None, member_count: int | None) -> int | float | None:
@@ -323,23 +401,32 @@ class _Parser:
                 # A score record (Thông tư 07/2021 điểm A): the score method needs no income; the income
                 # method says that it is missing (engine.common.validate_for_classification).
                 return None
-            self.error("income_per_capita_month", None,
-                       "income_per_capita_month or income_total_month (VND per month; required)")
+            self.error(
+                "income_per_capita_month",
+                None,
+                "income_per_capita_month or income_total_month (VND per month; required)",
+            )
             return None
         if total is None:
             return per_capita
         count = len(members) if members else member_count
         if not count:
-            self.error("income_total_month", self.raw.get("income_total_month"),
-                       "members listed or a member_count to divide the total income by")
+            self.error(
+                "income_total_month",
+                self.raw.get("income_total_month"),
+                "members listed or a member_count to divide the total income by",
+            )
             return None
         # No rounding: the law compares the exact per-person figure with the line.
         quotient, remainder = divmod(total, count)
         derived = int(quotient) if remainder == 0 else total / count
         if per_capita is not None and not _agrees(per_capita, total, count):
-            self.error("income_per_capita_month", self.raw.get("income_per_capita_month"),
-                       f"the same figure as income_total_month / member count {count} = {derived}, "
-                       "or only one of the two incomes")
+            self.error(
+                "income_per_capita_month",
+                self.raw.get("income_per_capita_month"),
+                f"the same figure as income_total_month / member count {count} = {derived}, "
+                "or only one of the two incomes",
+            )
             return None
         return per_capita if per_capita is not None else derived
 
@@ -356,8 +443,9 @@ class _Parser:
             field = f"deprivations.{key}"
             if key not in self.indicator_keys:
                 hint = did_you_mean(str(key), self.indicator_keys)
-                suggestion = (f"did you mean {hint!r}?" if hint
-                              else f"one of {', '.join(sorted(self.indicator_keys))}")
+                suggestion = (
+                    f"did you mean {hint!r}?" if hint else f"one of {', '.join(sorted(self.indicator_keys))}"
+                )
                 self.error(field, value, f"an indicator id of a known standard ({suggestion})")
                 continue
             if is_empty(value):
@@ -428,10 +516,16 @@ def parse_records(
         if record.raw is None:
             yield record, list(record.errors)
             continue
-        result = parse_record(record.raw, row=record.row, source=record.source, catalogue=catalogue,
-                              indicator_keys=indicator_keys, seen_ids=seen_ids,
-                              member_locations=record.member_locations, reference_date=reference_date)
+        result = parse_record(
+            record.raw,
+            row=record.row,
+            source=record.source,
+            catalogue=catalogue,
+            indicator_keys=indicator_keys,
+            seen_ids=seen_ids,
+            member_locations=record.member_locations,
+            reference_date=reference_date,
+        )
         if record.errors:
             result = [*record.errors, *(result if isinstance(result, list) else [])]
         yield record, result
-

@@ -128,8 +128,10 @@ def write_template(path: Path, ruleset: RuleSet) -> Path:
     guide = workbook.create_sheet(GUIDE_SHEET)
     catalogue = ruleset.facts
     admin = admin_catalogue()  # administrative and personal columns first, then the survey facts
-    household_facts = [*admin.household.values(),
-                       *(s for n, s in catalogue.household.items() if n not in _SKIP and not s.derived)]
+    household_facts = [
+        *admin.household.values(),
+        *(s for n, s in catalogue.household.items() if n not in _SKIP and not s.derived),
+    ]
     member_facts = [*admin.member.values(), *(s for s in catalogue.member.values() if not s.derived)]
     flags = [
         (

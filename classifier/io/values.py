@@ -210,8 +210,11 @@ def to_enum(value: Any, codes: Sequence[str], labels_vi: Mapping[str, str]) -> s
             if text in (code.casefold(), label):
                 return code
         if CONTRACT.diacritic_free_labels and not _has_diacritics(text):
-            hits = {code for code, label in labels_vi.items()
-                    if code in codes and strip_diacritics(unicodedata.normalize("NFC", label)) == text}
+            hits = {
+                code
+                for code, label in labels_vi.items()
+                if code in codes and strip_diacritics(unicodedata.normalize("NFC", label)) == text
+            }
             if len(hits) == 1:
                 return hits.pop()
     choices = ", ".join(f"{c} ({labels_vi[c]})" if c in labels_vi else c for c in codes)
@@ -241,8 +244,9 @@ def to_date(value: Any) -> dt.date:
                 continue
             parts = dict(zip(form.order, (int(g) for g in found.groups()), strict=True))
             if parts["year"] < CONTRACT.min_year:
-                raise BadValue(f"{DATE_EXPECTED} that exists (year {parts['year']} is before year "
-                               f"{CONTRACT.min_year})")
+                raise BadValue(
+                    f"{DATE_EXPECTED} that exists (year {parts['year']} is before year {CONTRACT.min_year})"
+                )
             try:
                 return dt.date(parts["year"], parts["month"], parts["day"])
             except ValueError as exc:  # 31/02/2020: right shape, no such day

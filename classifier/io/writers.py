@@ -117,13 +117,20 @@ def excel_safe(text: str) -> str:
 
 def error_file_row(error: RecordError) -> list[Any]:
     """One line of the errors file (a CSV for Excel) for one problem; text cells made excel_safe."""
-    cells = [error.record_id or "", "" if error.row is None else error.row, error.source or "", error.field,
-             "" if error.value is None else error.value, error.expected]
+    cells = [
+        error.record_id or "",
+        "" if error.row is None else error.row,
+        error.source or "",
+        error.field,
+        "" if error.value is None else error.value,
+        error.expected,
+    ]
     return [c if isinstance(c, int) and not isinstance(c, bool) else excel_safe(str(c)) for c in cells]
 
 
-def result_values(result: Classification, ruleset: RuleSet, row: int | None,
-                  place: Mapping[str, str] | None = None) -> dict[str, Any]:
+def result_values(
+    result: Classification, ruleset: RuleSet, row: int | None, place: Mapping[str, str] | None = None
+) -> dict[str, Any]:
     """The output row of a classified household, by column name, as plain values (shared by the
     per-record writer and the batch pipeline, so both paths fill every column alike)."""
     outcome = result.outcome
@@ -159,8 +166,15 @@ class ResultWriter:
     each result's trace to JSON Lines rows (it has no place in a flat table).
     """
 
-    def __init__(self, path: str | Path, ruleset: RuleSet, *, format: str | None = None,
-                 trace: bool = False, temp_path: Path | None = None) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        ruleset: RuleSet,
+        *,
+        format: str | None = None,
+        trace: bool = False,
+        temp_path: Path | None = None,
+    ) -> None:
         self.path = Path(path)
         self.ruleset = ruleset
         self.format = _output_format(self.path, format)
@@ -220,8 +234,9 @@ class ResultWriter:
                 record_id = str(raw_id)
             self.write_errors(result, record_id=record_id, row=record.row, place=place)
 
-    def write_result(self, result: Classification, *, row: int | None = None,
-                     place: Mapping[str, str] | None = None) -> None:
+    def write_result(
+        self, result: Classification, *, row: int | None = None, place: Mapping[str, str] | None = None
+    ) -> None:
         """Write one classified household; ``place`` is its Household.place (province, commune, village)."""
         if result.standard != self.ruleset.id:
             raise ValueError(f"result of standard {result.standard!r} written to a {self.ruleset.id!r} table")
@@ -232,8 +247,14 @@ class ResultWriter:
             extra["trace"] = result.trace.to_dict() if result.trace is not None else None
         self._emit(values, extra)
 
-    def write_errors(self, errors: Sequence[RecordError], *, record_id: str | None = None,
-                     row: int | None = None, place: Mapping[str, str] | None = None) -> None:
+    def write_errors(
+        self,
+        errors: Sequence[RecordError],
+        *,
+        record_id: str | None = None,
+        row: int | None = None,
+        place: Mapping[str, str] | None = None,
+    ) -> None:
         """Write the error row of a record that could not be classified (all its problems), keeping
         the place codes that could be read."""
         if not errors:
@@ -257,11 +278,14 @@ class ResultWriter:
             line.update(extra)
             self._handle.write(json.dumps(line, ensure_ascii=False, default=str) + "\n")
         elif self.format == "csv":
-            self._csv.writerow([
-                _csv_income(values.get(column)) if column == "income_per_capita_month"
-                else _csv_cell(values.get(column))
-                for column in self.columns
-            ])
+            self._csv.writerow(
+                [
+                    _csv_income(values.get(column))
+                    if column == "income_per_capita_month"
+                    else _csv_cell(values.get(column))
+                    for column in self.columns
+                ]
+            )
         else:
             self._sheet.append([self._xlsx_cell(values.get(column)) for column in self.columns])
         self.rows_written += 1
@@ -326,8 +350,9 @@ class ResultWriter:
     def __enter__(self) -> ResultWriter:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         if exc_type is None:
             self.close()
         else:

@@ -59,17 +59,28 @@ AREA_LEVELS: Mapping[str, tuple[str, ...]] = {
     "commune": ("province", "commune"),
     "village": ("province", "commune", "village"),
 }
-PLACE_LABELS = {"province": ("Tỉnh", "Province"), "commune": ("Xã", "Commune"),
-                "village": ("Thôn", "Village")}
+PLACE_LABELS = {
+    "province": ("Tỉnh", "Province"),
+    "commune": ("Xã", "Commune"),
+    "village": ("Thôn", "Village"),
+}
 UNKNOWN_PLACE = {"vi": "(không rõ)", "en": "(unknown)"}
 
 # Indicator states as compared between two standards.
 DEPRIVED, NOT_DEPRIVED, UNKNOWN, ABSENT = "deprived", "not_deprived", "unknown", "absent"
 _STATE_WORDS = {
-    "vi": {DEPRIVED: "thiếu hụt", NOT_DEPRIVED: "không thiếu hụt", UNKNOWN: "chưa rõ",
-           ABSENT: "không có trong chuẩn"},
-    "en": {DEPRIVED: "deprived", NOT_DEPRIVED: "not deprived", UNKNOWN: "unknown",
-           ABSENT: "not in the standard"},
+    "vi": {
+        DEPRIVED: "thiếu hụt",
+        NOT_DEPRIVED: "không thiếu hụt",
+        UNKNOWN: "chưa rõ",
+        ABSENT: "không có trong chuẩn",
+    },
+    "en": {
+        DEPRIVED: "deprived",
+        NOT_DEPRIVED: "not deprived",
+        UNKNOWN: "unknown",
+        ABSENT: "not in the standard",
+    },
 }
 
 
@@ -95,17 +106,25 @@ class ThresholdChange:
     def text(self, lang: str) -> str:
         """``income_line_rural 1,000 → 2,000; household 1,500/month`` (numbers as in the rule data)."""
         absent = "không có" if lang == "vi" else "none"
-        values = " → ".join(format_value(v) if v is not None else f"({absent})" for v in (self.from_value,
-                                                                                          self.to_value))
+        values = " → ".join(
+            format_value(v) if v is not None else f"({absent})" for v in (self.from_value, self.to_value)
+        )
         who = "hộ" if lang == "vi" else "household"
         value = format_value(self.household_value) if self.household_value is not None else "?"
         return f"{self.param} {values}; {who} {value}{_per(self.fact, lang)}"
 
     def to_dict(self, lang: str) -> dict[str, Any]:
         """JSON form, with the sentence under ``text`` (what CSV/XLSX show)."""
-        return {"param": self.param, "fact": self.fact, "op": self.op, "from": self.from_value,
-                "to": self.to_value, "household": self.household_value, "crossed": self.crossed,
-                "text": self.text(lang)}
+        return {
+            "param": self.param,
+            "fact": self.fact,
+            "op": self.op,
+            "from": self.from_value,
+            "to": self.to_value,
+            "household": self.household_value,
+            "crossed": self.crossed,
+            "text": self.text(lang),
+        }
 
 
 @attrs.frozen
@@ -130,14 +149,22 @@ class IndicatorChange:
     def text(self, lang: str) -> str:
         """``waste_handling: không có trong chuẩn → thiếu hụt (chỉ số mới)``."""
         words = _STATE_WORDS[lang]
-        tag = {"added": {"vi": " (chỉ số mới)", "en": " (added)"},
-               "removed": {"vi": " (chỉ số bị bỏ)", "en": " (removed)"}}.get(self.kind, {}).get(lang, "")
+        tag = {
+            "added": {"vi": " (chỉ số mới)", "en": " (added)"},
+            "removed": {"vi": " (chỉ số bị bỏ)", "en": " (removed)"},
+        }.get(self.kind, {}).get(lang, "")
         return f"{self.id}: {words[self.from_state]} → {words[self.to_state]}{tag}"
 
     def to_dict(self, lang: str) -> dict[str, Any]:
         """JSON form, with the sentence under ``text``."""
-        return {"indicator": self.id, "label": self.label_vi if lang == "vi" else self.label_en,
-                "from": self.from_state, "to": self.to_state, "kind": self.kind, "text": self.text(lang)}
+        return {
+            "indicator": self.id,
+            "label": self.label_vi if lang == "vi" else self.label_en,
+            "from": self.from_state,
+            "to": self.to_state,
+            "kind": self.kind,
+            "text": self.text(lang),
+        }
 
 
 @attrs.frozen
@@ -171,9 +198,11 @@ class ChangedHousehold:
         """One sentence: what moved this household (see the module docstring)."""
         vi = lang == "vi"
         if self.relabel:
-            return (f"chỉ đổi tên lớp: {self.from_outcome} và {self.to_outcome} được khai báo là cùng một lớp"
-                    if vi else f"relabel only: {self.from_outcome} and {self.to_outcome} are declared the "
-                    "same class")
+            return (
+                f"chỉ đổi tên lớp: {self.from_outcome} và {self.to_outcome} được khai báo là cùng một lớp"
+                if vi
+                else f"relabel only: {self.from_outcome} and {self.to_outcome} are declared the same class"
+            )
         parts = [
             (f"lớp {cls} không có trong {std}" if vi else f"class {cls} does not exist in {std}")
             for cls, std in self.class_not_in_other
@@ -181,13 +210,22 @@ class ChangedHousehold:
         crossed = [t for t in self.thresholds if t.crossed]
         shown = crossed or [t for t in self.thresholds if t.crossed is None]
         parts += [t.text(lang) for t in shown]
-        cut = (f"{self.from_cutoff}" if self.from_cutoff == self.to_cutoff
-               else f"{self.from_cutoff} → {self.to_cutoff}")
-        count = (f"thiếu hụt {self.from_count} → {self.to_count} (ngưỡng {cut})" if vi
-                 else f"deprivations {self.from_count} → {self.to_count} (cut-off {cut})")
+        cut = (
+            f"{self.from_cutoff}"
+            if self.from_cutoff == self.to_cutoff
+            else f"{self.from_cutoff} → {self.to_cutoff}"
+        )
+        count = (
+            f"thiếu hụt {self.from_count} → {self.to_count} (ngưỡng {cut})"
+            if vi
+            else f"deprivations {self.from_count} → {self.to_count} (cut-off {cut})"
+        )
         if self.from_unknown or self.to_unknown:
-            count += (f", chưa rõ {self.from_unknown} → {self.to_unknown}" if vi
-                      else f", unknown {self.from_unknown} → {self.to_unknown}")
+            count += (
+                f", chưa rõ {self.from_unknown} → {self.to_unknown}"
+                if vi
+                else f", unknown {self.from_unknown} → {self.to_unknown}"
+            )
         moved = [i.text(lang) for i in self.indicators]
         parts.append(count + (": " + ", ".join(moved) if moved else ""))
         return "; ".join(parts)
@@ -246,8 +284,10 @@ class Impact:
         out: list[str] = []
         for rs in (self.from_standard, self.to_standard):
             if rs.provisional and lang == "vi":
-                out.append(f"CẢNH BÁO: {rs.id} là chuẩn tạm thời — một phần nội dung chưa được đối chiếu với "
-                           "văn bản gốc; kết quả chỉ để tham khảo")
+                out.append(
+                    f"CẢNH BÁO: {rs.id} là chuẩn tạm thời — một phần nội dung chưa được đối chiếu với "
+                    "văn bản gốc; kết quả chỉ để tham khảo"
+                )
             out.extend(w for w in rs.warnings if w not in out)
         return tuple(out)
 
@@ -272,8 +312,13 @@ def _param_value(ruleset: RuleSet, param: str) -> Any:
     return found.value if found is not None else None
 
 
-def decisive_difference(household: Household, before: Classification, after: Classification,
-                        from_standard: RuleSet, to_standard: RuleSet) -> ChangedHousehold:
+def decisive_difference(
+    household: Household,
+    before: Classification,
+    after: Classification,
+    from_standard: RuleSet,
+    to_standard: RuleSet,
+) -> ChangedHousehold:
     """What differs between the two results of one household, from their traces alone."""
     if before.trace is None or after.trace is None:
         raise ValueError("decisive_difference needs results classified with trace=True")
@@ -293,8 +338,19 @@ def decisive_difference(household: Household, before: Classification, after: Cla
         if numbers:
             crossed = compare_values(margin.op, value, old) != compare_values(margin.op, value, new)
         spec = from_standard.parameters.get(param) or to_standard.parameters.get(param)
-        thresholds.append(ThresholdChange(param, margin.fact, margin.op, old, new, value, crossed,
-                                          spec.label_vi if spec else None, spec.label_en if spec else None))
+        thresholds.append(
+            ThresholdChange(
+                param,
+                margin.fact,
+                margin.op,
+                old,
+                new,
+                value,
+                crossed,
+                spec.label_vi if spec else None,
+                spec.label_en if spec else None,
+            )
+        )
     # Indicators: states under each; absent from one standard is a state of its own.
     old_steps = {s.id: s for s in before.trace.indicators}
     new_steps = {s.id: s for s in after.trace.indicators}
@@ -315,13 +371,21 @@ def decisive_difference(household: Household, before: Classification, after: Cla
     if not missing and after.outcome != CANNOT_CLASSIFY and after.outcome not in from_standard.classes:
         missing.append((after.outcome, from_standard.id))
     return ChangedHousehold(
-        household_id=household.id, place=dict(household.place), area=household.area,
+        household_id=household.id,
+        place=dict(household.place),
+        area=household.area,
         income_per_capita_month=household.income_per_capita_month,
-        from_outcome=before.outcome, to_outcome=after.outcome,
-        from_count=before.deprivation_count, to_count=after.deprivation_count,
-        from_unknown=before.unknown_count, to_unknown=after.unknown_count,
-        from_cutoff=before.trace.deprivation_cutoff, to_cutoff=after.trace.deprivation_cutoff,
-        thresholds=tuple(thresholds), indicators=tuple(indicators), class_not_in_other=tuple(missing),
+        from_outcome=before.outcome,
+        to_outcome=after.outcome,
+        from_count=before.deprivation_count,
+        to_count=after.deprivation_count,
+        from_unknown=before.unknown_count,
+        to_unknown=after.unknown_count,
+        from_cutoff=before.trace.deprivation_cutoff,
+        to_cutoff=after.trace.deprivation_cutoff,
+        thresholds=tuple(thresholds),
+        indicators=tuple(indicators),
+        class_not_in_other=tuple(missing),
         relabel=from_standard.same_class(before.outcome, to_standard, after.outcome),
     )
 
@@ -334,8 +398,16 @@ def _errors_of(record: RawRecord, errors: Sequence[RecordError], standard: str |
     raw_id = record.raw.get("id") if isinstance(record.raw, Mapping) else None
     for e in errors:
         rid = e.record_id if e.record_id is not None else (str(raw_id) if raw_id not in (None, "") else None)
-        yield ErrorRow(e.source or record.source, e.row if e.row is not None else record.row, rid, standard,
-                       e.field, e.value, e.expected, e.message)
+        yield ErrorRow(
+            e.source or record.source,
+            e.row if e.row is not None else record.row,
+            rid,
+            standard,
+            e.field,
+            e.value,
+            e.expected,
+            e.message,
+        )
 
 
 def compare_households(
@@ -363,12 +435,18 @@ def compare_households(
         failed = False
         for standard in (from_standard, to_standard):
             try:
-                results.append(classify(household, standard, reference_date=reference_date, engine="durable",
-                                        trace=True))
+                results.append(
+                    classify(household, standard, reference_date=reference_date, engine="durable", trace=True)
+                )
             except InputError as exc:
                 failed = True
-                impact.errors.extend(_errors_of(record, exc.errors or [RecordError(
-                    household.id, "<record>", None, str(exc))], standard.id))
+                impact.errors.extend(
+                    _errors_of(
+                        record,
+                        exc.errors or [RecordError(household.id, "<record>", None, str(exc))],
+                        standard.id,
+                    )
+                )
         if failed:
             impact.errored += 1
             continue
@@ -406,11 +484,13 @@ def diff_file(
         raise InputError(f"cannot group by {by!r}: use one of {', '.join(AREA_LEVELS)}")
     records = read_records(input_path, members_path=members_path, columns=default_column_map(rules_root))
     keys = known_indicator_keys(rules_root)
-    parsed = parse_records(records, catalogue=from_standard.facts, indicator_keys=keys,
-                           reference_date=reference_date)
+    parsed = parse_records(
+        records, catalogue=from_standard.facts, indicator_keys=keys, reference_date=reference_date
+    )
     progress = Progress(None, label="diff", stream=err, quiet=quiet)
-    return compare_households(parsed, from_standard, to_standard, reference_date=reference_date, by=by,
-                              progress=progress)
+    return compare_households(
+        parsed, from_standard, to_standard, reference_date=reference_date, by=by, progress=progress
+    )
 
 
 # -- tables ----------------------------------------------------------------------------------------
@@ -437,8 +517,10 @@ def _matrix_table(impact: Impact, lang: str) -> Table:
     a, b = impact.from_standard, impact.to_standard
     rows_ids = _ordered_classes(a, (k[0] for k in impact.matrix))
     cols_ids = _ordered_classes(b, (k[1] for k in impact.matrix))
-    columns = [Column("from_class", f"{a.id} \\ {b.id}", f"{a.id} \\ {b.id}"),
-               Column("from_label", "Lớp theo chuẩn cũ", "Class under the old standard")]
+    columns = [
+        Column("from_class", f"{a.id} \\ {b.id}", f"{a.id} \\ {b.id}"),
+        Column("from_label", "Lớp theo chuẩn cũ", "Class under the old standard"),
+    ]
     columns += [Column(c, _class_label(b, c, "vi"), _class_label(b, c, "en")) for c in cols_ids]
     columns.append(Column("total", "Tổng", "Total"))
     rows = []
@@ -466,8 +548,9 @@ def _changed_table(impact: Impact, lang: str) -> Table:
         Column("commune", "Xã", "Commune"),
         Column("village", "Thôn", "Village"),
         Column("area", "Khu vực", "Area"),
-        Column("income_per_capita_month", "Thu nhập bình quân đầu người/tháng",
-               "Income per person per month"),
+        Column(
+            "income_per_capita_month", "Thu nhập bình quân đầu người/tháng", "Income per person per month"
+        ),
         Column("from_class", f"Lớp theo {a.id}", f"Class under {a.id}"),
         Column("from_label", f"Tên lớp theo {a.id}", f"Class name under {a.id}"),
         Column("to_class", f"Lớp theo {b.id}", f"Class under {b.id}"),
@@ -485,11 +568,29 @@ def _changed_table(impact: Impact, lang: str) -> Table:
         Column("decisive", "Khác biệt quyết định", "Decisive difference"),
     )
     rows = [
-        (c.household_id, c.place.get("province"), c.place.get("commune"), c.place.get("village"), c.area,
-         c.income_per_capita_month, c.from_outcome, _class_label(a, c.from_outcome, lang), c.to_outcome,
-         _class_label(b, c.to_outcome, lang), c.status_changed, c.relabel, c.from_count, c.to_count,
-         c.from_cutoff, c.to_cutoff, c.from_unknown, c.to_unknown, [t.to_dict(lang) for t in c.thresholds],
-         [i.to_dict(lang) for i in c.indicators], c.decisive(lang))
+        (
+            c.household_id,
+            c.place.get("province"),
+            c.place.get("commune"),
+            c.place.get("village"),
+            c.area,
+            c.income_per_capita_month,
+            c.from_outcome,
+            _class_label(a, c.from_outcome, lang),
+            c.to_outcome,
+            _class_label(b, c.to_outcome, lang),
+            c.status_changed,
+            c.relabel,
+            c.from_count,
+            c.to_count,
+            c.from_cutoff,
+            c.to_cutoff,
+            c.from_unknown,
+            c.to_unknown,
+            [t.to_dict(lang) for t in c.thresholds],
+            [i.to_dict(lang) for i in c.indicators],
+            c.decisive(lang),
+        )
         # Real moves first, then the relabels the rule data declare (same_as).
         for c in (*impact.changed, *impact.relabelled)
     ]
@@ -499,43 +600,61 @@ def _changed_table(impact: Impact, lang: str) -> Table:
 def _by_area_table(impact: Impact, lang: str) -> Table:
     assert impact.by is not None  # only built when grouping was asked for
     a, b = impact.from_standard, impact.to_standard
-    columns = (*_place_columns(impact.by),
-               Column("from_class", f"Lớp theo {a.id}", f"Class under {a.id}"),
-               Column("from_label", f"Tên lớp theo {a.id}", f"Class name under {a.id}"),
-               Column("to_class", f"Lớp theo {b.id}", f"Class under {b.id}"),
-               Column("to_label", f"Tên lớp theo {b.id}", f"Class name under {b.id}"),
-               Column("households", "Số hộ", "Households"))
+    columns = (
+        *_place_columns(impact.by),
+        Column("from_class", f"Lớp theo {a.id}", f"Class under {a.id}"),
+        Column("from_label", f"Tên lớp theo {a.id}", f"Class name under {a.id}"),
+        Column("to_class", f"Lớp theo {b.id}", f"Class under {b.id}"),
+        Column("to_label", f"Tên lớp theo {b.id}", f"Class name under {b.id}"),
+        Column("households", "Số hộ", "Households"),
+    )
     order_a = {c: i for i, c in enumerate(_ordered_classes(a, (k[0] for k in impact.matrix)))}
     order_b = {c: i for i, c in enumerate(_ordered_classes(b, (k[1] for k in impact.matrix)))}
     rows = []
     for unit in sorted(impact.by_unit):
         cells = impact.by_unit[unit]
-        for (x, y) in sorted(cells, key=lambda k: (order_a[k[0]], order_b[k[1]])):
-            rows.append((*_place_cells(unit, lang), x, _class_label(a, x, lang), y, _class_label(b, y, lang),
-                         cells[(x, y)]))
+        for x, y in sorted(cells, key=lambda k: (order_a[k[0]], order_b[k[1]])):
+            rows.append(
+                (
+                    *_place_cells(unit, lang),
+                    x,
+                    _class_label(a, x, lang),
+                    y,
+                    _class_label(b, y, lang),
+                    cells[(x, y)],
+                )
+            )
     return Table("by_area", "Theo địa bàn", "By area", columns, rows)
 
 
 def _unit_summary_table(impact: Impact, lang: str) -> Table:
     """Per unit: households compared, how many change class, status, decidability (printed to stdout)."""
     assert impact.by is not None
-    columns = (*_place_columns(impact.by),
-               Column("households", "Số hộ", "Households"),
-               Column("changed", "Đổi lớp (không kể đổi tên lớp)", "Change class (relabels excluded)"),
-               Column("status_changed", "Đổi diện nghèo/cận nghèo", "Poor/near-poor status changed"),
-               Column("became_decidable", "Trở nên phân loại được", "Became decidable"),
-               Column("became_undecidable", "Trở nên không phân loại được", "Became undecidable"))
+    columns = (
+        *_place_columns(impact.by),
+        Column("households", "Số hộ", "Households"),
+        Column("changed", "Đổi lớp (không kể đổi tên lớp)", "Change class (relabels excluded)"),
+        Column("status_changed", "Đổi diện nghèo/cận nghèo", "Poor/near-poor status changed"),
+        Column("became_decidable", "Trở nên phân loại được", "Became decidable"),
+        Column("became_undecidable", "Trở nên không phân loại được", "Became undecidable"),
+    )
     rows = []
     for unit in sorted(impact.by_unit):
         cells = impact.by_unit[unit]
-        rows.append((
-            *_place_cells(unit, lang), sum(cells.values()),
-            sum(n for (x, y), n in cells.items()
-                if x != y and not impact.from_standard.same_class(x, impact.to_standard, y)),
-            sum(n for (x, y), n in cells.items() if poverty_status(x) != poverty_status(y)),
-            sum(n for (x, y), n in cells.items() if x == CANNOT_CLASSIFY != y),
-            sum(n for (x, y), n in cells.items() if x != CANNOT_CLASSIFY == y),
-        ))
+        rows.append(
+            (
+                *_place_cells(unit, lang),
+                sum(cells.values()),
+                sum(
+                    n
+                    for (x, y), n in cells.items()
+                    if x != y and not impact.from_standard.same_class(x, impact.to_standard, y)
+                ),
+                sum(n for (x, y), n in cells.items() if poverty_status(x) != poverty_status(y)),
+                sum(n for (x, y), n in cells.items() if x == CANNOT_CLASSIFY != y),
+                sum(n for (x, y), n in cells.items() if x != CANNOT_CLASSIFY == y),
+            )
+        )
     return Table("by_area_summary", "Tóm tắt theo địa bàn", "Summary by area", columns, rows)
 
 
@@ -550,8 +669,19 @@ def _errors_table(impact: Impact) -> Table:
         Column("expected", "Yêu cầu", "Expected"),
         Column("message", "Lỗi", "Error"),
     )
-    rows = [(e.source, e.row, e.record_id, e.standard, e.field, None if e.value is None else str(e.value),
-             e.expected, e.message) for e in impact.errors]
+    rows = [
+        (
+            e.source,
+            e.row,
+            e.record_id,
+            e.standard,
+            e.field,
+            None if e.value is None else str(e.value),
+            e.expected,
+            e.message,
+        )
+        for e in impact.errors
+    ]
     return Table("errors", "Lỗi", "Errors", columns, rows)
 
 
@@ -563,27 +693,50 @@ def _summary_table(impact: Impact, lang: str) -> Table:
         ("from_standard", "Chuẩn cũ", "From standard", f"{a.id} ({a.status}, digest {a.short_digest})"),
         ("to_standard", "Chuẩn mới", "To standard", f"{b.id} ({b.status}, digest {b.short_digest})"),
         ("provisional", "Có chuẩn tạm thời", "A standard is provisional", impact.provisional),
-        ("reference_date", "Ngày tham chiếu", "Reference date",
-         impact.reference_date.isoformat() if impact.reference_date
-         else ("ngày của từng bản ghi, nếu không thì hôm nay" if vi else "each record's, else today")),
+        (
+            "reference_date",
+            "Ngày tham chiếu",
+            "Reference date",
+            impact.reference_date.isoformat()
+            if impact.reference_date
+            else ("ngày của từng bản ghi, nếu không thì hôm nay" if vi else "each record's, else today"),
+        ),
         ("read", "Số bản ghi đã đọc", "Records read", impact.read),
         ("compared", "Số hộ so sánh được", "Households compared", impact.compared),
         ("errored", "Số bản ghi lỗi (xem bảng Lỗi)", "Records with errors (see Errors)", impact.errored),
-        ("changed", "Số hộ đổi lớp (không kể đổi tên lớp)",
-         "Households that change class (relabels excluded)", len(impact.changed)),
-        ("relabelled", "Số hộ chỉ đổi tên lớp (lớp tương ứng khai báo trong dữ liệu quy tắc)",
-         "Households only relabelled (corresponding classes declared in the rule data)",
-         len(impact.relabelled)),
-        ("status_changed", "Số hộ đổi diện nghèo/cận nghèo", "Households whose poor/near-poor status changes",
-         status_changed),
+        (
+            "changed",
+            "Số hộ đổi lớp (không kể đổi tên lớp)",
+            "Households that change class (relabels excluded)",
+            len(impact.changed),
+        ),
+        (
+            "relabelled",
+            "Số hộ chỉ đổi tên lớp (lớp tương ứng khai báo trong dữ liệu quy tắc)",
+            "Households only relabelled (corresponding classes declared in the rule data)",
+            len(impact.relabelled),
+        ),
+        (
+            "status_changed",
+            "Số hộ đổi diện nghèo/cận nghèo",
+            "Households whose poor/near-poor status changes",
+            status_changed,
+        ),
         ("became_decidable", "Trở nên phân loại được", "Became decidable", impact.became_decidable),
-        ("became_undecidable", "Trở nên không phân loại được", "Became undecidable",
-         impact.became_undecidable),
+        (
+            "became_undecidable",
+            "Trở nên không phân loại được",
+            "Became undecidable",
+            impact.became_undecidable,
+        ),
         ("by", "Nhóm theo địa bàn", "Grouped by", impact.by or ""),
     ]
     items += [("warning", "Cảnh báo", "Warning", w) for w in impact.warnings(lang)]
-    columns = (Column("item", "Mục", "Item"), Column("label", "Nội dung", "Description"),
-               Column("value", "Giá trị", "Value"))
+    columns = (
+        Column("item", "Mục", "Item"),
+        Column("label", "Nội dung", "Description"),
+        Column("value", "Giá trị", "Value"),
+    )
     rows = [(key, vi_label if vi else en_label, value) for key, vi_label, en_label, value in items]
     return Table("summary", "Ghi chú", "Notes", columns, rows)
 
@@ -595,15 +748,26 @@ def impact_report(impact: Impact, lang: str = "vi") -> Report:
         tables.append(_by_area_table(impact, lang))
     tables.append(_errors_table(impact))
     meta = {
-        "from_standard": {"id": impact.from_standard.id, "digest": impact.from_standard.digest,
-                          "provisional": impact.from_standard.provisional},
-        "to_standard": {"id": impact.to_standard.id, "digest": impact.to_standard.digest,
-                        "provisional": impact.to_standard.provisional},
+        "from_standard": {
+            "id": impact.from_standard.id,
+            "digest": impact.from_standard.digest,
+            "provisional": impact.from_standard.provisional,
+        },
+        "to_standard": {
+            "id": impact.to_standard.id,
+            "digest": impact.to_standard.digest,
+            "provisional": impact.to_standard.provisional,
+        },
         "provisional": impact.provisional,
-        "counts": {"read": impact.read, "compared": impact.compared, "errored": impact.errored,
-                   "changed": len(impact.changed), "relabelled": len(impact.relabelled),
-                   "became_decidable": impact.became_decidable,
-                   "became_undecidable": impact.became_undecidable},
+        "counts": {
+            "read": impact.read,
+            "compared": impact.compared,
+            "errored": impact.errored,
+            "changed": len(impact.changed),
+            "relabelled": len(impact.relabelled),
+            "became_decidable": impact.became_decidable,
+            "became_undecidable": impact.became_undecidable,
+        },
     }
     return Report("diff", tables, primary="changed", warnings=impact.warnings(lang), meta=meta)
 
@@ -617,18 +781,24 @@ def render_impact(impact: Impact, lang: str = "vi") -> str:
     lines += ["", render_table(_wrapped(_matrix_table(impact, lang)), lang, fmt="simple")]
     status_changed = sum(1 for c in impact.changed if c.status_changed)
     if vi:
-        lines += ["", f"Đã đọc {impact.read:,} = so sánh {impact.compared:,} + lỗi {impact.errored:,}",
-                  f"Đổi lớp: {len(impact.changed):,} (đổi diện nghèo/cận nghèo: {status_changed:,}); "
-                  f"chỉ đổi tên lớp: {len(impact.relabelled):,}",
-                  f"Trở nên phân loại được: {impact.became_decidable:,}; "
-                  f"trở nên không phân loại được: {impact.became_undecidable:,}"]
+        lines += [
+            "",
+            f"Đã đọc {impact.read:,} = so sánh {impact.compared:,} + lỗi {impact.errored:,}",
+            f"Đổi lớp: {len(impact.changed):,} (đổi diện nghèo/cận nghèo: {status_changed:,}); "
+            f"chỉ đổi tên lớp: {len(impact.relabelled):,}",
+            f"Trở nên phân loại được: {impact.became_decidable:,}; "
+            f"trở nên không phân loại được: {impact.became_undecidable:,}",
+        ]
     else:
-        lines += ["", f"Read {impact.read:,} = compared {impact.compared:,} + errors {impact.errored:,}",
-                  f"Change class: {len(impact.changed):,} "
-                  f"(poor/near-poor status changes: {status_changed:,}); "
-                  f"relabel only: {len(impact.relabelled):,}",
-                  f"Became decidable: {impact.became_decidable:,}; "
-                  f"became undecidable: {impact.became_undecidable:,}"]
+        lines += [
+            "",
+            f"Read {impact.read:,} = compared {impact.compared:,} + errors {impact.errored:,}",
+            f"Change class: {len(impact.changed):,} "
+            f"(poor/near-poor status changes: {status_changed:,}); "
+            f"relabel only: {len(impact.relabelled):,}",
+            f"Became decidable: {impact.became_decidable:,}; "
+            f"became undecidable: {impact.became_undecidable:,}",
+        ]
     if impact.by is not None:
         lines += ["", render_table(_unit_summary_table(impact, lang), lang, max_rows=50)]
     return "\n".join(lines)
@@ -638,7 +808,8 @@ def _wrapped(table: Table, width: int = 18) -> Table:
     """Long class labels as several header lines, so the matrix fits a terminal."""
     import textwrap
 
-    columns = tuple(Column(c.id, textwrap.fill(c.vi, width), textwrap.fill(c.en, width))
-                    for c in table.columns)
+    columns = tuple(
+        Column(c.id, textwrap.fill(c.vi, width), textwrap.fill(c.en, width)) for c in table.columns
+    )
     rows = [(r[0], textwrap.fill(str(r[1]), 28), *r[2:]) for r in table.rows]
     return Table(table.key, table.title_vi, table.title_en, columns, rows)

@@ -156,8 +156,11 @@ def render_ruleset(ruleset: RuleSet, lang: str = "vi", fmt: str = "simple") -> s
             )
         )
     else:
-        parts.append("Không có: không nguồn nào nêu ngưỡng điểm cho chuẩn này." if vi
-                     else "None: no source gives score cut-offs for this standard.")
+        parts.append(
+            "Không có: không nguồn nào nêu ngưỡng điểm cho chuẩn này."
+            if vi
+            else "None: no source gives score cut-offs for this standard."
+        )
     if ruleset.not_modelled:
         parts.append("")
         parts.append("Chưa mô hình hóa" if vi else "Not modelled")

@@ -19,11 +19,8 @@ every file of the report is complete, so an interrupted run leaves no half-writt
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import json
-import os
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -33,6 +30,8 @@ from tabulate import tabulate
 
 from classifier.errors import InputError
 from classifier.io.formats import format_from_name
+from classifier.io.outputs import OutputFiles
+from classifier.io.writers import excel_safe
 from classifier.report.describe import format_value
 
 __all__ = [
@@ -157,8 +156,12 @@ def render_table(table: Table, lang: str = "vi", *, fmt: str = "simple", max_row
     if max_rows is not None and len(rows) > max_rows:
         more = len(rows) - max_rows
         rows = rows[:max_rows]
-    body = tabulate([[_display(v) for v in row] for row in rows], headers=table.headers(lang), tablefmt=fmt,
-                    disable_numparse=True)
+    body = tabulate(
+        [[_display(v) for v in row] for row in rows],
+        headers=table.headers(lang),
+        tablefmt=fmt,
+        disable_numparse=True,
+    )
     text = f"{table.title(lang)}\n{body}"
     if more:
         text += f"\n… {more:,} {'dòng nữa' if lang == 'vi' else 'more rows'}"
@@ -184,8 +187,18 @@ def csv_paths(path: Path, report: Report) -> dict[str, Path]:
     return out
 
 
-def write_report(report: Report, path: str | Path, *, fmt: str | None = None, lang: str = "vi") -> list[Path]:
-    """Write ``report`` to ``path`` as CSV, JSON or XLSX; returns the files written."""
+def write_report(
+    report: Report,
+    path: str | Path,
+    *,
+    fmt: str | None = None,
+    lang: str = "vi",
+    inputs: Sequence[Path | None] = (),
+) -> list[Path]:
+    """Write ``report`` to ``path`` as CSV, JSON or XLSX; returns the files written.
+
+    The files are guarded like classify's (classifier/io/outputs.py): none may be one of ``inputs``,
+    each is locked against a concurrent run, and all appear together or not at all."""
     path = Path(path)
     kind = report_format(path, fmt)
     if not path.parent.is_dir():
@@ -197,25 +210,23 @@ def write_report(report: Report, path: str | Path, *, fmt: str | None = None, la
         jobs = [(path, _json_writer(report, lang))]
     else:
         jobs = [(path, _xlsx_writer(report, lang))]
-    _write_atomically(jobs)
+    _write_atomically(jobs, inputs)
     return [target for target, _ in jobs]
 
 
-def _write_atomically(jobs: Sequence[tuple[Path, Any]]) -> None:
-    """Write every job to a temporary file, then move them all into place."""
-    temps: list[tuple[Path, Path]] = []
-    try:
+def _write_atomically(jobs: Sequence[tuple[Path, Any]], inputs: Sequence[Path | None] = ()) -> None:
+    """Write every job to a temporary file, then move them all into place (see OutputFiles)."""
+    with OutputFiles([target for target, _ in jobs], inputs) as files:
         for target, write in jobs:
-            fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
-            os.close(fd)
-            temps.append((Path(name), target))
-            write(Path(name))
-        for part, target in temps:
-            os.replace(part, target)
-    finally:
-        for part, _ in temps:
-            with contextlib.suppress(FileNotFoundError):
-                part.unlink()
+            write(files.temp(target))
+        files.commit()
+
+
+def _csv_text(value: Any) -> Any:
+    """A report cell for a CSV meant for Excel: text that Excel would evaluate is neutralised."""
+    if value is None:
+        return ""
+    return excel_safe(value) if isinstance(value, str) else value
 
 
 def _csv_writer(table: Table, warnings: Iterable[str]) -> Any:
@@ -226,7 +237,7 @@ def _csv_writer(table: Table, warnings: Iterable[str]) -> Any:
             writer = csv.writer(handle, lineterminator="\r\n")
             writer.writerow([c.id for c in table.columns])
             for row in table.rows:
-                writer.writerow(["" if (v := flat_cell(cell)) is None else v for cell in row])
+                writer.writerow([_csv_text(flat_cell(cell)) for cell in row])
 
     return write
 

@@ -217,16 +217,21 @@ class Transitions:
         out = []
         for name, stds in self.provisional_rounds:
             names = ", ".join(stds)
-            out.append(f"CẢNH BÁO: vòng {name} dùng chuẩn tạm thời ({names}); kết quả chỉ để tham khảo"
-                       if vi else f"WARNING: round {name} used a provisional standard ({names})")
+            out.append(
+                f"CẢNH BÁO: vòng {name} dùng chuẩn tạm thời ({names}); kết quả chỉ để tham khảo"
+                if vi
+                else f"WARNING: round {name} used a provisional standard ({names})"
+            )
         for prev, cur in zip(self.rounds, self.rounds[1:], strict=False):
             a, b = ", ".join(self.standards(prev)), ", ".join(self.standards(cur))
             if a != b:
                 out.append(
                     f"Vòng {prev.name} ({a}) và vòng {cur.name} ({b}) phân loại theo chuẩn khác nhau: "
-                    "một phần dịch chuyển có thể do thay đổi chuẩn (xem `chuan-ngheo diff`)" if vi else
-                    f"Rounds {prev.name} ({a}) and {cur.name} ({b}) used different standards: some moves may "
-                    "come from the rule change (see `chuan-ngheo diff`)")
+                    "một phần dịch chuyển có thể do thay đổi chuẩn (xem `chuan-ngheo diff`)"
+                    if vi
+                    else f"Rounds {prev.name} ({a}) and {cur.name} ({b}) used different standards: "
+                    "some moves may come from the rule change (see `chuan-ngheo diff`)"
+                )
         return tuple(out)
 
 
@@ -269,8 +274,9 @@ def _categorise(before: str, after: str, earlier: Sequence[str | None]) -> str:
 Names = tuple[str, ...]
 
 
-def _indicator_changes(prev: Round, cur: Round, a: Mapping[str, Any], b: Mapping[str, Any],
-                       keys: Iterable[str], lang: str) -> tuple[Names, Names, Names]:
+def _indicator_changes(
+    prev: Round, cur: Round, a: Mapping[str, Any], b: Mapping[str, Any], keys: Iterable[str], lang: str
+) -> tuple[Names, Names, Names]:
     vi = lang == "vi"
     became, stopped, other = [], [], []
     for key in keys:
@@ -306,23 +312,46 @@ def _index(rnd: Round, t: Transitions, lang: str) -> dict[str, Mapping[str, Any]
         if hid is None:
             t.unlinkable[rnd.name] += 1
             if not row.get("error"):
-                t.errors.append((rnd.name, rnd.path.name, line, row.get("row"), None,
-                                 "không có mã hộ: không nối được giữa các vòng" if vi
-                                 else "no household id: cannot be linked between rounds"))
+                t.errors.append(
+                    (
+                        rnd.name,
+                        rnd.path.name,
+                        line,
+                        row.get("row"),
+                        None,
+                        "không có mã hộ: không nối được giữa các vòng"
+                        if vi
+                        else "no household id: cannot be linked between rounds",
+                    )
+                )
             continue
         if hid in by_id:
             t.unlinkable[rnd.name] += 1
-            t.errors.append((rnd.name, rnd.path.name, line, row.get("row"), hid,
-                             f"mã hộ trùng với dòng {first_line[hid]}; dòng này không được nối" if vi
-                             else f"id repeats line {first_line[hid]}; this row is not linked"))
+            t.errors.append(
+                (
+                    rnd.name,
+                    rnd.path.name,
+                    line,
+                    row.get("row"),
+                    hid,
+                    f"mã hộ trùng với dòng {first_line[hid]}; dòng này không được nối"
+                    if vi
+                    else f"id repeats line {first_line[hid]}; this row is not linked",
+                )
+            )
             continue
         by_id[hid] = row
         first_line[hid] = line
     return by_id
 
 
-def compare_rounds(rounds: Sequence[Round], *, by: str | None = None,
-                   indicator_keys: Iterable[str] | None = None, lang: str = "vi") -> Transitions:
+def compare_rounds(
+    rounds: Sequence[Round],
+    *,
+    by: str | None = None,
+    indicator_keys: Iterable[str] | None = None,
+    lang: str = "vi",
+) -> Transitions:
     """Categorise every household for each pair of consecutive rounds (oldest first)."""
     if len(rounds) < 2:
         raise InputError("transitions needs at least two result files (oldest first)")
@@ -331,11 +360,15 @@ def compare_rounds(rounds: Sequence[Round], *, by: str | None = None,
             raise InputError(f"cannot group by {by!r}: use one of {', '.join(AREA_LEVELS)}")
         for rnd in rounds:
             if not rnd.has(by):
-                raise InputError(f"{rnd.path.name} has no {by!r} column, needed by --by {by}: classify the "
-                                 "round again with a version that writes the place columns, or drop --by")
+                raise InputError(
+                    f"{rnd.path.name} has no {by!r} column, needed by --by {by}: classify the "
+                    "round again with a version that writes the place columns, or drop --by"
+                )
     names = [r.name for r in rounds]
-    rounds = tuple(attrs.evolve(r, name=f"{r.name} #{i + 1}") if names.count(r.name) > 1 else r
-                   for i, r in enumerate(rounds))
+    rounds = tuple(
+        attrs.evolve(r, name=f"{r.name} #{i + 1}") if names.count(r.name) > 1 else r
+        for i, r in enumerate(rounds)
+    )
     t = Transitions(rounds=rounds, by=by)
     keys = sorted(set(indicator_keys if indicator_keys is not None else known_indicator_keys()))
     indexed = [_index(r, t, lang) for r in rounds]
@@ -364,22 +397,37 @@ def compare_rounds(rounds: Sequence[Round], *, by: str | None = None,
                 note = "; ".join(str(r["error"]) for r in (a, b) if r.get("error"))
             elif cat in _MAYBE_REPOOR and not t.history[pair]:
                 near = cat == "can_ngheo_phat_sinh_moi"
-                note = (f"có thể là hộ tái {'cận nghèo' if near else 'nghèo'}: chưa đủ lịch sử "
-                        "(cần ≥ 3 vòng) để phân biệt" if vi else
-                        f"may be re-{'near-poor' if near else 'poor'}: not enough history (needs ≥ 3 rounds) "
-                        "to tell")
-            t.movements.append(Movement(
-                pair, hid, place, cat, _outcome(a), _outcome(b),
-                income_before=_number(a.get(INCOME_COLUMN)), income_after=_number(b.get(INCOME_COLUMN)),
-                count_before=_number(a.get("deprivation_count")),
-                count_after=_number(b.get("deprivation_count")),
-                became_deprived=became, no_longer_deprived=stopped, other_changes=other, note=note,
-            ))
+                note = (
+                    f"có thể là hộ tái {'cận nghèo' if near else 'nghèo'}: chưa đủ lịch sử "
+                    "(cần ≥ 3 vòng) để phân biệt"
+                    if vi
+                    else f"may be re-{'near-poor' if near else 'poor'}: not enough history "
+                    "(needs ≥ 3 rounds) to tell"
+                )
+            t.movements.append(
+                Movement(
+                    pair,
+                    hid,
+                    place,
+                    cat,
+                    _outcome(a),
+                    _outcome(b),
+                    income_before=_number(a.get(INCOME_COLUMN)),
+                    income_after=_number(b.get(INCOME_COLUMN)),
+                    count_before=_number(a.get("deprivation_count")),
+                    count_after=_number(b.get("deprivation_count")),
+                    became_deprived=became,
+                    no_longer_deprived=stopped,
+                    other_changes=other,
+                    note=note,
+                )
+            )
     return t
 
 
-def transitions_files(paths: Sequence[str | Path], *, by: str | None = None, rules_root: Path | None = None,
-                      lang: str = "vi") -> Transitions:
+def transitions_files(
+    paths: Sequence[str | Path], *, by: str | None = None, rules_root: Path | None = None, lang: str = "vi"
+) -> Transitions:
     """Read the result files (oldest first) and compare them."""
     rounds = [read_round(p) for p in paths]
     return compare_rounds(rounds, by=by, indicator_keys=known_indicator_keys(rules_root), lang=lang)
@@ -394,16 +442,24 @@ def _place_columns(keys: Sequence[str]) -> list[Column]:
 
 def _history_note(lang: str) -> str:
     if lang == "vi":
-        return ("chưa tách được hộ tái nghèo, tái cận nghèo (cần lịch sử ≥ 3 vòng): nếu có, chúng được tính "
-                "vào hộ nghèo phát sinh mới, hộ cận nghèo trở thành hộ nghèo hoặc hộ cận nghèo phát sinh mới")
-    return ("re-poor and re-near-poor households cannot be told apart (needs ≥ 3 rounds of history): any are "
-            "counted as newly poor, near-poor → poor or newly near-poor")
+        return (
+            "chưa tách được hộ tái nghèo, tái cận nghèo (cần lịch sử ≥ 3 vòng): nếu có, chúng được tính "
+            "vào hộ nghèo phát sinh mới, hộ cận nghèo trở thành hộ nghèo hoặc hộ cận nghèo phát sinh mới"
+        )
+    return (
+        "re-poor and re-near-poor households cannot be told apart (needs ≥ 3 rounds of history): any are "
+        "counted as newly poor, near-poor → poor or newly near-poor"
+    )
 
 
 def _categories_table(t: Transitions, lang: str) -> Table:
-    columns = (Column("pair", "Các vòng", "Rounds"), Column("category", "Mã loại", "Category"),
-               Column("label", "Loại", "Category name"), Column("households", "Số hộ", "Households"),
-               Column("note", "Ghi chú", "Note"))
+    columns = (
+        Column("pair", "Các vòng", "Rounds"),
+        Column("category", "Mã loại", "Category"),
+        Column("label", "Loại", "Category name"),
+        Column("households", "Số hộ", "Households"),
+        Column("note", "Ghi chú", "Note"),
+    )
     rows = []
     for pair in t.pairs:
         counts = t.counts(pair)
@@ -418,17 +474,23 @@ def _categories_table(t: Transitions, lang: str) -> Table:
 
 def _by_area_table(t: Transitions, lang: str) -> Table:
     keys = t.place_keys
-    columns = (*_place_columns(keys), Column("pair", "Các vòng", "Rounds"),
-               Column("category", "Mã loại", "Category"), Column("label", "Loại", "Category name"),
-               Column("households", "Số hộ", "Households"))
+    columns = (
+        *_place_columns(keys),
+        Column("pair", "Các vòng", "Rounds"),
+        Column("category", "Mã loại", "Category"),
+        Column("label", "Loại", "Category name"),
+        Column("households", "Số hộ", "Households"),
+    )
     order = {c.id: i for i, c in enumerate(CATEGORIES)}
     cells: Counter[tuple[tuple[str, ...], str, str]] = Counter(
-        (tuple(str(m.place.get(k) or "") for k in keys), m.pair, m.category) for m in t.movements)
+        (tuple(str(m.place.get(k) or "") for k in keys), m.pair, m.category) for m in t.movements
+    )
     pair_order = {p: i for i, p in enumerate(t.pairs)}
     rows = [
         (*(v or UNKNOWN_PLACE[lang] for v in unit), pair, cat, category(cat).label(lang), n)
-        for (unit, pair, cat), n in sorted(cells.items(), key=lambda kv: (kv[0][0], pair_order[kv[0][1]],
-                                                                           order[kv[0][2]]))
+        for (unit, pair, cat), n in sorted(
+            cells.items(), key=lambda kv: (kv[0][0], pair_order[kv[0][1]], order[kv[0][2]])
+        )
     ]
     return Table("by_area", "Theo địa bàn", "By area", columns, rows)
 
@@ -436,8 +498,11 @@ def _by_area_table(t: Transitions, lang: str) -> Table:
 def _households_table(t: Transitions, lang: str) -> Table:
     keys = t.place_keys
     columns = (
-        Column("pair", "Các vòng", "Rounds"), Column("id", "Mã hộ", "Household id"), *_place_columns(keys),
-        Column("category", "Mã loại", "Category"), Column("label", "Loại", "Category name"),
+        Column("pair", "Các vòng", "Rounds"),
+        Column("id", "Mã hộ", "Household id"),
+        *_place_columns(keys),
+        Column("category", "Mã loại", "Category"),
+        Column("label", "Loại", "Category name"),
         Column("class_before", "Lớp vòng trước", "Class, earlier round"),
         Column("class_after", "Lớp vòng sau", "Class, later round"),
         Column("income_before", "Thu nhập vòng trước", "Income, earlier round"),
@@ -451,20 +516,38 @@ def _households_table(t: Transitions, lang: str) -> Table:
         Column("note", "Ghi chú", "Note"),
     )
     rows = [
-        (m.pair, m.household_id, *(m.place.get(k) for k in keys), m.category,
-         category(m.category).label(lang), m.before, m.after, m.income_before, m.income_after, m.count_before,
-         m.count_after, list(m.became_deprived), list(m.no_longer_deprived), list(m.other_changes),
-         m.what_moved(lang), m.note)
+        (
+            m.pair,
+            m.household_id,
+            *(m.place.get(k) for k in keys),
+            m.category,
+            category(m.category).label(lang),
+            m.before,
+            m.after,
+            m.income_before,
+            m.income_after,
+            m.count_before,
+            m.count_after,
+            list(m.became_deprived),
+            list(m.no_longer_deprived),
+            list(m.other_changes),
+            m.what_moved(lang),
+            m.note,
+        )
         for m in t.movements
     ]
     return Table("households", "Danh sách hộ", "Households", columns, rows)
 
 
 def _errors_table(t: Transitions) -> Table:
-    columns = (Column("round", "Vòng", "Round"), Column("file", "Tệp", "File"),
-               Column("line", "Dòng trong tệp kết quả", "Line in the result file"),
-               Column("row", "Dòng dữ liệu gốc", "Input row"), Column("id", "Mã hộ", "Household id"),
-               Column("error", "Lỗi", "Error"))
+    columns = (
+        Column("round", "Vòng", "Round"),
+        Column("file", "Tệp", "File"),
+        Column("line", "Dòng trong tệp kết quả", "Line in the result file"),
+        Column("row", "Dòng dữ liệu gốc", "Input row"),
+        Column("id", "Mã hộ", "Household id"),
+        Column("error", "Lỗi", "Error"),
+    )
     return Table("errors", "Lỗi", "Errors", columns, t.errors)
 
 
@@ -473,31 +556,54 @@ def _summary_table(t: Transitions, lang: str) -> Table:
     items: list[tuple[str, str, Any]] = []
     for rnd in t.rounds:
         std = ", ".join(t.standards(rnd)) or "?"
-        items.append(("round", "Vòng" if vi else "Round",
-                      f"{rnd.name}: {rnd.path.name}, {len(rnd.rows):,} {'dòng' if vi else 'rows'}, {std}"))
+        items.append(
+            (
+                "round",
+                "Vòng" if vi else "Round",
+                f"{rnd.name}: {rnd.path.name}, {len(rnd.rows):,} {'dòng' if vi else 'rows'}, {std}",
+            )
+        )
     for pair in t.pairs:
         counts = t.counts(pair)
         linked = sum(n for c, n in counts.items() if not c.startswith("chi_co_o"))
-        items.append(("pair", "Các vòng" if vi else "Rounds",
-                      f"{pair}: {'nối được' if vi else 'linked'} {linked:,}, "
-                      f"{'chỉ có ở vòng trước' if vi else 'only earlier'} {counts['chi_co_o_vong_truoc']:,}, "
-                      f"{'chỉ có ở vòng sau' if vi else 'only later'} {counts['chi_co_o_vong_sau']:,}"))
+        items.append(
+            (
+                "pair",
+                "Các vòng" if vi else "Rounds",
+                f"{pair}: {'nối được' if vi else 'linked'} {linked:,}, "
+                f"{'chỉ có ở vòng trước' if vi else 'only earlier'} {counts['chi_co_o_vong_truoc']:,}, "
+                f"{'chỉ có ở vòng sau' if vi else 'only later'} {counts['chi_co_o_vong_sau']:,}",
+            )
+        )
         if not t.history[pair]:
             items.append(("history", "Tái nghèo" if vi else "Re-poverty", f"{pair}: {_history_note(lang)}"))
     for rnd in t.rounds:
         if t.unlinkable[rnd.name]:
             see = "xem bảng Lỗi" if vi else "see Errors"
-            items.append(("unlinkable", "Dòng không nối được" if vi else "Rows not linked",
-                          f"{rnd.name}: {t.unlinkable[rnd.name]:,} ({see})"))
+            items.append(
+                (
+                    "unlinkable",
+                    "Dòng không nối được" if vi else "Rows not linked",
+                    f"{rnd.name}: {t.unlinkable[rnd.name]:,} ({see})",
+                )
+            )
     for cat in CATEGORIES:
         if not cat.verified:
-            items.append(("unverified", "Chưa xác minh" if vi else "Unverified",
-                          f"{cat.label(lang)}: {cat.note(lang)}"))
+            items.append(
+                (
+                    "unverified",
+                    "Chưa xác minh" if vi else "Unverified",
+                    f"{cat.label(lang)}: {cat.note(lang)}",
+                )
+            )
     if t.by:
         items.append(("by", "Nhóm theo địa bàn" if vi else "Grouped by", t.by))
     items += [("warning", "Cảnh báo" if vi else "Warning", w) for w in t.warnings(lang)]
-    columns = (Column("item", "Mục", "Item"), Column("label", "Nội dung", "Description"),
-               Column("value", "Giá trị", "Value"))
+    columns = (
+        Column("item", "Mục", "Item"),
+        Column("label", "Nội dung", "Description"),
+        Column("value", "Giá trị", "Value"),
+    )
     return Table("summary", "Ghi chú", "Notes", columns, items)
 
 
@@ -508,10 +614,13 @@ def transitions_report(t: Transitions, lang: str = "vi") -> Report:
         tables.append(_by_area_table(t, lang))
     tables += [_households_table(t, lang), _errors_table(t)]
     meta = {
-        "rounds": [{"name": r.name, "file": str(r.path), "rows": len(r.rows), "standards": t.standards(r)}
-                   for r in t.rounds],
-        "pairs": [{"pair": p, "repoverty_decidable": t.history[p], "counts": dict(t.counts(p))}
-                  for p in t.pairs],
+        "rounds": [
+            {"name": r.name, "file": str(r.path), "rows": len(r.rows), "standards": t.standards(r)}
+            for r in t.rounds
+        ],
+        "pairs": [
+            {"pair": p, "repoverty_decidable": t.history[p], "counts": dict(t.counts(p))} for p in t.pairs
+        ],
         "provisional": bool(t.provisional_rounds),
     }
     return Report("transitions", tables, primary="households", warnings=t.warnings(lang), meta=meta)

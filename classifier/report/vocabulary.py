@@ -62,31 +62,57 @@ class Category:
         return self.note_vi if lang == "vi" else self.note_en
 
 
-_UNVERIFIED_VI = ("định nghĩa chính thức chưa được xác minh: ở đây là hộ đã thuộc diện này ở một vòng "
-                  "trước vòng liền trước, không thuộc diện này ở vòng liền trước và nay thuộc lại")
-_UNVERIFIED_EN = ("official definition unverified: here, a household in this class at some round before the "
-                  "previous one, not in it at the previous round, and in it again now")
+_UNVERIFIED_VI = (
+    "định nghĩa chính thức chưa được xác minh: ở đây là hộ đã thuộc diện này ở một vòng "
+    "trước vòng liền trước, không thuộc diện này ở vòng liền trước và nay thuộc lại"
+)
+_UNVERIFIED_EN = (
+    "official definition unverified: here, a household in this class at some round before the "
+    "previous one, not in it at the previous round, and in it again now"
+)
 
 #: Every category, in report order (the order of the official forms, then the bookkeeping ones).
 CATEGORIES: tuple[Category, ...] = (
-    Category("thoat_ngheo_sang_can_ngheo", "hộ thoát nghèo trở thành hộ cận nghèo",
-             "escaped poverty, now near-poor"),
-    Category("thoat_ngheo", "hộ thoát nghèo (lên trên chuẩn cận nghèo)",
-             "escaped poverty, now above near-poor"),
+    Category(
+        "thoat_ngheo_sang_can_ngheo",
+        "hộ thoát nghèo trở thành hộ cận nghèo",
+        "escaped poverty, now near-poor",
+    ),
+    Category(
+        "thoat_ngheo", "hộ thoát nghèo (lên trên chuẩn cận nghèo)", "escaped poverty, now above near-poor"
+    ),
     Category("thoat_can_ngheo", "hộ thoát cận nghèo", "escaped near-poverty"),
     Category("ngheo_phat_sinh_moi", "hộ nghèo phát sinh mới", "newly poor"),
     Category("can_ngheo_phat_sinh_moi", "hộ cận nghèo phát sinh mới", "newly near-poor"),
-    Category("tai_ngheo", "hộ tái nghèo", "fell back into poverty (re-poor)", verified=False,
-             note_vi=_UNVERIFIED_VI, note_en=_UNVERIFIED_EN),
-    Category("tai_can_ngheo", "hộ tái cận nghèo", "fell back into near-poverty", verified=False,
-             note_vi=_UNVERIFIED_VI, note_en=_UNVERIFIED_EN),
+    Category(
+        "tai_ngheo",
+        "hộ tái nghèo",
+        "fell back into poverty (re-poor)",
+        verified=False,
+        note_vi=_UNVERIFIED_VI,
+        note_en=_UNVERIFIED_EN,
+    ),
+    Category(
+        "tai_can_ngheo",
+        "hộ tái cận nghèo",
+        "fell back into near-poverty",
+        verified=False,
+        note_vi=_UNVERIFIED_VI,
+        note_en=_UNVERIFIED_EN,
+    ),
     Category("roi_xuong_ngheo", "hộ cận nghèo trở thành hộ nghèo", "near-poor, now poor"),
     Category("giu_nguyen_ngheo", "giữ nguyên hộ nghèo", "stayed poor"),
     Category("giu_nguyen_can_ngheo", "giữ nguyên hộ cận nghèo", "stayed near-poor"),
-    Category("giu_nguyen_tren_can_ngheo", "giữ nguyên: không thuộc hộ nghèo, hộ cận nghèo",
-             "stayed neither poor nor near-poor"),
-    Category("khong_xac_dinh", "không đủ dữ liệu để phân loại ở ít nhất một vòng",
-             "cannot classify in at least one round"),
+    Category(
+        "giu_nguyen_tren_can_ngheo",
+        "giữ nguyên: không thuộc hộ nghèo, hộ cận nghèo",
+        "stayed neither poor nor near-poor",
+    ),
+    Category(
+        "khong_xac_dinh",
+        "không đủ dữ liệu để phân loại ở ít nhất một vòng",
+        "cannot classify in at least one round",
+    ),
     Category("loi", "bản ghi lỗi ở ít nhất một vòng", "record with errors in at least one round"),
     Category("chi_co_o_vong_truoc", "chỉ có ở vòng trước", "only in the earlier round"),
     Category("chi_co_o_vong_sau", "chỉ có ở vòng sau", "only in the later round"),

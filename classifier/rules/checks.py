@@ -144,9 +144,14 @@ def _check_score_rules(ruleset: RuleSet, file: str, root: Any) -> list[RuleProbl
                 matching = [rule.id for rule, fn in compiled if fn(ctx, None, "") is True]
                 if len(matching) != 1:
                     what = "no score rule" if not matching else f"score rules {', '.join(matching)} all"
-                    problems.append(RuleProblem(
-                        file, line, f"{what} apply to area={area}, score_a={a:g}, score_b={b:g}",
-                        hint="every area, điểm A and điểm B must get exactly one score rule"))
+                    problems.append(
+                        RuleProblem(
+                            file,
+                            line,
+                            f"{what} apply to area={area}, score_a={a:g}, score_b={b:g}",
+                            hint="every area, điểm A and điểm B must get exactly one score rule",
+                        )
+                    )
                     if len(problems) >= MAX_REPORTED_PER_KIND:
                         return problems
     return problems

@@ -763,8 +763,21 @@ class _FolderLoader:
                 continue
             p.keys(
                 spec,
-                ("level", "label_vi", "label_en", "classes", "answer", "when", "wording_vi", "citation",
-                 "verified", "valid_from", "valid_to", "note", "amendment"),
+                (
+                    "level",
+                    "label_vi",
+                    "label_en",
+                    "classes",
+                    "answer",
+                    "when",
+                    "wording_vi",
+                    "citation",
+                    "verified",
+                    "valid_from",
+                    "valid_to",
+                    "note",
+                    "amendment",
+                ),
                 ("level", "label_vi", "label_en", "classes", "when", "verified", "valid_from"),
                 f"group {gid!r}",
                 gid,
@@ -786,8 +799,9 @@ class _FolderLoader:
                 p.add(line_of(spec, "answer"), f"answer {answer!r} must be a yes/no household fact", gid)
             citation = self._citation(spec, p, gid, at)
             verified = p.boolean(spec, "verified", gid)
-            start, end = self._validity(spec, p, gid, None if spec.get("amendment") else self.std_from,
-                                        self.std_to)
+            start, end = self._validity(
+                spec, p, gid, None if spec.get("amendment") else self.std_from, self.std_to
+            )
             used: set[str] = set()
             cond = (
                 self._condition(
@@ -801,10 +815,20 @@ class _FolderLoader:
                 self._not_dropped_silently(p, before, at, "group", gid)
                 continue
             self.groups[gid] = Group(
-                id=gid, level=str(level), label_vi=str(spec["label_vi"]), label_en=str(spec["label_en"]),
-                classes=wanted, condition=cond, citation=citation, verified=bool(verified), valid_from=start,
-                valid_to=end, answer=str(answer) if answer is not None else None,
-                wording_vi=spec.get("wording_vi"), note=spec.get("note"), params=tuple(sorted(used)),
+                id=gid,
+                level=str(level),
+                label_vi=str(spec["label_vi"]),
+                label_en=str(spec["label_en"]),
+                classes=wanted,
+                condition=cond,
+                citation=citation,
+                verified=bool(verified),
+                valid_from=start,
+                valid_to=end,
+                answer=str(answer) if answer is not None else None,
+                wording_vi=spec.get("wording_vi"),
+                note=spec.get("note"),
+                params=tuple(sorted(used)),
             )
 
     def _rule_section(
@@ -828,8 +852,17 @@ class _FolderLoader:
             spec = p.mapping(spec, f"rule {rid!r}", at, rid)
             if spec is None:
                 continue
-            keys = ("class", "citation", "verified", "valid_from", "valid_to", "when", "wording_vi", "note",
-                    "provisional")
+            keys = (
+                "class",
+                "citation",
+                "verified",
+                "valid_from",
+                "valid_to",
+                "when",
+                "wording_vi",
+                "note",
+                "provisional",
+            )
             p.keys(
                 spec,
                 (*keys, "classes") if score else keys,
@@ -850,7 +883,7 @@ class _FolderLoader:
                 outcome = CANNOT_CLASSIFY
             else:
                 outcome = spec.get("class")
-            for cls in (possible or ((outcome,) if outcome is not None else ())):
+            for cls in possible or ((outcome,) if outcome is not None else ()):
                 if cls not in classes and not self.classes_known:
                     self.deferred += 1  # standard.yaml is unreadable: its problem says why
                     outcome = None
@@ -891,7 +924,6 @@ class _FolderLoader:
                 params=tuple(sorted(used)),
                 possible=possible,
             )
-
 
 
 def load_ruleset_dir(folder: Path, facts: FactCatalogue, parent: RuleSet | None = None) -> RuleSet:

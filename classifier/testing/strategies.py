@@ -224,7 +224,10 @@ def reference_dates(standard: str | RuleSet = "nd-07-2021") -> st.SearchStrategy
 
 
 def ages(
-    standard: str | RuleSet = "nd-07-2021", *, min_age: int = 0, max_age: int | None = None,
+    standard: str | RuleSet = "nd-07-2021",
+    *,
+    min_age: int = 0,
+    max_age: int | None = None,
 ) -> st.SearchStrategy[int]:
     """Completed years, half the time at an age limit of the standard or one year either side."""
     rs = _load(standard)
@@ -379,7 +382,10 @@ def _floor_areas(rs: RuleSet, member_count: int) -> st.SearchStrategy[float | in
 
 @st.composite
 def flag_sets(
-    draw: st.DrawFn, standard: str | RuleSet = "nd-07-2021", *, partial: bool = False,
+    draw: st.DrawFn,
+    standard: str | RuleSet = "nd-07-2021",
+    *,
+    partial: bool = False,
 ) -> dict[str, bool]:
     """Pre-decided indicator flags (forms B1/B2): indicator id -> deprived?
 
@@ -436,16 +442,27 @@ def households(
 
     if flags_only:
         return Household(
-            id=household_id, area=chosen_area, income_per_capita_month=income,
-            flags=draw(flag_sets(rs, partial=with_unknowns)), member_count=count, reference_date=ref,
+            id=household_id,
+            area=chosen_area,
+            income_per_capita_month=income,
+            flags=draw(flag_sets(rs, partial=with_unknowns)),
+            member_count=count,
+            reference_date=ref,
         )
 
     with_ids = draw(st.booleans())
     # One lean per household: answers within a household tend to go together (and see LEANS).
     lean = draw(st.sampled_from(LEANS))
     people = tuple(
-        draw(members(rs, reference_date=ref, with_unknowns=with_unknowns,
-                     member_id=f"{household_id}-{i}" if with_ids else None, lean=lean))
+        draw(
+            members(
+                rs,
+                reference_date=ref,
+                with_unknowns=with_unknowns,
+                member_id=f"{household_id}-{i}" if with_ids else None,
+                lean=lean,
+            )
+        )
         for i in range(1, count + 1)
     )
     facts = draw(_answers(rs.facts.household, _SPECIAL_HOUSEHOLD_FACTS, with_unknowns, rs, lean))
@@ -453,8 +470,13 @@ def households(
         facts["floor_area_m2"] = draw(_floor_areas(rs, count))
     flags = draw(flag_sets(rs, partial=True)) if some_flags else {}
     return Household(
-        id=household_id, area=chosen_area, income_per_capita_month=income, members=people,
-        facts=facts, flags=flags, reference_date=ref,
+        id=household_id,
+        area=chosen_area,
+        income_per_capita_month=income,
+        members=people,
+        facts=facts,
+        flags=flags,
+        reference_date=ref,
     )
 
 

@@ -29,6 +29,16 @@ def test_ruff_finds_nothing() -> None:
 
 
 @pytest.mark.skipif(
+    shutil.which("ruff") is None and _run("ruff", "--version").returncode != 0,
+    reason="ruff is not installed (pip install -e '.[test]' installs it)",
+)
+def test_ruff_format_leaves_every_file_unchanged() -> None:
+    """Code and tests keep `ruff format` style (`ruff format classifier tests cases benchmarks tools`)."""
+    result = _run("ruff", "format", "--check", "classifier", "tests", "cases", "benchmarks", "tools")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.skipif(
     _run("mypy", "--version").returncode != 0,
     reason="mypy is not installed (pip install -e '.[test]' installs it)",
 )

@@ -96,6 +96,7 @@ def test_every_number_in_a_wording_is_a_value_the_rule_reads(standard: str) -> N
 
 def test_the_number_parser_reads_vietnamese_legal_wording() -> None:
     """1.500.000 đồng, 03 chỉ số, 2,25 triệu, 50%, 8 m² are read as the numbers they mean."""
-    text = ("từ 1.500.000 đồng trở xuống, từ 03 chỉ số, 2,25 triệu đồng, lớn hơn 50%, dưới 8 m² "
-            "(Điều 3 khoản 2)")
+    text = (
+        "từ 1.500.000 đồng trở xuống, từ 03 chỉ số, 2,25 triệu đồng, lớn hơn 50%, dưới 8 m² (Điều 3 khoản 2)"
+    )
     assert quoted_numbers(text) == [1_500_000, 3, 2_250_000, 0.5, 8]

@@ -83,14 +83,16 @@ def test_ratio_is_unknown_without_either_input_or_with_a_zero_divisor() -> None:
 @pytest.mark.parametrize(
     ("born", "on", "years"),
     [
-        (dt.date(2009, 11, 1), dt.date(2025, 11, 1), 16),   # the birthday itself counts
+        (dt.date(2009, 11, 1), dt.date(2025, 11, 1), 16),  # the birthday itself counts
         (dt.date(2009, 11, 2), dt.date(2025, 11, 1), 15),
-        (dt.date(2008, 2, 29), dt.date(2025, 2, 28), 16),   # no 29 February: not yet 17
+        (dt.date(2008, 2, 29), dt.date(2025, 2, 28), 16),  # no 29 February: not yet 17
         (dt.date(2008, 2, 29), dt.date(2025, 3, 1), 17),
     ],
 )
 def test_completed_years_count_a_year_only_once_the_birthday_is_reached(
-    born: dt.date, on: dt.date, years: int,
+    born: dt.date,
+    on: dt.date,
+    years: int,
 ) -> None:
     """Completed years at the reference date, and the stated answer when no date is known."""
     formula = CompletedYears("birth_date", "age")
@@ -116,8 +118,11 @@ def test_a_malformed_formula_is_described(raw: object, problem: str) -> None:
 def test_a_formula_reading_an_unknown_fact_is_refused_at_load_time(tmp_path: Path) -> None:
     """facts.yaml is checked like rule files: a formula's input must be a declared fact of its level."""
     root = _rules_copy(tmp_path)
-    _edit(root / "facts.yaml", "formula: {ratio: {of: floor_area_m2, per: member_count}}",
-          "formula: {ratio: {of: floor_area, per: member_count}}")
+    _edit(
+        root / "facts.yaml",
+        "formula: {ratio: {of: floor_area_m2, per: member_count}}",
+        "formula: {ratio: {of: floor_area, per: member_count}}",
+    )
     with pytest.raises(RuleFileError) as info:
         load_ruleset_path(root / "nd-07-2021", root)
     assert "unknown input 'floor_area'" in str(info.value)

@@ -35,8 +35,9 @@ def _groups(household: Household, engine: str) -> dict[str, object]:
 
 def _household(area: str, income: float, **facts: object) -> Household:
     members = (Member({"age": 40}, "A"), Member({"age": 12}, "B"))
-    return Household(id="H", area=area, income_per_capita_month=income, members=members, flags=NONE_DEPRIVED,
-                     facts=facts)
+    return Household(
+        id="H", area=area, income_per_capita_month=income, members=members, flags=NONE_DEPRIVED, facts=facts
+    )
 
 
 @pytest.mark.parametrize("engine", ["durable", "batch"])
@@ -92,8 +93,13 @@ def test_the_agricultural_flag_stops_at_the_middle_band_edges(engine: str, delta
 
 def test_a_flags_only_record_gives_the_declared_member_count() -> None:
     """Without a member list the count is the record's member_count and no member ids are invented."""
-    household = Household(id="F", area="urban", income_per_capita_month=P["income_line_urban"].value + 1,
-                          member_count=5, flags=NONE_DEPRIVED)
+    household = Household(
+        id="F",
+        area="urban",
+        income_per_capita_month=P["income_line_urban"].value + 1,
+        member_count=5,
+        flags=NONE_DEPRIVED,
+    )
     found = _groups(household, "durable")[LOW]
     assert (found.eligible, found.members, found.count) == (True, (), 5)
 
@@ -102,16 +108,32 @@ def test_the_groups_command_writes_households_and_eligible_members(tmp_path: Pat
     """`chuan-ngheo groups`: one row per household with the count, one row per eligible member."""
     source = tmp_path / "h.jsonl"
     rows = [
-        {"id": "M", "area": "rural", "income_per_capita_month": P["income_line_rural"].value + 1,
-         "works_in_agriculture": True, "members": [{"id": "M-1", "age": 40}, {"id": "M-2", "age": 9}]},
-        {"id": "K", "area": "rural", "income_per_capita_month": P["middle_upper_rural"].value + 1,
-         "member_count": 2, "deprivations": {k: False for k in RULES.indicator_ids}},
+        {
+            "id": "M",
+            "area": "rural",
+            "income_per_capita_month": P["income_line_rural"].value + 1,
+            "works_in_agriculture": True,
+            "members": [{"id": "M-1", "age": 40}, {"id": "M-2", "age": 9}],
+        },
+        {
+            "id": "K",
+            "area": "rural",
+            "income_per_capita_month": P["middle_upper_rural"].value + 1,
+            "member_count": 2,
+            "deprivations": {k: False for k in RULES.indicator_ids},
+        },
     ]
     source.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     output = tmp_path / "groups.csv"
     err = io.StringIO()
-    assert main(["groups", str(source), "-o", str(output), "--reference-date", DAY.isoformat()],
-                out=io.StringIO(), err=err) == 0, err.getvalue()
+    assert (
+        main(
+            ["groups", str(source), "-o", str(output), "--reference-date", DAY.isoformat()],
+            out=io.StringIO(),
+            err=err,
+        )
+        == 0
+    ), err.getvalue()
     with output.open(encoding="utf-8-sig", newline="") as handle:
         got = {r["id"]: r for r in csv.DictReader(handle)}
     assert (got["M"][LOW], got["M"][f"{LOW}_count"], got["M"][AGRI]) == ("1", "2", "1")

@@ -538,3 +538,63 @@ def test_leftovers_of_a_sigkilled_batch_run_are_removed_by_the_next_run(
     assert "left by an interrupted earlier run" in err and "work folder(s)" in err
     assert _parts(tmp_path) == []
     assert list(private_tmp.iterdir()) == []
+
+
+def test_report_outputs_are_guarded_like_classify(inputs: tuple[Path, Path], tmp_path: Path) -> None:
+    """diff and transitions: -o naming an input is refused before the run (exit 2, input intact); a
+    locked report file is refused; a report CSV neutralises formula text."""
+    households, members = inputs
+    before = households.read_bytes()
+    code, _, err = run(
+        "diff",
+        str(households),
+        "--members",
+        str(members),
+        "--from",
+        "nd-07-2021",
+        "--to",
+        "nd-351-2025",
+        "-o",
+        str(households),
+    )
+    assert code == 2 and "is the input file" in err, err
+    assert households.read_bytes() == before
+    results = [tmp_path / "r1.csv", tmp_path / "r2.csv"]
+    for result in results:
+        code, _, err = run(
+            "classify", str(households), "--members", str(members), "-o", str(result), "--quiet"
+        )
+        assert code == 0, err
+    saved = results[1].read_bytes()
+    code, _, err = run("transitions", str(results[0]), str(results[1]), "-o", str(results[1]))
+    assert code == 2 and "is the input file" in err, err
+    assert results[1].read_bytes() == saved
+    report = tmp_path / "bien-dong.csv"
+    with OutputFiles([report]):
+        code, _, err = run("transitions", str(results[0]), str(results[1]), "-o", str(report))
+    assert code == 2 and "another chuan-ngheo run" in err, err
+    # A household id Excel would evaluate, in both rounds: the report's CSV neutralises it.
+    for result in results:
+        text = result.read_text(encoding="utf-8-sig")
+        assert "\nH000001," in text
+        result.write_text(text.replace("\nH000001,", '\n"=HYPERLINK(""x"")",', 1), encoding="utf-8-sig")
+    code, _, err = run("transitions", str(results[0]), str(results[1]), "-o", str(report))
+    assert code in (0, 1), err
+    ids = [r.get("id") or r.get("household_id") for r in read_csv(report)]
+    assert '\'=HYPERLINK("x")' in ids, ids[:3]
+
+
+def test_ctrl_c_while_the_program_starts_is_exit_130_without_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Ctrl-C before a command's own handling (while the libraries load) ends with 130 and one line."""
+    from classifier import cli
+
+    def interrupted(*args: object, **kwargs: object) -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "main", interrupted)
+    with pytest.raises(SystemExit) as stopped:
+        cli.run()
+    assert stopped.value.code == 130
+    assert capsys.readouterr().err == "interrupted: nothing was written\n"

@@ -73,8 +73,11 @@ def test_every_parameter_indicator_and_rule_is_cited_dated_and_flagged(ruleset: 
         # The score method's cut-offs and rules cite the circular that sets them (Thông tư 07/2021); the
         # low-income worker's figures the amending decree (Nghị định 30/2025), dated from it.
         amendment = item.id.startswith("low_income_worker_")
-        instrument = "Thông tư 07/2021/TT-BLĐTBXH" if item.id.startswith(("score_", "diem_")) else (
-            "Nghị định 30/2025/NĐ-CP" if amendment else "Nghị định 07/2021/NĐ-CP")
+        instrument = (
+            "Thông tư 07/2021/TT-BLĐTBXH"
+            if item.id.startswith(("score_", "diem_"))
+            else ("Nghị định 30/2025/NĐ-CP" if amendment else "Nghị định 07/2021/NĐ-CP")
+        )
         assert item.citation.instrument.startswith(instrument), item.id
         assert item.citation.article or item.citation.appendix, item.id
         assert amendment or item.valid_from <= ruleset.valid_from, item.id

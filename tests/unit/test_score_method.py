@@ -29,9 +29,20 @@ A_URBAN = RULES.parameters["score_a_cutoff_urban"].value
 B_CUT = RULES.parameters["score_b_cutoff"].value
 POINTS = RULES.parameters["score_b_points_per_indicator"].value
 DAY = dt.date(2025, 11, 1)
-NATIONAL_12 = ("employment", "dependants", "nutrition", "health_insurance", "adult_education",
-               "child_schooling", "housing_quality", "housing_area", "water_source", "sanitation", "telecom",
-               "information_access")
+NATIONAL_12 = (
+    "employment",
+    "dependants",
+    "nutrition",
+    "health_insurance",
+    "adult_education",
+    "child_schooling",
+    "housing_quality",
+    "housing_area",
+    "water_source",
+    "sanitation",
+    "telecom",
+    "information_access",
+)
 
 #: (id, area, score_a, score_b, expected class) on both sides of each cut-off.
 ROWS = [
@@ -53,15 +64,17 @@ def _write(path: Path) -> None:
             writer.writerow(HEADER)
             writer.writerows(records)
     elif path.suffix == ".jsonl":
-        path.write_text("".join(json.dumps(dict(zip(HEADER, r, strict=True))) + "\n" for r in records),
-                        encoding="utf-8")
+        path.write_text(
+            "".join(json.dumps(dict(zip(HEADER, r, strict=True))) + "\n" for r in records), encoding="utf-8"
+        )
     else:
         book = Workbook()
         sheet = book.active
         assert sheet is not None
         # Vietnamese headers, as a commune's workbook has them (label_vi / aliases of rules/facts.yaml).
-        sheet.append(["id", "Khu vực", "Điểm A (phiếu B1)", "Điểm B (phiếu B2)", "member_count",
-                      "reference_date"])
+        sheet.append(
+            ["id", "Khu vực", "Điểm A (phiếu B1)", "Điểm B (phiếu B2)", "member_count", "reference_date"]
+        )
         for row in records:
             sheet.append(row)
         book.save(path)
@@ -77,12 +90,17 @@ def test_score_records_are_classified_from_every_input_form_on_both_engines(
     _write(source)
     output = tmp_path / "out.csv"
     err = io.StringIO()
-    code = main(["classify", str(source), "-o", str(output), "--engine", engine, "--quiet"],
-                out=io.StringIO(), err=err)
+    code = main(
+        ["classify", str(source), "-o", str(output), "--engine", engine, "--quiet"],
+        out=io.StringIO(),
+        err=err,
+    )
     assert code == 0, err.getvalue()
     with output.open(encoding="utf-8-sig", newline="") as handle:
-        got = {r["id"]: (r["classification"], r["method"], r["possible_outcomes"])
-               for r in csv.DictReader(handle)}
+        got = {
+            r["id"]: (r["classification"], r["method"], r["possible_outcomes"])
+            for r in csv.DictReader(handle)
+        }
     for hid, _, _, _, expected in ROWS:
         assert got[hid][0] == expected, (hid, got[hid])
         assert got[hid][1] == "score"
@@ -93,8 +111,14 @@ def test_score_records_are_classified_from_every_input_form_on_both_engines(
 def test_a_score_b_that_disagrees_with_the_flags_is_a_record_error_naming_both_figures(engine: str) -> None:
     """score_b 40 with 2 deprived of 12 known indicators: the error names 40 and 20 (10 × 2)."""
     flags = {k: i < 2 for i, k in enumerate(NATIONAL_12)}
-    household = Household(id="H", area="rural", income_per_capita_month=None, flags=flags, member_count=3,
-                          facts={"score_a": A_RURAL, "score_b": 40})
+    household = Household(
+        id="H",
+        area="rural",
+        income_per_capita_month=None,
+        flags=flags,
+        member_count=3,
+        facts={"score_a": A_RURAL, "score_b": 40},
+    )
     with pytest.raises(InputError) as caught:
         classify(household, RULES, reference_date=DAY, engine=engine)
     (error,) = caught.value.errors
@@ -108,8 +132,14 @@ def test_score_b_within_the_range_left_open_by_unknown_indicators_is_accepted(en
     flags = {k: i < 2 for i, k in enumerate(NATIONAL_12[:11])}
 
     def run(b: int) -> str:
-        household = Household(id="H", area="rural", income_per_capita_month=None, flags=flags, member_count=3,
-                              facts={"score_a": A_RURAL, "score_b": b})
+        household = Household(
+            id="H",
+            area="rural",
+            income_per_capita_month=None,
+            flags=flags,
+            member_count=3,
+            facts={"score_a": A_RURAL, "score_b": b},
+        )
         return classify(household, RULES, reference_date=DAY, engine=engine).outcome
 
     assert run(30) == "ngheo"
@@ -121,8 +151,13 @@ def test_score_b_within_the_range_left_open_by_unknown_indicators_is_accepted(en
 
 def test_standards_without_score_cut_offs_refuse_the_score_method_and_auto_uses_income() -> None:
     """Only Decree 07/2021 has score rules: --method score is refused elsewhere; auto falls back to income."""
-    household = Household(id="H", area="rural", income_per_capita_month=1_000_000, member_count=3,
-                          facts={"score_a": 100, "score_b": 40})
+    household = Household(
+        id="H",
+        area="rural",
+        income_per_capita_month=1_000_000,
+        member_count=3,
+        facts={"score_a": 100, "score_b": 40},
+    )
     for standard in ("nd-351-2025", "qd-59-2015", "hcm-2024"):
         assert load_standard(standard).score_rules == ()
         with pytest.raises(InputError, match="no score cut-offs"):
@@ -134,15 +169,21 @@ def test_standards_without_score_cut_offs_refuse_the_score_method_and_auto_uses_
 
 def test_the_explanation_names_the_method_and_the_scores_in_vietnamese_first() -> None:
     """explain says "quyết định theo điểm A = 132 ≤ 140 và điểm B = 40 ≥ 30" (and the English twin)."""
-    household = Household(id="H", area="rural", income_per_capita_month=None, member_count=3,
-                          facts={"score_a": 132, "score_b": 40})
+    household = Household(
+        id="H",
+        area="rural",
+        income_per_capita_month=None,
+        member_count=3,
+        facts={"score_a": 132, "score_b": 40},
+    )
     result = classify(household, RULES, reference_date=DAY)
     assert result.trace.method == "score"
     vi = render_text(result, RULES, "vi")
     assert f"điểm A = 132 ≤ {A_RURAL} và điểm B = 40 ≥ {B_CUT}" in vi
     assert f"decided by score A = 132 ≤ {A_RURAL} and B = 40 ≥ {B_CUT}" in render_text(result, RULES, "en")
-    by_income = classify(Household(id="I", area="rural", income_per_capita_month=1, member_count=1), RULES,
-                         reference_date=DAY)
+    by_income = classify(
+        Household(id="I", area="rural", income_per_capita_month=1, member_count=1), RULES, reference_date=DAY
+    )
     assert "Phương pháp: theo thu nhập" in render_text(by_income, RULES, "vi")
 
 
@@ -161,9 +202,32 @@ def test_the_streaming_pipeline_routes_score_rows_and_keeps_income_rows_on_the_f
     for engine in ("durable", "batch"):
         output = tmp_path / f"{engine}.csv"
         err = io.StringIO()
-        assert main(["classify", str(source), "-o", str(output), "--engine", engine, "--quiet",
-                     "--reference-date", DAY.isoformat()], out=io.StringIO(), err=err) == 0, err.getvalue()
+        assert (
+            main(
+                [
+                    "classify",
+                    str(source),
+                    "-o",
+                    str(output),
+                    "--engine",
+                    engine,
+                    "--quiet",
+                    "--reference-date",
+                    DAY.isoformat(),
+                ],
+                out=io.StringIO(),
+                err=err,
+            )
+            == 0
+        ), err.getvalue()
         with output.open(encoding="utf-8-sig", newline="") as handle:
             results[engine] = [(r["id"], r["classification"], r["method"]) for r in csv.DictReader(handle)]
-    assert results["durable"] == results["batch"] == [
-        ("A", "ngheo", "score"), ("B", "khong_du_du_lieu", "income"), ("C", "muc_song_trung_binh", "score")]
+    assert (
+        results["durable"]
+        == results["batch"]
+        == [
+            ("A", "ngheo", "score"),
+            ("B", "khong_du_du_lieu", "income"),
+            ("C", "muc_song_trung_binh", "score"),
+        ]
+    )
