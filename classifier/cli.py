@@ -741,6 +741,8 @@ _ENVIRONMENT_HINTS = {
     errno.EMFILE: "too many open files: close other programs or raise the limit (ulimit -n)",
     errno.ENAMETOOLONG: "a file name is too long: choose a shorter one",
     errno.EIO: "the disk reported an input/output error: check the disk, or use another one",
+    errno.EFBIG: "a file grew beyond the size allowed (this session's file size limit, see ulimit -f, or the "
+    "file system's): raise the limit, or write the output to another disk",
 }
 
 
@@ -755,16 +757,32 @@ def _environment_problem(exc: BaseException) -> tuple[int, str] | None:
         return None
     if isinstance(exc, duckdb.InterruptException):
         return 130, "interrupted"
+    if not isinstance(exc, duckdb.Error):
+        return None
     text = str(exc)
-    if isinstance(exc, duckdb.IOException | duckdb.OutOfMemoryException | duckdb.PermissionException):
-        lowered = text.lower()
-        if "no space left" in lowered or "disk is full" in lowered:
-            return EXIT_USAGE, f"{_ENVIRONMENT_HINTS[errno.ENOSPC]} ({text.splitlines()[0]})"
-        if isinstance(exc, duckdb.OutOfMemoryException):
-            first = text.splitlines()[0]
-            return EXIT_USAGE, f"not enough memory: close other programs, or free disk space ({first})"
-        return EXIT_USAGE, f"the batch engine could not read or write a file: {text.splitlines()[0]}"
+    first = text.splitlines()[0] if text else type(exc).__name__
+    lowered = text.lower()
+    for needle, number in _DUCKDB_MACHINE_ERRORS:
+        if needle in lowered:
+            return EXIT_USAGE, f"{_ENVIRONMENT_HINTS[number]} ({first})"
+    if isinstance(exc, duckdb.OutOfMemoryException):
+        return EXIT_USAGE, f"not enough memory: close other programs, or free disk space ({first})"
+    # DuckDB reports a failed write of its own files (work database, spill, COPY) as IOException, or
+    # wrapped in a TransactionException when it happens at commit.
+    if isinstance(exc, duckdb.IOException | duckdb.PermissionException) or "could not write file" in lowered:
+        return EXIT_USAGE, f"the batch engine could not read or write a file: {first}"
     return None
+
+
+#: Phrases of DuckDB's messages (it gives no errno) that mean the machine, with the errno whose advice fits.
+_DUCKDB_MACHINE_ERRORS = (
+    ("no space left", errno.ENOSPC),
+    ("disk is full", errno.ENOSPC),
+    ("quota exceeded", errno.EDQUOT),
+    ("file too large", errno.EFBIG),
+    ("permission denied", errno.EACCES),
+    ("read-only file system", errno.EROFS),
+)
 
 
 def run() -> None:
