@@ -627,3 +627,46 @@ def test_ctrl_c_while_the_program_starts_is_exit_130_without_a_traceback(
         cli.run()
     assert stopped.value.code == 130
     assert capsys.readouterr().err == "interrupted: nothing was written\n"
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_file_size_limit_hit_mid_write_is_a_usage_error_in_a_real_process(
+    tmp_path: Path, engine: str
+) -> None:
+    """A real write failure, injected without root: the child runs under a 20 kB file size limit
+    (RLIMIT_FSIZE, SIGXFSZ ignored), so writing the results (durable) or DuckDB's work database
+    (batch) fails with EFBIG part-way. Exit 2 with advice, not 'a bug'; nothing left behind."""
+    import resource
+
+    def limited() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, 20_000))
+
+    work = tmp_path / "tmp"
+    work.mkdir()
+    out = tmp_path / "ket-qua.csv"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "classifier",
+            "classify",
+            str(HOUSEHOLDS),
+            "--members",
+            str(MEMBERS),
+            "-o",
+            str(out),
+            "--engine",
+            engine,
+            "--quiet",
+        ],
+        preexec_fn=limited,  # only resource limits and a signal disposition, before exec
+        env={**os.environ, "TMPDIR": str(work)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "file grew beyond the size allowed" in done.stderr and "internal error" not in done.stderr
+    assert not out.exists() and _parts(tmp_path) == []
+    assert list(work.iterdir()) == []
