@@ -43,8 +43,6 @@ def _cases(standard: str) -> list[dict[str, Any]]:
         for raw in _plain(data):
             if raw.get("standard", standard) != standard:
                 continue
-            if raw.get("method", "auto") != "auto":
-                continue  # one file is classified with one --method; such cases run in cases/ only
             household = dict(raw["household"])
             household["id"] = f"C{len(found) + 1:04d}"
             household.setdefault("reference_date", str(raw["reference_date"]))
