@@ -20,7 +20,7 @@ import sys
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 import attrs
 
@@ -267,7 +267,7 @@ def build_parser() -> argparse.ArgumentParser:
     rd = rsub.add_parser(
         "doc",
         help="a standard as one document to review and sign off (wording, rule, parameters, cases)",
-        epilog="example:\n  chuan-ngheo rules doc nd-07-2021 -o nd-07-2021.html  (or .md; no -o: Markdown)",
+        epilog="example:\n  chuan-ngheo rules doc nd-07-2021 -o nd-07-2021.html",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     rd.add_argument("standard", help="standard id or rule folder")
@@ -496,23 +496,28 @@ def _cmd_rules(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 out.write(f"     minimal counterexample: {result.counterexample}\n")
         return EXIT_OK if all(r.passed for r in results) else 3
     if args.rules_command == "doc":
-        from classifier.report.ruledoc import build_sections, render_html, render_markdown
-
-        cases = args.cases_dir or ruleset.source_dir.parent.parent / "cases" / ruleset.id
-        sections = build_sections(ruleset, cases)
-        if args.output is not None and args.output.suffix.lower() in (".html", ".htm"):
-            args.output.write_text(render_html(ruleset, sections), encoding="utf-8")
-        elif args.output is not None:
-            args.output.write_text(render_markdown(ruleset, sections), encoding="utf-8")
-        else:
-            out.write(render_markdown(ruleset, sections))
-        if args.output is not None:
-            err.write(f"{ruleset.id}: {len(sections)} article(s) / appendix item(s) -> {args.output}\n")
-        return EXIT_OK
+        return _rules_doc(args, ruleset, out, err)
     if args.rules_command == "show":
         out.write(render_ruleset(ruleset, lang=args.lang) + "\n")
     else:
         out.write(render_audit(ruleset) + "\n")
+    return EXIT_OK
+
+
+def _rules_doc(args: argparse.Namespace, ruleset: Any, out: TextIO, err: TextIO) -> int:
+    """`rules doc`: the standard as one document (HTML by the output's extension, else Markdown)."""
+    from classifier.report.ruledoc import build_sections, render_html, render_markdown
+
+    cases = args.cases_dir or ruleset.source_dir.parent.parent / "cases" / ruleset.id
+    sections = build_sections(ruleset, cases)
+    if args.output is not None and args.output.suffix.lower() in (".html", ".htm"):
+        args.output.write_text(render_html(ruleset, sections), encoding="utf-8")
+    elif args.output is not None:
+        args.output.write_text(render_markdown(ruleset, sections), encoding="utf-8")
+    else:
+        out.write(render_markdown(ruleset, sections))
+    if args.output is not None:
+        err.write(f"{ruleset.id}: {len(sections)} article(s) / appendix item(s) -> {args.output}\n")
     return EXIT_OK
 
 
