@@ -138,6 +138,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=20, help="pages per user (after log-in)")
     parser.add_argument("--classify", type=int, default=3000, help="POST /api/v1/classify requests in all")
     parser.add_argument("--workers", type=int, default=1, help="server worker processes")
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=1.0,
+        help="mean seconds a person reads a page before the next one (uniform, ±50 %%; 0: back to back)",
+    )
     args = parser.parse_args(argv)
 
     from tools.population import generate_records
@@ -226,6 +232,8 @@ def main(argv: list[str] | None = None) -> int:
                     "class": "/rounds/2026/households?outcome=ngheo",
                     "household": "/rounds/2026/households/" + rng.choice(codes),
                 }[kind]
+                if args.think > 0:
+                    time.sleep(rng.uniform(0.5, 1.5) * args.think)
                 status, _, elapsed = session.request("GET", path)
                 with lock:
                     timings[kind].append(elapsed)
@@ -247,24 +255,29 @@ def main(argv: list[str] | None = None) -> int:
                 f"p95 {_percentile(values, 0.95) * 1000:7.0f} ms  max {max(values) * 1000:7.0f} ms"
             )
 
-        sample = json.dumps(records[0], ensure_ascii=False).encode()
+        bodies = [json.dumps(r, ensure_ascii=False).encode() for r in records[:200]]
         per_user = max(1, args.classify // args.users)
+        for query in ("", "?trace=false"):
 
-        def caller(_: int) -> int:
-            session = Session(port)
-            ok = 0
-            for _ in range(per_user):
-                status, _, _ = session.request(
-                    "POST", "/api/v1/classify", sample, {"Content-Type": "application/json"}
-                )
-                ok += status == 200
-            return ok
+            def caller(seed: int, query: str = query) -> int:
+                session = Session(port)
+                ok = 0
+                for index in range(per_user):
+                    body = bodies[(seed * per_user + index) % len(bodies)]
+                    status, _, _ = session.request(
+                        "POST", "/api/v1/classify" + query, body, {"Content-Type": "application/json"}
+                    )
+                    ok += status == 200
+                return ok
 
-        start = time.perf_counter()
-        with ThreadPoolExecutor(args.users) as pool:
-            ok = sum(pool.map(caller, range(args.users)))
-        wall = time.perf_counter() - start
-        print(f"classify: {ok} of {per_user * args.users} ok in {wall:.1f} s = {ok / wall:.0f} requests/s")
+            start = time.perf_counter()
+            with ThreadPoolExecutor(args.users) as pool:
+                ok = sum(pool.map(caller, range(args.users)))
+            wall = time.perf_counter() - start
+            label = query or " (with trace)"
+            print(
+                f"classify{label}: {ok} of {per_user * args.users} ok in {wall:.1f} s = {ok / wall:.0f} req/s"
+            )
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -301,7 +301,9 @@ def _xlsx_rows(sheet: Any, notes: _SheetNotes | None = None) -> Iterator[tuple[i
     class Parser(WorkSheetParser):  # type: ignore[misc]
         def parse_cell(self, element: Any) -> Any:
             cell = super().parse_cell(element)
-            if cell["value"] is None and element.find(FORMULA_TAG) is not None:
+            # A formula whose saved result is empty text is written t="str" with an empty value by Excel
+            # and LibreOffice: that is an answer (empty), not a missing result.
+            if cell["value"] is None and element.get("t") != "str" and element.find(FORMULA_TAG) is not None:
                 cell["value"] = Uncached((element.findtext(FORMULA_TAG) or "").strip())
             return cell
 
@@ -466,8 +468,8 @@ def _header_row(
     if seen == 0:
         return None
     raise InputError(
-        f"{source}: no {accepted} column in the first {search} rows: the header row (with "
-        f"{accepted}) must be within the first {search} rows; rows above it are skipped as "
+        f"{source}: no {accepted} column in the first {search} non-empty rows: the header row (with "
+        f"{accepted}) must be within the first {search} non-empty rows; rows above it are skipped as "
         "titles"
     )
 

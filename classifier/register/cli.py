@@ -109,6 +109,13 @@ def add_round_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[t
     s.add_argument("name", nargs="?", default=None, help="the round (default: list every round)")
     s.add_argument("--previous", default=None, help="an earlier round: print the movements since it")
     s.add_argument("--by", choices=("province", "commune", "village"), default=None, help="rows per unit")
+    s.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        default=None,
+        help="with --previous: write the movement tables to .xlsx, .json or .csv (one file per table)",
+    )
     _add_db(s)
 
     e = rsub.add_parser("export", help="a round's households and results to .csv or .xlsx")
@@ -259,6 +266,8 @@ def _status(reg: Any, args: argparse.Namespace, out: TextIO) -> int:
 
     from tabulate import tabulate
 
+    if args.output is not None and not args.previous:
+        raise InputError("round status -o writes the movement tables: give --previous ROUND too")
     if args.name is None:
         rows = [
             (
@@ -309,6 +318,14 @@ def _status(reg: Any, args: argparse.Namespace, out: TextIO) -> int:
         from classifier.register.movements import round_movements, table_rows
 
         movements = round_movements(reg, args.previous, args.name, by=args.by)
+        for warning in movements.warnings:
+            out.write(f"warning: {warning}\n")
+        if args.output is not None:
+            from classifier.register.movements import movements_report
+            from classifier.report.tables import write_report
+
+            written = write_report(movements_report(movements), args.output)
+            out.write(f"wrote {', '.join(str(p) for p in written)}\n")
         for table in (movements.poor, movements.near_poor):
             title = "hộ nghèo" if table.kind == "poor" else "hộ cận nghèo"
             out.write(f"\nbiến động {title} {args.previous} → {args.name} (hộ / nhân khẩu)\n")

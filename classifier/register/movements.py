@@ -51,6 +51,7 @@ __all__ = [
     "Presence",
     "RoundMovements",
     "count_movements",
+    "movements_report",
     "presences_from",
     "round_movements",
     "status_of",
@@ -394,4 +395,126 @@ def round_movements(
         end_round=end_round,
         by=by,
     )
+    regular = [name for name in (start_round, end_round) if register.round(name).kind == "regular"]
+    if regular:  # a monthly review holds only the households that asked: the others would look gone
+        note = (
+            f"round(s) {', '.join(regular)} are regular (monthly) reviews: households not reviewed there "
+            "are counted as missing; the movement tables are meant between periodic reviews"
+        )
+        result = attrs.evolve(result, warnings=(*result.warnings, note))
     return result
+
+
+_COLUMN_LABELS_VI = {
+    "start": "đầu kỳ",
+    "escaped_to_near_poor": "thoát nghèo, thành cận nghèo",
+    "escaped_above": "thoát lên trên chuẩn cận nghèo",
+    "other_decrease": "giảm khác",
+    "from_near_poor": "cận nghèo thành nghèo",
+    "re_poor": "tái nghèo",
+    "newly_poor": "nghèo phát sinh mới",
+    "other_increase": "tăng khác",
+    "end": "cuối kỳ",
+    "became_poor": "cận nghèo thành nghèo",
+    "from_poor": "nghèo thành cận nghèo",
+    "re_near_poor": "tái cận nghèo",
+    "newly_near_poor": "cận nghèo phát sinh mới",
+}
+
+
+def movements_report(result: RoundMovements) -> Any:
+    """The movement tables as a :class:`classifier.report.tables.Report` (CSV, JSON or XLSX).
+
+    Tables: ``poor`` and ``near_poor`` (per unit, [1]-[9] by household and by person), ``reasons``
+    (other decrease / increase by reason) and ``households`` (where each household was counted, with
+    its label).
+    """
+    from classifier.report.tables import Column, Report, Table
+
+    tables = []
+    for table, title_vi, title_en in (
+        (result.poor, "Biến động hộ nghèo", "Movements of poor households"),
+        (result.near_poor, "Biến động hộ cận nghèo", "Movements of near-poor households"),
+    ):
+        columns = [Column("unit", "Đơn vị", "Unit")]
+        for number, column in enumerate(table.columns, start=1):
+            for by, vi, en in (("households", "hộ", "households"), ("persons", "nhân khẩu", "persons")):
+                columns.append(
+                    Column(
+                        f"{column}_{by}",
+                        f"[{number}] {_COLUMN_LABELS_VI[column]} ({vi})",
+                        f"[{number}] {column} ({en})",
+                    )
+                )
+        rows = [tuple(row[c.id] for c in columns) for row in table_rows(table)]
+        tables.append(
+            Table(
+                key=table.kind,
+                title_vi=f"{title_vi} {result.start_round} → {result.end_round}",
+                title_en=f"{title_en} {result.start_round} → {result.end_round}",
+                columns=tuple(columns),
+                rows=tuple(rows),
+            )
+        )
+    reasons = [
+        (table.kind, TOTAL if unit == TOTAL else unit, column, reason, *counts)
+        for table in (result.poor, result.near_poor)
+        for (unit, column, reason), counts in sorted(table.reasons.items())
+    ]
+    tables.append(
+        Table(
+            key="reasons",
+            title_vi="Tăng, giảm khác theo lý do",
+            title_en="Other increases and decreases by reason",
+            columns=(
+                Column("table", "Bảng", "Table"),
+                Column("unit", "Đơn vị", "Unit"),
+                Column("column", "Cột", "Column"),
+                Column("reason", "Lý do", "Reason"),
+                Column("households", "Hộ", "Households"),
+                Column("persons", "Nhân khẩu", "Persons"),
+            ),
+            rows=tuple(reasons),
+        )
+    )
+    tables.append(
+        Table(
+            key="households",
+            title_vi="Từng hộ",
+            title_en="Households",
+            columns=(
+                Column("code", "Mã hộ", "Household code"),
+                Column("unit", "Đơn vị", "Unit"),
+                Column("start", "Đầu kỳ", "Start"),
+                Column("end", "Cuối kỳ", "End"),
+                Column("poor_column", "Bảng hộ nghèo", "Poor table"),
+                Column("near_poor_column", "Bảng hộ cận nghèo", "Near-poor table"),
+                Column("reason", "Lý do", "Reason"),
+                Column("label", "Phân loại", "Label"),
+            ),
+            rows=tuple(
+                (
+                    m.code,
+                    m.unit,
+                    m.start,
+                    m.end,
+                    m.poor_column,
+                    m.near_poor_column,
+                    m.reason,
+                    m.label_text("vi"),
+                )
+                for m in result.households
+            ),
+        )
+    )
+    note = (
+        "tái nghèo: định nghĩa chính thức chưa được xác minh (ở đây: hộ nghèo ở một vòng trước vòng đầu kỳ, "
+        "nay nghèo lại)"
+    )
+    return Report(
+        kind="movements",
+        tables=tuple(tables),
+        primary="poor",
+        warnings=(*result.warnings, note),
+        meta={"start_round": result.start_round, "end_round": result.end_round, "by": result.by},
+    )

@@ -687,15 +687,17 @@ class Register:
             if codes is not None:
                 query = query.where(s.households.c.code.in_(list(codes)))
             rows = conn.execute(query).all()
-            latest = (
+            latest_query = (
                 select(
                     res.c.round_household_id, func.max(res.c.id).label("id"), func.count(res.c.id).label("n")
                 )
                 .join(rh, rh.c.id == res.c.round_household_id)
                 .where(rh.c.round_id == round_id)
                 .group_by(res.c.round_household_id)
-                .subquery()
             )
+            if codes is not None:  # only these households' results (one household's page reads one row)
+                latest_query = latest_query.where(res.c.round_household_id.in_([r.id for r in rows]))
+            latest = latest_query.subquery()
             result_rows = {
                 r.round_household_id: (r, r.n)
                 for r in conn.execute(select(res, latest.c.n).join(latest, latest.c.id == res.c.id)).all()

@@ -150,6 +150,7 @@ class Group:
     wording_vi: str | None = None
     note: str | None = None
     params: tuple[str, ...] = ()
+    provisional: bool = False
 
 
 @attrs.frozen

@@ -183,6 +183,7 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
     "when": {"vi": "Thời điểm", "en": "When"},
     "who": {"vi": "Người sửa", "en": "Who"},
     "year": {"vi": "Năm", "en": "Year"},
+    "reports": {"vi": "Báo cáo (theo xã)", "en": "Reports (per commune)"},
     "result_letter": {"vi": "Thông báo kết quả", "en": "Result letter"},
     "certificate": {"vi": "Giấy chứng nhận", "en": "Certificate"},
 }

@@ -133,7 +133,7 @@ def test_a_header_below_the_search_window_is_a_clear_error(tmp_path: Path) -> No
     workbook.save(path)
     code, err, _ = _classify(path, tmp_path)
     assert code == 2
-    assert f"within the first {XLSX_HEADER_ROWS} rows" in err
+    assert f"within the first {XLSX_HEADER_ROWS} non-empty rows" in err
 
 
 def test_a_value_merged_down_over_households_is_given_to_each(tmp_path: Path) -> None:
@@ -191,3 +191,29 @@ def test_reading_a_plain_sheet_gives_what_openpyxl_gives(tmp_path: Path, above: 
     records = list(read_records(path))
     assert [r.raw["id"] for r in records if r.raw] == [row[0] for row in households[1:]]
     assert [r.row for r in records] == list(range(2 + above, 2 + above + HOUSEHOLD_COUNT))
+
+
+def test_a_formula_whose_saved_result_is_empty_text_is_an_empty_answer(tmp_path: Path) -> None:
+    """Excel and LibreOffice save a formula that yields "" as t="str" with an empty value: that is an
+    answer (empty), not a missing result, and must not become an error."""
+    import zipfile
+
+    households, members = _sample_tables()
+    village = households[0].index("village")
+    households[1][village] = '=""'
+    path = tmp_path / "rong.xlsx"
+    _workbook(path, households, members)
+    patched = tmp_path / "rong-excel.xlsx"
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(patched, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                cell = f'<c r="{openpyxl.utils.get_column_letter(village + 1)}2"'
+                assert data.count(cell.encode()) == 1
+                data = data.replace(cell.encode(), (cell + ' t="str"').encode())
+            target.writestr(item, data)
+    code, err, rows = _classify(patched, tmp_path)
+    assert code == 0, err
+    assert rows[0]["village"] == "" and rows[0]["classification"]
+    code, err, rows = _classify(path, tmp_path)  # as openpyxl wrote it: no saved result at all
+    assert code == 1 and "village" in rows[0]["error"]

@@ -251,3 +251,40 @@ def test_an_edit_makes_the_result_out_of_date_until_classified_again(
         2,
         "classified",
     )
+
+
+def test_two_simultaneous_writers_never_lose_an_update(register: Register, tmp_path: Path) -> None:
+    """Two threads edit the same household from the same version at once: one wins, one must reload."""
+    import threading
+
+    register.new_round("2026", year=2026, reference_date=REF, who="cb")
+    register.import_file("2026", _write(tmp_path / "ho.json", [_household("H1", 900_000, flags=4)]), who="cb")
+    barrier = threading.Barrier(2)
+    outcomes: dict[str, str] = {}
+
+    def edit(who: str, income: int) -> None:
+        barrier.wait()
+        try:
+            register.update_answers(
+                "2026",
+                "H1",
+                {"income_per_capita_month": income},
+                expected_version=1,
+                who=who,
+                reason="sửa đồng thời",
+            )
+            outcomes[who] = "saved"
+        except StaleVersionError:
+            outcomes[who] = "reload"
+
+    threads = [threading.Thread(target=edit, args=(w, i)) for w, i in (("a", 1_000_000), ("b", 1_100_000))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes.values()) == ["reload", "saved"]
+    winner = next(w for w, o in outcomes.items() if o == "saved")
+    household = register.household("2026", "H1")
+    assert household.version == 2
+    assert household.answers["income_per_capita_month"] == {"a": 1_000_000, "b": 1_100_000}[winner]
+    assert [e.who for e in register.change_log(code="H1") if e.field == "income_per_capita_month"] == [winner]

@@ -117,3 +117,18 @@ def test_unknown_round_is_a_clear_usage_error(walked: Path) -> None:
     """A missing round exits 2 and lists the rounds there are."""
     code, _, err = _run("round", "classify", "2030")
     assert code == 2 and "2024, 2025, 2026" in err
+
+
+def test_status_writes_the_movement_tables_to_a_workbook(walked: Path) -> None:
+    """`round status --previous -o x.xlsx`: poor, near-poor, reasons, households sheets; totals as counted."""
+    from openpyxl import load_workbook
+
+    code, out, _ = _run("round", "status", "2026", "--previous", "2025", "-o", "bien-dong.xlsx")
+    assert code == 0 and "bien-dong.xlsx" in out
+    workbook = load_workbook(walked / "bien-dong.xlsx")
+    assert len(workbook.sheetnames) == 4
+    with Register.open(db=walked / "register.sqlite") as reg:
+        expected = round_movements(reg, "2025", "2026").poor
+    rows = [[c.value for c in row] for row in workbook[workbook.sheetnames[0]].iter_rows()]
+    [total] = [row for row in rows if row[0] == "Tổng"]
+    assert total[1:19] == [n for column in expected.columns for n in expected.rows[TOTAL][column]]

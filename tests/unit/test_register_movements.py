@@ -164,3 +164,22 @@ def test_re_poverty_is_read_from_the_register_history(database_url: str, tmp_pat
     again = {m.code: m for m in round_movements(reg, "2025", "2026").households}
     assert again["H2"].reason == "merged"
     reg.close()
+
+
+def test_movements_against_a_monthly_review_carry_a_warning(database_url: str, tmp_path: Path) -> None:
+    """A regular (monthly) round holds only the households that asked: the result says so."""
+    reg = Register(make_engine(database_url))
+    reg.new_round("2025", year=2025, reference_date=dt.date(2025, 11, 1), who="t")
+    reg.new_round("2026-05", year=2026, kind="regular", reference_date=dt.date(2026, 5, 15), who="t")
+    for name, records in (
+        ("2025", [_record("H1", 900_000, 4), _record("H2", 900_000, 1)]),
+        ("2026-05", [_record("H2", 900_000, 4)]),
+    ):
+        path = tmp_path / f"{name}.json"
+        path.write_text(json.dumps(records), encoding="utf-8")
+        reg.import_file(name, path, who="t")
+        reg.classify(name, who="t")
+    result = round_movements(reg, "2025", "2026-05")
+    assert any("regular (monthly)" in w for w in result.warnings)
+    assert result.poor.value(TOTAL, "from_near_poor") == 1
+    reg.close()

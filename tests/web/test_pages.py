@@ -281,3 +281,52 @@ def test_the_pages_read_one_household_as_the_register_does(app: FastAPI, sample_
     assert [(r.name, o) for r, o in history(app.state.web.engine, POOR)] == [
         ("2026", register.household("2026", POOR).outcome)
     ]
+
+
+def test_the_list_follows_every_write(officer: TestClient, app: FastAPI, sample_round: str) -> None:
+    """The cached household list shows an edit's new class and a new request at once."""
+    listing = officer.get("/rounds/2026/households?outcome=ngheo").text
+    assert f"/households/{POOR}" in listing
+    register = app.state.web.register
+    h = register.household("2026", POOR)
+    register.update_answers(
+        "2026", POOR, {"income_per_capita_month": 9_000_000}, expected_version=h.version, who="t", reason="t"
+    )
+    assert (
+        f"/households/{POOR}" in officer.get("/rounds/2026/households?outcome=ngheo").text
+    )  # not classified
+    register.classify("2026", who="t")
+    assert f"/households/{POOR}" not in officer.get("/rounds/2026/households?outcome=ngheo").text
+    token = form_token(officer.get(f"/rounds/2026/households/{POOR}").text)
+    officer.post(
+        f"/rounds/2026/households/{POOR}/requests",
+        data={"csrf_token": token, "form": "04", "received_on": "2026-12-02"},
+    )
+    assert f"/households/{POOR}" in officer.get("/rounds/2026/households?requests=1").text
+
+
+def test_the_round_report_set_per_commune(officer: TestClient, viewer: TestClient, sample_round: str) -> None:
+    """The report set of the papers engineer, from the register: Excel for an officer with the detailed
+    lists, and for a viewer without them (no names, no ethnicity)."""
+    page = officer.get("/rounds/2026").text
+    link = re.search(r'href="(/rounds/2026/report\.xlsx\?commune=[^"]+)"', page).group(1)
+    full = load_workbook(io.BytesIO(officer.get(link).content), read_only=True)
+    seen = load_workbook(io.BytesIO(viewer.get(link).content), read_only=True)
+    assert len(full.sheetnames) > len(seen.sheetnames) >= 1
+    pdf = officer.get(link.replace(".xlsx", ".pdf"))
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert officer.get("/rounds/2026/report.doc").status_code == 404
+
+
+def test_a_refused_file_is_not_kept_on_disk(app: FastAPI, officer: TestClient) -> None:
+    """A JSON file the reader refuses as a whole: the error is shown, and nothing stays in uploads/."""
+    app.state.web.register.new_round("2026", year=2026, reference_date=dt.date(2026, 11, 1), who="t")
+    token = form_token(officer.get("/rounds/2026/import").text)
+    response = officer.post(
+        "/rounds/2026/import",
+        data={"csrf_token": token},
+        files={"households": ("ho.json", b'{"not": "an array"}')},
+    )
+    assert response.status_code == 400 and "array of household records" in response.text
+    uploads = app.state.web.settings.data_dir / "uploads"
+    assert not uploads.exists() or not any(uploads.iterdir())

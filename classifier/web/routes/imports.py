@@ -50,7 +50,11 @@ async def upload(
     )
     if not kept.mappable:
         return _import(request, name, kept.token, user, mapping=None)
-    headers = read_headers(kept)
+    try:
+        headers = read_headers(kept)
+    except Exception:
+        discard(kept)
+        raise
     ruleset = request.app.state.rulesets.get(info.standard)
     return render(
         request,
@@ -76,9 +80,12 @@ async def confirm(
 def _import(request: Request, name: str, token: str, user: User, mapping: list[str] | None) -> Response:
     state = get_state(request)
     kept = find_upload(state.settings.data_dir, token)
+    # A mapping refused (two columns on one field) keeps the upload: the officer goes back and fixes it.
     path = rewrite(kept, mapping) if mapping is not None else kept.households
-    summary = state.register.import_file(name, path, members_path=kept.members, who=user.username)
-    discard(kept)
+    try:
+        summary = state.register.import_file(name, path, members_path=kept.members, who=user.username)
+    finally:
+        discard(kept)  # imported or refused: the file (personal data) is not kept on disk
     classified = state.register.classify(name, who=user.username)
     return render(
         request,

@@ -87,6 +87,7 @@ def round_page(request: Request, name: str, user: Annotated[User, Depends(curren
         totals=Counter(r.outcome for r in rows),
         changed=sum(r.changed for r in rows),
         pending=sum(r.request_received is not None for r in rows),
+        communes=round_communes(request, info.id),
         label=lambda o: outcome_label(request, info.standard, o, get_lang(request)),
     )
 
@@ -167,4 +168,89 @@ def export_round(request: Request, name: str, user: Annotated[User, Depends(curr
         buffer.getvalue(),
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+_REPORT_MEDIA = {
+    "pdf": "application/pdf",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "html": "text/html; charset=utf-8",
+}
+
+
+def round_communes(request: Request, round_id: int) -> list[str]:
+    """The communes of a round's households (reports are issued per commune)."""
+    import sqlalchemy as sa
+
+    from classifier.register import schema as s
+
+    with get_state(request).engine.connect() as conn:
+        return sorted(
+            c
+            for c in conn.execute(
+                sa.select(s.round_households.c.commune)
+                .where(s.round_households.c.round_id == round_id)
+                .distinct()
+            ).scalars()
+            if c
+        )
+
+
+@router.get("/rounds/{name}/report.{fmt}")
+def round_report(
+    request: Request, name: str, fmt: str, user: Annotated[User, Depends(current_user)], commune: str = ""
+) -> Response:
+    """The report set of the round for one commune (PDF, Excel or HTML) from the report templates; the
+    previous round of the register, when there is one, gives the movement tables. A viewer's report
+    leaves out the detailed lists (names, ethnicity)."""
+    import tempfile
+    from pathlib import Path
+
+    from classifier.errors import InputError
+    from classifier.register import RegisterError
+    from classifier.report.reportset import compute_report_set, register_round
+    from classifier.report.templates import load_templates
+
+    if fmt not in _REPORT_MEDIA:
+        raise RegisterError(f"report.{fmt} is not in round {name}: expected report.pdf, .xlsx or .html")
+    state = get_state(request)
+    info = state.register.round(name)
+    ruleset = request.app.state.rulesets.get(info.standard)
+    current = register_round(state.register, name, ruleset, commune or None)
+    names = [r.name for r in state.register.rounds()]
+    previous = None
+    earlier = []
+    if names.index(name) > 0:
+        place = current.households[0].place.get("commune")
+        try:
+            previous = register_round(state.register, names[names.index(name) - 1], ruleset, place)
+            earlier = [
+                register_round(state.register, n, ruleset, place) for n in names[: names.index(name) - 1]
+            ]
+        except InputError:
+            previous, earlier = None, []  # an earlier round without this commune: no movement tables
+    templates = [t for t in load_templates() if user.sees_personal_data or t.kind != "list"]
+    report = compute_report_set(
+        current, previous, templates, earlier=earlier, departures=state.register.departures(name)
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"report.{fmt}"
+        if fmt == "pdf":
+            from classifier.report.forms_pdf import write_report_pdf
+
+            write_report_pdf(report, path)
+        elif fmt == "xlsx":
+            from classifier.report.forms_xlsx import write_report_xlsx
+
+            write_report_xlsx(report, path)
+        else:
+            from classifier.report.html import write_report_html
+
+            write_report_html(report, path)
+        content = path.read_bytes()
+    disposition = "inline" if fmt != "xlsx" else "attachment"
+    return Response(
+        content,
+        media_type=_REPORT_MEDIA[fmt],
+        headers={"Content-Disposition": f'{disposition}; filename="bao-cao-{info.name}.{fmt}"'},
     )
