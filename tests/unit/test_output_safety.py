@@ -670,3 +670,34 @@ def test_a_file_size_limit_hit_mid_write_is_a_usage_error_in_a_real_process(
     assert "file grew beyond the size allowed" in done.stderr and "internal error" not in done.stderr
     assert not out.exists() and _parts(tmp_path) == []
     assert list(work.iterdir()) == []
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_an_output_that_is_a_pipe_or_read_only_is_refused(
+    inputs: tuple[Path, Path], tmp_path: Path, engine: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The result is renamed over -o: a named pipe (or a device) there would be replaced, and a file
+    made read-only on purpose overwritten. Both are refused before the run (exit 2), left as they were."""
+    households, members = inputs
+    fifo = tmp_path / "ong.csv"
+    os.mkfifo(fifo)
+    code, _, err = run(
+        "classify", str(households), "--members", str(members), "-o", str(fifo), "--engine", engine
+    )
+    assert code == 2 and "not a regular file" in err, err
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+    kept = tmp_path / "giu.csv"
+    kept.write_text("kept\n", encoding="utf-8")
+    kept.chmod(0o444)
+    if os.geteuid() == 0:  # root may write anything: make the permission test answer as for a user
+        real_access = os.access
+        monkeypatch.setattr(
+            os,
+            "access",
+            lambda p, m, **k: False if Path(str(p)) == kept and m & os.W_OK else real_access(p, m),
+        )
+    code, _, err = run(
+        "classify", str(households), "--members", str(members), "-o", str(kept), "--engine", engine
+    )
+    assert code == 2 and "is read-only" in err, err
+    assert kept.read_text(encoding="utf-8") == "kept\n"
