@@ -20,7 +20,7 @@ import sys
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 import attrs
 
@@ -267,7 +267,7 @@ def build_parser() -> argparse.ArgumentParser:
     rd = rsub.add_parser(
         "doc",
         help="a standard as one document to review and sign off (wording, rule, parameters, cases)",
-        epilog="example:\n  chuan-ngheo rules doc nd-07-2021 -o nd-07-2021.html  (or .md; no -o: Markdown)",
+        epilog="example:\n  chuan-ngheo rules doc nd-07-2021 -o nd-07-2021.html",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     rd.add_argument("standard", help="standard id or rule folder")
@@ -496,23 +496,28 @@ def _cmd_rules(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 out.write(f"     minimal counterexample: {result.counterexample}\n")
         return EXIT_OK if all(r.passed for r in results) else 3
     if args.rules_command == "doc":
-        from classifier.report.ruledoc import build_sections, render_html, render_markdown
-
-        cases = args.cases_dir or ruleset.source_dir.parent.parent / "cases" / ruleset.id
-        sections = build_sections(ruleset, cases)
-        if args.output is not None and args.output.suffix.lower() in (".html", ".htm"):
-            args.output.write_text(render_html(ruleset, sections), encoding="utf-8")
-        elif args.output is not None:
-            args.output.write_text(render_markdown(ruleset, sections), encoding="utf-8")
-        else:
-            out.write(render_markdown(ruleset, sections))
-        if args.output is not None:
-            err.write(f"{ruleset.id}: {len(sections)} article(s) / appendix item(s) -> {args.output}\n")
-        return EXIT_OK
+        return _rules_doc(args, ruleset, out, err)
     if args.rules_command == "show":
         out.write(render_ruleset(ruleset, lang=args.lang) + "\n")
     else:
         out.write(render_audit(ruleset) + "\n")
+    return EXIT_OK
+
+
+def _rules_doc(args: argparse.Namespace, ruleset: Any, out: TextIO, err: TextIO) -> int:
+    """`rules doc`: the standard as one document (HTML by the output's extension, else Markdown)."""
+    from classifier.report.ruledoc import build_sections, render_html, render_markdown
+
+    cases = args.cases_dir or ruleset.source_dir.parent.parent / "cases" / ruleset.id
+    sections = build_sections(ruleset, cases)
+    if args.output is not None and args.output.suffix.lower() in (".html", ".htm"):
+        args.output.write_text(render_html(ruleset, sections), encoding="utf-8")
+    elif args.output is not None:
+        args.output.write_text(render_markdown(ruleset, sections), encoding="utf-8")
+    else:
+        out.write(render_markdown(ruleset, sections))
+    if args.output is not None:
+        err.write(f"{ruleset.id}: {len(sections)} article(s) / appendix item(s) -> {args.output}\n")
     return EXIT_OK
 
 
@@ -736,6 +741,8 @@ _ENVIRONMENT_HINTS = {
     errno.EMFILE: "too many open files: close other programs or raise the limit (ulimit -n)",
     errno.ENAMETOOLONG: "a file name is too long: choose a shorter one",
     errno.EIO: "the disk reported an input/output error: check the disk, or use another one",
+    errno.EFBIG: "a file grew beyond the size allowed (this session's file size limit, see ulimit -f, or the "
+    "file system's): raise the limit, or write the output to another disk",
 }
 
 
@@ -750,16 +757,32 @@ def _environment_problem(exc: BaseException) -> tuple[int, str] | None:
         return None
     if isinstance(exc, duckdb.InterruptException):
         return 130, "interrupted"
+    if not isinstance(exc, duckdb.Error):
+        return None
     text = str(exc)
-    if isinstance(exc, duckdb.IOException | duckdb.OutOfMemoryException | duckdb.PermissionException):
-        lowered = text.lower()
-        if "no space left" in lowered or "disk is full" in lowered:
-            return EXIT_USAGE, f"{_ENVIRONMENT_HINTS[errno.ENOSPC]} ({text.splitlines()[0]})"
-        if isinstance(exc, duckdb.OutOfMemoryException):
-            first = text.splitlines()[0]
-            return EXIT_USAGE, f"not enough memory: close other programs, or free disk space ({first})"
-        return EXIT_USAGE, f"the batch engine could not read or write a file: {text.splitlines()[0]}"
+    first = text.splitlines()[0] if text else type(exc).__name__
+    lowered = text.lower()
+    for needle, number in _DUCKDB_MACHINE_ERRORS:
+        if needle in lowered:
+            return EXIT_USAGE, f"{_ENVIRONMENT_HINTS[number]} ({first})"
+    if isinstance(exc, duckdb.OutOfMemoryException):
+        return EXIT_USAGE, f"not enough memory: close other programs, or free disk space ({first})"
+    # DuckDB reports a failed write of its own files (work database, spill, COPY) as IOException, or
+    # wrapped in a TransactionException when it happens at commit.
+    if isinstance(exc, duckdb.IOException | duckdb.PermissionException) or "could not write file" in lowered:
+        return EXIT_USAGE, f"the batch engine could not read or write a file: {first}"
     return None
+
+
+#: Phrases of DuckDB's messages (it gives no errno) that mean the machine, with the errno whose advice fits.
+_DUCKDB_MACHINE_ERRORS = (
+    ("no space left", errno.ENOSPC),
+    ("disk is full", errno.ENOSPC),
+    ("quota exceeded", errno.EDQUOT),
+    ("file too large", errno.EFBIG),
+    ("permission denied", errno.EACCES),
+    ("read-only file system", errno.EROFS),
+)
 
 
 def run() -> None:

@@ -107,6 +107,19 @@ class OutputFiles:
                     )
             if target.is_dir():
                 raise InputError(f"output {target} is a folder: name a file, e.g. {target / 'ket-qua.csv'}")
+            if target.exists():
+                mode = target.stat().st_mode
+                if not stat.S_ISREG(mode):
+                    # The finished file is renamed over the target: a device or a pipe would be replaced,
+                    # not written to.
+                    raise InputError(
+                        f"output {target} exists and is not a regular file (a device, a pipe...): "
+                        "name a file in a folder"
+                    )
+                if not os.access(target, os.W_OK):
+                    raise InputError(
+                        f"output {target} is read-only: make it writable, or choose another output name"
+                    )
             folder = target.parent
             if not folder.is_dir():
                 raise InputError(f"output folder does not exist: {folder} (create it first)")

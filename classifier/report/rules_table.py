@@ -9,7 +9,7 @@ from typing import Any
 from tabulate import tabulate as _tabulate
 
 from classifier.report.describe import describe_condition, describe_labelled, format_value
-from classifier.rules.ruleset import ClassRule, Indicator, Parameter, RuleSet
+from classifier.rules.ruleset import ClassRule, Group, Indicator, Parameter, RuleSet
 
 __all__ = ["audit_items", "render_audit", "render_ruleset"]
 
@@ -178,11 +178,12 @@ def render_ruleset(ruleset: RuleSet, lang: str = "vi", fmt: str = "simple") -> s
 def audit_items(ruleset: RuleSet) -> list[dict[str, Any]]:
     """Every unverified or provisional item of a rule set, for officials holding the gazette."""
     items: list[dict[str, Any]] = []
-    entries: list[tuple[str, Parameter | Indicator | ClassRule, str]] = [
+    entries: list[tuple[str, Parameter | Indicator | ClassRule | Group, str]] = [
         *(("parameter", p, format_value(p.value)) for p in ruleset.parameters.values()),
         *(("indicator", i, describe_condition(i.condition, "en")) for i in ruleset.indicators),
         *(("rule", r, describe_condition(r.condition, "en")) for r in ruleset.rules),
         *(("score_rule", r, describe_condition(r.condition, "en")) for r in ruleset.score_rules),
+        *(("group", g, describe_condition(g.condition, "en")) for g in ruleset.groups),
     ]
     for kind, item, value in entries:
         unsettled = (item.citation.article or "").startswith("(")

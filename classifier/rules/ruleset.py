@@ -150,6 +150,7 @@ class Group:
     wording_vi: str | None = None
     note: str | None = None
     params: tuple[str, ...] = ()
+    provisional: bool = False
 
 
 @attrs.frozen
@@ -190,11 +191,20 @@ class FactCatalogue:
     member: Mapping[str, FactSpec]
     classification: Mapping[str, FactSpec]
     digest: str
+    # (name, formula) per level, in declaration order; computed once (read for every household).
+    _formulas: Mapping[str, tuple[tuple[str, Any], ...]] = attrs.field(init=False, eq=False, repr=False)
 
-    def formulas(self, level: str) -> list[tuple[str, Any]]:
+    @_formulas.default
+    def _collect_formulas(self) -> Mapping[str, tuple[tuple[str, Any], ...]]:
+        tables = {"household": self.household, "member": self.member, "classification": self.classification}
+        return {
+            level: tuple((name, spec.formula) for name, spec in table.items() if spec.formula is not None)
+            for level, table in tables.items()
+        }
+
+    def formulas(self, level: str) -> tuple[tuple[str, Any], ...]:
         """(name, formula) of the derived facts of ``level``, in declaration order."""
-        table = {"household": self.household, "member": self.member, "classification": self.classification}
-        return [(name, spec.formula) for name, spec in table[level].items() if spec.formula is not None]
+        return self._formulas[level]
 
     def derive(self, level: str, facts: dict[str, Any], env: Any) -> dict[str, Any]:
         """``facts`` with the derived facts of ``level`` added (unknown ones left out), in place."""

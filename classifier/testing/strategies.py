@@ -54,7 +54,11 @@ _AGE_FACTS = ("age", "birth_date")
 
 #: Household answers drawn specially (area is a field of Household, not an answer; the floor area is
 #: drawn near the per-person minimum times the member count).
-_SPECIAL_HOUSEHOLD_FACTS = ("area", "floor_area_m2")
+_SPECIAL_HOUSEHOLD_FACTS = ("area", "floor_area_m2", *("score_a", "score_b"))
+#: The score method's điểm A / điểm B (Thông tư 07/2021/TT-BLĐTBXH) are not generated: a household of
+#: these strategies is classified by income; the score method has its own tests (a random điểm B would
+#: disagree with the random deprivations, which is an input error, not a household).
+_SCORE_FACTS = ("score_a", "score_b")
 
 #: Offsets around a threshold: exactly at it and one unit (one đồng, one year) either side.
 _NEAR = (-1, 0, 1)
@@ -494,7 +498,7 @@ def completions(draw: st.DrawFn, household: Household, standard: str | RuleSet =
         if "age" not in facts and "birth_date" not in facts:
             facts["age"] = draw(ages(rs))
         people.append(attrs.evolve(member, facts=facts))
-    facts = dict(draw(_answers(rs.facts.household, ("area",), with_unknowns=False)))
+    facts = dict(draw(_answers(rs.facts.household, ("area", *_SCORE_FACTS), with_unknowns=False)))
     facts.update(household.facts)
     flags = dict(household.flags)
     if not household.members:

@@ -46,7 +46,14 @@ def _cases(standard: str) -> list[dict[str, Any]]:
             household = dict(raw["household"])
             household["id"] = f"C{len(found) + 1:04d}"
             household.setdefault("reference_date", str(raw["reference_date"]))
-            found.append({"name": raw["name"], "household": household, "expect": raw["expect"]})
+            found.append(
+                {
+                    "name": raw["name"],
+                    "household": household,
+                    "expect": raw["expect"],
+                    "method": raw.get("method", "auto"),
+                }
+            )
     return found
 
 
@@ -136,31 +143,34 @@ def _check_expected(case: dict[str, Any], row: dict[str, str]) -> None:
 def test_golden_cases_hold_through_every_file_form_on_both_engines(standard: str, tmp_path: Path) -> None:
     """Each case's expectation holds in the output file of CSV+members, JSON Lines and XLSX input, on
     the batch and durable engines, and all six output files are equal but for the engine column."""
-    cases = _cases(standard)
-    assert cases, f"no golden cases for {standard}"
+    every = _cases(standard)
+    assert every, f"no golden cases for {standard}"
     ruleset = load_ruleset(standard)
-    outputs: dict[tuple[str, str], list[dict[str, str]]] = {}
-    for form in ("csv", "jsonl", "xlsx"):
-        folder = tmp_path / form
-        folder.mkdir()
-        source, members = _write(folder, form, [c["household"] for c in cases])
-        for engine in ("batch", "durable"):
-            out = folder / f"out-{engine}.csv"
-            summary = classify_file(
-                source,
-                out,
-                ruleset=ruleset,
-                members_path=members,
-                reference_date=dt.date(2000, 1, 1),
-                engine=engine,
-                quiet=True,
-            )
-            assert summary.read == len(cases) == summary.classified
-            outputs[form, engine] = _rows(out)
-    first = outputs["csv", "batch"]
-    for key, rows in outputs.items():
-        assert [{k: v for k, v in r.items() if k != "row"} for r in rows] == [
-            {k: v for k, v in r.items() if k != "row"} for r in first
-        ], key
-    for case, row in zip(cases, first, strict=True):
-        _check_expected(case, row)
+    for method in sorted({c["method"] for c in every}):  # a case's run option (--method)
+        cases = [c for c in every if c["method"] == method]
+        outputs: dict[tuple[str, str], list[dict[str, str]]] = {}
+        for form in ("csv", "jsonl", "xlsx"):
+            folder = tmp_path / method / form
+            folder.mkdir(parents=True)
+            source, members = _write(folder, form, [c["household"] for c in cases])
+            for engine in ("batch", "durable"):
+                out = folder / f"out-{engine}.csv"
+                summary = classify_file(
+                    source,
+                    out,
+                    ruleset=ruleset,
+                    members_path=members,
+                    reference_date=dt.date(2000, 1, 1),
+                    engine=engine,
+                    quiet=True,
+                    method=method,
+                )
+                assert summary.read == len(cases) == summary.classified
+                outputs[form, engine] = _rows(out)
+        first = outputs["csv", "batch"]
+        for key, rows in outputs.items():
+            assert [{k: v for k, v in r.items() if k != "row"} for r in rows] == [
+                {k: v for k, v in r.items() if k != "row"} for r in first
+            ], (method, key)
+        for case, row in zip(cases, first, strict=True):
+            _check_expected(case, row)

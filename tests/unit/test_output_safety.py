@@ -293,16 +293,23 @@ def test_a_missing_output_folder_is_a_usage_error(
     assert "output folder does not exist" in err and "nope" in err
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root may write anywhere")
 @pytest.mark.parametrize("engine", ENGINES)
 def test_an_unwritable_output_folder_is_a_usage_error(
-    inputs: tuple[Path, Path], tmp_path: Path, engine: str
+    inputs: tuple[Path, Path], tmp_path: Path, engine: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """An output folder without write permission: exit 2 saying so, not an internal error."""
+    """An output folder without write permission: exit 2 saying so, not an internal error. (As root,
+    which may write anywhere, the permission test is made to answer as for an ordinary user.)"""
     households, members = inputs
     locked = tmp_path / "chi-doc"
     locked.mkdir()
     locked.chmod(0o500)
+    if os.geteuid() == 0:
+        real_access = os.access
+
+        def access(path: object, mode: int, **kwargs: object) -> bool:
+            return False if Path(str(path)) == locked and mode & os.W_OK else real_access(path, mode)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(os, "access", access)
     try:
         code, _, err = run(
             "classify",
@@ -318,6 +325,28 @@ def test_an_unwritable_output_folder_is_a_usage_error(
         locked.chmod(0o700)
     assert code == 2, err
     assert "not writable" in err
+
+
+@pytest.mark.parametrize(
+    "number", [errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EROFS, errno.EISDIR, errno.EIO]
+)
+def test_operating_system_errors_during_a_run_are_the_machines_not_a_bug(
+    inputs: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, number: int
+) -> None:
+    """An OSError the machine raises while the results are written (disk full, quota, permission
+    withdrawn, read-only file system, I/O error...) is exit 2 with advice, never exit 4."""
+    import classifier.io.outputs as outputs
+
+    def fail(path: Path) -> None:
+        raise OSError(number, os.strerror(number), str(path))
+
+    monkeypatch.setattr(outputs, "_fsync_file", fail)
+    households, members = inputs
+    code, _, err = run(
+        "classify", str(households), "--members", str(members), "-o", str(tmp_path / "kq.csv"), "--quiet"
+    )
+    assert code == 2, err
+    assert "internal error" not in err and "No output was presented as complete" in err
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -598,3 +627,77 @@ def test_ctrl_c_while_the_program_starts_is_exit_130_without_a_traceback(
         cli.run()
     assert stopped.value.code == 130
     assert capsys.readouterr().err == "interrupted: nothing was written\n"
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_file_size_limit_hit_mid_write_is_a_usage_error_in_a_real_process(
+    tmp_path: Path, engine: str
+) -> None:
+    """A real write failure, injected without root: the child runs under a 20 kB file size limit
+    (RLIMIT_FSIZE, SIGXFSZ ignored), so writing the results (durable) or DuckDB's work database
+    (batch) fails with EFBIG part-way. Exit 2 with advice, not 'a bug'; nothing left behind."""
+    import resource
+
+    def limited() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, 20_000))
+
+    work = tmp_path / "tmp"
+    work.mkdir()
+    out = tmp_path / "ket-qua.csv"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "classifier",
+            "classify",
+            str(HOUSEHOLDS),
+            "--members",
+            str(MEMBERS),
+            "-o",
+            str(out),
+            "--engine",
+            engine,
+            "--quiet",
+        ],
+        preexec_fn=limited,  # only resource limits and a signal disposition, before exec
+        env={**os.environ, "TMPDIR": str(work)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "file grew beyond the size allowed" in done.stderr and "internal error" not in done.stderr
+    assert not out.exists() and _parts(tmp_path) == []
+    assert list(work.iterdir()) == []
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_an_output_that_is_a_pipe_or_read_only_is_refused(
+    inputs: tuple[Path, Path], tmp_path: Path, engine: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The result is renamed over -o: a named pipe (or a device) there would be replaced, and a file
+    made read-only on purpose overwritten. Both are refused before the run (exit 2), left as they were."""
+    households, members = inputs
+    fifo = tmp_path / "ong.csv"
+    os.mkfifo(fifo)
+    code, _, err = run(
+        "classify", str(households), "--members", str(members), "-o", str(fifo), "--engine", engine
+    )
+    assert code == 2 and "not a regular file" in err, err
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+    kept = tmp_path / "giu.csv"
+    kept.write_text("kept\n", encoding="utf-8")
+    kept.chmod(0o444)
+    if os.geteuid() == 0:  # root may write anything: make the permission test answer as for a user
+        real_access = os.access
+        monkeypatch.setattr(
+            os,
+            "access",
+            lambda p, m, **k: False if Path(str(p)) == kept and m & os.W_OK else real_access(p, m),
+        )
+    code, _, err = run(
+        "classify", str(households), "--members", str(members), "-o", str(kept), "--engine", engine
+    )
+    assert code == 2 and "is read-only" in err, err
+    assert kept.read_text(encoding="utf-8") == "kept\n"
