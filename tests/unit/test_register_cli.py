@@ -144,7 +144,5 @@ def test_the_round_commands_run_on_a_database_url(database_url: str, tmp_path: P
     code, out, _ = _run("round", "status", "2026", "--previous", "2025", *db)
     assert code == 0
     poor_total = next(line for line in out.splitlines() if line.startswith("Tổng"))
-    assert (
-        poor_total.split()[1] == "15/48"
-    )  # 2025: 15 poor households, 48 persons
+    assert poor_total.split()[1] == "15/48"  # 2025: 15 poor households, 48 persons
     assert _run("round", "export", "2026", "-o", str(tmp_path / "x.csv"), "--pseudonymise", *db)[0] == 0
