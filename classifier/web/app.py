@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from classifier import __version__
 from classifier.errors import ChuanNgheoError, InputError, RecordError, UnknownStandardError
@@ -132,17 +133,48 @@ def _install_error_handlers(app: FastAPI) -> None:  # noqa: C901
             message=None if key else str(exc.detail),
         )
 
-    @app.exception_handler(Exception)
-    async def internal(request: Request, exc: Exception) -> Response:
-        # Only the kind of error and the route: never the request's data (it may hold personal data).
-        log.error("internal error %s on %s %s", type(exc).__name__, request.method, request.url.path)
-        if isinstance(exc, ChuanNgheoError):
-            message = f"{type(exc).__name__}: see the server's rule files"
-        else:
-            message = "internal error: this is a bug in chuan-ngheo, not in your data; nothing was stored"
-        if _is_api(request):
-            return JSONResponse({"error": message}, status_code=500)
-        return render(request, "error.html", status_code=500, message_key="internal_error")
+
+def _internal_response(request: Request, exc: Exception) -> Response:
+    # Only the kind of error and the route: never the request's data (it may hold personal data).
+    log.error("internal error %s on %s %s", type(exc).__name__, request.method, request.url.path)
+    if isinstance(exc, ChuanNgheoError):
+        message = f"{type(exc).__name__}: see the server's rule files"
+    else:
+        message = "internal error: this is a bug in chuan-ngheo, not in your data; nothing was stored"
+    if _is_api(request):
+        return JSONResponse({"error": message}, status_code=500)
+    return render(request, "error.html", status_code=500, message_key="internal_error")
+
+
+class NoTracebackMiddleware:
+    """Answers an unexpected exception with the 500 page (or JSON) and logs its type and route only.
+
+    Starlette's outermost error middleware re-raises after answering, so the server would log the
+    traceback, whose messages and local values can hold a household's answers; this layer stops the
+    exception before it.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watch(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        except Exception as exc:
+            if started:  # the answer is half sent: nothing better to do than close the connection
+                log.error("internal error %s after the response started", type(exc).__name__)
+                return
+            await _internal_response(Request(scope), exc)(scope, receive, send)
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -171,6 +203,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(imports.router)
     app.include_router(households.router)
     _install_error_handlers(app)
+    app.add_middleware(NoTracebackMiddleware)
 
     return app
 

@@ -132,3 +132,17 @@ def test_status_writes_the_movement_tables_to_a_workbook(walked: Path) -> None:
     rows = [[c.value for c in row] for row in workbook[workbook.sheetnames[0]].iter_rows()]
     [total] = [row for row in rows if row[0] == "Tổng"]
     assert total[1:19] == [n for column in expected.columns for n in expected.rows[TOTAL][column]]
+
+
+def test_the_round_commands_run_on_a_database_url(database_url: str, tmp_path: Path) -> None:
+    """--db-url: the same steps on SQLite and PostgreSQL give the same movement tables."""
+    db = ("--db-url", database_url)
+    for year in ("2025", "2026"):
+        assert _run("round", "new", year, "--year", year, "--reference-date", f"{year}-11-01", *db)[0] == 0
+        assert _run("round", "import", year, str(ROUNDS / f"ho-{year}.json"), "--quiet", *db)[0] == 0
+        assert _run("round", "classify", year, "--quiet", "--no-trace", *db)[0] == 0
+    code, out, _ = _run("round", "status", "2026", "--previous", "2025", *db)
+    assert code == 0
+    poor_total = next(line for line in out.splitlines() if line.startswith("Tổng"))
+    assert poor_total.split()[1] == "15/48"  # 2025: 15 poor households, 48 persons
+    assert _run("round", "export", "2026", "-o", str(tmp_path / "x.csv"), "--pseudonymise", *db)[0] == 0

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import logging
 
+import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from classifier import classify, load_standard
@@ -154,3 +157,25 @@ def test_trace_false_gives_the_outcome_fields_without_the_trace(client: TestClie
     light = client.post("/api/v1/classify?trace=false", json=record).json()
     assert light["trace"] is None
     assert {k: v for k, v in full.items() if k != "trace"} == {k: v for k, v in light.items() if k != "trace"}
+
+
+def test_an_internal_error_is_a_500_without_traceback_or_data_in_the_log(
+    app: FastAPI, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A bug answers 500 with a plain message; the log names the error's type and route, never the
+    values in its message (which may be a person's answers)."""
+    secret = "Nguyễn Văn Thử 001203004567"
+
+    def broken() -> None:
+        raise ValueError(f"cannot handle {secret}")
+
+    app.add_api_route("/api/v1/broken", broken)
+    app.add_api_route("/broken", broken)
+    client = TestClient(app, raise_server_exceptions=True)
+    with caplog.at_level(logging.DEBUG):
+        api = client.get("/api/v1/broken")
+        page = client.get("/broken")
+    assert api.status_code == 500 and "bug in chuan-ngheo" in api.json()["error"]
+    assert page.status_code == 500 and "Lỗi nội bộ" in page.text
+    assert secret not in api.text + page.text
+    assert "ValueError" in caplog.text and secret not in caplog.text and "Traceback" not in caplog.text
