@@ -321,3 +321,28 @@ def test_housing_quality_with_at_least_gives_the_same_verdicts_in_both_engines(t
         by_durable = housing(durable.classify(household, day))
         assert by_durable.deprived is housing(by_batch).deprived is housing(by_old).deprived, household
         assert by_durable.missing == housing(by_batch).missing, household
+
+
+def test_missing_answers_come_only_from_undecided_branches() -> None:
+    """An unknown answer under a branch already decided False is not asked for: it cannot matter."""
+    cond = AnyOf((AllOf((_leaf("a"), _leaf("b"))), _leaf("c")))
+    verdict = evaluate(cond, {"b": False})  # a and c unknown; `a and b` is False whatever a is
+    assert verdict.value is None
+    assert verdict.missing == ("c",)
+
+
+def test_missing_member_answers_come_only_from_undecided_members() -> None:
+    """A member whose condition is already False is not asked for its other unknown answers."""
+    cond = AnyMember(AllOf((_leaf("x"), _leaf("y"))))
+    members = [("m1", {"y": False}), ("m2", {"y": True})]  # x unknown for both
+    verdict = evaluate(cond, {}, members)
+    assert verdict.value is None
+    assert verdict.missing == ("m2.x",)
+
+
+def test_triggering_members_come_from_every_true_branch() -> None:
+    """`any` that holds names the members of each true branch, not only of the first one evaluated."""
+    cond = AnyOf((AnyMember(_leaf("x")), AnyMember(_leaf("y"))))
+    verdict = evaluate(cond, {}, [("m1", {"x": True, "y": False}), ("m2", {"x": False, "y": True})])
+    assert verdict.value is True
+    assert verdict.triggered == ("m1", "m2")
