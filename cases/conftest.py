@@ -31,7 +31,10 @@ File format — a YAML list of cases; each case is a mapping with these keys:
     ``classification`` (required): a class id of the standard or ``khong_du_du_lieu``; optional
     ``deprivation_count``, ``unknown_count``, ``indicators`` ({indicator id: true/false/null}),
     ``fired_rules`` (compared as a set), ``possible_outcomes`` (compared as a set) and
-    ``missing_fields_include`` (each must be among the result's missing fields).
+    ``missing_fields_include`` (each must be among the result's missing fields) and ``groups``
+    ({group id: {eligible: true/false/null, count: n, members: [ids]}}; the groups beside the class of
+    the standard's ``classification.yaml``, e.g. Nghị định 30/2025's low-income worker; ``eligible``
+    is required, ``count`` and ``members`` (compared as a set) optional).
 ``note`` (optional)
     Free text, e.g. that the rule tested is marked unverified in the rule files.
 
@@ -44,7 +47,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -53,6 +56,7 @@ import yaml
 
 from classifier.api import classify, load_standard
 from classifier.errors import ChuanNgheoError
+from classifier.groups import GroupResult, evaluate_groups
 from classifier.io import known_indicator_keys, parse_record
 from classifier.model import CANNOT_CLASSIFY, Classification, Household
 from classifier.rules.ruleset import Citation, RuleSet
@@ -81,7 +85,10 @@ EXPECT_KEYS = (
     "possible_outcomes",
     "missing_fields_include",
     "method",
+    "groups",
 )
+#: Keys of one group under ``expect.groups``.
+GROUP_KEYS = ("eligible", "count", "members")
 #: Record keys of data contract v1 that are not answers (everything else must be a catalogue fact).
 RECORD_KEYS = (
     "id",
@@ -198,9 +205,10 @@ class CaseItem(pytest.Item):
                 trace=True,
                 method=method,
             )
-            mismatch = compare(case.expect, result)
+            groups = evaluate_groups(case.household, result, case.ruleset) if "groups" in case.expect else ()
+            mismatch = compare(case.expect, result, groups)
             if mismatch is not None:
-                raise CaseMismatch(f"engine {engine}:\n{mismatch}", summarize(result))
+                raise CaseMismatch(f"engine {engine}:\n{mismatch}", summarize(result, groups))
 
     def _where(self, value: Any = None, key: str | int | None = None) -> str:
         """``file:line`` of a value of this case (or of one of its keys), for format messages."""
@@ -274,6 +282,7 @@ def _instruments(ruleset: RuleSet) -> set[str]:
     cited += [p.citation for p in ruleset.parameters.values()]
     cited += [c.citation for c in ruleset.classes.values()]
     cited += [n.citation for n in ruleset.not_modelled]
+    cited += [g.citation for g in ruleset.groups]
     return {c.instrument for c in cited if c is not None}
 
 
@@ -377,6 +386,7 @@ def parse_expect(raw: Any, ruleset: RuleSet, where_of: Any, problems: list[str])
         if key in raw and (isinstance(raw[key], bool) or not isinstance(raw[key], int)):
             problems.append(f"{where_of(raw, key)}: `{key}` must be a whole number")
     _check_expected_indicators(raw, ruleset, where_of, problems)
+    _check_expected_groups(raw, ruleset, where_of, problems)
     rule_ids = tuple(r.id for r in (*ruleset.rules, *ruleset.score_rules))
     for key, allowed, what in (
         ("fired_rules", rule_ids, "rule"),
@@ -411,6 +421,42 @@ def _check_expected_indicators(
             problems.append(f"{where_of(indicators, key)}: indicator `{key}` must be true, false or null")
 
 
+def _check_expected_groups(raw: LocatedDict, ruleset: RuleSet, where_of: Any, problems: list[str]) -> None:
+    """``expect.groups``: {group id of the standard: {eligible: true/false/null, count, members}}."""
+    if "groups" not in raw:
+        return
+    groups = raw["groups"]
+    if not isinstance(groups, dict):
+        problems.append(
+            f"{where_of(raw, 'groups')}: `groups` must be a mapping group id -> {{eligible: ...}}"
+        )
+        return
+    group_ids = tuple(g.id for g in ruleset.groups)
+    for group_id, expected in groups.items():
+        where = where_of(groups, group_id)
+        if group_id not in group_ids:
+            problems.append(_unknown_key(str(group_id), group_ids, where, "group"))
+            continue
+        if not isinstance(expected, dict):
+            problems.append(
+                f"{where}: group `{group_id}` must be a mapping with `eligible` (and `count`, `members`)"
+            )
+            continue
+        for key in expected:
+            if key not in GROUP_KEYS:
+                problems.append(_unknown_key(str(key), GROUP_KEYS, where_of(expected, key), "group"))
+        if "eligible" not in expected:
+            problems.append(f"{where}: group `{group_id}` needs `eligible` (true, false or null)")
+        elif expected["eligible"] is not None and not isinstance(expected["eligible"], bool):
+            problems.append(f"{where_of(expected, 'eligible')}: `eligible` must be true, false or null")
+        count = expected.get("count")
+        if count is not None and (isinstance(count, bool) or not isinstance(count, int) or count < 0):
+            problems.append(f"{where_of(expected, 'count')}: `count` must be a whole number or null")
+        members = expected.get("members", [])
+        if not isinstance(members, list) or not all(isinstance(m, str) for m in members):
+            problems.append(f"{where_of(expected, 'members')}: `members` must be a list of member ids")
+
+
 def _bad_value(value: Any, allowed: tuple[str, ...], where: str, what: str) -> str:
     hint = did_you_mean(str(value), allowed)
     return f"{where}: unknown {what} {value!r}" + (
@@ -422,8 +468,11 @@ def _bad_value(value: Any, allowed: tuple[str, ...], where: str, what: str) -> s
 # Comparing
 
 
-def actual_for(expect: Mapping[str, Any], result: Classification) -> dict[str, Any]:
-    """The result projected onto the keys (and indicator ids) the case asserts, in the same shape."""
+def actual_for(
+    expect: Mapping[str, Any], result: Classification, groups: Sequence[GroupResult] = ()
+) -> dict[str, Any]:
+    """The result projected onto the keys (and indicator ids, group ids) the case asserts, in the same
+    shape; ``groups`` is what classifier.groups.evaluate_groups says for the household and result."""
     actual: dict[str, Any] = {}
     for key in expect:
         if key == "classification":
@@ -439,6 +488,12 @@ def actual_for(expect: Mapping[str, Any], result: Classification) -> dict[str, A
             actual[key] = list(result.possible_outcomes)
         elif key == "method":
             actual[key] = result.method
+        elif key == "groups":
+            by_group = {g.group: g for g in groups}
+            actual[key] = {
+                group_id: _actual_group(wanted, by_group.get(group_id))
+                for group_id, wanted in expect[key].items()
+            }
         elif key == "missing_fields_include":
             # Only the asserted fields that are present: a passing assertion then diffs clean; the full
             # list is in the summary under the diff.
@@ -447,17 +502,38 @@ def actual_for(expect: Mapping[str, Any], result: Classification) -> dict[str, A
     return actual
 
 
+def _actual_group(wanted: Mapping[str, Any], found: GroupResult | None) -> dict[str, Any] | None:
+    """One group's result in the shape of its expectation (members sorted when the case lists them)."""
+    if found is None:  # the standard has no such group (refused when the case was parsed)
+        return None
+    shown: dict[str, Any] = {"eligible": found.eligible}
+    if "count" in wanted:
+        shown["count"] = found.count
+    if "members" in wanted:
+        shown["members"] = sorted(found.members)
+    return shown
+
+
+def _expected_group(wanted: Mapping[str, Any]) -> dict[str, Any]:
+    """One group's expectation with its members sorted (they are compared as a set)."""
+    return {**wanted, **({"members": sorted(wanted["members"])} if "members" in wanted else {})}
+
+
 def _matches(key: str, expected: Any, actual: Any, result: Classification) -> bool:
     if key in ("fired_rules", "possible_outcomes"):
         return sorted(expected) == sorted(actual)
+    if key == "groups":
+        return all(actual[g] == _expected_group(wanted) for g, wanted in expected.items())
     if key == "missing_fields_include":
         return set(expected) <= set(result.missing_fields)
     return bool(expected == actual)
 
 
-def compare(expect: Mapping[str, Any], result: Classification) -> str | None:
+def compare(
+    expect: Mapping[str, Any], result: Classification, groups: Sequence[GroupResult] = ()
+) -> str | None:
     """None when the result satisfies ``expect``; else a unified diff of expect vs actual."""
-    actual = actual_for(expect, result)
+    actual = actual_for(expect, result, groups)
     if all(_matches(k, expect[k], actual[k], result) for k in expect):
         return None
     left = yaml.safe_dump(_plain(expect), allow_unicode=True, sort_keys=False).splitlines()
@@ -473,8 +549,9 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def summarize(result: Classification) -> str:
-    """Every indicator's verdict and source, and the result's counts, for context under the diff."""
+def summarize(result: Classification, groups: Sequence[GroupResult] = ()) -> str:
+    """Every indicator's verdict and source, the result's counts and the groups asserted (eligibility,
+    count, reason), for context under the diff."""
     lines = [
         f"actual: {result.outcome} (deprivations {result.deprivation_count}, unknown {result.unknown_count}, "
         f"fired {list(result.fired_rules)}, possible {list(result.possible_outcomes)}, "
@@ -486,4 +563,8 @@ def summarize(result: Classification) -> str:
         extra = f" by {', '.join(r.triggered_by)}" if r.triggered_by else ""
         extra += f"; missing {', '.join(r.missing)}" if r.missing else ""
         lines.append(f"  {r.id:<20} {verdict} ({r.source}){extra}")
+    for g in groups:
+        eligible = {True: "eligible", False: "not eligible", None: "unknown"}[g.eligible]
+        reason = f"; {g.reason}" if g.reason else ""
+        lines.append(f"  group {g.group}: {eligible}, count {g.count}{reason}")
     return "\n".join(lines)

@@ -33,6 +33,26 @@ GOOD_CASE = """\
     deprivation_count: 0
 """
 
+GROUP_CASE = """\
+- name: rural household at exactly 2,250,000 with no deprivation has two low-income-worker candidates
+  clause: Nghị định 30/2025/NĐ-CP, Điều 1
+  reference_date: 2025-11-01
+  household:
+    id: GROUPS
+    area: rural
+    income_per_capita_month: 2250000
+    members: [{id: G-1, birth_date: 1980-01-01}, {id: G-2, birth_date: 2015-01-01}]
+    deprivations: {employment: false, dependants: false, nutrition: false, health_insurance: false,
+                   adult_education: false, child_schooling: false, housing_quality: false,
+                   housing_area: false, water_source: false, sanitation: false, telecom: false,
+                   information_access: false}
+  expect:
+    classification: muc_song_trung_binh
+    groups:
+      nguoi_lao_dong_thu_nhap_thap: {eligible: true, count: 2, members: [G-2, G-1]}
+      ho_nong_lam_ngu_diem_nghiep_muc_song_trung_binh: {eligible: null}
+"""
+LOW_INCOME = "nguoi_lao_dong_thu_nhap_thap: {eligible: true, count: 2, members: [G-2, G-1]}"
 
 SAMPLES = {
     "good": GOOD_CASE,
@@ -41,6 +61,15 @@ SAMPLES = {
     "typo": GOOD_CASE.replace("    member_count: 2\n", "    member_count: 2\n    water_sorce: piped\n"),
     "wrong": GOOD_CASE.replace("classification: can_ngheo", "classification: ngheo"),
     "duplicate": GOOD_CASE + "\n" + GOOD_CASE,
+    "groups": GROUP_CASE,
+    "groups-wrong": GROUP_CASE.replace("count: 2,", "count: 3,"),
+    "groups-unknown-group": GROUP_CASE.replace("nguoi_lao_dong_thu_nhap_thap:", "nguoi_lao_dong_thu_nhap:"),
+    "groups-unknown-key": GROUP_CASE.replace("{eligible: null}", "{eligible: null, applied: true}"),
+    "groups-no-eligible": GROUP_CASE.replace("{eligible: null}", "{count: 0}"),
+    "groups-bad-values": GROUP_CASE.replace(
+        LOW_INCOME, "nguoi_lao_dong_thu_nhap_thap: {eligible: 1, count: two}"
+    ),
+    "groups-not-a-mapping": GROUP_CASE.replace("{eligible: null}", "true"),
 }
 
 
@@ -106,3 +135,34 @@ def test_duplicate_names_in_one_file_fail(run: str) -> None:
     """Two cases with the same sentence in one file are refused (their test ids would collide)."""
     assert outcome(run, "duplicate") == {"PASSED", "FAILED"}
     assert "duplicate case name" in run
+
+
+def test_expected_groups_pass_on_both_engines(run: str) -> None:
+    """`expect.groups` (eligible, count, members compared as a set) is checked and a right one passes."""
+    assert outcome(run, "groups") == {"PASSED"}
+
+
+def test_a_wrong_group_count_shows_a_diff_and_the_groups(run: str) -> None:
+    """A wrong expected count fails with the group's expect/actual lines and the groups in the summary."""
+    assert outcome(run, "groups-wrong") == {"FAILED"}
+    assert "-    count: 3\n+    count: 2" in run
+    assert "group nguoi_lao_dong_thu_nhap_thap: eligible, count 2" in run
+
+
+def test_an_unknown_group_is_refused_with_a_suggestion(run: str) -> None:
+    """A group id the standard does not declare is refused, with the closest declared id."""
+    assert outcome(run, "groups-unknown-group") == {"FAILED"}
+    assert "unknown group key 'nguoi_lao_dong_thu_nhap'; did you mean 'nguoi_lao_dong_thu_nhap_thap'?" in run
+
+
+def test_unknown_keys_and_bad_values_in_a_group_are_refused(run: str) -> None:
+    """Inside a group only eligible (true/false/null, required), count (whole number) and members."""
+    assert outcome(run, "groups-unknown-key") == {"FAILED"}
+    assert "unknown group key 'applied'; allowed: eligible, count, members" in run
+    assert outcome(run, "groups-no-eligible") == {"FAILED"}
+    assert "group `ho_nong_lam_ngu_diem_nghiep_muc_song_trung_binh` needs `eligible`" in run
+    assert outcome(run, "groups-bad-values") == {"FAILED"}
+    assert "`eligible` must be true, false or null" in run
+    assert "`count` must be a whole number or null" in run
+    assert outcome(run, "groups-not-a-mapping") == {"FAILED"}
+    assert "group `ho_nong_lam_ngu_diem_nghiep_muc_song_trung_binh` must be a mapping" in run

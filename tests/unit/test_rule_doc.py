@@ -113,3 +113,21 @@ def test_audit_lists_exactly_what_is_still_unverified_in_decree_07() -> None:
     unsettled |= {("score_rule", r.id) for r in RULES.score_rules}
     not_modelled = {("not_modelled", n.provision) for n in RULES.not_modelled}
     assert got == unverified | unsettled | not_modelled
+
+
+def test_the_groups_sections_list_their_golden_cases() -> None:
+    """The sections holding Decree 30/2025's low-income worker and Quyết định 24/2021's middle-living
+    agricultural household list the golden cases that cite them (cases/nd-07-2021/groups-decree-30-2025.yaml),
+    on both sides of the figures, not "(chưa có)"."""
+    by_group = {
+        item.id: section
+        for section in build_sections(RULES, CASES)
+        for item in section.items
+        if item.kind == "group"
+    }
+    low = [name for _, name in by_group["nguoi_lao_dong_thu_nhap_thap"].cases]
+    assert any("at exactly 2,250,000" in name for name in low)
+    assert any("at 3,000,001" in name for name in low)
+    farm = [name for _, name in by_group["ho_nong_lam_ngu_diem_nghiep_muc_song_trung_binh"].cases]
+    assert any("without the works-in-agriculture answer" in name for name in farm)
+    assert any("at 2,250,001, above the middle band" in name for name in farm)
