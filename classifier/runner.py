@@ -33,7 +33,7 @@ from classifier.io import (
     parse_records,
     read_records,
 )
-from classifier.io.outputs import OutputFiles, check_input_file
+from classifier.io.outputs import OutputFiles, check_input_file, check_members_file
 from classifier.io.readers import detect_format
 from classifier.io.writers import ERROR_COLUMNS, error_file_row
 from classifier.model import Classification, Household
@@ -175,6 +175,7 @@ def classify_file(
     check_input_file(input_path)
     if members_path is not None:
         check_input_file(members_path, "members file")
+        check_members_file(input_path, members_path)
     mode = choose_engine(engine, input_path, output_path, fmt, with_trace, members_path)
     if mode == "pipeline":
         return _run_pipeline(

@@ -66,7 +66,7 @@ from classifier.engine.sql import SQL_TYPES as _SQL_TYPES
 from classifier.errors import EngineError, InputError, RecordError
 from classifier.io.columns import default_column_map, known_indicator_keys
 from classifier.io.contract import CONTRACT
-from classifier.io.outputs import OutputFiles, WorkFolder, check_input_file
+from classifier.io.outputs import OutputFiles, WorkFolder, check_input_file, check_members_file
 from classifier.io.records import PLACE_KEYS, id_key, parse_record
 from classifier.io.results import result_schema
 from classifier.io.writers import (
@@ -160,6 +160,7 @@ def run_batch(
         check_input_file(given, regular=True)
     if members_path is not None:
         check_input_file(Path(members_path), "members file", regular=True)
+        check_members_file(paths[0], Path(members_path))
     notices: list[str] = []
     workfolder = WorkFolder(temp_directory)
     # Checks, a lock per target, unique temporary files committed together (classifier/io/outputs.py).

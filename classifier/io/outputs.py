@@ -30,13 +30,21 @@ import re
 import shutil
 import stat
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import TracebackType
 
 from classifier.errors import InputError
 
-__all__ = ["OutputFiles", "WorkFolder", "check_input_file", "new_file_mode", "same_file"]
+__all__ = [
+    "OutputFiles",
+    "WorkFolder",
+    "check_input_file",
+    "check_members_file",
+    "new_file_mode",
+    "same_file",
+    "write_file",
+]
 
 #: How many times the lock is retried when its file was replaced between open and lock.
 _LOCK_TRIES = 5
@@ -74,6 +82,16 @@ def check_input_file(path: Path, what: str = "input file", regular: bool = False
         raise InputError(
             f"{what} {path} is not a regular file (a named pipe?): the batch pipeline reads its input more "
             "than once; save it to a file first, or use the per-record path (--engine durable)"
+        )
+
+
+def check_members_file(households: Path, members: Path | None) -> None:
+    """Refuse a members file that is the households file (same path, symlink or hard link): read as
+    members, a households table fails only later and obscurely ("no household_id column")."""
+    if members is not None and same_file(Path(households), Path(members)):
+        raise InputError(
+            f"--members {members} is the households file {households}: give the members file "
+            "(one row per person, with household_id) as --members, or leave --members out"
         )
 
 
@@ -253,6 +271,16 @@ class OutputFiles:
             self.abort()
         finally:
             self._release()
+
+
+def write_file(path: Path, write: Callable[[Path], object], inputs: Sequence[Path | None] = ()) -> None:
+    """Write one output file with :class:`OutputFiles`' guarantees: ``path`` may not be one of
+    ``inputs``, it is locked for the write, ``write`` fills a uniquely named temporary file beside it,
+    which gets the umask's mode and is renamed over ``path`` only when complete (removed on any failure
+    or interrupt). Used by the report and papers writers."""
+    with OutputFiles([Path(path)], inputs) as files:
+        write(files.temp(Path(path)))
+        files.commit()
 
 
 def _fsync_file(path: Path) -> None:

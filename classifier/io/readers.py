@@ -28,6 +28,7 @@ from typing import Any
 from classifier.errors import InputError, RecordError
 from classifier.io.columns import ColumnMap, Target, default_column_map, normalise_header
 from classifier.io.formats import format_from_name
+from classifier.io.outputs import check_members_file
 from classifier.io.records import RawRecord
 from classifier.io.values import BadValue, WrittenNumber, is_empty, to_text
 
@@ -79,6 +80,7 @@ def read_records(
     fmt = detect_format(path, format)
     if not path.exists() or path.is_dir():  # not is_file(): a named pipe streams fine
         raise InputError(f"input file not found: {path}")
+    check_members_file(path, Path(members_path) if members_path is not None else None)
     columns = columns or default_column_map()
     if fmt == "xlsx":
         return _read_workbook(path, members_path, columns, notices)

@@ -58,15 +58,18 @@ def add_papers_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[
     p.add_argument("-o", "--output", type=Path, required=True, help="output .pdf or .docx file, or a folder")
 
 
-def _write(doc: Any, path: Path) -> None:
+def _write(doc: Any, path: Path, args: argparse.Namespace) -> None:
+    """Write one paper, never over a file the command read (classifier.io.outputs.write_file)."""
+    from classifier.report.commands import input_files
+
     if path.suffix.lower() == ".docx":
         from classifier.papers.word import write_docx
 
-        write_docx(doc, path)
+        write_docx(doc, path, input_files(args))
     else:
         from classifier.papers.pdf import write_pdf
 
-        write_pdf(doc, path)
+        write_pdf(doc, path, input_files(args))
 
 
 def cmd_papers(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -104,7 +107,7 @@ def cmd_papers(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                     f"{current.households[0].place.get('commune')!r}"
                 )
             household, result = codes[args.household]
-            _write(build(household, result, ruleset, pseudonym), args.output)
+            _write(build(household, result, ruleset, pseudonym), args.output, args)
             out.write(f"wrote {args.output}\n")
             return 0
         fmt = args.format or "pdf"
@@ -114,7 +117,7 @@ def cmd_papers(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             if args.kind == "certificate" and result.outcome not in (POOR_CLASS, NEAR_POOR_CLASS):
                 continue
             name = f"{'thong-bao' if args.kind == 'letter' else 'giay-chung-nhan'}-{code}.{fmt}"
-            _write(build(household, result, ruleset, pseudonym), args.output / name)
+            _write(build(household, result, ruleset, pseudonym), args.output / name, args)
             written += 1
         out.write(f"wrote {written} {args.kind} file(s) to {args.output}\n")
         return 0
@@ -136,6 +139,6 @@ def cmd_papers(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         doc = cp.posting_list(entries, ruleset, args.village)
     else:
         doc = cp.decision(entries, ruleset)
-    _write(doc, args.output)
+    _write(doc, args.output, args)
     out.write(f"wrote {args.output}\n")
     return 0

@@ -7,8 +7,6 @@ repeat on each page; every font it embeds is the bundled Liberation Serif, subse
 from __future__ import annotations
 
 import io
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -35,6 +33,7 @@ from reportlab.platypus import (
 from reportlab.platypus import Image as RLImage
 from reportlab.platypus import PageBreak as RLPageBreak
 
+from classifier.io.outputs import write_file
 from classifier.papers.document import (
     BODY_SIZE,
     MARGINS_MM,
@@ -317,15 +316,9 @@ def render_pdf(doc: Document) -> bytes:
     return buf.getvalue()
 
 
-def write_pdf(doc: Document, path: Path) -> None:
-    """Write ``doc`` to ``path`` through a temporary file (no half-written PDF on failure)."""
+def write_pdf(doc: Document, path: Path, inputs: Sequence[Path | None] = ()) -> None:
+    """Write ``doc`` to ``path`` with classify's output guarantees (classifier.io.outputs.write_file:
+    not over one of ``inputs``, locked, unique temporary file, umask mode, nothing half-written)."""
     data = render_pdf(doc)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_file(path, lambda tmp: tmp.write_bytes(data), inputs)

@@ -9,8 +9,7 @@ Liberation Serif the PDF uses).
 from __future__ import annotations
 
 import io
-import os
-import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
+from classifier.io.outputs import write_file
 from classifier.papers.document import (
     BODY_SIZE,
     MARGINS_MM,
@@ -258,15 +258,9 @@ def render_docx(doc: Document) -> bytes:
     return buf.getvalue()
 
 
-def write_docx(doc: Document, path: Path) -> None:
-    """Write ``doc`` to ``path`` through a temporary file."""
+def write_docx(doc: Document, path: Path, inputs: Sequence[Path | None] = ()) -> None:
+    """Write ``doc`` to ``path`` with classify's output guarantees (classifier.io.outputs.write_file:
+    not over one of ``inputs``, locked, unique temporary file, umask mode, nothing half-written)."""
     data = render_docx(doc)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_file(path, lambda tmp: tmp.write_bytes(data), inputs)

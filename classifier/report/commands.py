@@ -9,7 +9,7 @@ import argparse
 from pathlib import Path
 from typing import Any, TextIO
 
-__all__ = ["add_input_options", "add_report_parser", "cmd_report", "load_rounds"]
+__all__ = ["add_input_options", "add_report_parser", "cmd_report", "input_files", "load_rounds"]
 
 EXAMPLES = """\
 examples:
@@ -46,6 +46,12 @@ def add_input_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--rules-dir", type=Path, default=None, help="rules root folder (default: the repository's)"
     )
+
+
+def input_files(args: argparse.Namespace) -> list[Path]:
+    """Every file or folder named by an option (the households and members files, the register, the
+    previous round, templates...): the outputs may be none of them (classifier.io.outputs)."""
+    return [value for key, value in vars(args).items() if isinstance(value, Path) and key != "output"]
 
 
 def add_report_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -176,15 +182,15 @@ def cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if suffix == ".xlsx":
         from classifier.report.forms_xlsx import write_report_xlsx
 
-        write_report_xlsx(report, args.output)
+        write_report_xlsx(report, args.output, input_files(args))
     elif suffix == ".pdf":
         from classifier.report.forms_pdf import write_report_pdf
 
-        write_report_pdf(report, args.output)
+        write_report_pdf(report, args.output, input_files(args))
     else:
         from classifier.report.html import write_report_html
 
-        write_report_html(report, args.output)
+        write_report_html(report, args.output, input_files(args))
     for tid, why in report.skipped:
         err.write(f"skipped table {tid}: {why}\n")
     out.write(f"wrote {args.output} ({len(report.tables)} tables, {len(current.households)} households)\n")

@@ -4,6 +4,7 @@ says), under the national header block, with the column-code row, its notes and 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -148,6 +149,6 @@ def report_document(report: ReportSet) -> Document:
     )
 
 
-def write_report_pdf(report: ReportSet, path: Path) -> None:
-    """Write the report set to ``path`` (.pdf)."""
-    write_pdf(report_document(report), path)
+def write_report_pdf(report: ReportSet, path: Path, inputs: Sequence[Path | None] = ()) -> None:
+    """Write the report set to ``path`` (.pdf), never over one of ``inputs`` (see write_pdf)."""
+    write_pdf(report_document(report), path, inputs)

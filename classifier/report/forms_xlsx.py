@@ -8,8 +8,7 @@ rounded for display only by the cell format). Written to a temporary file and mo
 
 from __future__ import annotations
 
-import os
-import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
+from classifier.io.outputs import write_file
 from classifier.report.reportset import UNCONFIRMED, ReportSet
 from classifier.report.templates import ColumnSpec, ComputedTable
 
@@ -69,8 +69,7 @@ def sheet_rows(table: ComputedTable) -> list[list[Any]]:
     return out
 
 
-# Over the complexity ceiling of pyproject.toml (C901, issue 7): to be split by its owner.
-def write_report_xlsx(report: ReportSet, path: Path) -> None:  # noqa: C901
+def write_report_xlsx(report: ReportSet, path: Path, inputs: Sequence[Path | None] = ()) -> None:
     """Write every table of ``report`` to ``path`` (.xlsx)."""
     wb = Workbook()
     wb.remove(wb.active)
@@ -118,11 +117,4 @@ def write_report_xlsx(report: ReportSet, path: Path) -> None:  # noqa: C901
         for tid, why in report.skipped:
             ws.append([tid, why])
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        wb.save(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_file(path, wb.save, inputs)

@@ -7,11 +7,11 @@ so the file opens offline and prints (each table on a new landscape page). Every
 from __future__ import annotations
 
 import base64
-import os
-import tempfile
+from collections.abc import Sequence
 from html import escape
 from pathlib import Path
 
+from classifier.io.outputs import write_file
 from classifier.papers.document import NATIONAL_MOTTO, NATIONAL_NAME
 from classifier.report.charts import Chart, all_charts
 from classifier.report.forms_pdf import format_number, issuer_lines, place_date
@@ -104,15 +104,8 @@ def render_report_html(report: ReportSet) -> str:
     return "\n".join(parts)
 
 
-def write_report_html(report: ReportSet, path: Path) -> None:
-    """Write the HTML report through a temporary file."""
-    text = render_report_html(report)
+def write_report_html(report: ReportSet, path: Path, inputs: Sequence[Path | None] = ()) -> None:
+    """Write the HTML report with classify's output guarantees (classifier.io.outputs.write_file)."""
+    data = render_report_html(report).encode("utf-8")
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_file(path, lambda tmp: tmp.write_bytes(data), inputs)

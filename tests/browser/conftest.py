@@ -11,7 +11,7 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +32,21 @@ ARGS = [
     "--no-first-run",
 ]
 PASSWORD = "browser test password"
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+#: The README's screenshots. The browser tests write there only when asked (UPDATE_SCREENSHOTS=1), so a
+#: test run leaves the checkout as it was.
+DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+UPDATE_SCREENSHOTS = "CHUAN_NGHEO_UPDATE_SCREENSHOTS"
+
+
+def screenshot_folder(environ: Mapping[str, str], scratch: Path) -> Path:
+    """docs/screenshots/ when ``CHUAN_NGHEO_UPDATE_SCREENSHOTS=1``, else ``scratch`` (a temporary folder)."""
+    return DOCS_SCREENSHOTS if environ.get(UPDATE_SCREENSHOTS) == "1" else scratch
+
+
+@pytest.fixture(scope="session")
+def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where this run's screenshots go (see screenshot_folder)."""
+    return screenshot_folder(os.environ, tmp_path_factory.mktemp("screenshots"))
 
 
 def _free_port() -> int:

@@ -1,6 +1,7 @@
 """A commune officer's round, in a real browser: log in, import the sample's Excel through the
 mapping step, read a household's explanation, print its certificate, edit an answer with a reason,
-export the results. Screenshots of the main pages go to docs/screenshots/ (from the SQLite run)."""
+export the results. Screenshots of the main pages (from the SQLite run) go to a temporary folder, or to
+docs/screenshots/ with CHUAN_NGHEO_UPDATE_SCREENSHOTS=1 (tests/browser/conftest.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import pytest
 from openpyxl import load_workbook
 
 from classifier.web.sample import sample_workbook
-from tests.browser.conftest import PASSWORD, SCREENSHOTS
+from tests.browser.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -40,16 +41,18 @@ def _poor_in_sample() -> int:
     return sum(r.outcome == "ngheo" for r in results)
 
 
-def _shot(page: Any, name: str, enabled: bool) -> None:
-    if enabled:
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
-        assert (SCREENSHOTS / f"{name}.png").stat().st_size > 1000
+def _shot(page: Any, name: str, folder: Path | None) -> None:
+    if folder is not None:
+        folder.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(folder / f"{name}.png"))
+        assert (folder / f"{name}.png").stat().st_size > 1000
 
 
-def test_a_review_round_in_the_browser(server: str, browser: Any, tmp_path: Path, database_url: str) -> None:
+def test_a_review_round_in_the_browser(
+    server: str, browser: Any, tmp_path: Path, database_url: str, screenshots: Path
+) -> None:
     """Every step a person takes, checked on what the page shows."""
-    shots = database_url.startswith("sqlite")
+    shots = screenshots if database_url.startswith("sqlite") else None
     context = browser.new_context(viewport={"width": 1100, "height": 760}, accept_downloads=True)
     page = context.new_page()
 

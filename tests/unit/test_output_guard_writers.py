@@ -1,0 +1,224 @@
+"""Issue 8, the remaining gaps: a members file that is the households file, the report and papers writers
+guarded like classify's outputs (same-path refusal, lock, umask mode, cleanup), and a real Ctrl-C
+delivered to a running batch process."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from classifier.cli import main
+from classifier.data import sample_path
+from classifier.errors import InputError
+from classifier.io.outputs import OutputFiles, write_file
+
+HOUSEHOLDS = sample_path("households.csv")
+MEMBERS = sample_path("members.csv")
+COMMUNE = sample_path("commune.json")
+ENGINES = ("durable", "batch")
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), out=out, err=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def leftovers(folder: Path) -> list[str]:
+    """Temporary, body and lock files of a writer in ``folder``."""
+    return sorted(p.name for p in folder.iterdir() if p.name.endswith((".part", ".body", ".lock", ".tmp")))
+
+
+@pytest.fixture
+def umask_022() -> Iterator[None]:
+    """The usual umask for the test, restored afterwards."""
+    old = os.umask(0o022)
+    try:
+        yield
+    finally:
+        os.umask(old)
+
+
+# -- 1. --members naming the households file ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("alias", ["same", "symlink", "hardlink"])
+@pytest.mark.parametrize("engine", ENGINES)
+def test_members_naming_the_households_file_is_refused_before_anything_is_written(
+    tmp_path: Path, engine: str, alias: str
+) -> None:
+    """--members that is the households file (same name, a symbolic or a hard link): exit 2 with a
+    message saying so, not a late "no household_id column"; no output, no temporary file."""
+    households = tmp_path / "ho.csv"
+    shutil.copy(HOUSEHOLDS, households)
+    members = households
+    if alias == "symlink":
+        members = tmp_path / "thanh-vien.csv"
+        members.symlink_to(households)
+    elif alias == "hardlink":
+        members = tmp_path / "thanh-vien.csv"
+        os.link(households, members)
+    out = tmp_path / "ket-qua.csv"
+    before = households.read_bytes()
+    code, _, err = run(
+        "classify", str(households), "--members", str(members), "-o", str(out), "--engine", engine, "--quiet"
+    )
+    assert code == 2, err
+    assert "is the households file" in err, err
+    assert "household_id column" not in err
+    assert not out.exists()
+    assert leftovers(tmp_path) == []
+    assert households.read_bytes() == before
+
+
+# -- 2. report and papers writers -------------------------------------------------------------------
+
+WRITERS = {
+    "report-html": ("report", "html", "bao-cao.html"),
+    "report-xlsx": ("report", "tables", "bao-cao.xlsx"),
+    "report-pdf": ("report", "tables", "bao-cao.pdf"),
+    "papers-pdf": ("papers", "decision", "quyet-dinh.pdf"),
+    "papers-docx": ("papers", "decision", "quyet-dinh.docx"),
+}
+
+
+def writer_argv(kind: str, source: Path, out: Path) -> list[str]:
+    command, sub, _ = WRITERS[kind]
+    return [command, sub, str(source), "--commune", "Xã Hợp Hưng", "-o", str(out)]
+
+
+@pytest.mark.parametrize("kind", sorted(WRITERS))
+def test_report_and_papers_files_get_the_umask_mode_and_leave_nothing_behind(
+    tmp_path: Path, kind: str, umask_022: None
+) -> None:
+    """Under umask 022 a report or paper is 0644, like classify's outputs (it was 0600), and no
+    temporary or lock file stays beside it."""
+    out = tmp_path / WRITERS[kind][2]
+    code, _, err = run(*writer_argv(kind, COMMUNE, out))
+    assert code == 0, err
+    assert stat.S_IMODE(out.stat().st_mode) == 0o644
+    assert leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("kind", sorted(WRITERS))
+def test_report_and_papers_outputs_reaching_an_input_through_a_link_are_refused(
+    tmp_path: Path, kind: str
+) -> None:
+    """An -o that is a hard link to the households file is that file: exit 2, the data untouched."""
+    source = tmp_path / "xa.json"
+    shutil.copy(COMMUNE, source)
+    out = tmp_path / WRITERS[kind][2]
+    os.link(source, out)
+    before = source.read_bytes()
+    code, _, err = run(*writer_argv(kind, source, out))
+    assert code == 2, err
+    assert "is the input file" in err, err
+    assert source.read_bytes() == before and out.read_bytes() == before
+    assert leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("kind", sorted(WRITERS))
+def test_report_and_papers_outputs_locked_by_another_run_are_refused(tmp_path: Path, kind: str) -> None:
+    """A report or paper another run is writing right now is refused (exit 2), not overwritten."""
+    out = tmp_path / WRITERS[kind][2]
+    out.write_bytes(b"the other run's file")
+    with OutputFiles([out]):
+        code, _, err = run(*writer_argv(kind, COMMUNE, out))
+    assert code == 2, err
+    assert "another chuan-ngheo run" in err, err
+    assert out.read_bytes() == b"the other run's file"
+
+
+def test_an_interrupted_write_leaves_the_target_as_it_was_and_no_temporary_file(tmp_path: Path) -> None:
+    """Ctrl-C in the middle of writing a file: the temporary file is removed, the old file stays."""
+    out = tmp_path / "bao-cao.html"
+    out.write_text("old report", encoding="utf-8")
+
+    def interrupted(tmp: Path) -> None:
+        tmp.write_text("half a rep", encoding="utf-8")
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        write_file(out, interrupted)
+    assert out.read_text(encoding="utf-8") == "old report"
+    assert leftovers(tmp_path) == []
+    with pytest.raises(InputError, match="is the input file"):
+        write_file(out, interrupted, [out])
+
+
+# -- 3. a real SIGINT to a running batch process ------------------------------------------------------
+
+
+def big_households(target: Path, copies: int) -> None:
+    """``copies`` copies of the sample households with distinct ids (400 rows each)."""
+    rows = HOUSEHOLDS.read_text(encoding="utf-8").splitlines()
+    lines = [rows[0]]
+    for n in range(copies):
+        lines += [f"S{n}-{row}" for row in rows[1:]]
+    target.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+@pytest.mark.slow  # starts a real interpreter and DuckDB (~5-15 s on a loaded machine)
+def test_a_real_ctrl_c_to_a_running_batch_process_is_exit_130_and_leaves_nothing(tmp_path: Path) -> None:
+    """SIGINT delivered to a `classify --engine batch` process mid-run: exit 130, no output file, no
+    temporary, lock or work files in the output folder or the temporary folder."""
+    work_tmp = tmp_path / "systmp"
+    work_tmp.mkdir()
+    source = tmp_path / "lon.csv"
+    big_households(source, 500)  # 200,000 households: seconds of work even on a fast machine
+    out_dir = tmp_path / "ra"
+    out_dir.mkdir()
+    out = out_dir / "ket-qua.csv"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "classifier", "classify", str(source), "-o", str(out), "--engine", "batch"],
+        env={**os.environ, "TMPDIR": str(work_tmp), "PYTHONUNBUFFERED": "1"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and proc.poll() is None:
+            started = any(p.name.endswith(".part") for p in out_dir.iterdir()) and any(
+                p.name.startswith("chuan-ngheo-batch-") for p in work_tmp.iterdir()
+            )
+            if started:
+                break
+            time.sleep(0.05)
+        time.sleep(0.5)  # well inside the pipeline
+        assert proc.poll() is None, "the run ended before it could be interrupted: give it more rows"
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130, stderr.decode("utf-8", "replace")[-2000:]
+    assert b"Traceback" not in stderr
+    assert not out.exists()
+    assert os.listdir(out_dir) == []
+    assert os.listdir(work_tmp) == []
+
+
+# -- 4. browser screenshots stay out of the checkout --------------------------------------------------
+
+
+def test_browser_screenshots_go_to_docs_only_when_asked(tmp_path: Path) -> None:
+    """The browser tests write into docs/screenshots/ only with CHUAN_NGHEO_UPDATE_SCREENSHOTS=1;
+    otherwise into a temporary folder, so a test run leaves the checkout unmodified."""
+    pytest.importorskip("uvicorn")
+    from tests.browser.conftest import DOCS_SCREENSHOTS, screenshot_folder
+
+    assert DOCS_SCREENSHOTS.parts[-2:] == ("docs", "screenshots")
+    assert screenshot_folder({}, tmp_path) == tmp_path
+    assert screenshot_folder({"CHUAN_NGHEO_UPDATE_SCREENSHOTS": "0"}, tmp_path) == tmp_path
+    assert screenshot_folder({"CHUAN_NGHEO_UPDATE_SCREENSHOTS": "1"}, tmp_path) == DOCS_SCREENSHOTS
