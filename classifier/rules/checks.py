@@ -69,12 +69,22 @@ def _fmt(point: Mapping[str, Any]) -> str:
     return f"area={point['area']}, income_per_capita_month={shown}, deprivation_count={count}"
 
 
+def _rule_sections(root: Any) -> list[Mapping[str, Any]]:
+    """The mappings of classification.yaml naming rules: the table's rows and the ``rules`` section."""
+    if not isinstance(root, Mapping):
+        return []
+    table = root.get("table")
+    found = [table.get("rows")] if isinstance(table, Mapping) else []
+    found.append(root.get("rules"))
+    return [s for s in found if isinstance(s, Mapping)]
+
+
 def check_ruleset(ruleset: RuleSet, raw: Mapping[str, Any]) -> list[RuleProblem]:
     """Gaps and overlaps between classification rules, as problems pointing at classification.yaml."""
     problems: list[RuleProblem] = []
     file = _display(ruleset.source_dir / "classification.yaml")
     root = raw.get("classification.yaml")
-    line = line_of(root, "rules") if root is not None else None
+    line = (line_of(root, "table") or line_of(root, "rules")) if root is not None else None
     compiled = [(rule, rule.condition.compile(Scope("classification")).verdict) for rule in ruleset.rules]
     gaps: list[str] = []
     overlaps: dict[tuple[str, ...], list[str]] = {}
@@ -102,8 +112,9 @@ def check_ruleset(ruleset: RuleSet, raw: Mapping[str, Any]) -> list[RuleProblem]
         )
     for rule_ids, examples in overlaps.items():
         rule_line = None
-        if root is not None and isinstance(root.get("rules"), dict):
-            rule_line = line_of(root["rules"], rule_ids[1])
+        for section in _rule_sections(root):
+            if rule_ids[1] in section:
+                rule_line = line_of(section, rule_ids[1])
         problems.append(
             RuleProblem(
                 file,

@@ -5,7 +5,8 @@ A standard lives in ``rules/<id>/`` as four files:
 - ``standard.yaml``       identity, validity, classes, provisions not modelled, optional ``inherits``
 - ``parameters.yaml``     legal numbers and lists, each with citation, validity and ``verified``
 - ``indicators.yaml``     the deprivation indicators as condition trees
-- ``classification.yaml`` the classification rules as condition trees
+- ``classification.yaml`` the classification rules as condition trees, or as a table (one row per
+                          class × area, expanded into the same rules: see ``classifier.rules.table``)
 
 An overlay (a provincial standard) names its parent in ``inherits`` and its files replace or add
 entries by id; ``remove:`` in standard.yaml drops indicators or rules of the parent.
@@ -39,6 +40,7 @@ from classifier.rules.ruleset import (
     RuleSet,
 )
 from classifier.rules.schema import Problems, did_you_mean
+from classifier.rules.table import expand_table
 from classifier.rules.yamlload import LocatedDict, LocatedList, line_of, load_yaml_file
 
 __all__ = ["load_facts", "load_ruleset_dir"]
@@ -724,9 +726,8 @@ class _FolderLoader:
         self.score_rules: dict[str, ClassRule] = {}
         self.groups: dict[str, Group] = {}
         if root is not None:
-            p.keys(root, ("rules", "score_rules", "groups"), ("rules",), "classification.yaml")
-            section = p.mapping(root.get("rules", LocatedDict()), "rules", line_of(root, "rules"))
-            self._rule_section(section, p, params, classes, rules, score=False)
+            p.keys(root, ("table", "rules", "score_rules", "groups"), (), "classification.yaml")
+            self._rules_and_table(root, p, params, classes, rules)
             if "score_rules" in root:
                 # Thông tư 07/2021/TT-BLĐTBXH's score method: never inherited by an overlay (the cut-offs
                 # belong to one standard), given only where a source states them.
@@ -746,6 +747,39 @@ class _FolderLoader:
             )
         self.problems.extend(p.items)
         return rules
+
+    def _rules_and_table(
+        self,
+        root: LocatedDict,
+        p: Problems,
+        params: Mapping[str, Parameter],
+        classes: Mapping[str, OutcomeClass],
+        rules: dict[str, ClassRule],
+    ) -> None:
+        """``table`` (one row per class × area, see rules/table.py) and/or ``rules`` into ``rules``.
+
+        The table's rows are expanded into the very entries the ``rules`` form would hold and built by
+        the same code, so both forms give identical rules. An id in both is a problem.
+        """
+        if "rules" not in root and "table" not in root:
+            p.add(
+                root.line,
+                "missing required key 'rules' in classification.yaml",
+                hint="or give the income classification as a 'table' (one row per class × area)",
+            )
+        if "table" in root:
+            table = p.mapping(root["table"], "table", line_of(root, "table"))
+            if table is not None:
+                self._rule_section(
+                    expand_table(table, p, line_of(root, "table")), p, params, classes, rules, score=False
+                )
+        if "rules" in root:
+            section = p.mapping(root["rules"], "rules", line_of(root, "rules"))
+            rows = root["table"].get("rows") if isinstance(root.get("table"), LocatedDict) else None
+            for rid in section or {}:
+                if isinstance(rows, LocatedDict) and rid in rows:
+                    p.add(line_of(section, rid), f"rule {rid!r} is both a table row and a rule", rid)
+            self._rule_section(section, p, params, classes, rules, score=False)
 
     def _groups(
         self,

@@ -151,10 +151,11 @@ def test_rules_verify_prints_a_minimal_counterexample(tmp_path: Path) -> None:
     assert run("rules", "new", "dao-nguoc", "--from", "nd-07-2021", "--rules-dir", str(root))[0] == 0
     text = (root / "nd-07-2021" / "classification.yaml").read_text(encoding="utf-8")
     swapped = (
-        text.replace("op: gte, param: deprivation_cutoff", "op: TMP, param: deprivation_cutoff")
-        .replace("op: lt, param: deprivation_cutoff", "op: gte, param: deprivation_cutoff")
-        .replace("op: TMP, param: deprivation_cutoff", "op: lt, param: deprivation_cutoff")
+        text.replace("{gte: deprivation_cutoff}", "{TMP: deprivation_cutoff}")
+        .replace("{lt: deprivation_cutoff}", "{gte: deprivation_cutoff}")
+        .replace("{TMP: deprivation_cutoff}", "{lt: deprivation_cutoff}")
     )
+    assert swapped != text  # the table's deprivation cells (Art. 3 cl. 2 points a, b) were swapped
     (root / "dao-nguoc" / "classification.yaml").write_text(swapped, encoding="utf-8")
     code, out, _ = run("rules", "verify", "dao-nguoc", "--rules-dir", str(root), "--examples", "200")
     assert code == 3

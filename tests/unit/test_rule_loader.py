@@ -195,7 +195,11 @@ def _lines(name: str) -> list[str]:
 def test_condition_lines_point_at_the_comparison_they_came_from(ruleset: RuleSet) -> None:
     """Every comparison remembers the line that states it, so the trace can cite file and line."""
     checked = 0
-    for items, name in ((ruleset.indicators, "indicators.yaml"), (ruleset.rules, "classification.yaml")):
+    # The income classification is a table (its cells' lines: test_rule_table.py); score rules are trees.
+    for items, name in (
+        (ruleset.indicators, "indicators.yaml"),
+        (ruleset.score_rules, "classification.yaml"),
+    ):
         lines = _lines(name)
         for item in items:
             for node in walk(item.condition):
@@ -215,11 +219,15 @@ def test_key_and_item_lines_point_at_the_right_lines() -> None:
         data, problems = load_yaml_file(default_rules_root() / STANDARD / name)
         assert problems == []
         lines = _lines(name)
-        for section_name in data:  # classification.yaml also has score_rules
+        for section_name in data:  # classification.yaml also has score_rules, groups and the table
             section = data[section_name]
             assert lines[data.key_lines[section_name] - 1] == f"{section_name}:"
+            indent = "  "
+            if section_name == "table":  # one row per class × area, under `rows:`
+                assert lines[section.key_lines["rows"] - 1] == "  rows:"
+                section, indent = section["rows"], "    "
             for entry_id, entry in section.items():
-                assert lines[section.key_lines[entry_id] - 1] == f"  {entry_id}:", (name, entry_id)
+                assert lines[section.key_lines[entry_id] - 1] == f"{indent}{entry_id}:", (name, entry_id)
                 assert isinstance(entry, LocatedDict)
                 for key, line in entry.key_lines.items():
                     assert lines[line - 1].lstrip().startswith(f"{key}:"), (name, entry_id, key)
