@@ -116,6 +116,7 @@ def groups_file(
     from classifier.engine.score import check_method
     from classifier.io import known_indicator_keys, parse_records, read_records
     from classifier.io.columns import default_column_map
+    from classifier.io.outputs import OutputFiles
     from classifier.io.writers import excel_safe as neutralize_formula
 
     check_method(method, ruleset)
@@ -126,61 +127,76 @@ def groups_file(
         head += [g.id, f"{g.id}_count"]
     head.append("error")
     written = errored = 0
-    records = read_records(input_path, members_path=members_path, columns=default_column_map(rules_root))
-    parsed = parse_records(
-        records,
-        catalogue=ruleset.facts,
-        indicator_keys=known_indicator_keys(rules_root),
-        reference_date=reference_date,
-    )
-    with (
-        output_path.open("w", encoding="utf-8-sig", newline="") as hh_file,
-        members_out.open("w", encoding="utf-8-sig", newline="") as mem_file,
-    ):
-        hh = csv.writer(hh_file, lineterminator="\r\n")
-        mem = csv.writer(mem_file, lineterminator="\r\n")
-        hh.writerow(head)
-        mem.writerow(["household_id", "member_id", "group", "label_vi"])
-        for record, item in parsed:
-            written += 1
-            raw_id = str((record.raw or {}).get("id", "")) if isinstance(record.raw, dict) else ""
-            if not isinstance(item, Household):
-                errored += 1
-                hh.writerow(
-                    [neutralize_formula(raw_id), record.row, "", "", *[""] * (2 * len(groups)), str(item[0])]
-                )
-                continue
-            try:
-                result = classify(
-                    item, ruleset, reference_date=reference_date, engine=engine, trace=False, method=method
-                )
-            except InputError as exc:
-                errored += 1
-                hh.writerow(
-                    [
-                        neutralize_formula(item.id),
-                        record.row,
-                        "",
-                        "",
-                        *[""] * (2 * len(groups)),
-                        str(exc.errors[0] if exc.errors else exc),
-                    ]
-                )
-                continue
-            cells: list[object] = [neutralize_formula(item.id), record.row, result.outcome, result.method]
-            for found in evaluate_groups(item, result, ruleset):
-                cells += [
-                    "" if found.eligible is None else int(found.eligible),
-                    "" if found.count is None else found.count,
-                ]
-                for member_id in found.members:
-                    mem.writerow(
+    # Same-path refusal, lock, unique temporary files, umask mode: as classify (classifier/io/outputs.py).
+    with OutputFiles([output_path, members_out], [input_path, members_path]) as files:
+        records = read_records(input_path, members_path=members_path, columns=default_column_map(rules_root))
+        parsed = parse_records(
+            records,
+            catalogue=ruleset.facts,
+            indicator_keys=known_indicator_keys(rules_root),
+            reference_date=reference_date,
+        )
+        with (
+            files.temp(output_path).open("w", encoding="utf-8-sig", newline="") as hh_file,
+            files.temp(members_out).open("w", encoding="utf-8-sig", newline="") as mem_file,
+        ):
+            hh = csv.writer(hh_file, lineterminator="\r\n")
+            mem = csv.writer(mem_file, lineterminator="\r\n")
+            hh.writerow(head)
+            mem.writerow(["household_id", "member_id", "group", "label_vi"])
+            for record, item in parsed:
+                written += 1
+                raw_id = str((record.raw or {}).get("id", "")) if isinstance(record.raw, dict) else ""
+                if not isinstance(item, Household):
+                    errored += 1
+                    hh.writerow(
                         [
-                            neutralize_formula(item.id),
-                            neutralize_formula(member_id),
-                            found.group,
-                            found.label_vi,
+                            neutralize_formula(raw_id),
+                            record.row,
+                            "",
+                            "",
+                            *[""] * (2 * len(groups)),
+                            str(item[0]),
                         ]
                     )
-            hh.writerow([*cells, ""])
+                    continue
+                try:
+                    result = classify(
+                        item,
+                        ruleset,
+                        reference_date=reference_date,
+                        engine=engine,
+                        trace=False,
+                        method=method,
+                    )
+                except InputError as exc:
+                    errored += 1
+                    hh.writerow(
+                        [
+                            neutralize_formula(item.id),
+                            record.row,
+                            "",
+                            "",
+                            *[""] * (2 * len(groups)),
+                            str(exc.errors[0] if exc.errors else exc),
+                        ]
+                    )
+                    continue
+                cells: list[object] = [neutralize_formula(item.id), record.row, result.outcome, result.method]
+                for found in evaluate_groups(item, result, ruleset):
+                    cells += [
+                        "" if found.eligible is None else int(found.eligible),
+                        "" if found.count is None else found.count,
+                    ]
+                    for member_id in found.members:
+                        mem.writerow(
+                            [
+                                neutralize_formula(item.id),
+                                neutralize_formula(member_id),
+                                found.group,
+                                found.label_vi,
+                            ]
+                        )
+                hh.writerow([*cells, ""])
+        files.commit()
     return written, errored, members_out

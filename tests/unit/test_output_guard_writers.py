@@ -171,6 +171,32 @@ def test_an_interrupted_write_leaves_the_target_as_it_was_and_no_temporary_file(
         write_file(out, interrupted, [out])
 
 
+@pytest.mark.parametrize("clash", ["households", "members"])
+def test_groups_output_naming_an_input_is_refused_and_the_input_kept(tmp_path: Path, clash: str) -> None:
+    """`groups -o` naming the households file (or its .members.csv companion being the members file) is
+    refused with exit 2; it used to open the input for writing and truncate the survey data."""
+    households, members = tmp_path / "ho.csv", tmp_path / "ho.members.csv"
+    shutil.copy(HOUSEHOLDS, households)
+    shutil.copy(MEMBERS, members)
+    before = {p: p.read_bytes() for p in (households, members)}
+    out = households if clash == "households" else tmp_path / "ho.csv"
+    code, _, err = run("groups", str(households), "--members", str(members), "-o", str(out))
+    assert code == 2, err
+    assert "is the input file" in err, err
+    assert {p: p.read_bytes() for p in before} == before
+    assert leftovers(tmp_path) == []
+
+
+def test_groups_outputs_get_the_umask_mode_and_appear_together(tmp_path: Path, umask_022: None) -> None:
+    """`groups` writes its two files through OutputFiles: 0644 under umask 022, no temporary files."""
+    out = tmp_path / "nhom.csv"
+    code, _, err = run("groups", str(HOUSEHOLDS), "--members", str(MEMBERS), "-o", str(out))
+    assert code in (0, 1), err
+    for path in (out, tmp_path / "nhom.members.csv"):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644
+    assert leftovers(tmp_path) == []
+
+
 # -- 3. a real SIGINT to a running batch process ------------------------------------------------------
 
 
