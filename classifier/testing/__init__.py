@@ -19,6 +19,10 @@ from classifier.testing.strategies import (
     incomes,
     members,
     reference_dates,
+    score_a_cutoffs,
+    score_b_range,
+    score_households,
+    scores_a,
 )
 
 __all__ = [
@@ -35,4 +39,8 @@ __all__ = [
     "incomes",
     "members",
     "reference_dates",
+    "score_a_cutoffs",
+    "score_b_range",
+    "score_households",
+    "scores_a",
 ]

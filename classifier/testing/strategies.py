@@ -16,6 +16,9 @@ false and the engine must say when it cannot decide.
 >>> from classifier.testing import households
 >>> @given(households(area="rural"))
 ... def test_something(household): ...
+
+``score_households`` draws records for the score method of Thông tư 07/2021/TT-BLĐTBXH (điểm A and
+điểm B), whose điểm B always agrees with the deprivations the record's flags or answers decide.
 """
 
 from __future__ import annotations
@@ -27,6 +30,9 @@ from typing import Any
 import attrs
 from hypothesis import strategies as st
 
+from classifier.engine.common import candidate_counts
+from classifier.engine.score import POINTS_PARAM
+from classifier.indicators.evaluate import evaluate_indicators
 from classifier.model import Household, Member
 from classifier.rules import load_ruleset
 from classifier.rules.conditions import compare_values, comparisons
@@ -46,6 +52,10 @@ __all__ = [
     "incomes",
     "members",
     "reference_dates",
+    "score_a_cutoffs",
+    "score_b_range",
+    "score_households",
+    "scores_a",
 ]
 
 #: Member answers that are not drawn as ordinary facts: age is drawn near the legal limits and given
@@ -55,9 +65,9 @@ _AGE_FACTS = ("age", "birth_date")
 #: Household answers drawn specially (area is a field of Household, not an answer; the floor area is
 #: drawn near the per-person minimum times the member count).
 _SPECIAL_HOUSEHOLD_FACTS = ("area", "floor_area_m2", *("score_a", "score_b"))
-#: The score method's điểm A / điểm B (Thông tư 07/2021/TT-BLĐTBXH) are not generated: a household of
-#: these strategies is classified by income; the score method has its own tests (a random điểm B would
-#: disagree with the random deprivations, which is an input error, not a household).
+#: The score method's điểm A / điểm B (Thông tư 07/2021/TT-BLĐTBXH) are not drawn as answers by
+#: ``households`` (a random điểm B would disagree with the random deprivations, which is an input error,
+#: not a household): ``score_households`` adds them, điểm B consistent with the deprivations.
 _SCORE_FACTS = ("score_a", "score_b")
 
 #: Offsets around a threshold: exactly at it and one unit (one đồng, one year) either side.
@@ -506,3 +516,109 @@ def completions(draw: st.DrawFn, household: Household, standard: str | RuleSet =
             if indicator_id not in flags:
                 flags[indicator_id] = draw(st.booleans())
     return attrs.evolve(household, members=tuple(people), facts=facts, flags=flags)
+
+
+# --------------------------------------------------------------------------------------------------
+# The score method (Thông tư 07/2021/TT-BLĐTBXH: điểm A from form B1, điểm B from form B2)
+
+#: Record shapes drawn by ``score_households``.
+_SCORE_SHAPES = ("scores_only", "flags", "partial_flags", "answers", "answers_with_unknowns")
+
+
+def _score_ruleset(standard: str | RuleSet) -> RuleSet:
+    rs = _load(standard)
+    if not rs.score_rules:
+        raise ValueError(f"{rs.id} has no score cut-offs (score_rules): the score method does not apply")
+    return rs
+
+
+def score_a_cutoffs(standard: str | RuleSet = "nd-07-2021") -> dict[str, int | float]:
+    """Per area, the highest điểm A at which a score rule can still decide poor or near-poor.
+
+    Read from the score rules (a rule with an outcome, not one that leaves classes open, comparing
+    ``score_a`` with ≤ or <, on an ``area`` compared with ``eq``), so no cut-off is written here.
+    """
+    rs = _score_ruleset(standard)
+    found: dict[str, int | float] = {}
+    for rule in rs.score_rules:
+        if rule.possible:
+            continue
+        nodes = comparisons(rule.condition)
+        areas_ = [n.value for n in nodes if n.fact == "area" and n.op == "eq"]
+        limits = [n.value for n in nodes if n.fact == "score_a" and n.op in ("lte", "lt")]
+        for area in areas_:
+            for limit in limits:
+                found[area] = max(found.get(area, limit), limit)
+    return found
+
+
+def scores_a(standard: str | RuleSet = "nd-07-2021") -> st.SearchStrategy[int]:
+    """A điểm A (points of form B1, 0 or more): half the time exactly at a cut-off of the standard's
+    score rules or one point either side, else uniform up to twice the highest cut-off."""
+    rs = _score_ruleset(standard)
+    cutoffs = _compared_values((rule.condition for rule in rs.score_rules), "score_a")
+    top = int(2 * max(cutoffs)) if cutoffs else 400
+    near = _near(cutoffs, 0, top)
+    uniform = st.integers(0, top)
+    return st.one_of(st.sampled_from(sorted(near)), uniform) if near else uniform
+
+
+def score_b_range(household: Household, standard: str | RuleSet = "nd-07-2021") -> tuple[int, int, int]:
+    """(lowest, highest, step) of the điểm B values that agree with the record's flags and answers.
+
+    ``step`` is the points per deprived indicator (rule data); the range is step × the known
+    deprivations to step × (known + unknown) — one value when every indicator is known, every
+    indicator's worth (0 to step × 12) when the record carries no flag or answer at all. The record
+    must carry its reference date (ages are computed at it).
+    """
+    rs = _score_ruleset(standard)
+    if household.reference_date is None:
+        raise ValueError("score_b_range needs a household with its reference_date")
+    step = int(rs.parameters[POINTS_PARAM].value)
+    known, unknown = candidate_counts(evaluate_indicators(household, rs, household.reference_date))
+    return step * known, step * (known + unknown), step
+
+
+@st.composite
+def score_households(
+    draw: st.DrawFn,
+    standard: str | RuleSet = "nd-07-2021",
+    *,
+    area: str | None = None,
+    with_income: bool | None = None,
+    shape: str | None = None,
+    reference_date: dt.date | None = None,
+) -> Household:
+    """A record for the score method: ``score_a`` and a ``score_b`` that agrees with its deprivations.
+
+    ``shape`` (drawn when None) is one of ``scores_only`` (area, member count and the two scores, as a
+    provincial review export), ``flags`` / ``partial_flags`` (pre-decided flags, all or some),
+    ``answers`` / ``answers_with_unknowns`` (members and household answers). điểm A is drawn by
+    ``scores_a``; điểm B is a multiple of the points per indicator within ``score_b_range`` (exactly
+    points × the count when every indicator is known), often at the score-B cut-off or one indicator
+    either side. ``with_income`` (drawn when None): whether the record also carries an income, which
+    decides the middle band when điểm A is above the cut-off. Raises ValueError for a standard without
+    score rules.
+    """
+    rs = _score_ruleset(standard)
+    chosen = shape if shape is not None else draw(st.sampled_from(_SCORE_SHAPES))
+    if chosen not in _SCORE_SHAPES:
+        raise ValueError(f"shape must be one of {', '.join(_SCORE_SHAPES)}, got {chosen!r}")
+    common: dict[str, Any] = {"standard": rs, "area": area, "reference_date": reference_date}
+    if chosen == "scores_only":
+        base = draw(households(flags_only=True, **common))
+        base = attrs.evolve(base, flags={})
+    elif chosen in ("flags", "partial_flags"):
+        base = draw(households(flags_only=True, with_unknowns=chosen == "partial_flags", **common))
+    else:
+        unknowns = chosen == "answers_with_unknowns"
+        base = draw(households(max_members=4, with_unknowns=unknowns, **common))
+    if not (with_income if with_income is not None else draw(st.booleans())):
+        base = attrs.evolve(base, income_per_capita_month=None)
+    low, high, step = score_b_range(base, rs)
+    counts = st.integers(low // step, high // step)
+    b_cutoffs = _compared_values((rule.condition for rule in rs.score_rules), "score_b")
+    near = _near([int(b) // step for b in b_cutoffs], low // step, high // step)
+    count = draw(st.one_of(st.sampled_from(near), counts) if near else counts)
+    facts = {**base.facts, "score_a": draw(scores_a(rs)), "score_b": step * count}
+    return attrs.evolve(base, facts=facts)
