@@ -93,6 +93,10 @@ def cmd_papers(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise InputError(f"output {args.output}: expected a .pdf or .docx file")
     if args.kind in ("meeting-list", "minutes") and not args.village:
         raise InputError(f"papers {args.kind}: --village is required")
+    if single:
+        from classifier.report.commands import check_output_early
+
+        check_output_early(args)
     current, previous, _, _ = load_rounds(args)
     ruleset = current.ruleset
     pseudonym = pseudonymiser() if args.pseudonymise else None

@@ -9,7 +9,14 @@ import argparse
 from pathlib import Path
 from typing import Any, TextIO
 
-__all__ = ["add_input_options", "add_report_parser", "cmd_report", "input_files", "load_rounds"]
+__all__ = [
+    "add_input_options",
+    "add_report_parser",
+    "check_output_early",
+    "cmd_report",
+    "input_files",
+    "load_rounds",
+]
 
 EXAMPLES = """\
 examples:
@@ -52,6 +59,15 @@ def input_files(args: argparse.Namespace) -> list[Path]:
     """Every file or folder named by an option (the households and members files, the register, the
     previous round, templates...): the outputs may be none of them (classifier.io.outputs)."""
     return [value for key, value in vars(args).items() if isinstance(value, Path) and key != "output"]
+
+
+def check_output_early(args: argparse.Namespace) -> None:
+    """The refusals of classifier.io.outputs for ``-o`` (an input, a folder, read-only...), before the
+    round is read and classified. A missing folder is left to the writer, which makes it."""
+    from classifier.io.outputs import OutputFiles
+
+    if args.output.parent.is_dir():
+        OutputFiles([args.output], input_files(args)).check()
 
 
 def add_report_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -171,6 +187,7 @@ def cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     allowed = {"tables": (".xlsx", ".pdf"), "html": (".html", ".htm")}[args.report_command]
     if suffix not in allowed:
         raise InputError(f"output {args.output.name}: expected {' or '.join(allowed)}")
+    check_output_early(args)
     templates = load_templates(args.templates)
     current, previous, earlier, departures = load_rounds(args)
     from classifier.papers.common import pseudonymiser

@@ -127,7 +127,22 @@ def test_report_and_papers_outputs_reaching_an_input_through_a_link_are_refused(
     assert leftovers(tmp_path) == []
 
 
-@pytest.mark.parametrize("kind", sorted(WRITERS))
+@pytest.mark.parametrize("kind", ["report-html", "papers-pdf"])
+def test_an_output_naming_an_input_is_refused_before_the_round_is_read(tmp_path: Path, kind: str) -> None:
+    """The refusal comes first: an input that could not even be read (not JSON) is not reached."""
+    source = tmp_path / "xa.json"
+    source.write_text("not JSON at all", encoding="utf-8")
+    out = tmp_path / WRITERS[kind][2]
+    os.link(source, out)
+    code, _, err = run(*writer_argv(kind, source, out))
+    assert code == 2, err
+    assert "is the input file" in err and "not valid JSON" not in err, err
+    assert source.read_text(encoding="utf-8") == "not JSON at all"
+
+
+# Every writer goes through write_file (the mode test above shows it); the lock is checked on one
+# writer of each command.
+@pytest.mark.parametrize("kind", ["report-html", "papers-docx"])
 def test_report_and_papers_outputs_locked_by_another_run_are_refused(tmp_path: Path, kind: str) -> None:
     """A report or paper another run is writing right now is refused (exit 2), not overwritten."""
     out = tmp_path / WRITERS[kind][2]
