@@ -119,3 +119,17 @@ def test_a_rule_id_in_both_the_table_and_rules_is_refused(tmp_path: Path) -> Non
         _loaded(tmp_path, "score_rules:\n", extra + "score_rules:\n")
     messages = [p.message for p in info.value.problems]
     assert "rule 'khac_thanh_thi' is both a table row and a rule" in messages
+
+
+def test_a_file_with_neither_table_nor_rules_is_refused_with_the_two_forms_named(tmp_path: Path) -> None:
+    """Without ``table`` and ``rules`` no household could be classified: one problem, naming both forms."""
+    root = copy_rules(tmp_path)
+    path = root / STANDARD / "classification.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text[text.index("score_rules:\n") :], encoding="utf-8")
+    with pytest.raises(RuleFileError) as info:
+        load_ruleset_path(root / STANDARD, root)
+    found = [p for p in info.value.problems if "missing required key 'rules'" in p.message]
+    assert len(found) == 1
+    assert found[0].line == 1
+    assert found[0].hint is not None and "'table'" in found[0].hint
