@@ -1,7 +1,7 @@
 """The table form of classification.yaml (one row per class × area, Nghị định 07/2021 Art. 3 cl. 2).
 
-The real Decree 07 file states its income classification as a table; the text it replaced (the
-``rules:`` form, kept in tests/unit/data/rules_form/) must give the very same rules.
+The real Decree 07/2021 and 351/2025 files state their income classification as a table; the text each
+replaced (the ``rules:`` form, kept in tests/unit/data/rules_form/) must give the very same rules.
 """
 
 from __future__ import annotations
@@ -19,13 +19,13 @@ from classifier.rules.conditions import Compare, walk
 from classifier.rules.ruleset import ClassRule, RuleSet
 
 STANDARD = "nd-07-2021"
-RULES_FORM = Path(__file__).resolve().parent / "data" / "rules_form" / "nd-07-2021-classification.yaml"
+RULES_FORM = Path(__file__).resolve().parent / "data" / "rules_form"
 
 
-def copy_rules(dest: Path) -> Path:
-    """A private rules root holding facts.yaml and a copy of the real Decree 07 folder."""
+def copy_rules(dest: Path, standard: str = STANDARD) -> Path:
+    """A private rules root holding facts.yaml and a copy of one real standard's folder."""
     root = dest / "rules"
-    shutil.copytree(default_rules_root() / STANDARD, root / STANDARD)
+    shutil.copytree(default_rules_root() / standard, root / standard)
     shutil.copy2(default_rules_root() / "facts.yaml", root / "facts.yaml")
     return root
 
@@ -46,25 +46,29 @@ def _comparable(rule: ClassRule) -> ClassRule:
     return attrs.evolve(rule, condition=_without_lines(rule.condition))
 
 
-def test_table_form_gives_the_same_rules_as_the_rules_form_it_replaced(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("standard", "count"), [(STANDARD, 8), ("nd-351-2025", 6)])
+def test_table_form_gives_the_same_rules_as_the_rules_form_it_replaced(
+    standard: str, count: int, tmp_path: Path
+) -> None:
     """Ids, order, classes, condition trees, parameters, citations, validity and wording are identical."""
-    table = load_ruleset(STANDARD)
-    root = copy_rules(tmp_path)
-    shutil.copy2(RULES_FORM, root / STANDARD / "classification.yaml")
-    text = (root / STANDARD / "classification.yaml").read_text(encoding="utf-8")
+    table = load_ruleset(standard)
+    root = copy_rules(tmp_path, standard)
+    shutil.copy2(RULES_FORM / f"{standard}-classification.yaml", root / standard / "classification.yaml")
+    text = (root / standard / "classification.yaml").read_text(encoding="utf-8")
     assert "\nrules:\n" in text and "\ntable:\n" not in text
-    previous = load_ruleset_path(root / STANDARD, root)
+    previous = load_ruleset_path(root / standard, root)
     assert [r.id for r in table.rules] == [r.id for r in previous.rules]
-    assert len(table.rules) == 8
+    assert len(table.rules) == count
     for new, old in zip(table.rules, previous.rules, strict=True):
         assert _comparable(new) == _comparable(old), new.id
     # The comparison is not vacuous: the trees differ when a cell differs.
     assert _comparable(table.rules[0]) != _comparable(table.rules[2])
 
 
-def test_real_file_uses_the_table_form() -> None:
-    """Decree 07's income classification is written as the table, one row per class × area."""
-    text = (default_rules_root() / STANDARD / "classification.yaml").read_text(encoding="utf-8")
+@pytest.mark.parametrize("standard", [STANDARD, "nd-351-2025"])
+def test_real_file_uses_the_table_form(standard: str) -> None:
+    """The income classification of Decrees 07/2021 and 351/2025 is written as the table."""
+    text = (default_rules_root() / standard / "classification.yaml").read_text(encoding="utf-8")
     assert "\ntable:\n" in text and "\nrules:\n" not in text
 
 
@@ -115,3 +119,17 @@ def test_a_rule_id_in_both_the_table_and_rules_is_refused(tmp_path: Path) -> Non
         _loaded(tmp_path, "score_rules:\n", extra + "score_rules:\n")
     messages = [p.message for p in info.value.problems]
     assert "rule 'khac_thanh_thi' is both a table row and a rule" in messages
+
+
+def test_a_file_with_neither_table_nor_rules_is_refused_with_the_two_forms_named(tmp_path: Path) -> None:
+    """Without ``table`` and ``rules`` no household could be classified: one problem, naming both forms."""
+    root = copy_rules(tmp_path)
+    path = root / STANDARD / "classification.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text[text.index("score_rules:\n") :], encoding="utf-8")
+    with pytest.raises(RuleFileError) as info:
+        load_ruleset_path(root / STANDARD, root)
+    found = [p for p in info.value.problems if "missing required key 'rules'" in p.message]
+    assert len(found) == 1
+    assert found[0].line == 1
+    assert found[0].hint is not None and "'table'" in found[0].hint
