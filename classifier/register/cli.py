@@ -195,6 +195,7 @@ def cmd_round(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             )
             return 0
         if action == "import":
+            _check_errors_file(args)
             bar, update = _progress("import", args.quiet, err)
             summary = reg.import_file(
                 args.name,
@@ -209,7 +210,7 @@ def cmd_round(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 f"round {args.name}: {summary.added} added, {summary.changed} changed, "
                 f"{summary.unchanged} unchanged, {len(summary.errors)} problem(s)\n"
             )
-            return _report_errors(summary.errors, args.errors, err)
+            return _report_errors(summary.errors, args.errors, err, [args.input, args.members])
         if action == "classify":
             bar, update = _progress("classify", args.quiet, err)
             result = reg.classify(
@@ -226,7 +227,12 @@ def cmd_round(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             return _status(reg, args, out)
         if action == "export":
             written = export_round(
-                reg, args.name, args.output, previous=args.previous, pseudonymise=args.pseudonymise
+                reg,
+                args.name,
+                args.output,
+                previous=args.previous,
+                pseudonymise=args.pseudonymise,
+                inputs=[getattr(args, "db", None)],
             )
             out.write(f"wrote {', '.join(str(p) for p in written)}\n")
             return 0
@@ -243,7 +249,18 @@ def cmd_round(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return 0
 
 
-def _report_errors(errors: Sequence[Any], path: Path | None, err: TextIO) -> int:
+def _check_errors_file(args: argparse.Namespace) -> None:
+    """`round import --errors` naming the file imported (or its members file) is refused before the
+    import: the errors would be written over the survey data (classifier/io/outputs.py)."""
+    from classifier.io.outputs import OutputFiles
+
+    if args.errors is not None:
+        OutputFiles([args.errors], [args.input, args.members]).check()
+
+
+def _report_errors(
+    errors: Sequence[Any], path: Path | None, err: TextIO, inputs: Sequence[Path | None] = ()
+) -> int:
     if not errors:
         return 0
     for error in errors[:20]:
@@ -251,12 +268,16 @@ def _report_errors(errors: Sequence[Any], path: Path | None, err: TextIO) -> int
     if len(errors) > 20:
         err.write(f"  ... and {len(errors) - 20} more{'' if path else ' (see --errors FILE)'}\n")
     if path is not None:
+        from classifier.io.outputs import write_file
         from classifier.io.writers import ERROR_COLUMNS, error_file_row
 
-        with path.open("w", encoding="utf-8", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(ERROR_COLUMNS)
-            writer.writerows(error_file_row(e) for e in errors)
+        def write(tmp: Path) -> None:
+            with tmp.open("w", encoding="utf-8", newline="") as handle:
+                writer = csv.writer(handle)
+                writer.writerow(ERROR_COLUMNS)
+                writer.writerows(error_file_row(e) for e in errors)
+
+        write_file(path, write, inputs)
         err.write(f"wrote {path}\n")
     return 1
 
@@ -400,9 +421,18 @@ def export_rows(
 
 
 def export_round(
-    reg: Any, round_name: str, output: Path, *, previous: str | None = None, pseudonymise: bool = False
+    reg: Any,
+    round_name: str,
+    output: Path,
+    *,
+    previous: str | None = None,
+    pseudonymise: bool = False,
+    inputs: Sequence[Path | None] = (),
 ) -> list[Path]:
-    """Write the export to ``output`` (.xlsx with two sheets, or .csv plus ``<stem>.members.csv``)."""
+    """Write the export to ``output`` (.xlsx with two sheets, or .csv plus ``<stem>.members.csv``),
+    guarded like classify's outputs (not over one of ``inputs``, locked, written together)."""
+    from classifier.io.outputs import OutputFiles
+
     households, members = export_rows(reg, round_name, previous=previous, pseudonymise=pseudonymise)
     suffix = output.suffix.lower()
     if suffix not in (".csv", ".xlsx"):
@@ -410,29 +440,28 @@ def export_round(
     if not output.parent.is_dir():
         raise InputError(f"output folder does not exist: {output.parent}")
     tables = [("households", households), ("members", members)]
-    if suffix == ".xlsx":
-        from openpyxl import Workbook
+    targets = [output] if suffix == ".xlsx" else [output, output.with_name(f"{output.stem}.members.csv")]
+    with OutputFiles(targets, inputs) as files:
+        if suffix == ".xlsx":
+            from openpyxl import Workbook
 
-        workbook = Workbook()
-        workbook.remove(workbook.active)
-        for title, rows in tables:
-            sheet = workbook.create_sheet(title)
-            columns = _columns(rows)
-            sheet.append(columns)
-            for row in rows:
-                sheet.append([row.get(c) for c in columns])
-        workbook.save(output)
-        return [output]
-    written = []
-    for title, rows in tables:
-        path = output if title == "households" else output.with_name(f"{output.stem}.members.csv")
-        columns = _columns(rows)
-        with path.open("w", encoding="utf-8", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=columns)
-            writer.writeheader()
-            writer.writerows(rows)
-        written.append(path)
-    return written
+            workbook = Workbook()
+            workbook.remove(workbook.active)
+            for title, rows in tables:
+                sheet = workbook.create_sheet(title)
+                columns = _columns(rows)
+                sheet.append(columns)
+                for row in rows:
+                    sheet.append([row.get(c) for c in columns])
+            workbook.save(files.temp(output))
+        else:
+            for (_, rows), path in zip(tables, targets, strict=True):
+                with files.temp(path).open("w", encoding="utf-8", newline="") as handle:
+                    writer = csv.DictWriter(handle, fieldnames=_columns(rows))
+                    writer.writeheader()
+                    writer.writerows(rows)
+        files.commit()
+    return targets
 
 
 def _columns(rows: Sequence[dict[str, Any]]) -> list[str]:

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from classifier.cli import main
-from classifier.data import sample_path
+from classifier.data import SAMPLE_DIR, sample_path
 from classifier.errors import InputError
 from classifier.io.outputs import OutputFiles, write_file
 
@@ -194,6 +194,32 @@ def test_groups_outputs_get_the_umask_mode_and_appear_together(tmp_path: Path, u
     assert code in (0, 1), err
     for path in (out, tmp_path / "nhom.members.csv"):
         assert stat.S_IMODE(path.stat().st_mode) == 0o644
+    assert leftovers(tmp_path) == []
+
+
+def test_register_import_errors_and_export_are_guarded(tmp_path: Path, umask_022: None) -> None:
+    """`round import --errors` naming the imported file is refused before the import (the errors were
+    written over the survey data); `round export -o` naming the register file is refused; exports get
+    the umask's mode and leave no temporary file."""
+    source = tmp_path / "ho-2026.json"
+    shutil.copy(SAMPLE_DIR / "rounds" / "ho-2026.json", source)
+    db = ("--db", str(tmp_path / "so.sqlite"))
+    assert run("round", "new", "2026", "--year", "2026", "--reference-date", "2026-11-01", *db)[0] == 0
+    before = source.read_bytes()
+    code, _, err = run("round", "import", "2026", str(source), "--errors", str(source), "--quiet", *db)
+    assert code == 2 and "is the input file" in err, err
+    assert source.read_bytes() == before
+    code, _, err = run("round", "export", "2026", "-o", str(tmp_path / "so.csv"), *db)
+    assert code == 0, err
+    for name in ("so.csv", "so.members.csv"):
+        assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o644
+    database = tmp_path / "so.sqlite"
+    alias = tmp_path / "so-moi.csv"
+    os.link(database, alias)
+    saved = database.read_bytes()
+    code, _, err = run("round", "export", "2026", "-o", str(alias), *db)
+    assert code == 2 and "is the input file" in err, err
+    assert database.read_bytes() == saved
     assert leftovers(tmp_path) == []
 
 
