@@ -163,5 +163,7 @@ def write_template(path: Path, ruleset: RuleSet) -> Path:
     for letter, width in zip("ABCD", (14, 42, 28, 90), strict=True):
         guide.column_dimensions[letter].width = width
     path.parent.mkdir(parents=True, exist_ok=True)
-    workbook.save(path)
+    from classifier.io.outputs import write_file
+
+    write_file(path, workbook.save)  # locked, unique temporary file, renamed when complete
     return path

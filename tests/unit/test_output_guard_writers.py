@@ -223,6 +223,22 @@ def test_register_import_errors_and_export_are_guarded(tmp_path: Path, umask_022
     assert leftovers(tmp_path) == []
 
 
+@pytest.mark.parametrize("command", [["template"], ["rules", "doc", "nd-07-2021"]])
+def test_template_and_rules_doc_respect_another_runs_lock(tmp_path: Path, command: list[str]) -> None:
+    """`template -o` and `rules doc -o` write through OutputFiles: a file another run is writing is
+    refused (exit 2) instead of being overwritten; otherwise written with nothing left beside it."""
+    out = tmp_path / ("mau.xlsx" if command[0] == "template" else "luat.md")
+    out.write_bytes(b"the other run's file")
+    with OutputFiles([out]):
+        code, _, err = run(*command, "-o", str(out))
+    assert code == 2 and "another chuan-ngheo run" in err, err
+    assert out.read_bytes() == b"the other run's file"
+    code, _, err = run(*command, "-o", str(out))
+    assert code == 0, err
+    assert out.read_bytes() != b"the other run's file"
+    assert leftovers(tmp_path) == []
+
+
 # -- 3. a real SIGINT to a running batch process ------------------------------------------------------
 
 
