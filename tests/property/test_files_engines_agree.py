@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -146,6 +147,7 @@ def _rows(path: Path) -> list[dict[str, str]]:
         return [{k: v for k, v in row.items() if k != "engine"} for row in csv.DictReader(handle)]
 
 
+@pytest.mark.slow  # a real process or a large file: runs in .ci/run, not the fast suite
 @settings(max_examples=max(15, settings().max_examples // 12))
 @given(_files())
 def test_messy_files_give_the_same_output_on_both_engines(

@@ -281,6 +281,7 @@ def test_ragged_csv_rows_become_record_errors_not_a_failed_run(tmp_path: Path) -
     assert "(column 5 has no header)" in text  # B's stray cell is named, not dropped
 
 
+@pytest.mark.slow  # a real process or a large file: runs in .ci/run, not the fast suite
 def test_rows_keep_their_number_and_order_in_a_file_read_in_parallel(tmp_path: Path) -> None:
     """Row numbers come from the typed table's insertion order: in a file large enough for DuckDB to
     scan in several parallel batches (and with a spacer row and a padded cell), every output row

@@ -144,6 +144,7 @@ def test_rules_new_then_verify(tmp_path: Path) -> None:
     assert code == 2 and "already exists" in err
 
 
+@pytest.mark.slow  # a real process or a large file: runs in .ci/run, not the fast suite
 def test_rules_verify_prints_a_minimal_counterexample(tmp_path: Path) -> None:
     """An overlay that swaps the poor and near-poor deprivation tests fails monotonicity, with an example."""
     root = tmp_path / "rules"
@@ -176,6 +177,7 @@ def test_list_year_picks_the_standard(tmp_path: Path) -> None:
     assert code == 2 and "no national standard covers list year 2031" in err
 
 
+@pytest.mark.slow  # a real process or a large file: runs in .ci/run, not the fast suite
 def test_module_entry_point_runs_as_a_process(tmp_path: Path) -> None:
     """`python -m classifier` works as a real process and exits with the documented code."""
     proc = subprocess.run(

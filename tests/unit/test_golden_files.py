@@ -139,6 +139,7 @@ def _check_expected(case: dict[str, Any], row: dict[str, str]) -> None:
         assert got == set(expect["possible_outcomes"]), f"{where}: possible_outcomes"
 
 
+@pytest.mark.slow  # six files per standard through both engines: runs in .ci/run, not the fast suite
 @pytest.mark.parametrize("standard", STANDARDS)
 def test_golden_cases_hold_through_every_file_form_on_both_engines(standard: str, tmp_path: Path) -> None:
     """Each case's expectation holds in the output file of CSV+members, JSON Lines and XLSX input, on

@@ -97,6 +97,7 @@ def writer_argv(kind: str, source: Path, out: Path) -> list[str]:
     return [command, sub, str(source), "--commune", "Xã Hợp Hưng", "-o", str(out)]
 
 
+@pytest.mark.slow  # renders every report and paper format: runs in .ci/run, not the fast suite
 @pytest.mark.parametrize("kind", sorted(WRITERS))
 def test_report_and_papers_files_get_the_umask_mode_and_leave_nothing_behind(
     tmp_path: Path, kind: str, umask_022: None

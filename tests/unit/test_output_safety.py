@@ -149,6 +149,7 @@ def _numbered_copy(source: Path, target: Path, prefix: str, copies: int) -> None
     target.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+@pytest.mark.slow  # a real process or a large file: runs in .ci/run, not the fast suite
 def test_two_real_processes_writing_one_output_never_leave_a_mixture(tmp_path: Path) -> None:
     """Two chuan-ngheo processes started together on one output: each succeeds or exits 2 (locked), and
     the output and errors file are wholly one run's, never a mixture."""
@@ -629,6 +630,7 @@ def test_ctrl_c_while_the_program_starts_is_exit_130_without_a_traceback(
     assert capsys.readouterr().err == "interrupted: nothing was written\n"
 
 
+@pytest.mark.slow  # a real process or a large file: runs in .ci/run, not the fast suite
 @pytest.mark.parametrize("engine", ENGINES)
 def test_a_file_size_limit_hit_mid_write_is_a_usage_error_in_a_real_process(
     tmp_path: Path, engine: str

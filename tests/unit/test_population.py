@@ -97,6 +97,10 @@ def _size(record: Mapping[str, Any]) -> int:
     return len(record["members"]) if "members" in record else record["member_count"]
 
 
+# The demo-data generator (tools/) is not the product: its checks run in .ci/run, not the fast suite.
+pytestmark = pytest.mark.slow
+
+
 @pytest.fixture(scope="module")
 def population_20k() -> list[dict[str, Any]]:
     """20,000 households with the default shares (generated once for the module)."""
