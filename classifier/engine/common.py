@@ -111,6 +111,44 @@ def assemble(
         possible = tuple(sorted(outcomes, key=lambda c: ruleset.classes[c].rank))
         fired = ()
     missing = tuple(dict.fromkeys(f for r in indicators if r.deprived is None for f in r.missing))
+    return finish(
+        household,
+        ruleset,
+        reference_date,
+        indicators,
+        rules,
+        outcome,
+        possible,
+        missing,
+        fired,
+        engine,
+        known,
+        unknown,
+        with_trace=with_trace,
+    )
+
+
+def finish(
+    household: Household,
+    ruleset: RuleSet,
+    reference_date: dt.date,
+    indicators: tuple[IndicatorResult, ...],
+    rules: Mapping[str, list[int]],
+    outcome: str,
+    possible: tuple[str, ...],
+    missing: tuple[str, ...],
+    fired: tuple[str, ...],
+    engine: str,
+    known: int,
+    unknown: int,
+    *,
+    with_trace: bool,
+    method: str = "income",
+    score_facts: Mapping[str, Any] | None = None,
+    score_b_source: str | None = None,
+) -> Classification:
+    """The Classification (with its trace when asked) once the outcome is decided: one place for the
+    income path (``assemble``) and the score method (engine/score.py), so their results cannot drift."""
     ignored = ignored_flags(household, ruleset)
     trace = None
     if with_trace:
@@ -127,6 +165,8 @@ def assemble(
             engine,
             known,
             unknown,
+            score_facts=score_facts,
+            score_b_source=score_b_source,
         )
     return Classification(
         household_id=household.id,
@@ -145,6 +185,7 @@ def assemble(
         missing_fields=missing,
         ignored_flags=ignored,
         trace=trace,
+        method=method,
     )
 
 

@@ -25,7 +25,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any, Final
 
-from classifier.engine.common import build_trace, candidate_counts, ignored_flags
+from classifier.engine.common import candidate_counts, finish
 from classifier.errors import InputError, RecordError
 from classifier.model import CANNOT_CLASSIFY, Classification, Household, IndicatorResult
 from classifier.rules.ruleset import RuleSet
@@ -185,41 +185,21 @@ def assemble_score(
         if open_classes and household.income_per_capita_month is None:
             names.append("income_per_capita_month")
         missing = tuple(dict.fromkeys(names))
-    ignored = ignored_flags(household, ruleset)
-    trace = None
-    if with_trace:
-        trace = build_trace(
-            household,
-            ruleset,
-            reference_date,
-            indicators,
-            used,
-            outcome,
-            possible,
-            missing,
-            ignored,
-            engine,
-            known,
-            unknown,
-            score_facts={"score_a": household.facts.get("score_a"), "score_b_values": tuple(b_values)},
-            score_b_source=b_source,
-        )
-    return Classification(
-        household_id=household.id,
-        outcome=outcome,
-        standard=ruleset.id,
-        rules_digest=ruleset.digest,
-        provisional=ruleset.provisional,
-        engine=engine,
-        reference_date=reference_date,
-        income_per_capita_month=household.income_per_capita_month,
-        deprivation_count=known,
-        unknown_count=unknown,
-        indicators=indicators,
-        fired_rules=fired,
-        possible_outcomes=possible,
-        missing_fields=missing,
-        ignored_flags=ignored,
-        trace=trace,
+    return finish(
+        household,
+        ruleset,
+        reference_date,
+        indicators,
+        used,
+        outcome,
+        possible,
+        missing,
+        fired,
+        engine,
+        known,
+        unknown,
+        with_trace=with_trace,
         method="score",
+        score_facts={"score_a": household.facts.get("score_a"), "score_b_values": tuple(b_values)},
+        score_b_source=b_source,
     )
