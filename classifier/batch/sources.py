@@ -2,8 +2,8 @@
 
 Tables (CSV, Parquet) are not copied anywhere: :func:`open_side` describes how to scan one in place
 (text column ``c<i>`` per file column; rows numbered as spreadsheet rows, header = row 1), and the
-pipeline types it straight from the file. JSON Lines are staged as ``raw_hh`` with ``row`` = line
-number and ``line`` (the JSON text); their members are unnested in SQL by classifier/batch/pipeline.py.
+pipeline types it straight from the file. JSON Lines are parsed once into ``JSON_LINES`` (see
+:func:`open_json_lines`); the type stage (typed.py) reads households and their inline members from it.
 
 Header meaning comes from classifier/io/columns.py and the header checks (two columns for one field,
 no id column) from classifier/io/readers.py, so a file is understood the same way on both paths.
@@ -19,6 +19,7 @@ from typing import Any
 import attrs
 import duckdb
 
+from classifier.batch.tables import JSON_LINES, in_file_order
 from classifier.batch.typing import WS_CODES, blank_text_sql, strip_sql
 from classifier.engine.sql import quote_ident
 from classifier.errors import InputError
@@ -29,7 +30,7 @@ from classifier.io.readers import (
 )
 from classifier.io.records import RawRecord
 
-__all__ = ["Staged", "TableSide", "detect_input_format", "open_side", "raw_record", "stage"]
+__all__ = ["Staged", "TableSide", "detect_input_format", "open_json_lines", "open_side", "raw_record"]
 
 INPUT_FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
 
@@ -53,8 +54,9 @@ def detect_input_format(path: Path, format: str | None = None) -> str:
 class TableSide:
     """One staged table: its header as the per-record reader resolves it, and its raw columns."""
 
-    header: _Header
-    columns: tuple[str, ...]  # c0, c1, ... in file order
+    #: The header as the per-record reader resolves it (None for JSON Lines: no header).
+    header: _Header | None
+    columns: tuple[str, ...]  # c0, c1, ... in file order (JSON Lines: c0, the line)
     source: str
     #: A FROM-clause subquery over the file itself: ``number`` (row number, header = row 1) and the
     #: text columns, spacer rows left out. Empty for staged JSON Lines.
@@ -66,9 +68,16 @@ class TableSide:
     #: in insertion order and takes the row number from the table's rowid instead.
     scan: str = ""
     blank: str = "FALSE"
+    #: The row number of the scan's first row (the header is row 1 of a table; JSON Lines have none).
+    base: int = 2
+
+    @property
+    def format_is_json(self) -> bool:
+        return self.header is None
 
     def column_of(self, kind: str, name: str) -> str | None:
         """The raw column holding field (or flag) ``name``, if the file has one."""
+        assert self.header is not None
         for col, target in zip(self.columns, self.header.keys, strict=False):
             if target.kind == kind and target.name == name:
                 return col
@@ -76,6 +85,7 @@ class TableSide:
 
     def targets(self) -> list[tuple[str, Target, bool]]:
         """(raw column, target, header cell was blank) for every column."""
+        assert self.header is not None
         return [
             (col, target, i in self.header.unnamed)
             for i, (col, target) in enumerate(zip(self.columns, self.header.keys, strict=False))
@@ -83,15 +93,16 @@ class TableSide:
 
     def record(self, cells: Sequence[Any]) -> dict[str, Any] | None:
         """The raw mapping the per-record reader would build from these cells (None -> '')."""
+        assert self.header is not None
         return self.header.record(["" if c is None else c for c in cells])
 
 
 @attrs.frozen
 class Staged:
-    """What stage() loaded: the format and, for tables, the two sides."""
+    """What the read stage opened: the format, the households side and, for a members table, its side."""
 
     format: str
-    households: TableSide | None
+    households: TableSide
     members: TableSide | None
     source: str
 
@@ -249,10 +260,12 @@ def unreadable(path: Path, fmt: str, exc: BaseException, ragged: bool) -> InputE
     return InputError(f"{path.name}: cannot be read as {fmt.upper()}: {first}")
 
 
-def stage(con: duckdb.DuckDBPyConnection, path: Path, members_path: Path | None) -> Staged:
-    """Load a JSON Lines file into ``raw_hh`` (``rid`` = ``row`` = line number, ``line``).
+def open_json_lines(con: duckdb.DuckDBPyConnection, path: Path, members_path: Path | None) -> TableSide:
+    """The read stage of a JSON Lines file: every line, parsed, into ``JSON_LINES`` in file order
+    (row number = line number = rowid + 1; empty lines kept and flagged ``blank``).
 
-    CSV and Parquet are not staged: they are typed where they lie (see :func:`open_side`).
+    A line that is not valid JSON gets ``j`` NULL, so the type stage refuses it and the per-record
+    parser reports it, from the line's own text (``rows``, re-read once for such lines only).
     """
     if not path.is_file():
         raise InputError(f"input file not found: {path}")
@@ -261,16 +274,26 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path, members_path: Path | None)
             "JSON Lines records carry their members inline; a members file goes with CSV "
             "or Parquet households"
         )
-    # One text column per line (no quoting, no separator): line numbers stay exact, blank lines too.
-    con.execute(
-        f'CREATE OR REPLACE TABLE raw_hh AS SELECT ordinality AS rid, ordinality AS "row", '
-        f"CASE WHEN ordinality = 1 THEN ltrim(line, chr(65279)) ELSE line END AS line FROM "
+    # One text column per line (no quoting, no separator): an empty line is a NULL row, so rowid
+    # order is line order. A byte-order mark makes the first line invalid JSON here; the per-record
+    # parser, which drops it (see ``rows``), then reads that one line.
+    lines = (
         f"read_csv({_sql_text(str(path))}, header = false, auto_detect = false, "
         "columns = {'line': 'VARCHAR'}, "
-        f"delim = chr(1), quote = '', escape = '', encoding = 'utf-8') WITH ORDINALITY "
-        f"WHERE line IS NOT NULL AND {strip_sql('line')} <> ''"
+        "delim = chr(1), quote = '', escape = '', encoding = 'utf-8')"
     )
-    return Staged("jsonl", None, None, path.name)
+    blank = f"(line IS NULL OR {strip_sql('line')} = '')"
+    in_file_order(
+        con,
+        JSON_LINES,
+        f"SELECT CASE WHEN json_valid(line) THEN CAST(line AS JSON) END AS j, {blank} AS blank FROM {lines}",
+    )
+    rows = (
+        "(SELECT ordinality AS rid, "
+        "CASE WHEN ordinality = 1 THEN ltrim(line, chr(65279)) ELSE line END AS c0 "
+        f"FROM {lines} WITH ORDINALITY WHERE NOT {blank})"
+    )
+    return TableSide(None, ("c0",), path.name, rows, False, str(JSON_LINES), "blank", base=1)
 
 
 def raw_record(
@@ -284,7 +307,7 @@ def raw_record(
     if staged.format == "jsonl":
         assert line is not None
         return json_line_record(line, row, staged.source)
-    assert staged.households is not None and cells is not None
+    assert cells is not None
     raw = staged.households.record(cells)
     assert raw is not None  # blank rows were not staged
     if not member_rows or staged.members is None:

@@ -126,6 +126,9 @@ def _read_jsonl(path: Path) -> Iterator[RawRecord]:
         for line_no, data in enumerate(handle, start=1):
             if line_no == 1 and data.startswith(b"\xef\xbb\xbf"):
                 data = data[3:]
+            # The line ending is not part of the record: a JSON error's column then points into the
+            # line, as on the batch path, which reads lines without their ending.
+            data = data.removesuffix(b"\n").removesuffix(b"\r")
             if not data.strip():
                 continue
             try:

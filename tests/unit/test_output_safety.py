@@ -390,12 +390,12 @@ def test_a_full_disk_inside_the_batch_engine_is_a_usage_error(
     """DuckDB's own 'No space left on device' (its spill or COPY) is the machine's problem: exit 2."""
     import duckdb
 
-    from classifier.batch import pipeline
+    from classifier.batch import output
 
-    def full(self: object, path: Path, fmt: str) -> None:
+    def full(*args: object) -> None:
         raise duckdb.IOException('IO Error: Could not write file "x": No space left on device')
 
-    monkeypatch.setattr(pipeline._Run, "write_output", full)
+    monkeypatch.setattr(output, "write_results", full)
     households, members = inputs
     out = tmp_path / "ket-qua.csv"
     code, _, err = run("classify", str(households), "--members", str(members), "-o", str(out), "--quiet")
@@ -411,12 +411,12 @@ def test_ctrl_c_inside_duckdb_is_exit_130_and_leaves_nothing(
     no output, no temporary file, no work folder."""
     import duckdb
 
-    from classifier.batch import pipeline
+    from classifier.batch import output
 
-    def interrupted(self: object, path: Path, fmt: str) -> None:
+    def interrupted(*args: object) -> None:
         raise duckdb.InterruptException("INTERRUPT Error: Interrupted!")
 
-    monkeypatch.setattr(pipeline._Run, "write_output", interrupted)
+    monkeypatch.setattr(output, "write_results", interrupted)
     households, members = inputs
     out = tmp_path / "ket-qua.csv"
     code, _, err = run("classify", str(households), "--members", str(members), "-o", str(out), "--quiet")

@@ -231,3 +231,54 @@ def test_an_income_is_compared_as_written_or_refused(tmp_path: Path, fmt: str) -
     assert "at most 15 significant digits" in rows[0]["error"]
     assert rows[1]["error"] == "" and rows[1]["classification"] != "ngheo"
     assert rows[2]["classification"] == "ngheo"
+
+
+def test_json_lines_of_every_shape_give_the_same_rows_on_both_engines(tmp_path: Path) -> None:
+    """JSON Lines go through the same typed tables as CSV on the batch path (issue 7 item 8): JSON
+    numbers, booleans and nulls as answers, a byte-order mark, blank and space-only lines between
+    records, a numeric id, a repeated id, members that are not objects or not a list, an unknown key
+    and a line that is not JSON all give the per-record path's rows and row numbers."""
+    flags = {k: False for k in ("employment", "dependants", "nutrition", "health_insurance")}
+    base: dict[str, Any] = {"id": "J1", "area": "rural", "income_per_capita_month": 1400000}
+    member = {"id": "m1", "age": 40, "has_health_insurance": True, "in_school": None}
+    lines = [
+        "\ufeff" + json.dumps({**base, "member_count": 1, "members": [member]}),
+        "",
+        json.dumps(
+            {**base, "id": "J2", "members": [member, {**member, "id": "m2", "birth_date": "2010-05-01"}]}
+        ),
+        "   ",
+        json.dumps({**base, "id": "J3", "deprivations": {**flags, "water_source": 1, "sanitation": 0}}),
+        json.dumps({**base, "id": 4, "member_count": 2}),
+        json.dumps({**base, "id": "J2", "member_count": 2}),  # repeats J2
+        json.dumps({**base, "id": "J6", "members": [1, "two"]}),
+        json.dumps({**base, "id": "J7", "members": {"id": "m1"}}),
+        json.dumps({**base, "id": "J8", "favourite_colour": "blue", "member_count": 1}),
+        '{"id": "J9", "area": "rural",',
+        json.dumps(
+            {
+                **base,
+                "id": "J10",
+                "income_total_month": 3000000,
+                "income_per_capita_month": None,
+                "members": [member, {**member, "id": "m2", "age": True}],
+            }
+        ),
+        json.dumps({**base, "id": "J11", "member_count": 3, "deprivations": {**flags, "telecom": "có"}}),
+    ]
+    path = tmp_path / "ho.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    rows = _both(tmp_path, path)
+    records = [line for line in lines if line.strip()]
+    assert len(rows) == len(records)
+    # Row numbers are line numbers: blank lines count, as on the per-record path.
+    assert [r["row"] for r in rows] == [str(i) for i, line in enumerate(lines, 1) if line.strip()]
+    by_row = {int(r["row"]): r for r in rows}
+    assert by_row[1]["error"] == "" and by_row[1]["classification"]  # the BOM line is read
+    assert by_row[3]["error"] == ""
+    assert by_row[5]["error"] == "" and by_row[5]["water_source"] == "1"
+    assert by_row[6]["error"] == "" and by_row[6]["id"] == "4"  # a JSON number id is read as text
+    assert "first used at row 3" in by_row[7]["error"]  # the repeated id
+    assert all(by_row[n]["error"] != "" for n in (8, 9, 10, 11, 12))
+    assert "column 30" in by_row[11]["error"]  # the column inside the line, not past its end
+    assert by_row[13]["error"] == "" and by_row[13]["telecom"] == "1"  # "có" is yes

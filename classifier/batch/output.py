@@ -1,0 +1,94 @@
+"""The write stage: RESULTS → the output file in one ordered COPY; the errors file as rows come.
+
+CSV output is written as the per-record CSV writer writes it (a UTF-8 BOM, CRLF lines, 1/0 for
+booleans, ';'-joined lists, text Excel would evaluate prefixed with ``'``); JSON Lines and Parquet
+keep the schema's types (the income as a number).
+"""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from classifier.batch.tables import RESULTS
+from classifier.engine.sql import literal, quote_ident
+from classifier.errors import RecordError
+from classifier.io.writers import ERROR_COLUMNS, FORMULA_TRIGGERS_SQL, PLAIN_NUMBER_SQL, error_file_row
+
+__all__ = ["ErrorSink", "write_results"]
+
+QUOTE = "'"
+
+
+class ErrorSink:
+    """The errors file (one line per problem: record id, row, source, field, value, expected), or
+    nothing when the run has no errors file."""
+
+    def __init__(self, path: Path | None) -> None:
+        self._handle = path.open("w", encoding="utf-8-sig", newline="") if path is not None else None
+        self._csv: Any = None
+        if self._handle is not None:
+            self._csv = csv.writer(self._handle, lineterminator="\r\n")
+            self._csv.writerow(ERROR_COLUMNS)
+
+    def write(self, errors: Sequence[RecordError]) -> None:
+        if self._csv is not None:
+            for e in errors:
+                self._csv.writerow(error_file_row(e))
+
+    def close(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+
+
+def write_results(
+    con: Any, schema: Sequence[tuple[str, str]], out_columns: Sequence[str], path: Path, fmt: str
+) -> None:
+    """One ordered COPY of RESULTS into ``path`` (``csv``, ``jsonl`` or ``parquet``)."""
+    target = str(path).replace("'", "''")
+    income = quote_ident("income_per_capita_month")
+    if fmt in ("parquet", "jsonl"):
+        # The income is kept as its exact text (see format_income); typed formats get a number.
+        as_number = f"CAST({income} AS DOUBLE)" if fmt == "parquet" else f"CAST({income} AS JSON)"
+        cols = ", ".join(
+            f"{as_number} AS {income}" if n == "income_per_capita_month" else quote_ident(n)
+            for n, _ in schema
+        )
+        form = "parquet" if fmt == "parquet" else "json"
+        con.execute(f"COPY (SELECT {cols} FROM {RESULTS} ORDER BY seq) TO '{target}' (FORMAT {form})")
+        return
+    flat = [_csv_cell(name, sql_type) for name, sql_type in schema]
+    body = path.with_name(path.name + ".body")
+    try:
+        con.execute(
+            f"COPY (SELECT {', '.join(flat)} FROM {RESULTS} ORDER BY seq) TO "
+            f"'{str(body).replace(chr(39), chr(39) * 2)}' "
+            # As Python's csv writer: CRLF lines, quotes only around separators, quotes and
+            # line breaks (DuckDB would also quote any '#' as a comment character).
+            "(FORMAT csv, HEADER false, NEW_LINE '\r\n', COMMENT '')"
+        )
+        with path.open("w", encoding="utf-8-sig", newline="") as handle:
+            csv.writer(handle, lineterminator="\r\n").writerow(out_columns)
+        with body.open("rb") as src, path.open("ab") as dst:
+            shutil.copyfileobj(src, dst, 1 << 20)
+    finally:
+        body.unlink(missing_ok=True)
+
+
+def _csv_cell(name: str, sql_type: str) -> str:
+    col = quote_ident(name)
+    if sql_type == "BOOLEAN":
+        return f"CAST({col} AS INTEGER) AS {col}"
+    if sql_type == "VARCHAR[]":
+        return f"NULLIF(array_to_string({col}, ';'), '') AS {col}"
+    if sql_type == "VARCHAR" and name != "income_per_capita_month":
+        # As writers.excel_safe: text Excel would evaluate gets a leading "'".
+        return (
+            f"CASE WHEN regexp_matches({col}, {literal(FORMULA_TRIGGERS_SQL)}) AND NOT "
+            f"regexp_matches({col}, {literal(PLAIN_NUMBER_SQL)}) THEN {literal(QUOTE)} || {col} "
+            f"ELSE {col} END AS {col}"
+        )
+    return col

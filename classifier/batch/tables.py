@@ -1,0 +1,178 @@
+"""The batch pipeline's stages and the one registry of the DuckDB work tables they pass along.
+
+Every work table the pipeline creates is declared here once: its name, the stage that writes it,
+how long it lives and what one row of it is. Stages refer to tables through these objects
+(``f"... FROM {HH_TYPED}"``), never through a name of their own, and a test runs the stages one
+by one on a small database and checks that the work database holds exactly the declared tables.
+
+The stages, in order (classifier/batch/pipeline.py runs them; each is a module of its own):
+
+=========  ==========================  ===================================================
+stage      module                      from → to
+=========  ==========================  ===================================================
+read       ``sources.py``              a file → a scan description (nothing copied; JSON
+                                       Lines: the parsed lines, ``JSON_LINES``)
+type       ``typed.py``                the scan → ``HH_TYPED``, ``MEM_TYPED`` (the same
+                                       tables for CSV, Parquet and JSON Lines) and the
+                                       links ``HH_IDS``, ``DUPS``, ``MEM_LINKS``
+check      ``checks.py``               one chunk of typed rows → ``CHUNK_HH``/``CHUNK_MEM``
+                                       → ``CHECKED`` (``clean`` per household), ``BAD``
+classify   ``classify.py``             clean households → ``ENGINE_HH``/``ENGINE_MEM`` →
+                                       ``VERDICTS``, ``MISSING`` → rows of ``RESULTS``
+fall back  ``fallback.py``             ``BAD`` → text re-read once (``BAD_TEXT``,
+                                       ``BAD_MEMBER_TEXT``) → the per-record parser and the
+                                       same engine → rows of ``RESULTS``
+write      ``output.py``               ``RESULTS`` → the output file (one ordered COPY)
+=========  ==========================  ===================================================
+
+Row numbers: a typed table is written in file order (``in_file_order``), one row per line of the
+file (spacer lines kept and flagged ``blank``), so a record's row number is ``rowid + base``
+(``base`` = 2 under a header row, 1 for JSON Lines). Households are keyed by that number
+(``rid``) from the check stage on.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+
+__all__ = ["STAGES", "WORK_TABLES", "WorkTable", "in_file_order"]
+
+#: The stage names, in the order a run goes through them.
+STAGES = ("read", "type", "check", "classify", "fall back", "write")
+
+
+@attrs.frozen
+class WorkTable:
+    """One table (or view) of the work database."""
+
+    name: str
+    #: The stage that creates it (one of STAGES).
+    stage: str
+    #: ``run`` (one for the whole run), ``file`` (replaced per input file) or ``chunk`` (per chunk).
+    lifetime: str
+    #: What one row is.
+    row: str
+    kind: str = "table"  # table, temp (a TEMP table: never spilled to the work file) or view
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def _table(name: str, stage: str, lifetime: str, row: str, kind: str = "table") -> WorkTable:
+    assert stage in STAGES and lifetime in ("run", "file", "chunk") and kind in ("table", "temp", "view")
+    return WorkTable(name, stage, lifetime, row, kind)
+
+
+JSON_LINES = _table(
+    "j_lines", "read", "file", "one line of a JSON Lines file, parsed (``j``, NULL if not JSON), ``blank``"
+)
+HH_TYPED = _table(
+    "t_hh_typed",
+    "type",
+    "file",
+    "one line of the households file in file order: typed cells ``f$<field>``, ``f$flag.<key>``, "
+    "``f$id``, ``shape_ok``, ``cells_ok``, ``blank``",
+)
+MEM_TYPED = _table(
+    "t_mem_typed",
+    "type",
+    "file",
+    "one member in file order: typed cells ``f$<fact>``, ``mid``, ``cells_ok``, ``blank``; ``hid`` (a "
+    "members table) or ``owner`` (JSON Lines: the household's row)",
+)
+HH_ROWS = _table(
+    "t_hh_all", "type", "file", "a non-blank household row: ``rid`` = ``row``, typed cells", "view"
+)
+HH_IDS = _table("hh_ids", "type", "file", "a household row with an id: ``rid``, ``hid``")
+DUPS = _table("dups", "type", "file", "a household row repeating an earlier row's id: ``rid``, ``first_rid``")
+MEM_LINKS = _table("mem_j", "type", "file", "a member row of a household of the file: ``rid``, ``mrow``")
+CHUNK_HH = _table(
+    "t_hh0", "check", "chunk", "a household row of the chunk: typed cells, ``first_row``", "temp"
+)
+CHUNK_MEM = _table(
+    "t_mem0", "check", "chunk", "a member of a household of the chunk: ``rid``, ``mrow``", "temp"
+)
+CHECKED = _table(
+    "t_hh", "check", "chunk", "a household row of the chunk with ``clean`` and ``n_members``", "temp"
+)
+BAD = _table(
+    "bad",
+    "check",
+    "file",
+    "a household row for the per-record parser: ``rid``, ``row``, ``first_row``",
+    "temp",
+)
+ENGINE_HH = _table(
+    "hh", "classify", "chunk", "a clean household, as the compiled rule query reads it", "temp"
+)
+ENGINE_MEM = _table(
+    "mem", "classify", "chunk", "a member of a clean household, as the rule query reads it", "temp"
+)
+VERDICTS = _table(
+    "r", "classify", "chunk", "a clean household's verdicts: outcome, indicators, counts", "temp"
+)
+MISSING = _table(
+    "rm", "classify", "chunk", "a clean household left undecided: its ``missing_fields``", "temp"
+)
+BAD_TEXT = _table("raw_bad", "fall back", "file", "the text cells of a household row in BAD, re-read")
+BAD_MEMBER_TEXT = _table(
+    "raw_bad_mem", "fall back", "file", "the text cells of a member of a household in BAD, re-read"
+)
+RESULTS = _table(
+    "results",
+    "classify",
+    "run",
+    "one output row (result or error) keyed by its output position ``seq``; the columns of "
+    "classifier/io/results.py",
+)
+
+WORK_TABLES: tuple[WorkTable, ...] = (
+    JSON_LINES,
+    HH_TYPED,
+    MEM_TYPED,
+    HH_ROWS,
+    HH_IDS,
+    DUPS,
+    MEM_LINKS,
+    CHUNK_HH,
+    CHUNK_MEM,
+    CHECKED,
+    BAD,
+    ENGINE_HH,
+    ENGINE_MEM,
+    VERDICTS,
+    MISSING,
+    BAD_TEXT,
+    BAD_MEMBER_TEXT,
+    RESULTS,
+)
+
+
+def in_file_order(con: Any, table: WorkTable, select_sql: str) -> None:
+    """Create ``table`` from ``select_sql`` (a scan of a file or of an ordered table) so that the
+    table's rowid order is the scan's order.
+
+    Row numbers are taken from the rowid, so this is what makes them right. DuckDB keeps insertion
+    order for a parallel scan only through its batch insert; its IN-list rewrite turns a long
+    ``x IN (...)`` into a join, which makes it fall back to an unordered insert, so that rewrite is
+    switched off here (the lists are short constant lists). Should the plan still not be a batch
+    insert, the statement runs on one thread, which reads the file in order.
+    """
+    create_sql = f"CREATE OR REPLACE TABLE {table} AS {select_sql}"
+    before = con.execute(
+        "SELECT current_setting('disabled_optimizers'), current_setting('threads')"
+    ).fetchone()
+    assert before is not None
+    disabled = ",".join(x for x in [str(before[0] or ""), "in_clause"] if x)
+    con.execute(f"SET disabled_optimizers = '{disabled}'")
+    try:
+        plan = " ".join(str(r[-1]) for r in con.execute("EXPLAIN " + create_sql).fetchall())
+        ordered = "batch create table as" in plan.lower().replace("_", " ")
+        if not ordered:
+            con.execute("SET threads = 1")
+        con.execute(create_sql)
+    finally:
+        con.execute(f"SET disabled_optimizers = '{before[0] or ''}'")
+        con.execute(f"SET threads = {int(before[1])}")

@@ -1,0 +1,183 @@
+"""The batch pipeline's stages, one at a time, on a small in-memory DuckDB (issue 7 item 8).
+
+Each stage reads and writes the work tables declared in classifier/batch/tables.py; these tests run
+read + type, check, classify, fall back and write by hand and look at the tables in between, and
+check that CSV and JSON Lines end in the same typed tables.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from classifier.batch import output
+from classifier.batch.checks import check_chunk, create_bad
+from classifier.batch.classify import classify_chunk, create_results
+from classifier.batch.fallback import fall_back, orphan_members
+from classifier.batch.pipeline import Work
+from classifier.batch.tables import (
+    BAD,
+    CHECKED,
+    HH_TYPED,
+    MEM_TYPED,
+    RESULTS,
+    STAGES,
+    WORK_TABLES,
+)
+from classifier.batch.typed import type_file
+from classifier.engine.batch import BatchEngine, connect
+from classifier.io import default_column_map, known_indicator_keys
+from classifier.rules import load_ruleset
+
+REF = dt.date(2025, 11, 1)
+RULESET = load_ruleset("nd-07-2021")
+
+HOUSEHOLDS = [
+    ["id", "area", "income_per_capita_month", "floor_area_m2", "water_source", "uses_phone"],
+    ["A1", "rural", "1400000", "20", "piped", "true"],
+    ["A2", "urban", "1.5x", "20", "piped", "true"],  # not a number: the fall-back stage reports it
+    ["A3", "Nông thôn", "2000000", "30", "nước máy", "có"],  # labels, typed by the general typing
+    ["A1", "rural", "100", "", "", ""],  # repeats A1
+]
+MEMBERS = [
+    ["household_id", "id", "age", "has_health_insurance"],
+    ["A1", "a", "40", "true"],
+    ["A1", "b", "12", "false"],
+    ["A3", "c", "70", "true"],
+    ["ZZ", "d", "5", "true"],  # names no household of the file
+]
+
+
+def _work(con: Any) -> Work:
+    return Work(
+        con,
+        RULESET,
+        REF,
+        "income",
+        default_column_map(None),
+        known_indicator_keys(None),
+        BatchEngine(RULESET, connection=con),
+        output.ErrorSink(None),
+    )
+
+
+def _csv(path: Path, rows: list[list[str]]) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    return path
+
+
+def _jsonl(path: Path) -> Path:
+    """HOUSEHOLDS and MEMBERS as JSON Lines: the same answers, members nested."""
+    lines = []
+    for row in HOUSEHOLDS[1:]:
+        record: dict[str, Any] = {k: v for k, v in zip(HOUSEHOLDS[0], row, strict=True) if v}
+        members = [dict(zip(MEMBERS[0][1:], m[1:], strict=True)) for m in MEMBERS[1:] if m[0] == row[0]]
+        if members and row[2] != "100":  # the repeated A1 has no members in the CSV join either
+            record["members"] = members
+        lines.append(json.dumps(record, ensure_ascii=False))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _rows(con: Any, sql: str) -> list[dict[str, Any]]:
+    cursor = con.execute(sql)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
+
+
+def test_each_stage_runs_alone_and_leaves_its_declared_tables(tmp_path: Path) -> None:
+    """read + type → check → classify → fall back → write, by hand: what each stage leaves behind,
+    and that the work database then holds exactly tables the registry declares, of their kind."""
+    households = _csv(tmp_path / "ho.csv", HOUSEHOLDS)
+    members = _csv(tmp_path / "tv.csv", MEMBERS)
+    con = connect()
+    work = _work(con)
+    create_results(con, work.schema)
+
+    plan = type_file(con, work.plan_for, households, members, "csv", work.columns)
+    typed = _rows(con, f'SELECT "f$id", "f$area", "f$income_per_capita_month", cells_ok FROM {HH_TYPED}')
+    assert [(r["f$id"], r["f$area"], r["cells_ok"]) for r in typed] == [
+        ("A1", "rural", True),
+        ("A2", "urban", False),
+        ("A3", "rural", True),
+        ("A1", "rural", True),
+    ]
+    assert typed[0]["f$income_per_capita_month"] == 1400000
+    assert con.execute(f"SELECT count(*) FROM {MEM_TYPED}").fetchone() == (4,)
+
+    create_bad(con)
+    check_chunk(con, plan, 2, 100, REF)
+    clean = {r["rid"]: r["clean"] for r in _rows(con, f"SELECT rid, clean FROM {CHECKED}")}
+    assert clean == {2: True, 3: False, 4: True, 5: False}  # A2 not typed, the second A1 repeated
+    assert [r["rid"] for r in _rows(con, f"SELECT rid FROM {BAD} ORDER BY rid")] == [3, 5]
+
+    classify_chunk(con, plan, work.engine, work.out_columns, REF, 0)
+    done = _rows(con, f"SELECT seq, id, classification, error FROM {RESULTS} ORDER BY seq")
+    assert [(r["seq"], r["id"]) for r in done] == [(2, "A1"), (4, "A3")]
+    assert all(r["classification"] and r["error"] is None for r in done)
+
+    fall_back(work, plan, 0, 100)
+    assert orphan_members(work, plan, 6) == 1
+    errors = _rows(con, f"SELECT seq, id, error FROM {RESULTS} WHERE error IS NOT NULL ORDER BY seq")
+    assert [(r["seq"], r["id"]) for r in errors] == [(3, "A2"), (5, "A1"), (6, "ZZ")]
+    assert "income_per_capita_month" in errors[0]["error"]
+    assert "first used at row 2" in errors[1]["error"]
+
+    out = tmp_path / "out.csv"
+    output.write_results(con, work.schema, work.out_columns, out, "csv")
+    with out.open(encoding="utf-8-sig", newline="") as handle:
+        assert [r["id"] for r in csv.DictReader(handle)] == ["A1", "A2", "A3", "A1", "ZZ"]
+
+    declared = {t.name: t.kind for t in WORK_TABLES}
+    present = {
+        name: ("temp" if temporary else "table")
+        for name, temporary in con.execute("SELECT table_name, temporary FROM duckdb_tables()").fetchall()
+    }
+    present.update(
+        {
+            name: "view"
+            for (name,) in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()
+        }
+    )
+    assert present == {name: declared[name] for name in present}, "a work table missing from the registry"
+    assert {t.stage for t in WORK_TABLES} <= set(STAGES)
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 100])
+def test_json_lines_and_csv_end_in_the_same_typed_tables(tmp_path: Path, chunk: int) -> None:
+    """The same answers as CSV (households + members) and as JSON Lines are typed into equal
+    HH_TYPED and MEM_TYPED rows (all but the link columns: a members table ties by id, JSON Lines
+    by line), and are checked alike chunk by chunk."""
+    tables = {}
+    for form in ("csv", "jsonl"):
+        con = connect()
+        work = _work(con)
+        if form == "csv":
+            path = _csv(tmp_path / "ho.csv", HOUSEHOLDS)
+            members: Path | None = _csv(tmp_path / "tv.csv", MEMBERS[:-1])  # no orphan: JSON has none
+        else:
+            path, members = _jsonl(tmp_path / "ho.jsonl"), None
+        plan = type_file(con, work.plan_for, path, members, form, work.columns)
+        create_bad(con)
+        checked = []
+        for start in range(plan.base, plan.base + 4, chunk):
+            check_chunk(con, plan, start, start + chunk, REF)
+            checked += [
+                (r["id"], r["clean"]) for r in _rows(con, f'SELECT "f$id" AS id, clean FROM {CHECKED}')
+            ]
+        tables[form] = (
+            _rows(con, f"SELECT * EXCLUDE (blank) FROM {HH_TYPED}"),
+            _rows(con, f"SELECT * EXCLUDE (hid, owner) FROM {MEM_TYPED}"),
+            checked,
+        )
+        con.close()
+    assert tables["csv"][0] == tables["jsonl"][0]
+    assert tables["csv"][1] == tables["jsonl"][1]
+    assert tables["csv"][2] == tables["jsonl"][2]
+    assert [c for _, c in tables["csv"][2]] == [True, False, True, False]
