@@ -197,7 +197,9 @@ def _param_values(ruleset: RuleSet, names: Sequence[str]) -> dict[str, Any]:
 class _StaticParts:
     """The parts of trace steps that depend only on the rule set (computed once per digest)."""
 
-    indicators: Mapping[str, Mapping[str, Any]]
+    # Per indicator, the rule-set half of its IndicatorStep: id, number, labels, citations, verified,
+    # params, wording (build_trace fills in the household half, positionally).
+    steps: Mapping[str, tuple[Any, ...]]
     rules: Mapping[str, Mapping[str, Any]]
     # Per rule, the distinct order comparisons its margins are measured against.
     thresholds: Mapping[str, tuple[Compare, ...]]
@@ -207,19 +209,40 @@ def _static_parts(ruleset: RuleSet) -> _StaticParts:
     return plan_for(ruleset).part("trace", lambda: _build_static_parts(ruleset))
 
 
+#: IndicatorStep's fields in the order build_trace passes them (checked when the static parts are built).
+_STEP_FIELDS = (
+    "id",
+    "number",
+    "label_vi",
+    "label_en",
+    "deprived",
+    "source",
+    "citation_vi",
+    "citation_en",
+    "verified",
+    "triggered_by",
+    "missing",
+    "facts_read",
+    "params",
+    "wording_vi",
+)
+
+
 def _build_static_parts(ruleset: RuleSet) -> _StaticParts:
-    indicators = {
-        ind.id: {
-            "id": ind.id,
-            "number": ind.number,
-            "label_vi": ind.label_vi,
-            "label_en": ind.label_en,
-            "citation_vi": ind.citation.short("vi"),
-            "citation_en": ind.citation.short("en"),
-            "verified": ind.verified,
-            "params": _param_values(ruleset, ind.params),
-            "wording_vi": ind.wording_vi,
-        }
+    if tuple(f.name for f in attrs.fields(IndicatorStep)) != _STEP_FIELDS:
+        raise RuntimeError("IndicatorStep's fields changed: update _STEP_FIELDS and build_trace")
+    steps = {
+        ind.id: (
+            ind.id,
+            ind.number,
+            ind.label_vi,
+            ind.label_en,
+            ind.citation.short("vi"),
+            ind.citation.short("en"),
+            ind.verified,
+            _param_values(ruleset, ind.params),
+            ind.wording_vi,
+        )
         for ind in ruleset.indicators
     }
     rules = {
@@ -236,7 +259,7 @@ def _build_static_parts(ruleset: RuleSet) -> _StaticParts:
     }
     every = (*ruleset.rules, *ruleset.score_rules)
     thresholds = {rule.id: _threshold_nodes(rule.condition) for rule in every}
-    return _StaticParts(indicators, rules, thresholds)
+    return _StaticParts(steps, rules, thresholds)
 
 
 def build_trace(
@@ -259,17 +282,16 @@ def build_trace(
     """The explanation data for one result (shared by both engines). ``score_facts`` (score method only)
     holds ``score_a`` and the candidate ``score_b`` values the score rules were fired with."""
     static = _static_parts(ruleset)
-    steps = [
-        IndicatorStep(
-            deprived=result.deprived,
-            source=result.source,
-            triggered_by=result.triggered_by,
-            missing=result.missing,
-            facts_read=result.facts_read,
-            **static.indicators[result.id],
-        )
-        for result in indicators
-    ]
+    steps = []
+    for r in indicators:
+        # Positional, in _STEP_FIELDS order: twelve steps per household are the hot part of a trace.
+        i, number, label_vi, label_en, cite_vi, cite_en, verified, params, wording = static.steps[r.id]
+        steps.append(
+            IndicatorStep(
+                i, number, label_vi, label_en, r.deprived, r.source, cite_vi, cite_en, verified,
+                r.triggered_by, r.missing, r.facts_read, params, wording,
+            )
+        )  # fmt: skip
     rule_steps = []
     margins: list[Margin] = []
     facts = classification_facts(household, ruleset.facts)

@@ -72,21 +72,17 @@ def evaluate_indicators(
                 )
             )
             continue
-        ctx.read = {}
+        read: dict[str, Any] = {}
+        ctx.read = read
         verdict = compiled.verdict(ctx, None, "")
         triggered: tuple[str, ...] = ()
-        if verdict is True and compiled.triggered is not None:
+        missing: tuple[str, ...] = ()
+        if verdict is None:
+            missing = _unique(compiled.missing(scratch, None, ""))
+        elif verdict is True and compiled.triggered is not None:
             triggered = _unique(compiled.triggered(scratch, None, ""))
-        results.append(
-            IndicatorResult(
-                indicator_id,
-                verdict,
-                "answers",
-                triggered_by=triggered,
-                missing=_unique(compiled.missing(scratch, None, "")) if verdict is None else (),
-                facts_read=ctx.read,
-            )
-        )
+        # Positional (id, deprived, source, triggered_by, missing, facts_read): twelve per household.
+        results.append(IndicatorResult(indicator_id, verdict, "answers", triggered, missing, read))
     return tuple(results)
 
 

@@ -175,6 +175,9 @@ class Compiled:
     verdict: Fn
     missing: ListFn
     triggered: ListFn | None
+    # A comparison's ``(fact, test, value, read-key suffix)``, so that ``all``/``any`` can evaluate it
+    # inline (exactly what ``verdict`` does, without a call per leaf: the hot path of every household).
+    leaf: tuple[str, Callable[[Any, Any], Any], Any, str] | None = None
 
 
 @attrs.frozen
@@ -278,18 +281,7 @@ class AllOf:
 
     def compile(self, scope: Scope) -> Compiled:
         parts = [c.compile(scope) for c in self.children]
-        verdicts = [p.verdict for p in parts]
-
-        def verdict(ctx: EvalContext, member: MemberFacts, label: str) -> Tri:
-            result: Tri = True
-            for part in verdicts:
-                r = part(ctx, member, label)
-                if r is False:
-                    return False
-                if r is None:
-                    result = None
-            return result
-
+        verdict = _kleene(parts, False, scope.level == "member")
         return Compiled(verdict, _missing_of_unknown(parts), _triggered_of_all(parts))
 
     def sql(self, scope: SqlScope) -> SqlExpr:
@@ -322,18 +314,7 @@ class AnyOf:
 
     def compile(self, scope: Scope) -> Compiled:
         parts = [c.compile(scope) for c in self.children]
-        verdicts = [p.verdict for p in parts]
-
-        def verdict(ctx: EvalContext, member: MemberFacts, label: str) -> Tri:
-            result: Tri = False
-            for part in verdicts:
-                r = part(ctx, member, label)
-                if r is True:
-                    return True
-                if r is None:
-                    result = None
-            return result
-
+        verdict = _kleene(parts, True, scope.level == "member")
         return Compiled(verdict, _missing_of_unknown(parts), _triggered_of_true(parts))
 
     def sql(self, scope: SqlScope) -> SqlExpr:
@@ -453,6 +434,50 @@ class Not:
 
     def describe(self, lang: str = "en", top: bool = True) -> str:
         return _WORDS.get(lang, _WORDS["en"])["not"] + self.child.describe(lang, top=False)
+
+
+_NO_FACTS: Mapping[str, Any] = {}
+
+
+def _kleene(parts: Sequence[Compiled], stop: bool, member_level: bool) -> Fn:
+    """Kleene AND (``stop`` False: False as soon as a child is False) or OR (``stop`` True), children in
+    order. A comparison child is evaluated inline, reading and recording exactly what its own verdict
+    would (Compare.compile); any other child is called."""
+    steps = tuple(
+        (*p.leaf, None) if p.leaf is not None else ("", _OP_FUNCS["eq"], None, "", p.verdict) for p in parts
+    )
+    start: Tri = not stop
+
+    def verdict(ctx: EvalContext, member: MemberFacts, label: str) -> Tri:
+        result = start
+        read, household = ctx.read, ctx.household
+        facts = member if member is not None and member_level else _NO_FACTS
+        for fact, test, value, suffix, call in steps:
+            if call is not None:
+                r = call(ctx, member, label)
+                if r is None:
+                    result = None
+                elif r is stop:
+                    return stop
+                continue
+            # A member condition may read a household fact (e.g. area); the names never overlap.
+            actual = facts.get(fact, _ABSENT)
+            if actual is _ABSENT:
+                actual = household.get(fact)
+                if actual is None:
+                    result = None
+                    continue
+                read[fact] = actual
+            elif actual is None:
+                result = None
+                continue
+            else:
+                read[label + suffix] = actual
+            if bool(test(actual, value)) is stop:
+                return stop
+        return result
+
+    return verdict
 
 
 def _joined(children: Sequence[Condition], joiner: str, lang: str, top: bool) -> str:
@@ -599,7 +624,7 @@ class Compare:
             def member_missing(ctx: EvalContext, member: MemberFacts, label: str) -> list[str]:
                 return [f"{label}.{fact}"]
 
-            return Compiled(member_leaf, member_missing, None)
+            return Compiled(member_leaf, member_missing, None, (fact, test, value, dot_fact))
 
         inputs = scope.inputs.get(fact, ())
 
@@ -614,7 +639,7 @@ class Compare:
             absent = [name for name in inputs if ctx.household.get(name) is None]
             return absent or [fact]
 
-        return Compiled(household_leaf, household_missing, None)
+        return Compiled(household_leaf, household_missing, None, (fact, test, value, ""))
 
     def sql(self, scope: SqlScope) -> SqlExpr:
         col = scope.column(self.fact)
