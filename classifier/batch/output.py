@@ -21,6 +21,9 @@ from classifier.io.writers import ERROR_COLUMNS, FORMULA_TRIGGERS_SQL, PLAIN_NUM
 __all__ = ["ErrorSink", "write_results"]
 
 QUOTE = "'"
+# The characters FORMULA_TRIGGERS_SQL can start with (a test pins that it matches nothing else).
+TRIGGER_CHARS = ("=", "+", "-", "@", "\t", "\r")
+_TRIGGER_CHARS = ", ".join(literal(c) for c in TRIGGER_CHARS)
 
 
 class ErrorSink:
@@ -86,8 +89,11 @@ def _csv_cell(name: str, sql_type: str) -> str:
         return f"NULLIF(array_to_string({col}, ';'), '') AS {col}"
     if sql_type == "VARCHAR" and name != "income_per_capita_month":
         # As writers.excel_safe: text Excel would evaluate gets a leading "'".
+        # The first character settles almost every cell (one comparison); the regular expressions run
+        # only on cells that start like a formula.
         return (
-            f"CASE WHEN regexp_matches({col}, {literal(FORMULA_TRIGGERS_SQL)}) AND NOT "
+            f"CASE WHEN left({col}, 1) NOT IN ({_TRIGGER_CHARS}) THEN {col} "
+            f"WHEN regexp_matches({col}, {literal(FORMULA_TRIGGERS_SQL)}) AND NOT "
             f"regexp_matches({col}, {literal(PLAIN_NUMBER_SQL)}) THEN {literal(QUOTE)} || {col} "
             f"ELSE {col} END AS {col}"
         )

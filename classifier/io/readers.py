@@ -288,19 +288,9 @@ def _merged_ranges(sheet: Any) -> list[tuple[int, int, int, int]]:
     return sorted(ranges, key=lambda r: (r[1], r[0]))
 
 
-# Over the complexity ceiling of pyproject.toml (C901, issue 7): to be split by its owner.
-def _xlsx_rows(sheet: Any, notes: _SheetNotes | None = None) -> Iterator[tuple[int, Cells]]:  # noqa: C901
-    """(row number, values) of a sheet, as openpyxl's ``iter_rows(values_only=True)`` gives them, except:
-
-    - a formula cell with no saved result is an :class:`Uncached` (openpyxl would give None, which
-      would read as "not answered");
-    - a value merged down over several rows is repeated on each of them, in the range's first column
-      (what Excel shows; openpyxl gives it on the first row only and None below);
-    - hidden rows are read like the others and counted in ``notes``.
-    """
-    if not hasattr(sheet, "_get_source"):  # not a read-only worksheet
-        yield from enumerate(sheet.iter_rows(values_only=True), start=1)
-        return
+def _uncached_aware_parser(notes: _SheetNotes | None) -> Any:
+    """openpyxl's sheet parser, except that a formula cell with no saved result is an :class:`Uncached`
+    and a hidden row is counted in ``notes``."""
     from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
 
     class Parser(WorkSheetParser):  # type: ignore[misc]
@@ -317,35 +307,61 @@ def _xlsx_rows(sheet: Any, notes: _SheetNotes | None = None) -> Iterator[tuple[i
                 notes.hidden += 1
             return super().parse_row(row)
 
-    starts: dict[int, list[tuple[int, int]]] = {}
-    for first_col, first_row, _, last_row in _merged_ranges(sheet):
-        if last_row > first_row:
-            starts.setdefault(first_row, []).append((first_col, last_row))
-    active: list[tuple[int, int, Any]] = []  # (column, last row, value) of merges being filled down
+    return Parser
 
-    def filled(row_no: int, values: tuple[Any, ...]) -> tuple[Any, ...]:
-        nonlocal active
-        if not active and row_no not in starts:
+
+class _FillDown:
+    """Repeats the value of a range merged down over several rows on each of its rows, in the range's
+    first column (what Excel shows), as the rows of a sheet are given in order."""
+
+    def __init__(self, sheet: Any) -> None:
+        self.starts: dict[int, list[tuple[int, int]]] = {}  # first row -> (column, last row) per range
+        for first_col, first_row, _, last_row in _merged_ranges(sheet):
+            if last_row > first_row:
+                self.starts.setdefault(first_row, []).append((first_col, last_row))
+        self.active: list[tuple[int, int, Any]] = []  # (column, last row, value) of merges being filled down
+
+    def last_row(self) -> int:
+        """The last row a merge being filled down reaches (0 when none is)."""
+        return max((end for _, end, _ in self.active), default=0)
+
+    def __call__(self, row_no: int, values: tuple[Any, ...]) -> tuple[Any, ...]:
+        if not self.active and row_no not in self.starts:
             return values
         out = list(values)
-        active = [a for a in active if a[1] >= row_no]
-        for col, _, value in active:
+        self.active = [a for a in self.active if a[1] >= row_no]
+        for col, _, value in self.active:
             if len(out) < col:
                 out.extend([None] * (col - len(out)))
             if out[col - 1] is None:
                 out[col - 1] = value
-        for col, last_row in starts.get(row_no, ()):
+        for col, last_row in self.starts.get(row_no, ()):
             value = out[col - 1] if col <= len(out) else None
             if value is not None:
-                active.append((col, last_row, value))
+                self.active.append((col, last_row, value))
         return tuple(out)
 
+
+def _xlsx_rows(sheet: Any, notes: _SheetNotes | None = None) -> Iterator[tuple[int, Cells]]:
+    """(row number, values) of a sheet, as openpyxl's ``iter_rows(values_only=True)`` gives them, except:
+
+    - a formula cell with no saved result is an :class:`Uncached` (openpyxl would give None, which
+      would read as "not answered");
+    - a value merged down over several rows is repeated on each of them, in the range's first column
+      (what Excel shows; openpyxl gives it on the first row only and None below);
+    - hidden rows are read like the others and counted in ``notes``.
+    """
+    if not hasattr(sheet, "_get_source"):  # not a read-only worksheet
+        yield from enumerate(sheet.iter_rows(values_only=True), start=1)
+        return
+    parser_class = _uncached_aware_parser(notes)
+    filled = _FillDown(sheet)
     workbook = sheet.parent
     max_col, max_row = sheet.max_column, sheet.max_row
     empty: tuple[Any, ...] = (None,) * max_col if max_col else ()
     counter = 1
     with sheet._get_source() as src:
-        parser = Parser(
+        parser = parser_class(
             src,
             sheet._shared_strings,
             data_only=True,
@@ -360,7 +376,7 @@ def _xlsx_rows(sheet: Any, notes: _SheetNotes | None = None) -> Iterator[tuple[i
                 yield missing, filled(missing, empty)
             yield row_no, filled(row_no, sheet._get_row(cells, 1, max_col, values_only=True))
             counter = row_no + 1
-    last = max([max_row or 0, *(end for _, end, _ in active)])
+    last = max(max_row or 0, filled.last_row())
     for missing in range(counter, last + 1):
         yield missing, filled(missing, empty)
     if notes is not None:

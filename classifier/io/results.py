@@ -26,7 +26,7 @@ import csv
 import datetime as dt
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -143,61 +143,86 @@ _EXPECTED = {
 }
 
 
-# Over the complexity ceiling of pyproject.toml (C901, issue 7): to be split by its owner.
-def _typed(kind: str, value: Any, fmt: str) -> Any:  # noqa: C901
+def _typed_text(value: Any, fmt: str) -> Any:
+    if isinstance(value, str):
+        if fmt == "csv" and value.startswith("'") and value[1:].startswith(_FORMULA):
+            return value[1:]  # the writer's Excel safety mark (classifier.io.writers.excel_safe)
+        return value
+    if fmt == "xlsx" and isinstance(value, int | float) and not isinstance(value, bool):
+        return str(int(value)) if float(value).is_integer() else str(value)
+    raise _Bad
+
+
+def _typed_count(value: Any, fmt: str) -> Any:
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    if fmt == "xlsx" and isinstance(value, float) and value.is_integer() and value >= 0:
+        return int(value)
+    if fmt != "jsonl" and isinstance(value, str) and _COUNT.fullmatch(value):
+        return int(value)
+    raise _Bad
+
+
+def _typed_income(value: Any, fmt: str) -> Any:
+    if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
+        return int(value) if float(value).is_integer() else value
+    if fmt != "jsonl" and isinstance(value, str) and _INCOME.fullmatch(value):
+        number = float(value)
+        return int(value) if _COUNT.fullmatch(value) else number
+    raise _Bad
+
+
+def _typed_flag(value: Any, fmt: str) -> Any:
+    if isinstance(value, bool):
+        return value
+    if fmt != "jsonl" and value in (1, 0, "1", "0"):
+        return value in (1, "1")
+    raise _Bad
+
+
+def _typed_list(value: Any, fmt: str) -> Any:
+    if fmt == "jsonl":
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            return tuple(value)
+        raise _Bad
+    if isinstance(value, str):
+        return tuple(value.split(LIST_SEPARATOR))
+    raise _Bad
+
+
+def _typed_date(value: Any, fmt: str) -> Any:
+    if isinstance(value, dt.datetime) and fmt == "xlsx":
+        return value.date()
+    if isinstance(value, str) and _DATE.fullmatch(value):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            raise _Bad from None
+    raise _Bad
+
+
+#: Per column kind, how a present cell (not None, not the empty text of CSV or XLSX) is typed.
+_TYPERS: dict[str, Callable[[Any, str], Any]] = {
+    "text": _typed_text,
+    "count": _typed_count,
+    "income": _typed_income,
+    "flag": _typed_flag,
+    "list": _typed_list,
+    "date": _typed_date,
+}
+
+
+def _typed(kind: str, value: Any, fmt: str) -> Any:
     """One cell as the schema types it; _Bad when the writer could not have written it. A list is
     always a tuple (empty when none: CSV cannot tell an empty list from none)."""
     if kind == "list" and value in (None, "", []):
         return ()
     if value is None or (isinstance(value, str) and value == "" and fmt != "jsonl"):
         return None
-    if kind == "text":
-        if isinstance(value, str):
-            if fmt == "csv" and value.startswith("'") and value[1:].startswith(_FORMULA):
-                return value[1:]  # the writer's Excel safety mark (classifier.io.writers.excel_safe)
-            return value
-        if fmt == "xlsx" and isinstance(value, int | float) and not isinstance(value, bool):
-            return str(int(value)) if float(value).is_integer() else str(value)
-        raise _Bad
-    if kind == "count":
-        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-            return value
-        if fmt == "xlsx" and isinstance(value, float) and value.is_integer() and value >= 0:
-            return int(value)
-        if fmt != "jsonl" and isinstance(value, str) and _COUNT.fullmatch(value):
-            return int(value)
-        raise _Bad
-    if kind == "income":
-        if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
-            return int(value) if float(value).is_integer() else value
-        if fmt != "jsonl" and isinstance(value, str) and _INCOME.fullmatch(value):
-            number = float(value)
-            return int(value) if _COUNT.fullmatch(value) else number
-        raise _Bad
-    if kind == "flag":
-        if isinstance(value, bool):
-            return value
-        if fmt != "jsonl" and value in (1, 0, "1", "0"):
-            return value in (1, "1")
-        raise _Bad
-    if kind == "list":
-        if fmt == "jsonl":
-            if isinstance(value, list) and all(isinstance(v, str) for v in value):
-                return tuple(value)
-            raise _Bad
-        if isinstance(value, str):
-            return tuple(value.split(LIST_SEPARATOR))
-        raise _Bad
-    if kind == "date":
-        if isinstance(value, dt.datetime) and fmt == "xlsx":
-            return value.date()
-        if isinstance(value, str) and _DATE.fullmatch(value):
-            try:
-                return dt.date.fromisoformat(value)
-            except ValueError:
-                raise _Bad from None
-        raise _Bad
-    raise AssertionError(f"unknown column kind {kind!r}")
+    typer = _TYPERS.get(kind)
+    if typer is None:
+        raise AssertionError(f"unknown column kind {kind!r}")
+    return typer(value, fmt)
 
 
 def _csv_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:

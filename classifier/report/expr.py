@@ -267,8 +267,7 @@ _FUNCS: dict[str, Callable[..., Any]] = {
 _ARITY: dict[str, int | None] = {"if": 3, "min": None, "max": None, "round": 2, "pct": 2, "known": 1}
 
 
-# Over the complexity ceiling of pyproject.toml (C901, issue 7): to be split by its owner.
-def evaluate(node: Node, env: Mapping[str, Any], columns: Mapping[str, Any] | None = None) -> Any:  # noqa: C901
+def evaluate(node: Node, env: Mapping[str, Any], columns: Mapping[str, Any] | None = None) -> Any:
     """The value of ``node`` with variables from ``env`` and column codes from ``columns``.
 
     A variable missing from ``env`` is an error (the template names something the frame lacks);
@@ -286,12 +285,23 @@ def evaluate(node: Node, env: Mapping[str, Any], columns: Mapping[str, Any] | No
             raise ExpressionError(f"unknown column [{node.code}]")
         return columns[node.code]
     if isinstance(node, Call):
-        if node.func == "if":
-            cond = evaluate(node.args[0], env, columns)
-            if cond is None:
-                return None
-            return evaluate(node.args[1] if cond else node.args[2], env, columns)
-        return _FUNCS[node.func](*(evaluate(a, env, columns) for a in node.args))
+        return _call(node, env, columns)
+    return _operation(node, env, columns)
+
+
+def _call(node: Call, env: Mapping[str, Any], columns: Mapping[str, Any] | None) -> Any:
+    """A function call; ``if`` evaluates only the branch its (known) condition picks."""
+    if node.func == "if":
+        cond = evaluate(node.args[0], env, columns)
+        if cond is None:
+            return None
+        return evaluate(node.args[1] if cond else node.args[2], env, columns)
+    return _FUNCS[node.func](*(evaluate(a, env, columns) for a in node.args))
+
+
+def _operation(node: Op, env: Mapping[str, Any], columns: Mapping[str, Any] | None) -> Any:
+    """An operator: ``not`` and ``neg`` on one operand, ``and``/``or`` three-valued, the others on two
+    known operands (None when either is unknown)."""
     op = node.op
     if op == "not":
         value = evaluate(node.args[0], env, columns)
@@ -300,19 +310,26 @@ def evaluate(node: Node, env: Mapping[str, Any], columns: Mapping[str, Any] | No
         value = evaluate(node.args[0], env, columns)
         return None if value is None else -_num(value)
     if op in ("and", "or"):
-        left = evaluate(node.args[0], env, columns)
-        if op == "and" and left is not None and not left:
-            return False
-        if op == "or" and left:
-            return True
-        right = evaluate(node.args[1], env, columns)
-        if op == "and":
-            return None if (left is None or right is None) and right is not False else bool(right)
-        if right:
-            return True
-        return None if left is None or right is None else False
+        return _logical(node, env, columns)
     a = evaluate(node.args[0], env, columns)
     b = evaluate(node.args[1], env, columns)
     if a is None or b is None:
         return None
     return _ARITH[op](_num(a), _num(b))
+
+
+def _logical(node: Op, env: Mapping[str, Any], columns: Mapping[str, Any] | None) -> Any:
+    """``and``/``or`` three-valued (None is unknown); the right operand is not evaluated when the left
+    one decides."""
+    op = node.op
+    left = evaluate(node.args[0], env, columns)
+    if op == "and" and left is not None and not left:
+        return False
+    if op == "or" and left:
+        return True
+    right = evaluate(node.args[1], env, columns)
+    if op == "and":
+        return None if (left is None or right is None) and right is not False else bool(right)
+    if right:
+        return True
+    return None if left is None or right is None else False

@@ -7,7 +7,7 @@ switched off because they load scripts from a CDN, and every asset here is bundl
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -62,76 +62,103 @@ _EXPECTED = {
 }
 
 
-# Over the complexity ceiling of pyproject.toml (C901, issue 7): to be split by its owner.
-def _install_error_handlers(app: FastAPI) -> None:  # noqa: C901
-    @app.exception_handler(LoginRequired)
-    async def login_required(request: Request, exc: LoginRequired) -> Response:
-        target = request.url.path
-        return RedirectResponse(f"/login?next={target}", status_code=303)
+async def _login_required(request: Request, exc: LoginRequired) -> Response:
+    """To the login page, back here after it."""
+    target = request.url.path
+    return RedirectResponse(f"/login?next={target}", status_code=303)
 
-    @app.exception_handler(Forbidden)
-    async def forbidden(request: Request, exc: Forbidden) -> Response:
-        if _is_api(request):
-            return JSONResponse({"error": "this account may not do this"}, status_code=403)
-        return render(request, "error.html", status_code=403, message_key="forbidden")
 
-    @app.exception_handler(CsrfFailed)
-    async def csrf_failed(request: Request, exc: CsrfFailed) -> Response:
-        return render(request, "error.html", status_code=400, message_key="csrf_failed")
+async def _forbidden(request: Request, exc: Forbidden) -> Response:
+    """403: the account's role may not do this."""
+    if _is_api(request):
+        return JSONResponse({"error": "this account may not do this"}, status_code=403)
+    return render(request, "error.html", status_code=403, message_key="forbidden")
 
-    @app.exception_handler(ApiUnauthorized)
-    async def api_unauthorized(request: Request, exc: ApiUnauthorized) -> Response:
-        return JSONResponse(
-            {
-                "error": "missing or unknown API token: send 'Authorization: Bearer <token>' "
-                "(create one with `chuan-ngheo user token NAME`)"
-            },
-            status_code=401,
-            headers={"WWW-Authenticate": "Bearer"},
-        )
 
-    @app.exception_handler(RequestValidationError)
-    async def bad_request(request: Request, exc: RequestValidationError) -> Response:
-        errors = [_request_error(e) for e in exc.errors()]
-        if _is_api(request):
-            return JSONResponse(error_body(errors), status_code=422)
-        return render(request, "error.html", status_code=400, message=errors[0].message if errors else "")
+async def _csrf_failed(request: Request, exc: CsrfFailed) -> Response:
+    """400: a form posted without its page's token."""
+    return render(request, "error.html", status_code=400, message_key="csrf_failed")
 
-    @app.exception_handler(UnknownStandardError)
-    async def unknown_standard(request: Request, exc: UnknownStandardError) -> Response:
-        return JSONResponse({"error": str(exc)}, status_code=422)
 
-    @app.exception_handler(StaleVersionError)
-    async def stale(request: Request, exc: StaleVersionError) -> Response:
-        if _is_api(request):
-            return JSONResponse({"error": str(exc)}, status_code=409)
-        return render(request, "error.html", status_code=409, message=str(exc), reload=request.url.path)
+async def _api_unauthorized(request: Request, exc: ApiUnauthorized) -> Response:
+    """401 with the way to get a token."""
+    return JSONResponse(
+        {
+            "error": "missing or unknown API token: send 'Authorization: Bearer <token>' "
+            "(create one with `chuan-ngheo user token NAME`)"
+        },
+        status_code=401,
+        headers={"WWW-Authenticate": "Bearer"},
+    )
 
-    @app.exception_handler(RegisterError)
-    async def register_error(request: Request, exc: RegisterError) -> Response:
-        status = 404 if "is not in round" in str(exc) or "no review round named" in str(exc) else 400
-        if _is_api(request):
-            return JSONResponse({"error": str(exc)}, status_code=status)
-        return render(request, "error.html", status_code=status, message=str(exc))
 
-    @app.exception_handler(InputError)
-    async def input_error(request: Request, exc: InputError) -> Response:
-        if _is_api(request):
-            return JSONResponse({"error": str(exc), **error_body(list(exc.errors))}, status_code=422)
-        return render(request, "error.html", status_code=400, message=str(exc))
+async def _bad_request(request: Request, exc: RequestValidationError) -> Response:
+    """422 (API) or 400 (page): the request's fields in the command line's terms."""
+    errors = [_request_error(e) for e in exc.errors()]
+    if _is_api(request):
+        return JSONResponse(error_body(errors), status_code=422)
+    return render(request, "error.html", status_code=400, message=errors[0].message if errors else "")
 
-    @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        if _is_api(request):
-            return JSONResponse({"error": str(exc.detail)}, status_code=exc.status_code)
-        key = "not_found" if exc.status_code == 404 else None
-        return render(
-            request,
-            "error.html",
-            status_code=exc.status_code,
-            message_key=key,
-            message=None if key else str(exc.detail),
-        )
+
+async def _unknown_standard(request: Request, exc: UnknownStandardError) -> Response:
+    """422: no standard by that name."""
+    return JSONResponse({"error": str(exc)}, status_code=422)
+
+
+async def _stale(request: Request, exc: StaleVersionError) -> Response:
+    """409: someone else changed the household since it was read (the page offers to reload)."""
+    if _is_api(request):
+        return JSONResponse({"error": str(exc)}, status_code=409)
+    return render(request, "error.html", status_code=409, message=str(exc), reload=request.url.path)
+
+
+async def _register_error(request: Request, exc: RegisterError) -> Response:
+    """404 for a household or round that is not there, 400 for another refusal of the register."""
+    status = 404 if "is not in round" in str(exc) or "no review round named" in str(exc) else 400
+    if _is_api(request):
+        return JSONResponse({"error": str(exc)}, status_code=status)
+    return render(request, "error.html", status_code=status, message=str(exc))
+
+
+async def _input_error(request: Request, exc: InputError) -> Response:
+    """422 (API, with the record errors) or 400 (page): bad input."""
+    if _is_api(request):
+        return JSONResponse({"error": str(exc), **error_body(list(exc.errors))}, status_code=422)
+    return render(request, "error.html", status_code=400, message=str(exc))
+
+
+async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+    """The framework's HTTP errors (404, 405, …) as JSON or as the error page."""
+    if _is_api(request):
+        return JSONResponse({"error": str(exc.detail)}, status_code=exc.status_code)
+    key = "not_found" if exc.status_code == 404 else None
+    return render(
+        request,
+        "error.html",
+        status_code=exc.status_code,
+        message_key=key,
+        message=None if key else str(exc.detail),
+    )
+
+
+#: Per exception class, its answer (installed in this order).
+_ERROR_HANDLERS: tuple[tuple[type[Exception], Callable[..., Awaitable[Response]]], ...] = (
+    (LoginRequired, _login_required),
+    (Forbidden, _forbidden),
+    (CsrfFailed, _csrf_failed),
+    (ApiUnauthorized, _api_unauthorized),
+    (RequestValidationError, _bad_request),
+    (UnknownStandardError, _unknown_standard),
+    (StaleVersionError, _stale),
+    (RegisterError, _register_error),
+    (InputError, _input_error),
+    (StarletteHTTPException, _http_error),
+)
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    for exc_class, handler in _ERROR_HANDLERS:
+        app.exception_handler(exc_class)(handler)
 
 
 def _internal_response(request: Request, exc: Exception) -> Response:

@@ -181,3 +181,14 @@ def test_json_lines_and_csv_end_in_the_same_typed_tables(tmp_path: Path, chunk: 
     assert tables["csv"][1] == tables["jsonl"][1]
     assert tables["csv"][2] == tables["jsonl"][2]
     assert [c for _, c in tables["csv"][2]] == [True, False, True, False]
+
+
+def test_the_write_stage_first_character_test_covers_every_formula_trigger() -> None:
+    """write_results skips the formula regular expressions for a cell whose first character is not
+    in TRIGGER_CHARS; that is only right if no other first character can match the trigger pattern."""
+    import re
+
+    from classifier.io.writers import FORMULA_TRIGGERS_SQL
+
+    starts = {chr(c) for c in range(0x3000) if re.match(FORMULA_TRIGGERS_SQL, chr(c) + "1")}
+    assert starts == set(output.TRIGGER_CHARS)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +12,7 @@ import pytest
 from classifier.engine.batch import BatchEngine
 from classifier.engine.durable import DurableEngine, to_durable_json
 from classifier.model import Household
-from classifier.rules import default_rules_root, load_ruleset, load_ruleset_path
+from classifier.rules import load_ruleset, load_ruleset_path
 from classifier.rules.conditions import (
     AllOf,
     AnyMember,
@@ -26,6 +25,7 @@ from classifier.rules.conditions import (
     compare_values,
     evaluate,
 )
+from tests.helpers import copy_rules
 
 T, F, U = True, False, None  # U: the answer is unknown
 
@@ -293,9 +293,7 @@ HOUSING_AT_LEAST = """    deprived_when:
 def test_housing_quality_with_at_least_gives_the_same_verdicts_in_both_engines(tmp_path: Path) -> None:
     """Decree 07 item 7 as shipped (`at_least 2 of 3`) decides like the three pairs it replaced, in both
     engines (the pairs form is rebuilt in a copy of the rule folder as the reference)."""
-    root = tmp_path / "rules"
-    shutil.copytree(default_rules_root() / "nd-07-2021", root / "nd-07-2021")
-    shutil.copy2(default_rules_root() / "facts.yaml", root / "facts.yaml")
+    root = copy_rules(tmp_path)
     path = root / "nd-07-2021" / "indicators.yaml"
     text = path.read_text(encoding="utf-8")
     assert text.count(HOUSING_AT_LEAST) == 1

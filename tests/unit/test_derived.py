@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from decimal import Decimal
 from pathlib import Path
 
@@ -13,17 +12,11 @@ from classifier.engine.batch import BatchEngine
 from classifier.engine.durable import DurableEngine
 from classifier.errors import RuleFileError
 from classifier.model import Household, Member
-from classifier.rules import default_rules_root, load_ruleset, load_ruleset_path
+from classifier.rules import load_ruleset, load_ruleset_path
 from classifier.rules.derived import CompletedYears, DerivedEnv, Ratio, Scale, parse_formula
+from tests.helpers import copy_rules
 
 DAY = dt.date(2025, 11, 1)
-
-
-def _rules_copy(tmp_path: Path) -> Path:
-    root = tmp_path / "rules"
-    shutil.copytree(default_rules_root() / "nd-07-2021", root / "nd-07-2021")
-    shutil.copy2(default_rules_root() / "facts.yaml", root / "facts.yaml")
-    return root
 
 
 def _edit(path: Path, old: str, new: str) -> None:
@@ -34,7 +27,7 @@ def _edit(path: Path, old: str, new: str) -> None:
 
 def test_a_fact_declared_only_in_yaml_is_computed_alike_by_both_engines(tmp_path: Path) -> None:
     """A new derived fact (a formula over another derived fact) needs no Python: both engines follow it."""
-    root = _rules_copy(tmp_path)
+    root = copy_rules(tmp_path)
     _edit(
         root / "facts.yaml",
         "  member:\n    age:\n      type: integer\n      from:",
@@ -117,7 +110,7 @@ def test_a_malformed_formula_is_described(raw: object, problem: str) -> None:
 
 def test_a_formula_reading_an_unknown_fact_is_refused_at_load_time(tmp_path: Path) -> None:
     """facts.yaml is checked like rule files: a formula's input must be a declared fact of its level."""
-    root = _rules_copy(tmp_path)
+    root = copy_rules(tmp_path)
     _edit(
         root / "facts.yaml",
         "formula: {ratio: {of: floor_area_m2, per: member_count}}",

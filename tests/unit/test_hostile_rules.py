@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import os
-import shutil
 import threading
 import time
 from collections.abc import Callable
@@ -15,8 +14,8 @@ import pytest
 
 from classifier.cli import main
 from classifier.data import sample_path
-from classifier.rules import default_rules_root
 from classifier.rules.yamlload import MAX_DEPTH, MAX_RULE_FILE_BYTES, load_yaml_file
+from tests.helpers import copy_rules
 
 STANDARD = "nd-07-2021"
 SAMPLE = sample_path("commune.json")
@@ -26,14 +25,6 @@ def run(*argv: str) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
     code = main(list(argv), out=out, err=err)
     return code, out.getvalue(), err.getvalue()
-
-
-def copy_rules(dest: Path) -> Path:
-    """A private rules root: facts.yaml and a copy of the Decree 07 folder."""
-    root = dest / "rules"
-    shutil.copytree(default_rules_root() / STANDARD, root / STANDARD)
-    shutil.copy2(default_rules_root() / "facts.yaml", root / "facts.yaml")
-    return root
 
 
 def _both_commands(root: Path, tmp_path: Path) -> list[tuple[int, str]]:

@@ -7,7 +7,6 @@ case also fixes the total number of problems, so that one mistake yields one mes
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,8 @@ import pytest
 import yaml
 
 from classifier.errors import RuleFileError, RuleProblem
-from classifier.rules import default_rules_root, load_ruleset_path
+from classifier.rules import load_ruleset_path
+from tests.helpers import copy_rules
 
 STANDARD = "nd-07-2021"
 GALLERY = Path(__file__).resolve().parent / "rule_gallery"
@@ -25,14 +25,6 @@ CASES = {p.stem: p for p in sorted(GALLERY.glob("*.yaml"))}
 CASE_KEYS = {"why", "edits", "expect", "count"}
 EDIT_KEYS = {"file", "after", "replace", "with", "delete_block", "write", "delete"}
 EXPECT_KEYS = {"file", "line", "line_of", "line_after", "rule_id", "message", "hint"}
-
-
-def copy_rules(dest: Path) -> Path:
-    """A private rules root holding facts.yaml and a copy of the real Decree 07 folder."""
-    root = dest / "rules"
-    shutil.copytree(default_rules_root() / STANDARD, root / STANDARD)
-    shutil.copy2(default_rules_root() / "facts.yaml", root / "facts.yaml")
-    return root
 
 
 def read_case(name: str) -> dict[str, Any]:

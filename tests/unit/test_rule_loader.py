@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -12,31 +11,10 @@ from classifier.rules import _CACHE, default_rules_root, list_standards, load_ru
 from classifier.rules.conditions import Compare, ShareOfMembers, walk
 from classifier.rules.ruleset import RuleSet
 from classifier.rules.yamlload import LocatedDict, load_yaml_file
+from tests.helpers import DECREE_07_INDICATORS, copy_rules
 
 STANDARD = "nd-07-2021"
-INDICATORS = (
-    "employment",
-    "dependants",
-    "nutrition",
-    "health_insurance",
-    "adult_education",
-    "child_schooling",
-    "housing_quality",
-    "housing_area",
-    "water_source",
-    "sanitation",
-    "telecom",
-    "information_access",
-)
 CLASSES = ("ngheo", "can_ngheo", "muc_song_trung_binh", "khac")
-
-
-def copy_rules(dest: Path) -> Path:
-    """A private rules root holding facts.yaml and a copy of the real Decree 07 folder."""
-    root = dest / "rules"
-    shutil.copytree(default_rules_root() / STANDARD, root / STANDARD)
-    shutil.copy2(default_rules_root() / "facts.yaml", root / "facts.yaml")
-    return root
 
 
 def edit(path: Path, old: str, new: str) -> None:
@@ -57,7 +35,7 @@ def test_decree_07_loads_with_its_four_classes_twelve_indicators_and_eight_rules
     assert ruleset.id == STANDARD
     assert ruleset.status == "in_force"
     assert tuple(ruleset.classes) == CLASSES
-    assert ruleset.indicator_ids == INDICATORS
+    assert ruleset.indicator_ids == DECREE_07_INDICATORS
     assert [i.number for i in ruleset.indicators] == list(range(1, 13))
     assert len(ruleset.rules) == 8
     for cls in CLASSES:
@@ -166,7 +144,7 @@ def test_an_overlay_digest_follows_its_parent(tmp_path: Path) -> None:
     )
     first = load_ruleset("overlay-test", root)
     assert first.inherits == STANDARD
-    assert first.indicator_ids == INDICATORS
+    assert first.indicator_ids == DECREE_07_INDICATORS
     edit(root / STANDARD / "parameters.yaml", "unit: VND/person/month", "unit: VND per person per month")
     second = load_ruleset("overlay-test", root)
     assert second.digest != first.digest

@@ -17,17 +17,10 @@ from classifier.errors import RuleFileError
 from classifier.rules import default_rules_root, load_ruleset, load_ruleset_path
 from classifier.rules.conditions import Compare, walk
 from classifier.rules.ruleset import ClassRule, RuleSet
+from tests.helpers import copy_rules
 
 STANDARD = "nd-07-2021"
 RULES_FORM = Path(__file__).resolve().parent / "data" / "rules_form"
-
-
-def copy_rules(dest: Path, standard: str = STANDARD) -> Path:
-    """A private rules root holding facts.yaml and a copy of one real standard's folder."""
-    root = dest / "rules"
-    shutil.copytree(default_rules_root() / standard, root / standard)
-    shutil.copy2(default_rules_root() / "facts.yaml", root / "facts.yaml")
-    return root
 
 
 def _without_lines(value: Any) -> Any:

@@ -22,6 +22,7 @@ from classifier.cli import main
 from classifier.errors import InputError
 from classifier.explain import render_text
 from classifier.model import Household
+from tests.helpers import DECREE_07_INDICATORS
 
 RULES = load_standard("nd-07-2021")
 A_RURAL = RULES.parameters["score_a_cutoff_rural"].value
@@ -29,20 +30,6 @@ A_URBAN = RULES.parameters["score_a_cutoff_urban"].value
 B_CUT = RULES.parameters["score_b_cutoff"].value
 POINTS = RULES.parameters["score_b_points_per_indicator"].value
 DAY = dt.date(2025, 11, 1)
-NATIONAL_12 = (
-    "employment",
-    "dependants",
-    "nutrition",
-    "health_insurance",
-    "adult_education",
-    "child_schooling",
-    "housing_quality",
-    "housing_area",
-    "water_source",
-    "sanitation",
-    "telecom",
-    "information_access",
-)
 
 #: (id, area, score_a, score_b, expected class) on both sides of each cut-off.
 ROWS = [
@@ -110,7 +97,7 @@ def test_score_records_are_classified_from_every_input_form_on_both_engines(
 @pytest.mark.parametrize("engine", ["durable", "batch"])
 def test_a_score_b_that_disagrees_with_the_flags_is_a_record_error_naming_both_figures(engine: str) -> None:
     """score_b 40 with 2 deprived of 12 known indicators: the error names 40 and 20 (10 × 2)."""
-    flags = {k: i < 2 for i, k in enumerate(NATIONAL_12)}
+    flags = {k: i < 2 for i, k in enumerate(DECREE_07_INDICATORS)}
     household = Household(
         id="H",
         area="rural",
@@ -129,7 +116,7 @@ def test_a_score_b_that_disagrees_with_the_flags_is_a_record_error_naming_both_f
 @pytest.mark.parametrize("engine", ["durable", "batch"])
 def test_score_b_within_the_range_left_open_by_unknown_indicators_is_accepted(engine: str) -> None:
     """2 deprived and 1 unknown indicator: any B from 20 to 30 agrees; 40 does not; 25 is not a multiple."""
-    flags = {k: i < 2 for i, k in enumerate(NATIONAL_12[:11])}
+    flags = {k: i < 2 for i, k in enumerate(DECREE_07_INDICATORS[:11])}
 
     def run(b: int) -> str:
         household = Household(

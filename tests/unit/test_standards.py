@@ -14,23 +14,10 @@ import pytest
 from classifier.api import classify, load_standard
 from classifier.model import Household, Member
 from classifier.rules.conditions import Compare, walk
+from tests.helpers import DECREE_07_INDICATORS
 
 REFERENCE_DATE = dt.date(2026, 11, 1)
 
-NATIONAL_07 = (
-    "employment",
-    "dependants",
-    "nutrition",
-    "health_insurance",
-    "adult_education",
-    "child_schooling",
-    "housing_quality",
-    "housing_area",
-    "water_source",
-    "sanitation",
-    "telecom",
-    "information_access",
-)
 QD59 = (
     "health_care_access",
     "health_insurance",
@@ -57,9 +44,9 @@ ND351 = (
     "waste_handling",
     "telecom",
 )
-HCM = (*NATIONAL_07, "social_insurance")
-EVERY_KEY = tuple(dict.fromkeys((*NATIONAL_07, *QD59, *ND351, *HCM)))
-INDICATORS = {"qd-59-2015": QD59, "nd-07-2021": NATIONAL_07, "nd-351-2025": ND351, "hcm-2024": HCM}
+HCM = (*DECREE_07_INDICATORS, "social_insurance")
+EVERY_KEY = tuple(dict.fromkeys((*DECREE_07_INDICATORS, *QD59, *ND351, *HCM)))
+INDICATORS = {"qd-59-2015": QD59, "nd-07-2021": DECREE_07_INDICATORS, "nd-351-2025": ND351, "hcm-2024": HCM}
 STANDARDS = tuple(INDICATORS)
 
 

@@ -14,6 +14,7 @@ from classifier.data import sample_path
 from classifier.explain import render_json
 from classifier.io import known_indicator_keys, parse_record
 from classifier.model import Household
+from tests.helpers import DECREE_07_INDICATORS
 
 
 def _sample_record(household_id: str = "H000017") -> dict[str, object]:
@@ -58,23 +59,7 @@ def test_what_if_lists_the_changes(client: TestClient) -> None:
             "id": "H1",
             "area": "rural",
             "income_per_capita_month": 1_400_000,
-            "deprivations": {
-                k: False
-                for k in (
-                    "employment",
-                    "dependants",
-                    "nutrition",
-                    "health_insurance",
-                    "adult_education",
-                    "child_schooling",
-                    "housing_quality",
-                    "housing_area",
-                    "water_source",
-                    "sanitation",
-                    "telecom",
-                    "information_access",
-                )
-            },
+            "deprivations": {k: False for k in DECREE_07_INDICATORS},
             "member_count": 3,
         },
     ).json()
