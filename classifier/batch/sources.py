@@ -71,10 +71,6 @@ class TableSide:
     #: The row number of the scan's first row (the header is row 1 of a table; JSON Lines have none).
     base: int = 2
 
-    @property
-    def format_is_json(self) -> bool:
-        return self.header is None
-
     def column_of(self, kind: str, name: str) -> str | None:
         """The raw column holding field (or flag) ``name``, if the file has one."""
         assert self.header is not None
