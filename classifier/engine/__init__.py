@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Protocol
 
 from classifier.model import Classification, Household
+from classifier.rules.plan import plan_for
 from classifier.rules.ruleset import RuleSet
 
 __all__ = ["ENGINES", "Engine", "get_engine"]
@@ -22,21 +23,20 @@ class Engine(Protocol):
     ) -> Classification: ...
 
 
-_ENGINE_CACHE: dict[tuple[str, str], Engine] = {}
-
-
 def get_engine(name: str, ruleset: RuleSet) -> Engine:
-    """The (cached) engine ``name`` for ``ruleset``: one durable Host per rule set, not per call."""
-    key = (name, ruleset.digest)
-    if key not in _ENGINE_CACHE:
-        if name == "durable":
-            from classifier.engine.durable import DurableEngine
+    """The engine ``name`` for ``ruleset``: built once and kept on the rule set's compiled plan
+    (rules/plan.py), so there is one durable Host per rule set, not per call, and it goes away with
+    the rule set (no module-level cache to grow)."""
+    if name not in ENGINES:
+        raise ValueError(f"unknown engine {name!r}; choose one of {', '.join(ENGINES)}")
+    return plan_for(ruleset).part(f"engine:{name}", lambda: _build(name, ruleset))
 
-            _ENGINE_CACHE[key] = DurableEngine(ruleset)
-        elif name == "batch":
-            from classifier.engine.batch import BatchEngine
 
-            _ENGINE_CACHE[key] = BatchEngine(ruleset)
-        else:
-            raise ValueError(f"unknown engine {name!r}; choose one of {', '.join(ENGINES)}")
-    return _ENGINE_CACHE[key]
+def _build(name: str, ruleset: RuleSet) -> Engine:
+    if name == "durable":
+        from classifier.engine.durable import DurableEngine
+
+        return DurableEngine(ruleset)
+    from classifier.engine.batch import BatchEngine
+
+    return BatchEngine(ruleset)

@@ -93,8 +93,11 @@ def assemble(
     fired_by_count: Sequence[tuple[int, str]],
     engine: str,
     with_trace: bool = True,
+    *,
+    facts: Mapping[str, Any] | None = None,
 ) -> Classification:
-    """Build the Classification from ``(candidate count, rule id that fired)`` pairs."""
+    """Build the Classification from ``(candidate count, rule id that fired)`` pairs. ``facts``: the
+    household's classification_facts when the caller already has them (the trace's margins read them)."""
     known, unknown = candidate_counts(indicators)
     outcomes: dict[str, None] = {}
     rules: dict[str, list[int]] = {}
@@ -125,6 +128,7 @@ def assemble(
         known,
         unknown,
         with_trace=with_trace,
+        facts=facts,
     )
 
 
@@ -146,6 +150,7 @@ def finish(
     method: str = "income",
     score_facts: Mapping[str, Any] | None = None,
     score_b_source: str | None = None,
+    facts: Mapping[str, Any] | None = None,
 ) -> Classification:
     """The Classification (with its trace when asked) once the outcome is decided: one place for the
     income path (``assemble``) and the score method (engine/score.py), so their results cannot drift."""
@@ -167,6 +172,7 @@ def finish(
             unknown,
             score_facts=score_facts,
             score_b_source=score_b_source,
+            facts=facts,
         )
     return Classification(
         household_id=household.id,
@@ -278,9 +284,11 @@ def build_trace(
     *,
     score_facts: Mapping[str, Any] | None = None,
     score_b_source: str | None = None,
+    facts: Mapping[str, Any] | None = None,
 ) -> Trace:
     """The explanation data for one result (shared by both engines). ``score_facts`` (score method only)
-    holds ``score_a`` and the candidate ``score_b`` values the score rules were fired with."""
+    holds ``score_a`` and the candidate ``score_b`` values the score rules were fired with; ``facts``,
+    the household's classification_facts when the caller already computed them."""
     static = _static_parts(ruleset)
     steps = []
     for r in indicators:
@@ -294,7 +302,7 @@ def build_trace(
         )  # fmt: skip
     rule_steps = []
     margins: list[Margin] = []
-    facts = classification_facts(household, ruleset.facts)
+    facts = dict(facts) if facts is not None else classification_facts(household, ruleset.facts)
     b_values: tuple[Any, ...] = ()
     if score_facts is not None:
         b_values = tuple(score_facts.get("score_b_values", ()))

@@ -186,7 +186,9 @@ class DurableEngine:
         with self._lock:
             for count in range(known, known + unknown + 1):
                 fired.append((count, self.fire(dict(base, deprivation_count=count))))
-        return assemble(household, self.ruleset, reference_date, indicators, fired, self.name, with_trace)
+        return assemble(
+            household, self.ruleset, reference_date, indicators, fired, self.name, with_trace, facts=base
+        )
 
     def _classify_by_score(
         self, household: Household, reference_date: dt.date, with_trace: bool

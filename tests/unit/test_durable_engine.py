@@ -126,3 +126,26 @@ def test_incomes_python_writes_in_exponent_form_still_classify(income: float) ->
     result = engine.classify(household(income, 3), REF)
     assert result.outcome == ("ngheo" if income < 1 else "khac")
     assert result.income_per_capita_month == income  # the trace keeps the true figure
+
+
+def test_engines_are_kept_on_the_rule_sets_plan_not_in_a_module_cache() -> None:
+    """get_engine builds one engine per rule set and name (one durable Host, reused), keeps it on the
+    rule set's compiled plan, and lets it go with the rule set (a module-level cache would keep it)."""
+    import gc
+    import weakref
+
+    import attrs
+
+    from classifier.engine import get_engine
+
+    ruleset = attrs.evolve(load_ruleset("nd-07-2021"))  # a rule set nothing else holds (no plan yet)
+    engine = get_engine("durable", ruleset)
+    assert get_engine("durable", ruleset) is engine
+    assert get_engine("batch", ruleset) is not engine
+    assert engine.classify(household(1_000_000, 3), REF).outcome == "ngheo"
+    gone = weakref.ref(engine)
+    del engine, ruleset
+    gc.collect()
+    assert gone() is None
+    with pytest.raises(ValueError, match="unknown engine 'sql'"):
+        get_engine("sql", load_ruleset("nd-07-2021"))
