@@ -120,6 +120,14 @@ BAD_TEXT = _table("raw_bad", "fall back", "file", "the text cells of a household
 BAD_MEMBER_TEXT = _table(
     "raw_bad_mem", "fall back", "file", "the text cells of a member of a household in BAD, re-read"
 )
+SCORE_INPUT = _table(
+    "sc",
+    "fall back",
+    "chunk",
+    "a score-method household for BatchEngine's score rules (the engine also reuses ENGINE_HH and "
+    "ENGINE_MEM for the households the per-record parser typed)",
+    "temp",
+)
 RESULTS = _table(
     "results",
     "classify",
@@ -146,6 +154,7 @@ WORK_TABLES: tuple[WorkTable, ...] = (
     MISSING,
     BAD_TEXT,
     BAD_MEMBER_TEXT,
+    SCORE_INPUT,
     RESULTS,
 )
 

@@ -134,19 +134,40 @@ def test_each_stage_runs_alone_and_leaves_its_declared_tables(tmp_path: Path) ->
     with out.open(encoding="utf-8-sig", newline="") as handle:
         assert [r["id"] for r in csv.DictReader(handle)] == ["A1", "A2", "A3", "A1", "ZZ"]
 
+    _assert_only_declared_tables(con)
+    assert {t.stage for t in WORK_TABLES} <= set(STAGES)
+
+
+def _assert_only_declared_tables(con: Any) -> None:
     declared = {t.name: t.kind for t in WORK_TABLES}
     present = {
         name: ("temp" if temporary else "table")
         for name, temporary in con.execute("SELECT table_name, temporary FROM duckdb_tables()").fetchall()
     }
-    present.update(
-        {
-            name: "view"
-            for (name,) in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()
-        }
-    )
-    assert present == {name: declared[name] for name in present}, "a work table missing from the registry"
-    assert {t.stage for t in WORK_TABLES} <= set(STAGES)
+    views = con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()
+    present.update({name: "view" for (name,) in views})
+    assert present == {name: declared.get(name) for name in present}, "a work table missing from the registry"
+
+
+def test_score_records_go_through_the_fall_back_stage_with_declared_tables(tmp_path: Path) -> None:
+    """Under the score method no row is clean (the compiled query classifies by income): the fall-back
+    stage classifies it, and the engine's scratch tables there are declared too."""
+    rows = [["id", "area", "score_a", "score_b", "member_count"], ["S1", "rural", "100", "10", "3"]]
+    households = _csv(tmp_path / "ho.csv", rows)
+    con = connect()
+    work = _work(con)
+    work.method = "score"
+    create_results(con, work.schema)
+    plan = type_file(con, work.plan_for, households, None, "csv", work.columns)
+    create_bad(con)
+    check_chunk(con, plan, 2, 100, REF, "score")
+    assert _rows(con, f"SELECT rid, clean FROM {CHECKED}") == [{"rid": 2, "clean": False}]
+    classify_chunk(con, plan, work.engine, work.out_columns, REF, 0)
+    fall_back(work, plan, 0, 100)
+    done = _rows(con, f"SELECT id, method, classification, error FROM {RESULTS}")
+    assert [(r["id"], r["method"], r["error"]) for r in done] == [("S1", "score", None)]
+    assert done[0]["classification"]
+    _assert_only_declared_tables(con)
 
 
 @pytest.mark.parametrize("chunk", [1, 2, 100])
