@@ -58,9 +58,9 @@ def evaluate_indicators(
     flags = household.flags
     results: list[IndicatorResult] = []
     ctx = EvalContext(household=facts, members=members)
-    # The explanation lists re-read answers: into a scratch context, so facts_read shows what the
-    # verdict itself read.
-    scratch = EvalContext(household=facts, members=members, member_verdicts=ctx.member_verdicts)
+    # The explanation lists re-read answers: into a scratch context (made when first needed), so
+    # facts_read shows what the verdict itself read.
+    scratch: EvalContext | None = None
     for indicator_id, compiled in plan_for(ruleset).indicators:
         if indicator_id in flags:
             results.append(
@@ -77,10 +77,13 @@ def evaluate_indicators(
         verdict = compiled.verdict(ctx, None, "")
         triggered: tuple[str, ...] = ()
         missing: tuple[str, ...] = ()
-        if verdict is None:
-            missing = _unique(compiled.missing(scratch, None, ""))
-        elif verdict is True and compiled.triggered is not None:
-            triggered = _unique(compiled.triggered(scratch, None, ""))
+        if verdict is None or (verdict is True and compiled.triggered is not None):
+            if scratch is None:
+                scratch = EvalContext(household=facts, members=members, member_verdicts=ctx.member_verdicts)
+            if verdict is None:
+                missing = _unique(compiled.missing(scratch, None, ""))
+            elif compiled.triggered is not None:
+                triggered = _unique(compiled.triggered(scratch, None, ""))
         # Positional (id, deprived, source, triggered_by, missing, facts_read): twelve per household.
         results.append(IndicatorResult(indicator_id, verdict, "answers", triggered, missing, read))
     return tuple(results)

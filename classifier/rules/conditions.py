@@ -871,7 +871,7 @@ class ShareOfMembers:
 
     def compile(self, scope: Scope) -> Compiled:
         answers, missing, triggered = _member_verdicts(self.where.compile(scope.members()))
-        op, threshold = self.op, self.value
+        test, threshold = _OP_FUNCS[self.op], self.value
 
         def verdict(ctx: EvalContext, member: MemberFacts, label: str) -> Tri:
             n = len(ctx.members)
@@ -880,9 +880,9 @@ class ShareOfMembers:
             found = answers(ctx)
             yes, unknown = found.count(True), found.count(None)
             ctx.read["share_of_members"] = f"{yes}/{n}" + (f" (+{unknown} unknown)" if unknown else "")
-            low = compare_values(op, yes / n, threshold)
+            low = bool(test(yes / n, threshold))
             # Comparisons against a share are monotone, so agreeing ends decide every case between.
-            return low if low == compare_values(op, (yes + unknown) / n, threshold) else None
+            return low if low == bool(test((yes + unknown) / n, threshold)) else None
 
         return Compiled(verdict, missing, triggered)
 

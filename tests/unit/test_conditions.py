@@ -344,3 +344,60 @@ def test_triggering_members_come_from_every_true_branch() -> None:
     verdict = evaluate(cond, {}, [("m1", {"x": True, "y": False}), ("m2", {"x": False, "y": True})])
     assert verdict.value is True
     assert verdict.triggered == ("m1", "m2")
+
+
+_INLINE_CASES = [
+    # (level, facts of the one member, household facts): present, None, absent, household fallback.
+    ("member", {"x": 5}, {}),
+    ("member", {"x": None}, {"x": 5}),
+    ("member", {}, {"x": 5}),
+    ("member", {}, {"x": None}),
+    ("member", {}, {}),
+    ("member", {"x": 7, "y": "a"}, {"y": "b"}),
+    ("household", {}, {"x": 5}),
+    ("household", {}, {"x": None}),
+    ("household", {"x": 5}, {}),
+    ("household", {}, {"x": 9, "y": "a"}),
+]
+
+
+@pytest.mark.parametrize(("level", "member", "household"), _INLINE_CASES)
+@pytest.mark.parametrize("kind", [AllOf, AnyOf])
+def test_all_and_any_evaluate_comparisons_inline_exactly_as_the_comparison_itself(
+    kind: type[AllOf] | type[AnyOf], level: str, member: dict[str, Any], household: dict[str, Any]
+) -> None:
+    """all/any read a comparison child inline (no call per leaf, the hot path): for every operator, the
+    verdict and the values recorded in facts_read (keys and order) equal those of calling the child."""
+    from classifier.rules.conditions import EvalContext, Scope
+
+    scope = Scope(level)
+    values: dict[str, Any] = {
+        "eq": 5,
+        "ne": 5,
+        "lt": 6,
+        "lte": 5,
+        "gt": 4,
+        "gte": 6,
+        "in": (5, 7),
+        "not_in": (5,),
+    }
+    for op, value in values.items():
+        leaves = (Compare("x", op, value), Compare("y", "eq", "a"))
+        for children in (leaves, leaves[::-1], leaves[:1]):
+            inline_ctx = EvalContext(household, [("member 1", member)])
+            called_ctx = EvalContext(household, [("member 1", member)])
+            arg = member if level == "member" else None
+            inline = kind(children).compile(scope).verdict(inline_ctx, arg, "member 1")
+            compiled = [c.compile(scope).verdict for c in children]
+            # The reference: the children's own verdicts, combined by Kleene AND / OR.
+            answers = []
+            for verdict in compiled:
+                answers.append(verdict(called_ctx, arg, "member 1"))
+                if answers[-1] is (kind is AnyOf):
+                    break
+            if kind is AllOf:
+                expected = False if False in answers else (None if None in answers else True)
+            else:
+                expected = True if True in answers else (None if None in answers else False)
+            assert inline is expected, (op, children)
+            assert list(inline_ctx.read.items()) == list(called_ctx.read.items()), (op, children)
