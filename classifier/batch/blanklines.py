@@ -9,8 +9,6 @@ only scanned, in large blocks, never copied.
 from __future__ import annotations
 
 import csv
-import mmap
-import os
 import re
 from pathlib import Path
 
@@ -19,18 +17,25 @@ from classifier.batch.sources import _csv_header
 __all__ = ["has_empty_lines", "without_empty_lines"]
 
 _EMPTY_LINE = re.compile(rb"\n\r?\n")
+_BLOCK = 16 * 1024 * 1024
 
 
 def has_empty_lines(path: Path) -> bool:
     """True if the file has a line with nothing on it (a false alarm inside quotes is harmless).
 
-    One regular-expression pass over the memory-mapped file (batch inputs are regular files): about
-    three times faster than searching blocks for each pattern in turn."""
-    with path.open("rb") as handle:
-        if os.fstat(handle.fileno()).st_size == 0:
-            return False
-        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
-            return _EMPTY_LINE.search(mapped) is not None
+    One regular-expression pass per 16 MB block read into one reused buffer (about twice as fast as
+    searching each pattern in turn over copied windows). Not a memory map: its pages would count as
+    the process's resident memory, gigabytes for a large file."""
+    buffer = bytearray(_BLOCK)
+    view = memoryview(buffer)
+    tail = b""
+    with path.open("rb", buffering=0) as handle:
+        while size := handle.readinto(buffer):
+            block = view[:size]
+            if _EMPTY_LINE.search(block) or _EMPTY_LINE.search(tail + bytes(block[:2])):
+                return True
+            tail = (tail + bytes(block[max(0, size - 2) : size]))[-2:]  # the stream's last two bytes
+    return False
 
 
 def without_empty_lines(path: Path, workdir: Path) -> Path:

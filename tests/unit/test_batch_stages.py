@@ -234,3 +234,18 @@ def test_the_read_stage_finds_empty_lines(tmp_path: Path, text: bytes, empty: bo
     path = tmp_path / "ho.csv"
     path.write_bytes(text)
     assert has_empty_lines(path) is empty
+
+
+@pytest.mark.parametrize("block", [1, 2, 3, 4, 5])
+def test_an_empty_line_across_two_read_blocks_is_found(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block: int
+) -> None:
+    """The file is searched block by block; an empty line split over two blocks (LF or CRLF) is found
+    whatever the block size, and a file without one is not flagged."""
+    from classifier.batch import blanklines
+
+    monkeypatch.setattr(blanklines, "_BLOCK", block)
+    for text, empty in [(b"ab\n\ncd\n", True), (b"ab\r\n\r\ncd", True), (b"ab\ncd\r\nef\n", False)]:
+        path = tmp_path / "ho.csv"
+        path.write_bytes(text)
+        assert blanklines.has_empty_lines(path) is empty, (text, block)
