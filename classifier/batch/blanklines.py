@@ -9,6 +9,7 @@ only scanned, in large blocks, never copied.
 from __future__ import annotations
 
 import csv
+import os
 import re
 from pathlib import Path
 
@@ -26,10 +27,11 @@ def has_empty_lines(path: Path) -> bool:
     One regular-expression pass per 16 MB block read into one reused buffer (about twice as fast as
     searching each pattern in turn over copied windows). Not a memory map: its pages would count as
     the process's resident memory, gigabytes for a large file."""
-    buffer = bytearray(_BLOCK)
-    view = memoryview(buffer)
     tail = b""
     with path.open("rb", buffering=0) as handle:
+        # No larger than the file: zeroing 16 MB for a small file costs more than reading it.
+        buffer = bytearray(max(1, min(_BLOCK, os.fstat(handle.fileno()).st_size)))
+        view = memoryview(buffer)
         while size := handle.readinto(buffer):
             block = view[:size]
             if _EMPTY_LINE.search(block) or _EMPTY_LINE.search(tail + bytes(block[:2])):
