@@ -38,24 +38,11 @@ from classifier.batch.typing import accepted_sql, empty_sql, fast_text_sql, fast
 from classifier.engine.sql import SQL_TYPES, literal, quote_ident
 from classifier.errors import InputError
 from classifier.io.columns import ColumnMap
-from classifier.io.records import PLACE_KEYS
+from classifier.io.records import PLACE_KEYS, RECORD_KEYS
 from classifier.rules.ruleset import FactSpec, RuleSet
 
-__all__ = ["MEMBER_BASE", "RECORD_KEYS", "TypingPlan", "type_file"]
+__all__ = ["MEMBER_BASE", "TypingPlan", "type_file"]
 
-#: Record-level keys of the data contract besides the household facts (classifier/io/records.py).
-RECORD_KEYS = (
-    "id",
-    "area",
-    "income_per_capita_month",
-    "income_total_month",
-    "member_count",
-    "reference_date",
-    "members",
-    "deprivations",
-    "notes",
-    *PLACE_KEYS,
-)
 # A JSON number with a fraction is not typed in SQL: DuckDB re-spells it from a double
 # (1234567.0000000001 -> "1234567.0"), so the per-record parser reads its exact text instead.
 _JSON_SCALARS = "('VARCHAR', 'BIGINT', 'UBIGINT', 'BOOLEAN', 'NULL')"

@@ -35,12 +35,12 @@ from classifier.model import Household, Member
 from classifier.rules.ruleset import FactCatalogue, FactSpec
 from classifier.rules.schema import did_you_mean
 
-__all__ = ["PLACE_KEYS", "RawRecord", "id_key", "parse_record", "parse_records"]
+__all__ = ["PLACE_KEYS", "RECORD_KEYS", "RawRecord", "id_key", "parse_record", "parse_records"]
 
 #: Place codes kept as text in Household.place (not survey facts, so not in facts.yaml).
 PLACE_KEYS = ("province", "commune", "village")
-# Record-level keys of the data contract besides the household facts of facts.yaml.
-_RECORD_KEYS = (
+#: Record-level keys of the data contract besides the household facts of facts.yaml.
+RECORD_KEYS = (
     "id",
     "area",
     "income_per_capita_month",
@@ -167,7 +167,7 @@ class _Parser:
         household_facts = {n: s for n, s in self.catalogue.household.items() if not s.derived}
         self.parse_id(seen_ids)
         self.check_keys(
-            raw, (*_RECORD_KEYS, *household_facts, *self.admin.household), "", self.catalogue.household, None
+            raw, (*RECORD_KEYS, *household_facts, *self.admin.household), "", self.catalogue.household, None
         )
 
         area = None
