@@ -439,10 +439,15 @@ class Not:
 _NO_FACTS: Mapping[str, Any] = {}
 
 
+def _never_called(ctx: EvalContext, member: MemberFacts, label: str) -> Any:
+    raise AssertionError("a comparison step is evaluated inline by _kleene, never called")
+
+
 def _kleene(parts: Sequence[Compiled], stop: bool, member_level: bool) -> Fn:
     """Kleene AND (``stop`` False: False as soon as a child is False) or OR (``stop`` True), children in
-    order. A comparison child is evaluated inline, reading and recording exactly what its own verdict
-    would (Compare.compile); any other child is called."""
+    order. A comparison child is evaluated inline: this loop is the one statement of how a comparison
+    reads its answer (a member's, else the household's) and records it in ``ctx.read``; a lone
+    comparison's verdict is this loop with one step (Compare.compile). Any other child is called."""
     steps = tuple(
         (*p.leaf, None) if p.leaf is not None else ("", _OP_FUNCS["eq"], None, "", p.verdict) for p in parts
     )
@@ -604,42 +609,25 @@ class Compare:
 
     def compile(self, scope: Scope) -> Compiled:
         fact, value, test = self.fact, self.value, _OP_FUNCS[self.op]
-        if scope.level == "member":
-            dot_fact = "." + fact
-
-            def member_leaf(ctx: EvalContext, member: MemberFacts, label: str) -> Tri:
-                # A member condition may read a household fact (e.g. area); the names never overlap.
-                actual = member.get(fact, _ABSENT) if member is not None else _ABSENT
-                if actual is _ABSENT:
-                    actual = ctx.household.get(fact)
-                    if actual is None:
-                        return None
-                    ctx.read[fact] = actual
-                elif actual is None:
-                    return None
-                else:
-                    ctx.read[label + dot_fact] = actual
-                return bool(test(actual, value))
+        # How a comparison reads its answer is stated once, in _kleene's loop: a lone comparison is the
+        # one-step case of it, and all/any run the same steps inline for their comparison children.
+        member_level = scope.level == "member"
+        leaf = (fact, test, value, "." + fact if member_level else "")
+        verdict = _kleene((Compiled(_never_called, _never_called, None, leaf),), False, member_level)
+        if member_level:
 
             def member_missing(ctx: EvalContext, member: MemberFacts, label: str) -> list[str]:
                 return [f"{label}.{fact}"]
 
-            return Compiled(member_leaf, member_missing, None, (fact, test, value, dot_fact))
+            return Compiled(verdict, member_missing, None, leaf)
 
         inputs = scope.inputs.get(fact, ())
-
-        def household_leaf(ctx: EvalContext, member: MemberFacts, label: str) -> Tri:
-            actual = ctx.household.get(fact)
-            if actual is None:
-                return None
-            ctx.read[fact] = actual
-            return bool(test(actual, value))
 
         def household_missing(ctx: EvalContext, member: MemberFacts, label: str) -> list[str]:
             absent = [name for name in inputs if ctx.household.get(name) is None]
             return absent or [fact]
 
-        return Compiled(household_leaf, household_missing, None, (fact, test, value, ""))
+        return Compiled(verdict, household_missing, None, leaf)
 
     def sql(self, scope: SqlScope) -> SqlExpr:
         col = scope.column(self.fact)
