@@ -77,7 +77,9 @@ def classify_chunk(
             f"{bad[0]} households matched no or several classification rules of "
             f"{plan.rs.id}; the rule checks should have found this"
         )
-    con.execute(f"INSERT INTO {RESULTS} {_result_select(plan, engine, out_columns, offset)}")
+    # In output order, so that a run without fall-back rows needs no final sort (output.write_results).
+    select = _result_select(plan, engine, out_columns, offset)
+    con.execute(f"INSERT INTO {RESULTS} {select} ORDER BY seq")
 
 
 def _result_select(plan: TypingPlan, engine: BatchEngine, out_columns: list[str], offset: int) -> str:

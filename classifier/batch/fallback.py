@@ -25,12 +25,13 @@ if TYPE_CHECKING:
 __all__ = ["fall_back", "orphan_members"]
 
 
-def fall_back(work: Work, plan: TypingPlan, offset: int, chunk_rows: int) -> None:
-    """Every row of BAD, in batches of ``chunk_rows`` households, through the per-record parser."""
+def fall_back(work: Work, plan: TypingPlan, offset: int, chunk_rows: int) -> int:
+    """Every row of BAD, in batches of ``chunk_rows`` households, through the per-record parser.
+    Returns how many rows fell back."""
     con = work.con
     count = con.execute(f"SELECT count(*) FROM {BAD}").fetchone()
     if not count or not count[0]:
-        return
+        return 0
     staged = plan.staged
     hh, mem = staged.households, staged.members
     con.execute(
@@ -67,6 +68,7 @@ def fall_back(work: Work, plan: TypingPlan, offset: int, chunk_rows: int) -> Non
             items = [(rid, row, first, cells, None, members.get(rid, [])) for rid, row, first, *cells in rows]
         _per_record(work, items, staged, offset)
         start = stop
+    return int(count[0])
 
 
 def _per_record(work: Work, items: list[Any], staged: Staged, offset: int) -> None:

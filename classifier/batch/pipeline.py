@@ -140,7 +140,9 @@ def run_batch(
                 path = without_empty_lines(given, folder) if fmt == "csv" else given
                 mpath = without_empty_lines(Path(members_path), folder) if members_path else None
                 offset = process_file(work, path, mpath, fmt, offset, chunk_rows, progress)
-            write_stage.write_results(con, work.schema, work.out_columns, out_tmp, out_fmt)
+            write_stage.write_results(
+                con, work.schema, work.out_columns, out_tmp, out_fmt, in_order=work.appended == 0
+            )
             outcomes = dict(
                 con.execute(
                     f"SELECT classification, count(*) FROM {RESULTS} WHERE error IS NULL GROUP BY 1"
@@ -175,6 +177,9 @@ class Work:
     indicator_keys: frozenset[str]
     engine: BatchEngine
     errors: write_stage.ErrorSink
+    #: RESULTS rows added after the chunks (fall-back and orphan rows): while 0, RESULTS is in output
+    #: order (each chunk is inserted ordered, chunks in order) and the write stage needs no sort.
+    appended: int = 0
     out_columns: list[str] = attrs.field(init=False)
     #: (column, SQL type) of RESULTS, from the one declared result schema (classifier/io/results.py).
     schema: list[tuple[str, str]] = attrs.field(init=False)
@@ -209,13 +214,15 @@ def process_file(
         return int(counted[0]) if counted else 0
 
     high, total = _by_chunks(con, chunk_rows, check_and_classify, progress)
-    fall_back(work, plan, offset, chunk_rows)
+    work.appended += fall_back(work, plan, offset, chunk_rows)
     written = con.execute(
         f"SELECT count(*) FROM {RESULTS} WHERE seq >= {offset} AND seq <= {offset + high}"
     ).fetchone()
     if written is None or written[0] != total:  # every input row must come out exactly once
         raise EngineError(f"{path.name}: {total} records read but {written and written[0]} written")
-    return offset + high + 1 + orphan_members(work, plan, offset + high + 1)
+    orphans = orphan_members(work, plan, offset + high + 1)
+    work.appended += orphans
+    return offset + high + 1 + orphans
 
 
 def _by_chunks(

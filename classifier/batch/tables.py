@@ -74,6 +74,7 @@ HH_TYPED = _table(
     "file",
     "one line of the households file in file order: typed cells ``f$<field>``, ``f$flag.<key>``, "
     "``f$id``, ``shape_ok``, ``cells_ok``, ``blank``",
+    "temp",
 )
 MEM_TYPED = _table(
     "t_mem_typed",
@@ -81,6 +82,7 @@ MEM_TYPED = _table(
     "file",
     "one member in file order: typed cells ``f$<fact>``, ``mid``, ``cells_ok``, ``blank``; ``hid`` (a "
     "members table) or ``owner`` (JSON Lines: the household's row)",
+    "temp",
 )
 HH_ROWS = _table(
     "t_hh_all", "type", "file", "a non-blank household row: ``rid`` = ``row``, typed cells", "view"
@@ -169,7 +171,8 @@ def in_file_order(con: Any, table: WorkTable, select_sql: str) -> None:
     switched off here (the lists are short constant lists). Should the plan still not be a batch
     insert, the statement runs on one thread, which reads the file in order.
     """
-    create_sql = f"CREATE OR REPLACE TABLE {table} AS {select_sql}"
+    temp = "TEMP " if table.kind == "temp" else ""
+    create_sql = f"CREATE OR REPLACE {temp}TABLE {table} AS {select_sql}"
     before = con.execute(
         "SELECT current_setting('disabled_optimizers'), current_setting('threads')"
     ).fetchone()

@@ -249,3 +249,35 @@ def test_an_empty_line_across_two_read_blocks_is_found(
         path = tmp_path / "ho.csv"
         path.write_bytes(text)
         assert blanklines.has_empty_lines(path) is empty, (text, block)
+
+
+@pytest.mark.parametrize("bad_every", [0, 7])
+def test_results_come_out_in_input_order_across_many_chunks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bad_every: int
+) -> None:
+    """Chunks insert their results in output order, so a run without fall-back rows is written
+    without a final sort (``in_order``); with fall-back rows (every 7th income unreadable) the write
+    stage sorts. Either way every row comes out once, in input order."""
+    from classifier.batch import run_batch
+
+    rows = [["id", "area", "income_per_capita_month", "member_count"]]
+    for i in range(1, 1500):
+        income = "x" if bad_every and i % bad_every == 0 else str(1_000_000 + 997 * i)
+        rows.append([f"H{i:05d}", "rural" if i % 2 else "urban", income, "3"])
+    households = _csv(tmp_path / "ho.csv", rows)
+    seen: list[bool] = []
+    real = output.write_results
+
+    def spy(*args: Any, in_order: bool = False) -> None:
+        seen.append(in_order)
+        real(*args, in_order=in_order)
+
+    monkeypatch.setattr(output, "write_results", spy)
+    out = tmp_path / "out.csv"
+    summary = run_batch(households, out, ruleset=RULESET, reference_date=REF, chunk_rows=97)
+    assert seen == [not bad_every]
+    with out.open(encoding="utf-8-sig", newline="") as handle:
+        written = list(csv.DictReader(handle))
+    assert [r["id"] for r in written] == [r[0] for r in rows[1:]]
+    assert [int(r["row"]) for r in written] == list(range(2, len(rows) + 1))
+    assert summary.errored == (len(rows) - 1) // 7 if bad_every else summary.errored == 0

@@ -392,7 +392,7 @@ def test_a_full_disk_inside_the_batch_engine_is_a_usage_error(
 
     from classifier.batch import output
 
-    def full(*args: object) -> None:
+    def full(*args: object, **kwargs: object) -> None:
         raise duckdb.IOException('IO Error: Could not write file "x": No space left on device')
 
     monkeypatch.setattr(output, "write_results", full)
@@ -413,7 +413,7 @@ def test_ctrl_c_inside_duckdb_is_exit_130_and_leaves_nothing(
 
     from classifier.batch import output
 
-    def interrupted(*args: object) -> None:
+    def interrupted(*args: object, **kwargs: object) -> None:
         raise duckdb.InterruptException("INTERRUPT Error: Interrupted!")
 
     monkeypatch.setattr(output, "write_results", interrupted)
