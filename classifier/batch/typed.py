@@ -10,6 +10,7 @@ repeating an earlier id (``DUPS``) and which member rows belong to which househo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +57,7 @@ _FLAG = FactSpec(name="flag", level="household", type="bool")
 
 def type_file(
     con: Any,
-    plan_for: Any,
+    plan_for: Callable[[Staged], TypingPlan],
     path: Path,
     members_path: Path | None,
     fmt: str,
@@ -69,7 +70,7 @@ def type_file(
     (padded / spilled into spare columns, not parallel) and its rows' widths become record errors.
     """
     if fmt == "jsonl":
-        plan: TypingPlan = plan_for(Staged(fmt, open_json_lines(con, path, members_path), None, path.name))
+        plan = plan_for(Staged(fmt, open_json_lines(con, path, members_path), None, path.name))
         _run_typing(con, plan, "households", path, fmt)
         _run_typing(con, plan, "members", path, fmt)
         plan.link(con)
@@ -91,7 +92,13 @@ def type_file(
 
 
 def _typed_side(
-    con: Any, plan_for: Any, staged: Staged, what: str, path: Path, fmt: str, columns: ColumnMap
+    con: Any,
+    plan_for: Callable[[Staged], TypingPlan],
+    staged: Staged,
+    what: str,
+    path: Path,
+    fmt: str,
+    columns: ColumnMap,
 ) -> tuple[Staged, TypingPlan]:
     for ragged in (False, True):
         if ragged:
@@ -198,7 +205,7 @@ class TypingPlan:
             f"json_extract_string(j, {fpaths}) AS fv, json_type(j, {fpaths}) AS fty, json_type(j) AS jt, "
             f"json_keys(j) AS k, json_type(j, '$.deprivations') AS dt, json_type(j, '$.members') AS mt, "
             f"CASE WHEN json_type(j, '$.deprivations') = 'OBJECT' "
-            f"THEN json_keys(j, '$.deprivations') END AS dk FROM {JSON_LINES}) AS raw"
+            f"THEN json_keys(j, '$.deprivations') END AS dk FROM {side.scan}) AS raw"
         )
 
     def _hh_blank(self) -> str:
