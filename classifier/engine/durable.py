@@ -80,6 +80,10 @@ def _not_dispatched(c: Any) -> None:
     raise AssertionError("the engine completes durable_rules' actions without dispatching them")
 
 
+#: durable_rules' JSON form of an event (as ``Ruleset.assert_event`` writes it), with one encoder.
+_encode = json.JSONEncoder(ensure_ascii=False).encode
+
+
 def to_durable_json(cond: Condition, negate: bool = False) -> dict[str, Any]:
     """A classification condition tree in durable_rules' JSON operators (each node maps itself; ``not`` is
     pushed down to the leaves). Member quantifiers never appear here: the loader keeps them out of
@@ -126,7 +130,9 @@ class DurableEngine:
         if score_definition:
             rulesets[self._score_name] = score_definition
         self._host.set_rulesets(rulesets)
-        # durable_rules' Ruleset objects, posted to directly (see fire).
+        # durable_rules' Ruleset objects, posted to directly, and each rule's name as a started action
+        # names it (a JSON string) -> rule id (see fire).
+        self._rule_ids = {_encode(rule.id): rule.id for rule in (*ruleset.rules, *ruleset.score_rules)}
         self._rules: Any = self._host.get_ruleset(self._ruleset_name)
         self._score_rules: Any = self._host.get_ruleset(self._score_name) if score_definition else None
 
@@ -166,10 +172,11 @@ class DurableEngine:
         rules = self._score_rules if score else self._rules
         if rules is None:
             raise EngineError(f"{self.ruleset.id} has no score rules")
+        text = _encode(event)  # what Ruleset.assert_event would write
         try:
-            # The event as JSON through the Rete network (durable_rules' result codes raised as its
-            # exceptions); returns the session state the matched rule's action is queued on.
-            state = rules.assert_event(event)
+            # Through the Rete network; durable_rules' result codes raised as its exceptions (its
+            # Ruleset._handle_result). Returns the session state the matched rule's action is queued on.
+            state = rules._handle_result(durable_rules_engine.assert_event(rules._handle, text), event)
         except MessageNotHandledException as exc:
             raise EngineError(
                 f"no classification rule of {self.ruleset.id} matched {facts}; the rule checks should "
@@ -180,12 +187,17 @@ class DurableEngine:
         started = durable_rules_engine.start_action_for_state(rules._handle, state)
         if not started:
             raise EngineError(f"durable_rules handled event {event_id} but started no rule's action")
-        # The action's message: {rule id: {"m": the event}}. Completing it consumes the event.
-        ((rule_id, matched),) = json.loads(started[1]).items()
+        # The action's message is {"<rule id>":{"m":<the event's text, as posted>}}; completing the
+        # action consumes the event.
+        message, tail = started[1], ':{"m":' + text + "}}"
         following = durable_rules_engine.complete_and_start_action(rules._handle, state)
-        if matched["m"]["id"] != event_id or following:
+        if following or not (message.startswith("{") and message.endswith(tail)):
             raise EngineError(f"durable_rules started an action for another event than {event_id}")
-        return str(rule_id)
+        key = message[1 : len(message) - len(tail)]  # the rule id as a JSON string
+        rule_id = self._rule_ids.get(key)
+        if rule_id is None:
+            raise EngineError(f"durable_rules started the action of an unknown rule {key}")
+        return rule_id
 
     def classify(
         self, household: Household, reference_date: dt.date, with_trace: bool = True, method: str = "income"
