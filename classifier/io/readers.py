@@ -464,7 +464,7 @@ def _header_row(
     rows: Iterator[tuple[int, Cells]], names: Any, search: int, source: str, wanted: str, accepted: str
 ) -> tuple[int, Cells] | None:
     """The header: the first row (of the first ``search``) with a column that ``names`` resolves to the
-    field ``wanted``; rows above it are title rows. None for an empty table."""
+    field ``wanted``; rows above it are title rows (``search`` 1: the first row). None for an empty table."""
     seen = 0
     for row_no, cells in rows:
         if all(is_empty(c) for c in cells) and search > 1:
@@ -499,18 +499,10 @@ def _households_from_rows(
     rows: Iterator[tuple[int, Cells]], source: str, columns: ColumnMap, search: int = 1
 ) -> Iterator[RawRecord]:
     """Household records; ``search`` > 1 (Excel) looks for the header below title rows."""
-    if search > 1:
-        found = _header_row(
-            rows, columns.household_resolver, search, source, "id", "household id (id, household_id, mã hộ)"
-        )
-        if found is None:
-            return
-        header_row = found
-    else:
-        first = next(rows, None)
-        if first is None:
-            return
-        header_row = first
+    accepted = "household id (id, household_id, mã hộ)"
+    header_row = _header_row(rows, columns.household_resolver, search, source, "id", accepted)
+    if header_row is None:
+        return
     header = _Header(header_row[1], source, columns.household_resolver(header_row[1]), "households")
     if not header.has("id"):
         raise InputError(f"{source}: no household id column (accepted headers: id, household_id, mã hộ)")
@@ -534,17 +526,10 @@ def _members_from_rows(
     engine handles national-scale joins (sorted or keyed on disk) separately.
     """
     groups: dict[str, list[tuple[dict[str, Any], int]]] = {}
-    if search > 1:
-        header_row = _header_row(
-            rows,
-            lambda cells: columns.member_target,
-            search,
-            source,
-            "household_id",
-            "household_id (household_id, mã hộ)",
-        )
-    else:
-        header_row = next(rows, None)
+    accepted = "household_id (household_id, mã hộ)"
+    header_row = _header_row(
+        rows, lambda cells: columns.member_target, search, source, "household_id", accepted
+    )
     if header_row is None:
         return groups
     header = _Header(header_row[1], source, columns.member_target, "members")
