@@ -66,10 +66,15 @@ def connect(
     temp_directory: str | None = None,
     threads: int | None = None,
     database: str = ":memory:",
+    small: bool = False,
 ) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection (in memory unless ``database`` names a file) with optional limits; beyond
-    ``memory_limit`` DuckDB spills to ``temp_directory``."""
+    ``memory_limit`` DuckDB spills to ``temp_directory``. ``small``: for a small input, one thread and
+    no optimizer (see :data:`SMALL_RUN`), whatever ``threads`` says."""
     con = duckdb.connect(database)
+    if small:
+        con.execute("SET enable_optimizer = false")
+        threads = 1
     if memory_limit:
         con.execute(f"SET memory_limit = '{_setting(memory_limit)}'")
     if temp_directory:
