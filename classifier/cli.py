@@ -617,34 +617,21 @@ def _cmd_transitions(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
-def _cmd_round(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from classifier.register.cli import cmd_round
-
-    return cmd_round(args, out, err)
-
-
-def _cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from classifier.web.commands import run_serve
-
-    return run_serve(args, out, err)
+#: Commands whose code and libraries (SQLAlchemy, FastAPI, reportlab) load only when one of them runs.
+_LAZY_COMMANDS = {
+    "round": ("classifier.register.cli", "cmd_round"),
+    "serve": ("classifier.web.commands", "run_serve"),
+    "user": ("classifier.web.commands", "run_user"),
+    "report": ("classifier.report.commands", "cmd_report"),
+    "papers": ("classifier.papers.commands", "cmd_papers"),
+}
 
 
-def _cmd_user(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from classifier.web.commands import run_user
+def _run_lazy(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    import importlib
 
-    return run_user(args, out, err)
-
-
-def _cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from classifier.report.commands import cmd_report
-
-    return cmd_report(args, out, err)
-
-
-def _cmd_papers(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from classifier.papers.commands import cmd_papers
-
-    return cmd_papers(args, out, err)
+    module, function = _LAZY_COMMANDS[args.command]
+    return int(getattr(importlib.import_module(module), function)(args, out, err))
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
@@ -664,11 +651,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         "groups": _cmd_groups,
         "diff": _cmd_diff,
         "transitions": _cmd_transitions,
-        "serve": _cmd_serve,
-        "user": _cmd_user,
-        "report": _cmd_report,
-        "round": _cmd_round,
-        "papers": _cmd_papers,
+        **dict.fromkeys(_LAZY_COMMANDS, _run_lazy),
     }
     try:
         with _signals_as_interrupts():

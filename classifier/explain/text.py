@@ -200,20 +200,13 @@ def render_text(classification: Classification, ruleset: RuleSet, lang: str = "v
 # --- blocks ----------------------------------------------------------------------------------------
 
 
-def _class_label(ruleset: RuleSet, class_id: str, lang: str) -> str:
-    cls = ruleset.classes.get(class_id)
-    if cls is None:
-        return class_id
-    return cls.label_vi if lang == "vi" else cls.label_en
-
-
 def _citation(step: Any, lang: str) -> str:
     return str(step.citation_vi if lang == "vi" else step.citation_en)
 
 
 def _headline(trace: Trace, ruleset: RuleSet, p: dict[str, str], lang: str) -> list[str]:
     if trace.outcome == CANNOT_CLASSIFY:
-        labels = [_class_label(ruleset, c, lang) for c in trace.possible_outcomes]
+        labels = [ruleset.class_label(c, lang) for c in trace.possible_outcomes]
         first = p["undecided"].format(id=trace.household_id, labels=p["or"].join(labels))
     else:
         citations = "; ".join(dict.fromkeys(_citation(r, lang) for r in trace.rules))
@@ -352,7 +345,7 @@ def _deprivations(trace: Trace, ruleset: RuleSet, p: dict[str, str], lang: str) 
             cond = _condition(op, p["indicators"].format(n=format_number(value, lang)), p)
             met = (n >= value) if op == "gte" else (n > value)
             key = "dep_meets" if met else "dep_needs"
-            lines.append(_BULLET + p[key].format(n=n, cond=cond, label=_class_label(ruleset, outcome, lang)))
+            lines.append(_BULLET + p[key].format(n=n, cond=cond, label=ruleset.class_label(outcome, lang)))
     else:
         lines.append(_BULLET + p["dep_count"].format(n=n))
     if trace.unknown_count:
@@ -436,7 +429,7 @@ def _undecided(trace: Trace, ruleset: RuleSet, p: dict[str, str], lang: str) -> 
         rules = by_outcome.get(outcome, [])
         citation = "; ".join(dict.fromkeys(_citation(r, lang) for r in rules))
         counts = [c for r in rules for c in r.deprivation_counts]
-        label = _class_label(ruleset, outcome, lang)
+        label = ruleset.class_label(outcome, lang)
         if counts:
             lines.append(
                 _BULLET

@@ -17,7 +17,7 @@ from typing import Any
 import attrs
 
 from classifier.explain._format import check_lang, format_money, lower_first
-from classifier.model import CANNOT_CLASSIFY, CANNOT_CLASSIFY_LABELS, Classification, Household
+from classifier.model import Classification, Household
 from classifier.rules.conditions import compare_values
 from classifier.rules.ruleset import RuleSet
 from classifier.trace import Margin, Trace
@@ -30,8 +30,6 @@ STEP = 1
 INCOME = "income"
 COUNT = "deprivation_count"
 INDICATOR = "indicator"
-
-_CANNOT_LABEL = CANNOT_CLASSIFY_LABELS
 
 
 @attrs.frozen
@@ -138,10 +136,10 @@ def what_would_change(
             delta=delta,
             outcome_before=before,
             outcome_after=outcome,
-            outcome_label_vi=_class_label(ruleset, outcome, "vi"),
-            outcome_label_en=_class_label(ruleset, outcome, "en"),
-            outcome_before_label_vi=_class_label(ruleset, before, "vi"),
-            outcome_before_label_en=_class_label(ruleset, before, "en"),
+            outcome_label_vi=ruleset.class_label(outcome, "vi"),
+            outcome_label_en=ruleset.class_label(outcome, "en"),
+            outcome_before_label_vi=ruleset.class_label(before, "vi"),
+            outcome_before_label_en=ruleset.class_label(before, "en"),
             label_vi=label_vi,
             label_en=label_en,
             rule_id=margin.rule_id if margin else None,
@@ -197,13 +195,6 @@ def what_would_change(
 
     order = {INCOME: 0, COUNT: 1, INDICATOR: 2}
     return tuple(sorted(changes, key=lambda c: (order[c.kind], abs(c.delta) if c.delta is not None else 0)))
-
-
-def _class_label(ruleset: RuleSet, class_id: str, lang: str) -> str:
-    cls = ruleset.classes.get(class_id)
-    if cls is None:
-        return _CANNOT_LABEL[lang] if class_id == CANNOT_CLASSIFY else class_id
-    return cls.label_vi if lang == "vi" else cls.label_en
 
 
 def _with_income(household: Household, fact: str, value: float) -> Household | None:

@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from classifier.io.admin import admin_catalogue, pseudonym
-from classifier.model import CANNOT_CLASSIFY, CANNOT_CLASSIFY_LABELS, Classification, Household
+from classifier.model import Classification, Household
 from classifier.papers.document import NationalHeader, Para
 from classifier.rules import default_rules_root
 from classifier.rules.ruleset import RuleSet
@@ -24,7 +24,6 @@ from classifier.rules.ruleset import RuleSet
 __all__ = [
     "BLANK",
     "Pseudonym",
-    "class_label",
     "fill",
     "header",
     "household_details",
@@ -83,14 +82,6 @@ def fill(frame: str, values: Mapping[str, Any]) -> str:
     """``frame`` with its {placeholders} filled; a missing (None) value prints as "…"."""
     clean = _Blank({k: (BLANK if v is None else v) for k, v in values.items()})
     return string.Formatter().vformat(frame, (), clean)
-
-
-def class_label(ruleset: RuleSet, outcome: str) -> str:
-    """The Vietnamese name of a class (e.g. "hộ nghèo")."""
-    if outcome == CANNOT_CLASSIFY:
-        return CANNOT_CLASSIFY_LABELS["vi"]
-    cls = ruleset.classes.get(outcome)
-    return str(getattr(cls, "label_vi", outcome)) if cls is not None else outcome
 
 
 def _admin(obj: Any) -> Mapping[str, Any]:
@@ -154,7 +145,7 @@ def round_values(household: Household, result: Classification, ruleset: RuleSet)
         "commune": commune,
         "commune_upper": commune.upper(),
         "standard": ruleset.title_vi,
-        "label": class_label(ruleset, result.outcome),
+        "label": ruleset.class_label(result.outcome),
     }
 
 

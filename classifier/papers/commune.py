@@ -15,7 +15,6 @@ from classifier.papers.common import (
     BLANK,
     Pseudonym,
     citation_text,
-    class_label,
     draft_mark,
     fill,
     header,
@@ -65,7 +64,7 @@ def _change(entry: Entry, ruleset: RuleSet, has_previous: bool) -> str:
         return "mới có trong danh sách"
     if entry.previous == entry.result.outcome:
         return "không đổi"
-    return f"trước: {class_label(ruleset, entry.previous)}"
+    return f"trước: {ruleset.class_label(entry.previous)}"
 
 
 def _selected_for_meeting(entry: Entry) -> bool:
@@ -84,7 +83,7 @@ def _meeting_rows(
             e.details["code"],
             _v(e.details["head_name"]),
             _v(e.details["persons"]),
-            class_label(ruleset, e.result.outcome),
+            ruleset.class_label(e.result.outcome),
             str(e.result.deprivation_count),
             _change(e, ruleset, has_previous),
             "",
@@ -193,7 +192,7 @@ def posting_list(items: Sequence[Entry], ruleset: RuleSet, village: str | None =
             _v(e.details["head_name"]),
             e.details["code"],
             _v(e.household.place.get("village")),
-            class_label(ruleset, e.result.outcome),
+            ruleset.class_label(e.result.outcome),
             "",
         )
         for i, e in enumerate(chosen, start=1)

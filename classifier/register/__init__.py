@@ -11,28 +11,5 @@ Public entry points for the command line, the reports and the web application::
 See docs/internals.md, section "Register".
 """
 
-from classifier.register.store import (
-    KINDS,
-    ChangeEntry,
-    ClassifySummary,
-    ImportSummary,
-    Register,
-    RegisterError,
-    RoundHousehold,
-    RoundInfo,
-    StaleVersionError,
-    household_record,
-)
-
-__all__ = [
-    "KINDS",
-    "ChangeEntry",
-    "ClassifySummary",
-    "ImportSummary",
-    "Register",
-    "RegisterError",
-    "RoundHousehold",
-    "RoundInfo",
-    "StaleVersionError",
-    "household_record",
-]
+from classifier.register.store import *  # noqa: F403 (the package's surface is the store's)
+from classifier.register.store import __all__ as __all__

@@ -121,6 +121,27 @@ class RoundHousehold:
         names = admin_catalogue().household
         return {k: v for k, v in self.answers.items() if k in names}
 
+    @classmethod
+    def of_rows(cls, row: Any, round_name: str, result: Any | None, count: int) -> RoundHousehold:
+        """From a ``round_households`` row with ``code``, its latest result row (or None) and their count."""
+        return cls(
+            code=row.code,
+            record_id=row.record_id,
+            round=round_name,
+            answers=row.answers,
+            place={k: getattr(row, k) for k in ("province", "commune", "village") if getattr(row, k)},
+            area=row.area,
+            member_count=row.member_count,
+            version=row.version,
+            outcome=None if result is None else result.outcome,
+            indicators={} if result is None else result.indicators,
+            deprivation_count=None if result is None else result.deprivation_count,
+            unknown_count=None if result is None else result.unknown_count,
+            rules_digest=None if result is None else result.rules_digest,
+            results=int(count),
+            current=result is not None and result.answers_digest == row.answers_digest,
+        )
+
 
 @attrs.frozen
 class ImportSummary:
@@ -702,30 +723,7 @@ class Register:
                 r.round_household_id: (r, r.n)
                 for r in conn.execute(select(res, latest.c.n).join(latest, latest.c.id == res.c.id)).all()
             }
-        out = []
-        for row in rows:
-            result, count = result_rows.get(row.id, (None, 0))
-            place = {k: getattr(row, k) for k in ("province", "commune", "village") if getattr(row, k)}
-            out.append(
-                RoundHousehold(
-                    code=row.code,
-                    record_id=row.record_id,
-                    round=round_name,
-                    answers=row.answers,
-                    place=place,
-                    area=row.area,
-                    member_count=row.member_count,
-                    version=row.version,
-                    outcome=None if result is None else result.outcome,
-                    indicators={} if result is None else result.indicators,
-                    deprivation_count=None if result is None else result.deprivation_count,
-                    unknown_count=None if result is None else result.unknown_count,
-                    rules_digest=None if result is None else result.rules_digest,
-                    results=count,
-                    current=result is not None and result.answers_digest == row.answers_digest,
-                )
-            )
-        return out
+        return [RoundHousehold.of_rows(row, round_name, *result_rows.get(row.id, (None, 0))) for row in rows]
 
     def typed_households(self, round_name: str, *, rules_root: Path | None = None) -> list[Household]:
         """The households of a round as the engine sees them (each record re-read by the parser).

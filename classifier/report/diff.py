@@ -34,7 +34,7 @@ from classifier.model import CANNOT_CLASSIFY, Classification, Household
 from classifier.progress import Progress
 from classifier.report.describe import format_value
 from classifier.report.tables import Column, Report, Table, render_table
-from classifier.report.vocabulary import CANNOT_CLASSIFY_LABELS, poverty_status
+from classifier.report.vocabulary import poverty_status
 from classifier.rules.conditions import compare_values
 from classifier.rules.ruleset import RuleSet
 
@@ -496,15 +496,6 @@ def diff_file(
 # -- tables ----------------------------------------------------------------------------------------
 
 
-def _class_label(ruleset: RuleSet, outcome: str, lang: str) -> str:
-    if outcome == CANNOT_CLASSIFY:
-        return CANNOT_CLASSIFY_LABELS[lang]
-    cls = ruleset.classes.get(outcome)
-    if cls is None:
-        return outcome
-    return cls.label_vi if lang == "vi" else cls.label_en
-
-
 def _ordered_classes(ruleset: RuleSet, seen: Iterable[str]) -> list[str]:
     """The standard's classes by rank, then the undecidable outcome, then anything else seen."""
     out = [c.id for c in sorted(ruleset.classes.values(), key=lambda c: c.rank)] + [CANNOT_CLASSIFY]
@@ -521,12 +512,12 @@ def _matrix_table(impact: Impact, lang: str) -> Table:
         Column("from_class", f"{a.id} \\ {b.id}", f"{a.id} \\ {b.id}"),
         Column("from_label", "Lớp theo chuẩn cũ", "Class under the old standard"),
     ]
-    columns += [Column(c, _class_label(b, c, "vi"), _class_label(b, c, "en")) for c in cols_ids]
+    columns += [Column(c, b.class_label(c, "vi"), b.class_label(c, "en")) for c in cols_ids]
     columns.append(Column("total", "Tổng", "Total"))
     rows = []
     for r in rows_ids:
         counts = [impact.matrix.get((r, c), 0) for c in cols_ids]
-        rows.append((r, _class_label(a, r, lang), *counts, sum(counts)))
+        rows.append((r, a.class_label(r, lang), *counts, sum(counts)))
     totals = [sum(impact.matrix.get((r, c), 0) for r in rows_ids) for c in cols_ids]
     rows.append(("total", "Tổng" if vi else "Total", *totals, sum(totals)))
     return Table("matrix", "Ma trận chuyển dịch", "Transition matrix", tuple(columns), rows)
@@ -576,9 +567,9 @@ def _changed_table(impact: Impact, lang: str) -> Table:
             c.area,
             c.income_per_capita_month,
             c.from_outcome,
-            _class_label(a, c.from_outcome, lang),
+            a.class_label(c.from_outcome, lang),
             c.to_outcome,
-            _class_label(b, c.to_outcome, lang),
+            b.class_label(c.to_outcome, lang),
             c.status_changed,
             c.relabel,
             c.from_count,
@@ -618,9 +609,9 @@ def _by_area_table(impact: Impact, lang: str) -> Table:
                 (
                     *_place_cells(unit, lang),
                     x,
-                    _class_label(a, x, lang),
+                    a.class_label(x, lang),
                     y,
-                    _class_label(b, y, lang),
+                    b.class_label(y, lang),
                     cells[(x, y)],
                 )
             )

@@ -3,11 +3,11 @@ says), under the national header block, with the column-code row, its notes and 
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from classifier.papers.common import place_date
 from classifier.papers.document import (
     Document,
     Image,
@@ -53,13 +53,6 @@ def _numeric(table: ComputedTable, code: str) -> bool:
 def issuer_lines(commune: str | None) -> tuple[str, ...]:
     """ "ỦY BAN NHÂN DÂN" and the commune's name in capitals."""
     return ("ỦY BAN NHÂN DÂN", (commune or "").upper()) if commune else ("ỦY BAN NHÂN DÂN",)
-
-
-def place_date(commune: str | None, date: dt.date | None) -> str:
-    """ "Hợp Hưng, ngày … tháng … năm 2026": the day is the signing day, left for the official."""
-    from classifier.papers.common import place_date as paper_place_date
-
-    return paper_place_date(commune, date)
 
 
 def table_blocks(report: ReportSet, table: ComputedTable, first: bool = True) -> list[Any]:

@@ -12,9 +12,10 @@ from html import escape
 from pathlib import Path
 
 from classifier.io.outputs import write_file
+from classifier.papers.common import place_date
 from classifier.papers.document import NATIONAL_MOTTO, NATIONAL_NAME
 from classifier.report.charts import Chart, all_charts
-from classifier.report.forms_pdf import format_number, issuer_lines, place_date
+from classifier.report.forms_pdf import format_number, issuer_lines
 from classifier.report.forms_xlsx import header_rows, sheet_rows, visible
 from classifier.report.reportset import UNCONFIRMED, ReportSet
 from classifier.report.templates import ComputedTable

@@ -205,19 +205,6 @@ def measures_report(rows: list[dict[str, Any]], ruleset: RuleSet, *, by: str | N
     )
 
 
-def _flag(value: Any) -> bool | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().casefold()
-    if text in ("1", "true", "yes", "có"):
-        return True
-    if text in ("0", "false", "no", "không"):
-        return False
-    raise InputError(f"indicator cell {value!r}: expected 1/0 or true/false (a result file of classify)")
-
-
 def inputs_from_results(
     path: str | Path,
     ruleset: RuleSet,
@@ -262,7 +249,7 @@ def inputs_from_results(
                 unit=None if by is None else row.get(by),
                 outcome=None if outcome is None else str(outcome),
                 persons=persons.get(hid) if hid is not None else None,
-                deprived={k: _flag(row.get(k)) for k in ruleset.indicator_ids},
+                deprived={k: row.get(k) for k in ruleset.indicator_ids},
             )
         )
     return out

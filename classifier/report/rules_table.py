@@ -68,109 +68,66 @@ def render_ruleset(ruleset: RuleSet, lang: str = "vi", fmt: str = "simple") -> s
         ]
         for i in ruleset.indicators
     ]
-    rules = [
-        [
-            r.id,
-            r.outcome,
-            describe_labelled(r.condition, ruleset.facts, lang),
-            r.citation.short(lang),
-            _yes_no(r.verified, lang),
+
+    def rule_rows(rules: Sequence[ClassRule]) -> list[list[Any]]:
+        return [
+            [
+                r.id,
+                r.outcome if not r.possible else " / ".join(r.possible),
+                describe_labelled(r.condition, ruleset.facts, lang),
+                r.citation.short(lang),
+                _yes_no(r.verified, lang),
+            ]
+            for r in rules
         ]
-        for r in ruleset.rules
-    ]
-    score_rules = [
+
+    cite, status = ("căn cứ", "xác minh") if vi else ("citation", "status")
+    rule_headers = ["id", "loại hộ" if vi else "class", "khi" if vi else "when", cite, status]
+    deprived_when = "thiếu hụt khi" if vi else "deprived when"
+    parts = ["\n".join(head)]
+
+    def section(title: str, rows: list[list[Any]], headers: list[str], widths: list[int | None]) -> None:
+        parts.extend(("", title, tabulate(rows, headers=headers, tablefmt=fmt, maxcolwidths=widths)))
+
+    section(
+        "Tham số" if vi else "Parameters",
+        params,
+        ["id", "giá trị" if vi else "value", "đơn vị" if vi else "unit", cite, status],
+        [None, 40, 24, 48, None],
+    )
+    section(
+        "Chỉ số thiếu hụt" if vi else "Deprivation indicators",
+        indicators,
         [
-            r.id,
-            r.outcome if not r.possible else " / ".join(r.possible),
-            describe_labelled(r.condition, ruleset.facts, lang),
-            r.citation.short(lang),
-            _yes_no(r.verified, lang),
-        ]
-        for r in ruleset.score_rules
-    ]
-    parts = ["\n".join(head), ""]
-    parts.append("Tham số" if vi else "Parameters")
-    parts.append(
-        tabulate(
-            params,
-            headers=[
-                "id",
-                "giá trị" if vi else "value",
-                "đơn vị" if vi else "unit",
-                "căn cứ" if vi else "citation",
-                "xác minh" if vi else "status",
-            ],
-            tablefmt=fmt,
-            maxcolwidths=[None, 40, 24, 48, None],
-        )
+            "#",
+            "id",
+            *(("chỉ số", "dịch vụ") if vi else ("indicator", "service")),
+            deprived_when,
+            cite,
+            status,
+        ],
+        [None, None, 28, 14, 60, 34, None],
     )
-    parts.append("")
-    parts.append("Chỉ số thiếu hụt" if vi else "Deprivation indicators")
-    parts.append(
-        tabulate(
-            indicators,
-            headers=[
-                "#",
-                "id",
-                "chỉ số" if vi else "indicator",
-                "dịch vụ" if vi else "service",
-                "thiếu hụt khi" if vi else "deprived when",
-                "căn cứ" if vi else "citation",
-                "xác minh" if vi else "status",
-            ],
-            tablefmt=fmt,
-            maxcolwidths=[None, None, 28, 14, 60, 34, None],
-        )
+    section(
+        "Quy tắc phân loại" if vi else "Classification rules",
+        rule_rows(ruleset.rules),
+        rule_headers,
+        [None, None, 70, 40, None],
     )
-    parts.append("")
-    parts.append("Quy tắc phân loại" if vi else "Classification rules")
-    parts.append(
-        tabulate(
-            rules,
-            headers=[
-                "id",
-                "loại hộ" if vi else "class",
-                "khi" if vi else "when",
-                "căn cứ" if vi else "citation",
-                "xác minh" if vi else "status",
-            ],
-            tablefmt=fmt,
-            maxcolwidths=[None, None, 70, 40, None],
-        )
-    )
-    parts.append("")
-    parts.append("Phương pháp chấm điểm (điểm A / điểm B)" if vi else "Score method (score A / score B)")
-    if score_rules:
-        parts.append(
-            tabulate(
-                score_rules,
-                headers=[
-                    "id",
-                    "loại hộ" if vi else "class",
-                    "khi" if vi else "when",
-                    "căn cứ" if vi else "citation",
-                    "xác minh" if vi else "status",
-                ],
-                tablefmt=fmt,
-                maxcolwidths=[None, 30, 60, 40, None],
-            )
-        )
+    score_title = "Phương pháp chấm điểm (điểm A / điểm B)" if vi else "Score method (score A / score B)"
+    if ruleset.score_rules:
+        section(score_title, rule_rows(ruleset.score_rules), rule_headers, [None, 30, 60, 40, None])
     else:
-        parts.append(
-            "Không có: không nguồn nào nêu ngưỡng điểm cho chuẩn này."
-            if vi
-            else "None: no source gives score cut-offs for this standard."
+        none_vi = "Không có: không nguồn nào nêu ngưỡng điểm cho chuẩn này."
+        parts.extend(
+            ("", score_title, none_vi if vi else "None: no source gives score cut-offs for this standard.")
         )
     if ruleset.not_modelled:
-        parts.append("")
-        parts.append("Chưa mô hình hóa" if vi else "Not modelled")
-        parts.append(
-            tabulate(
-                [[n.provision, n.reason] for n in ruleset.not_modelled],
-                headers=["quy định" if vi else "provision", "lý do" if vi else "reason"],
-                tablefmt=fmt,
-                maxcolwidths=[50, 70],
-            )
+        section(
+            "Chưa mô hình hóa" if vi else "Not modelled",
+            [[n.provision, n.reason] for n in ruleset.not_modelled],
+            ["quy định" if vi else "provision", "lý do" if vi else "reason"],
+            [50, 70],
         )
     return "\n".join(parts)
 
@@ -187,32 +144,23 @@ def audit_items(ruleset: RuleSet) -> list[dict[str, Any]]:
     ]
     for kind, item, value in entries:
         unsettled = (item.citation.article or "").startswith("(")
-        if item.verified and not item.provisional and unsettled:
-            # Confirmed content, but its article is not settled (e.g. Thông tư 07/2021's score cut-offs).
-            items.append(
-                {
-                    "kind": kind,
-                    "id": item.id,
-                    "value": value,
-                    "citation": item.citation.short("vi"),
-                    "verified": item.verified,
-                    "provisional": item.provisional,
-                    "note": "content confirmed; the article cited is not settled: " + (item.note or ""),
-                }
-            )
+        if item.verified and not item.provisional and not unsettled:
             continue
-        if not item.verified or item.provisional:
-            items.append(
-                {
-                    "kind": kind,
-                    "id": item.id,
-                    "value": value,
-                    "citation": item.citation.short("vi"),
-                    "verified": item.verified,
-                    "provisional": item.provisional,
-                    "note": item.note or "",
-                }
-            )
+        note = item.note or ""
+        if item.verified and not item.provisional:
+            # Confirmed content, but its article is not settled (e.g. Thông tư 07/2021's score cut-offs).
+            note = "content confirmed; the article cited is not settled: " + note
+        items.append(
+            {
+                "kind": kind,
+                "id": item.id,
+                "value": value,
+                "citation": item.citation.short("vi"),
+                "verified": item.verified,
+                "provisional": item.provisional,
+                "note": note,
+            }
+        )
     for n in ruleset.not_modelled:
         items.append(
             {

@@ -54,10 +54,7 @@ __all__ = [
     "transitions_report",
 ]
 
-REQUIRED_COLUMNS = ("id", "classification")
 INCOME_COLUMN = "income_per_capita_month"
-_TRUE = {"1", "true", "yes", "có", "x"}
-_FALSE = {"0", "false", "no", "không"}
 # Categories whose household may in fact be re-poor when the history is too short to tell.
 _MAYBE_REPOOR = ("ngheo_phat_sinh_moi", "roi_xuong_ngheo", "can_ngheo_phat_sinh_moi")
 
@@ -97,41 +94,6 @@ def read_round(path: str | Path, name: str | None = None) -> Round:
 
 
 # -- comparing -------------------------------------------------------------------------------------
-
-
-def _flag(value: Any) -> bool | None:
-    """An indicator cell as deprived True/False/None (1/0/empty in CSV, true/false/null in JSON)."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int | float):
-        return bool(value)
-    if isinstance(value, str):
-        text = value.casefold()
-        if text in _TRUE:
-            return True
-        if text in _FALSE:
-            return False
-    return None
-
-
-def _number(value: Any) -> int | float | None:
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, int | float):
-        return value
-    try:
-        number = float(str(value).replace(",", ""))
-    except ValueError:
-        return None
-    return int(number) if number.is_integer() else number
-
-
-def _id(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip() or None
 
 
 @attrs.frozen
@@ -202,7 +164,7 @@ class Transitions:
         """Rounds with rows classified under a provisional standard, and those standards."""
         out = []
         for rnd in self.rounds:
-            stds = sorted({str(r.get("standard")) for r in rnd.rows if _flag(r.get("provisional")) is True})
+            stds = sorted({str(r.get("standard")) for r in rnd.rows if r.get("provisional") is True})
             if stds:
                 out.append((rnd.name, stds))
         return out
@@ -281,8 +243,8 @@ def _indicator_changes(
     became, stopped, other = [], [], []
     for key in keys:
         in_a, in_b = prev.has(key), cur.has(key)
-        x = _flag(a.get(key)) if in_a else None
-        y = _flag(b.get(key)) if in_b else None
+        x = a.get(key) if in_a else None
+        y = b.get(key) if in_b else None
         if in_a and in_b:
             if x is not True and y is True:
                 became.append(key)
@@ -306,7 +268,7 @@ def _index(rnd: Round, t: Transitions, lang: str) -> dict[str, Mapping[str, Any]
     first_line: dict[str, int] = {}
     lines = rnd.lines or tuple(range(2, len(rnd.rows) + 2))
     for line, row in zip(lines, rnd.rows, strict=True):
-        hid = _id(row.get("id"))
+        hid = row.get("id")
         if row.get("error"):
             t.errors.append((rnd.name, rnd.path.name, line, row.get("row"), hid, str(row["error"])))
         if hid is None:
@@ -412,10 +374,10 @@ def compare_rounds(
                     cat,
                     _outcome(a),
                     _outcome(b),
-                    income_before=_number(a.get(INCOME_COLUMN)),
-                    income_after=_number(b.get(INCOME_COLUMN)),
-                    count_before=_number(a.get("deprivation_count")),
-                    count_after=_number(b.get("deprivation_count")),
+                    income_before=a.get(INCOME_COLUMN),
+                    income_after=b.get(INCOME_COLUMN),
+                    count_before=a.get("deprivation_count"),
+                    count_after=b.get("deprivation_count"),
                     became_deprived=became,
                     no_longer_deprived=stopped,
                     other_changes=other,

@@ -9,6 +9,7 @@ from typing import Any
 
 import attrs
 
+from classifier.model import CANNOT_CLASSIFY, CANNOT_CLASSIFY_LABELS
 from classifier.rules.conditions import Condition
 
 __all__ = [
@@ -270,6 +271,15 @@ class RuleSet:
             if ind.id == indicator_id:
                 return ind
         raise KeyError(indicator_id)
+
+    def class_label(self, outcome: str, lang: str = "vi") -> str:
+        """The name of ``outcome`` in ``lang``: a class's label, the undecidable outcome's, else the id."""
+        if outcome == CANNOT_CLASSIFY:
+            return CANNOT_CLASSIFY_LABELS[lang]
+        cls = self.classes.get(outcome)
+        if cls is None:
+            return outcome
+        return cls.label_vi if lang == "vi" else cls.label_en
 
     def same_class(self, outcome: str, other: RuleSet, other_outcome: str) -> bool:
         """Whether ``outcome`` here and ``other_outcome`` of ``other`` are declared the same class (in

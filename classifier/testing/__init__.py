@@ -5,42 +5,5 @@ follow a corrected threshold or list without edits. hypothesis is a runtime depe
 of this package (and ``rules verify``).
 """
 
-from classifier.testing.strategies import (
-    LEANS,
-    age_boundaries,
-    ages,
-    areas,
-    completions,
-    deprivation_cutoffs,
-    flag_sets,
-    floor_area_boundaries,
-    households,
-    income_thresholds,
-    incomes,
-    members,
-    reference_dates,
-    score_a_cutoffs,
-    score_b_range,
-    score_households,
-    scores_a,
-)
-
-__all__ = [
-    "LEANS",
-    "age_boundaries",
-    "ages",
-    "areas",
-    "completions",
-    "deprivation_cutoffs",
-    "flag_sets",
-    "floor_area_boundaries",
-    "households",
-    "income_thresholds",
-    "incomes",
-    "members",
-    "reference_dates",
-    "score_a_cutoffs",
-    "score_b_range",
-    "score_households",
-    "scores_a",
-]
+from classifier.testing.strategies import *  # noqa: F403 (the package's surface is the strategies')
+from classifier.testing.strategies import __all__ as __all__

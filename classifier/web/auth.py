@@ -39,6 +39,7 @@ __all__ = [
     "session_user",
     "start_session",
     "token_user",
+    "utc_now",
 ]
 
 ROLES = ("officer", "reviewer", "viewer")
@@ -47,7 +48,8 @@ _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,62}$")
 _DUMMY_HASH = "scrypt$16384$8$1$" + "00" * 16 + "$" + "00" * 64
 
 
-def _now() -> dt.datetime:
+def utc_now() -> dt.datetime:
+    """The time now, aware (UTC): what the web tables store."""
     return dt.datetime.now(dt.UTC)
 
 
@@ -102,7 +104,7 @@ def _user(row: sa.Row[tuple[object, ...]]) -> User:
 def log_account(conn: sa.Connection, actor: str, action: str, target: str, detail: str = "") -> None:
     """Append one line to the account log (account writes; household writes go to the register's log)."""
     conn.execute(
-        ACCOUNT_LOG.insert().values(at=_now(), actor=actor, action=action, target=target, detail=detail)
+        ACCOUNT_LOG.insert().values(at=utc_now(), actor=actor, action=action, target=target, detail=detail)
     )
 
 
@@ -131,7 +133,7 @@ def add_user(
                 password_hash=password_hash,
                 role=role,
                 villages="\n".join(village_list),
-                created_at=_now(),
+                created_at=utc_now(),
             )
         )
         log_account(conn, actor, "user_add", username, f"role={role}")
@@ -173,7 +175,7 @@ def authenticate(engine: Engine, username: str, password: str, *, max_failures: 
     right or wrong, until the oldest of those failures leaves the window.
     """
     username = username.strip().lower()[:64]
-    now = _now()
+    now = utc_now()
     since = now - dt.timedelta(seconds=window_s)
     with engine.begin() as conn:
         failures = (
@@ -203,7 +205,7 @@ def authenticate(engine: Engine, username: str, password: str, *, max_failures: 
 def start_session(engine: Engine, user: User, lifetime_s: int) -> str:
     """A new session for ``user``; returns the cookie's token."""
     token = secrets.token_urlsafe(32)
-    now = _now()
+    now = utc_now()
     with engine.begin() as conn:
         conn.execute(SESSIONS.delete().where(SESSIONS.c.expires_at < now))
         conn.execute(
@@ -223,7 +225,7 @@ def session_user(engine: Engine, token: str) -> User | None:
         row = conn.execute(
             sa.select(USERS)
             .join(SESSIONS, SESSIONS.c.user_id == USERS.c.id)
-            .where(SESSIONS.c.token_hash == _sha(token), SESSIONS.c.expires_at > _now(), USERS.c.active)
+            .where(SESSIONS.c.token_hash == _sha(token), SESSIONS.c.expires_at > utc_now(), USERS.c.active)
         ).first()
     return _user(row) if row else None
 

@@ -218,23 +218,7 @@ def one_household(engine: Engine, info: RoundInfo, code: str) -> RoundHousehold:
             .order_by(res.c.id.desc())
             .limit(1)
         ).first()
-    return RoundHousehold(
-        code=row.code,
-        record_id=row.record_id,
-        round=info.name,
-        answers=row.answers,
-        place={k: getattr(row, k) for k in ("province", "commune", "village") if getattr(row, k)},
-        area=row.area,
-        member_count=row.member_count,
-        version=row.version,
-        outcome=None if result is None else result.outcome,
-        indicators={} if result is None else result.indicators,
-        deprivation_count=None if result is None else result.deprivation_count,
-        unknown_count=None if result is None else result.unknown_count,
-        rules_digest=None if result is None else result.rules_digest,
-        results=int(count),
-        current=result is not None and result.answers_digest == row.answers_digest,
-    )
+    return RoundHousehold.of_rows(row, info.name, result, count)
 
 
 def history(engine: Engine, code: str) -> list[tuple[Any, str | None]]:

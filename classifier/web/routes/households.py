@@ -19,7 +19,7 @@ from classifier.model import Household
 from classifier.register import RegisterError, RoundHousehold, RoundInfo
 from classifier.register import schema as s
 from classifier.report.vocabulary import NEAR_POOR_CLASS, POOR_CLASS
-from classifier.web.auth import User
+from classifier.web.auth import User, utc_now
 from classifier.web.db import MEETINGS, REQUESTS
 from classifier.web.deps import (
     Forbidden,
@@ -38,10 +38,6 @@ __all__ = ["router"]
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 100
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def _procedure(request: Request) -> Any:
@@ -228,7 +224,7 @@ def _log(
     household_id = conn.execute(sa.select(s.households.c.id).where(s.households.c.code == code)).scalar()
     conn.execute(
         s.change_log.insert().values(
-            at=_now(),
+            at=utc_now(),
             who=user.username,
             round_id=info.id,
             household_id=household_id,
@@ -284,7 +280,7 @@ def record_meeting(
                     round_id=info.id,
                     household_code=code,
                     recorded_by=user.username,
-                    recorded_at=_now(),
+                    recorded_at=utc_now(),
                     **values,
                 )
             )
@@ -292,7 +288,7 @@ def record_meeting(
             conn.execute(
                 MEETINGS.update()
                 .where(MEETINGS.c.id == old.id)
-                .values(recorded_by=user.username, recorded_at=_now(), **values)
+                .values(recorded_by=user.username, recorded_at=utc_now(), **values)
             )
         before = (
             None
@@ -332,7 +328,7 @@ def register_request(
                 received_on=received_on,
                 status="pending",
                 created_by=user.username,
-                created_at=_now(),
+                created_at=utc_now(),
             )
         )
         _log(

@@ -25,13 +25,7 @@ def outcome_label(request: Request, standard: str, outcome: str | None, lang: st
     """The class's label in ``lang`` ("—" when not classified yet)."""
     if outcome is None:
         return "—" if lang == "en" else "chưa phân loại"
-    from classifier.model import CANNOT_CLASSIFY, CANNOT_CLASSIFY_LABELS
-
-    if outcome == CANNOT_CLASSIFY:
-        return CANNOT_CLASSIFY_LABELS[lang]
-    ruleset = request.app.state.rulesets.get(standard)
-    cls = ruleset.classes.get(outcome)
-    return (cls.label_vi if lang == "vi" else cls.label_en) if cls else outcome
+    return str(request.app.state.rulesets.get(standard).class_label(outcome, lang))
 
 
 @router.get("/rounds")
