@@ -58,18 +58,44 @@ def test_unmatched_post_becomes_an_engine_error() -> None:
         )
 
 
-def test_swallowed_action_exception_is_detected(monkeypatch: pytest.MonkeyPatch) -> None:
-    """durable_rules swallows an action's exception into its state; the engine must not miss it."""
+def test_an_event_durable_starts_no_action_for_is_an_engine_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rule that fired is read from the action durable_rules starts: none started is an EngineError."""
+    import durable_rules_engine
+
     engine = DurableEngine(load_ruleset("nd-07-2021"))
-    original = engine._host.post
-
-    def post_reporting_failure(name: str, message: dict[str, object]) -> dict[str, object]:
-        original(name, message)
-        return {"sid": "0", "exception": "exception caught boom"}
-
-    monkeypatch.setattr(engine._host, "post", post_reporting_failure)
-    with pytest.raises(EngineError, match="action failed"):
+    monkeypatch.setattr(durable_rules_engine, "start_action_for_state", lambda handle, state: None)
+    with pytest.raises(EngineError, match="started no rule's action"):
         engine.classify(household(1_000_000, 3), REF)
+
+
+def test_an_action_started_for_another_event_is_an_engine_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The started action must carry the event just posted (its fresh id), or the answer is not ours."""
+    import durable_rules_engine
+
+    engine = DurableEngine(load_ruleset("nd-07-2021"))
+    real = durable_rules_engine.start_action_for_state
+
+    def start_for_another_event(handle: int, state: int) -> tuple[str, str]:
+        state_json, message = real(handle, state)
+        return state_json, message.replace('"id": ', '"id": 9', 1)
+
+    monkeypatch.setattr(durable_rules_engine, "start_action_for_state", start_for_another_event)
+    with pytest.raises(EngineError, match="another event"):
+        engine.classify(household(1_000_000, 3), REF)
+
+
+def test_durable_actions_are_read_not_dispatched() -> None:
+    """durable_rules' Python action dispatch (Closure, Promise, state write-back) is never used: the
+    registered action refuses to run, yet every household is classified by the rule durable_rules chose."""
+    engine = DurableEngine(load_ruleset("nd-07-2021"))
+    with pytest.raises(AssertionError, match="without dispatching"):
+        engine._host.get_action("ngheo_nong_thon")(None)
+    assert engine.fire({"area": "rural", "income_per_capita_month": 1_000_000, "deprivation_count": 3}) == (
+        "ngheo_nong_thon"
+    )
+    assert engine.fire({"area": "urban", "income_per_capita_month": 1_900_000, "deprivation_count": 1}) == (
+        "can_ngheo_thanh_thi"
+    )
 
 
 def test_definition_is_not_mutated_by_durable() -> None:
