@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import argparse
 import csv
-import datetime as dt
 import getpass
 import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from classifier.cli import _date  # the command line's one date argument type
 from classifier.errors import InputError
 
 __all__ = ["add_measures_parser", "add_round_parser", "cmd_measures", "cmd_round", "export_rows"]
@@ -52,13 +52,6 @@ def _add_db(p: argparse.ArgumentParser) -> None:
         default=None,
         help="who is making the change, for the change log (default: $CHUAN_NGHEO_USER or the login)",
     )
-
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}") from None
 
 
 def add_round_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

@@ -282,6 +282,15 @@ def _row_values(record: dict[str, Any], digest: str) -> dict[str, Any]:
     }
 
 
+def stored_household(
+    answers: Mapping[str, Any], round_name: str, ruleset: RuleSet, keys: frozenset[str]
+) -> Household | list[RecordError]:
+    """A record kept in round ``round_name`` read back as the engine sees it (the parser of an import)."""
+    return parse_record(
+        answers, row=None, source=f"round {round_name}", catalogue=ruleset.facts, indicator_keys=keys
+    )
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -737,13 +746,7 @@ class Register:
         typed: list[Household] = []
         errors: list[RecordError] = []
         for kept in self.households(round_name):
-            parsed = parse_record(
-                kept.answers,
-                row=None,
-                source=f"round {round_name}",
-                catalogue=ruleset.facts,
-                indicator_keys=keys,
-            )
+            parsed = stored_household(kept.answers, round_name, ruleset, keys)
             if isinstance(parsed, list):
                 errors.extend(parsed)
             else:
@@ -779,13 +782,7 @@ class Register:
             _set_path(record, path, value)
         info = self.round(round_name)
         ruleset = load_standard(info.standard, rules_root)
-        parsed = parse_record(
-            record,
-            row=None,
-            source=f"round {round_name}",
-            catalogue=ruleset.facts,
-            indicator_keys=known_indicator_keys(rules_root),
-        )
+        parsed = stored_household(record, round_name, ruleset, known_indicator_keys(rules_root))
         if isinstance(parsed, list):
             raise InputError(f"household {code}: the change was not saved: {parsed[0]}", parsed)
         with self.engine.begin() as conn:
@@ -909,13 +906,7 @@ class Register:
                 if (row.id, row.answers_digest) in done_keys:
                     current += 1
                     continue
-                household = parse_record(
-                    row.answers,
-                    row=None,
-                    source=f"round {round_name}",
-                    catalogue=ruleset.facts,
-                    indicator_keys=keys,
-                )
+                household = stored_household(row.answers, round_name, ruleset, keys)
                 if isinstance(household, list):  # a record the rules of today refuse (facts.yaml changed)
                     failed += 1
                     errors.extend(household)

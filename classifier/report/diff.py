@@ -523,8 +523,9 @@ def _matrix_table(impact: Impact, lang: str) -> Table:
     return Table("matrix", "Ma trận chuyển dịch", "Transition matrix", tuple(columns), rows)
 
 
-def _place_columns(by: str) -> list[Column]:
-    return [Column(k, PLACE_LABELS[k][0], PLACE_LABELS[k][1]) for k in AREA_LEVELS[by]]
+def place_columns(keys: Sequence[str]) -> list[Column]:
+    """The report columns of these place keys (province, commune, village), labelled in both languages."""
+    return [Column(k, PLACE_LABELS[k][0], PLACE_LABELS[k][1]) for k in keys]
 
 
 def _place_cells(values: Sequence[str], lang: str) -> list[str]:
@@ -535,9 +536,7 @@ def _changed_table(impact: Impact, lang: str) -> Table:
     a, b = impact.from_standard, impact.to_standard
     columns = (
         Column("id", "Mã hộ", "Household id"),
-        Column("province", "Tỉnh", "Province"),
-        Column("commune", "Xã", "Commune"),
-        Column("village", "Thôn", "Village"),
+        *place_columns(AREA_LEVELS["village"]),
         Column("area", "Khu vực", "Area"),
         Column(
             "income_per_capita_month", "Thu nhập bình quân đầu người/tháng", "Income per person per month"
@@ -561,9 +560,7 @@ def _changed_table(impact: Impact, lang: str) -> Table:
     rows = [
         (
             c.household_id,
-            c.place.get("province"),
-            c.place.get("commune"),
-            c.place.get("village"),
+            *(c.place.get(k) for k in AREA_LEVELS["village"]),
             c.area,
             c.income_per_capita_month,
             c.from_outcome,
@@ -592,7 +589,7 @@ def _by_area_table(impact: Impact, lang: str) -> Table:
     assert impact.by is not None  # only built when grouping was asked for
     a, b = impact.from_standard, impact.to_standard
     columns = (
-        *_place_columns(impact.by),
+        *place_columns(AREA_LEVELS[impact.by]),
         Column("from_class", f"Lớp theo {a.id}", f"Class under {a.id}"),
         Column("from_label", f"Tên lớp theo {a.id}", f"Class name under {a.id}"),
         Column("to_class", f"Lớp theo {b.id}", f"Class under {b.id}"),
@@ -622,7 +619,7 @@ def _unit_summary_table(impact: Impact, lang: str) -> Table:
     """Per unit: households compared, how many change class, status, decidability (printed to stdout)."""
     assert impact.by is not None
     columns = (
-        *_place_columns(impact.by),
+        *place_columns(AREA_LEVELS[impact.by]),
         Column("households", "Số hộ", "Households"),
         Column("changed", "Đổi lớp (không kể đổi tên lớp)", "Change class (relabels excluded)"),
         Column("status_changed", "Đổi diện nghèo/cận nghèo", "Poor/near-poor status changed"),

@@ -31,7 +31,7 @@ from classifier.io import known_indicator_keys
 from classifier.io.results import read_results
 from classifier.model import CANNOT_CLASSIFY
 from classifier.report.describe import format_value
-from classifier.report.diff import AREA_LEVELS, PLACE_LABELS, UNKNOWN_PLACE
+from classifier.report.diff import AREA_LEVELS, UNKNOWN_PLACE, place_columns
 from classifier.report.tables import Column, Report, Table, render_table
 from classifier.report.vocabulary import (
     ABOVE,
@@ -398,10 +398,6 @@ def transitions_files(
 # -- tables ----------------------------------------------------------------------------------------
 
 
-def _place_columns(keys: Sequence[str]) -> list[Column]:
-    return [Column(k, PLACE_LABELS[k][0], PLACE_LABELS[k][1]) for k in keys]
-
-
 def _history_note(lang: str) -> str:
     if lang == "vi":
         return (
@@ -437,7 +433,7 @@ def _categories_table(t: Transitions, lang: str) -> Table:
 def _by_area_table(t: Transitions, lang: str) -> Table:
     keys = t.place_keys
     columns = (
-        *_place_columns(keys),
+        *place_columns(keys),
         Column("pair", "Các vòng", "Rounds"),
         Column("category", "Mã loại", "Category"),
         Column("label", "Loại", "Category name"),
@@ -462,7 +458,7 @@ def _households_table(t: Transitions, lang: str) -> Table:
     columns = (
         Column("pair", "Các vòng", "Rounds"),
         Column("id", "Mã hộ", "Household id"),
-        *_place_columns(keys),
+        *place_columns(keys),
         Column("category", "Mã loại", "Category"),
         Column("label", "Loại", "Category name"),
         Column("class_before", "Lớp vòng trước", "Class, earlier round"),

@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -309,6 +309,15 @@ class _FolderLoader:
                 rule_id,
             )
         return start, end
+
+    def _removals_known(
+        self, kind: str, removed: set[str], inherited: Iterable[Indicator | ClassRule]
+    ) -> None:
+        """A ``remove:`` of standard.yaml naming no inherited entry is reported (a misspelt removal must
+        not be ignored silently)."""
+        for gone in removed - {entry.id for entry in inherited}:
+            message = f"remove: {kind} {gone!r} is not in the parent standard"
+            self.problems.append(RuleProblem(_display(self.folder / "standard.yaml"), None, message))
 
     # -- standard.yaml ---------------------------------------------------------------------------
 
@@ -700,14 +709,7 @@ class _FolderLoader:
                         ind.id,
                     )
                 numbers[ind.number] = ind.id
-        for gone in removed - {i.id for i in (self.parent.indicators if self.parent else ())}:
-            self.problems.append(
-                RuleProblem(
-                    _display(self.folder / "standard.yaml"),
-                    None,
-                    f"remove: indicator {gone!r} is not in the parent standard",
-                )
-            )
+        self._removals_known("indicator", removed, self.parent.indicators if self.parent else ())
         self.problems.extend(p.items)
         return indicators
 
@@ -736,15 +738,7 @@ class _FolderLoader:
             if "groups" in root:
                 section = p.mapping(root["groups"], "groups", line_of(root, "groups"))
                 self._groups(section, p, params, classes)
-        for gone in removed - {r.id for r in (self.parent.rules if self.parent else ())}:
-            # Symmetric with indicators: a misspelt removal must not be ignored silently.
-            self.problems.append(
-                RuleProblem(
-                    _display(self.folder / "standard.yaml"),
-                    None,
-                    f"remove: rule {gone!r} is not in the parent standard",
-                )
-            )
+        self._removals_known("rule", removed, self.parent.rules if self.parent else ())
         self.problems.extend(p.items)
         return rules
 

@@ -43,7 +43,6 @@ MESSAGES: Mapping[str, Mapping[str, str]] = {
     "api": {"vi": "API", "en": "API"},
     "language": {"vi": "English", "en": "Tiếng Việt"},
     "signed_in_as": {"vi": "Đăng nhập: {name} ({role})", "en": "Signed in: {name} ({role})"},
-    "classify_one": {"vi": "Phân loại thử một hộ (API)", "en": "Classify one household (API)"},
     "standards": {"vi": "Chuẩn nghèo", "en": "Poverty standards"},
     "api_intro": {
         "vi": "Mô tả OpenAPI của API: {url}. Phân loại một hộ không cần tài khoản và không lưu gì.",

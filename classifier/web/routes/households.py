@@ -14,10 +14,11 @@ from fastapi.responses import RedirectResponse, Response
 from classifier.api import classify
 from classifier.errors import InputError
 from classifier.explain import render_text, render_what_would_change, what_would_change
-from classifier.io import known_indicator_keys, parse_record
+from classifier.io import known_indicator_keys
 from classifier.model import Household
 from classifier.register import RegisterError, RoundHousehold, RoundInfo
 from classifier.register import schema as s
+from classifier.register.store import stored_household
 from classifier.report.vocabulary import NEAR_POOR_CLASS, POOR_CLASS
 from classifier.web.auth import User, utc_now
 from classifier.web.db import MEETINGS, REQUESTS
@@ -93,12 +94,8 @@ def household_list(
 
 def _household(request: Request, info: RoundInfo, h: RoundHousehold) -> tuple[Household, Any]:
     ruleset = request.app.state.rulesets.get(info.standard)
-    parsed = parse_record(
-        h.answers,
-        row=None,
-        source=f"round {info.name}",
-        catalogue=ruleset.facts,
-        indicator_keys=known_indicator_keys(get_state(request).settings.rules_root),
+    parsed = stored_household(
+        h.answers, info.name, ruleset, known_indicator_keys(get_state(request).settings.rules_root)
     )
     if not isinstance(parsed, Household):
         raise InputError(f"household {h.code}: {parsed[0]}", parsed)
