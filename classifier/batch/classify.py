@@ -69,8 +69,8 @@ def classify_chunk(
         f"(SELECT * REPLACE (CAST(row_number() OVER (PARTITION BY rid ORDER BY {idx}) AS INTEGER) "
         f"AS {idx}) FROM {ENGINE_MEM} WHERE rid IN {open_rids})"
     )
-    full = compiled.query(f"(SELECT * FROM {ENGINE_HH} WHERE rid IN {open_rids})", numbered)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {MISSING} AS SELECT rid, missing_fields FROM ({full})")
+    missing = compiled.missing_query(f"(SELECT * FROM {ENGINE_HH} WHERE rid IN {open_rids})", numbered)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {MISSING} AS {missing}")
     bad = con.execute(f"SELECT count(*) FROM {VERDICTS} WHERE min_match <> 1 OR max_match <> 1").fetchone()
     if bad and bad[0]:
         raise EngineError(

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from classifier.batch.tables import RESULTS
+from classifier.batch.tables import RESULTS, run_in_order
 from classifier.engine.sql import literal, quote_ident
 from classifier.errors import RecordError
 from classifier.io.writers import ERROR_COLUMNS, FORMULA_TRIGGERS_SQL, PLAIN_NUMBER_SQL, error_file_row
@@ -61,6 +61,14 @@ def write_results(
     table order (``preserve_insertion_order``) instead of sorting every row again; at 10 million
     households that sort spilled and took most of the write stage."""
     order = "" if in_order else " ORDER BY seq"
+
+    def run(copy_sql: str) -> None:
+        # Without ORDER BY the rows must come out in table order: run_in_order sees to it.
+        if in_order:
+            run_in_order(con, copy_sql)
+        else:
+            con.execute(copy_sql)
+
     target = str(path).replace("'", "''")
     income = quote_ident("income_per_capita_month")
     if fmt in ("parquet", "jsonl"):
@@ -71,12 +79,12 @@ def write_results(
             for n, _ in schema
         )
         form = "parquet" if fmt == "parquet" else "json"
-        con.execute(f"COPY (SELECT {cols} FROM {RESULTS}{order}) TO '{target}' (FORMAT {form})")
+        run(f"COPY (SELECT {cols} FROM {RESULTS}{order}) TO '{target}' (FORMAT {form})")
         return
     flat = [_csv_cell(name, sql_type) for name, sql_type in schema]
     body = path.with_name(path.name + ".body")
     try:
-        con.execute(
+        run(
             f"COPY (SELECT {', '.join(flat)} FROM {RESULTS}{order}) TO "
             f"'{str(body).replace(chr(39), chr(39) * 2)}' "
             # As Python's csv writer: CRLF lines, quotes only around separators, quotes and

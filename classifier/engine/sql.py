@@ -177,6 +177,7 @@ class CompiledRuleSet:
     member_columns: tuple[tuple[str, str], ...]
     template: str
     lean_template: str
+    missing_template: str
 
     def query(self, households: str = "hh", members: str = "mem", *, explain: bool = True) -> str:
         """The query reading ``households`` and ``members`` (table names or parenthesised subqueries).
@@ -185,6 +186,12 @@ class CompiledRuleSet:
         """
         text = self.template if explain else self.lean_template
         return text.replace("{HH}", households).replace("{MEM}", members)
+
+    def missing_query(self, households: str = "hh", members: str = "mem") -> str:
+        """``rid`` and ``missing_fields`` only, exactly as :meth:`query` lists them, unordered: the
+        missing answers depend on the indicator verdicts alone, so the candidate counts and rules
+        are not evaluated (a batch run asks this of the households left with unknown indicators)."""
+        return self.missing_template.replace("{HH}", households).replace("{MEM}", members)
 
 
 def compile_ruleset(ruleset: RuleSet) -> CompiledRuleSet:
@@ -201,14 +208,21 @@ def compile_ruleset(ruleset: RuleSet) -> CompiledRuleSet:
         member_columns=tuple(member_schema(ruleset.facts)),
         template=_template(ruleset, comp, indicators, explain=True),
         lean_template=_template(ruleset, comp, indicators, explain=False),
+        missing_template=_template(ruleset, comp, indicators, explain=True, missing_only=True),
     )
 
 
 def _template(
-    ruleset: RuleSet, comp: _Compiler, indicators: list[tuple[str, SqlExpr]], *, explain: bool
+    ruleset: RuleSet,
+    comp: _Compiler,
+    indicators: list[tuple[str, SqlExpr]],
+    *,
+    explain: bool,
+    missing_only: bool = False,
 ) -> str:
     """The query text; without ``explain`` it computes verdicts and outcomes only (no missing /
-    triggered lists, no ordering), which is what a national run writes out."""
+    triggered lists, no ordering), which is what a national run writes out. ``missing_only``: the
+    same CTEs up to the indicator verdicts, then only ``rid`` and ``missing_fields``."""
     n_ind = len(indicators)
     q = quote_ident
 
@@ -336,6 +350,22 @@ def _template(
         else "CAST(NULL AS VARCHAR[]) AS missing_fields"
     )
     order = "ORDER BY sc.rid" if explain else ""
+    final = (
+        f"SELECT sc.rid, {all_missing if n_ind else EMPTY} AS missing_fields FROM sc"
+        if missing_only
+        else f"""SELECT sc.rid, sc.known, sc.unknown, {d_cols}, {s_cols},
+       fa.fired_ix, fa.min_match, fa.max_match,
+       CASE WHEN len(fa.class_pos) = 1 THEN {class_names}[fa.class_pos[1]] ELSE {literal(CANNOT_CLASSIFY)} END
+         AS outcome,
+       CASE WHEN len(fa.class_pos) = 1 THEN {EMPTY}
+            ELSE list_transform(fa.class_pos, lambda p: {class_names}[p]) END AS possible_outcomes,
+       CASE WHEN len(fa.class_pos) = 1
+            THEN list_transform(cn_unique(fa.fired_ix), lambda i: {rule_names}[i + 1])
+            ELSE {EMPTY} END AS fired_rules,
+       {explain_cols}
+FROM sc JOIN fa USING (rid)
+{order}"""
+    )
 
     template = f"""
 WITH
@@ -377,18 +407,7 @@ fa AS (
          list_sort(list_distinct(list({rule_class}))) AS class_pos
   FROM fired WHERE NOT single GROUP BY rid
 )
-SELECT sc.rid, sc.known, sc.unknown, {d_cols}, {s_cols},
-       fa.fired_ix, fa.min_match, fa.max_match,
-       CASE WHEN len(fa.class_pos) = 1 THEN {class_names}[fa.class_pos[1]] ELSE {literal(CANNOT_CLASSIFY)} END
-         AS outcome,
-       CASE WHEN len(fa.class_pos) = 1 THEN {EMPTY}
-            ELSE list_transform(fa.class_pos, lambda p: {class_names}[p]) END AS possible_outcomes,
-       CASE WHEN len(fa.class_pos) = 1
-            THEN list_transform(cn_unique(fa.fired_ix), lambda i: {rule_names}[i + 1])
-            ELSE {EMPTY} END AS fired_rules,
-       {explain_cols}
-FROM sc JOIN fa USING (rid)
-{order}
+{final}
 """
     return template
 

@@ -281,3 +281,28 @@ def test_results_come_out_in_input_order_across_many_chunks(
     assert [r["id"] for r in written] == [r[0] for r in rows[1:]]
     assert [int(r["row"]) for r in written] == list(range(2, len(rows) + 1))
     assert summary.errored == (len(rows) - 1) // 7 if bad_every else summary.errored == 0
+
+
+def test_the_write_stage_keeps_table_order_without_a_sort(tmp_path: Path) -> None:
+    """A RESULTS table written in order is copied out without ORDER BY, on two threads. DuckDB
+    2.0.1 turned the formula test's ``left(x, 1) NOT IN (six characters)`` into a join that loses
+    that order (1 million households came out interleaved by vector; 200,000 rows are enough to
+    show it), so the write stage runs the COPY through ``tables.run_in_order``: the rows must come
+    out in table order."""
+    from classifier.io.results import result_schema
+    from classifier.io.writers import result_columns
+
+    con = connect(threads=2, memory_limit="512MB")
+    schema = list(result_schema(RULESET.indicator_ids).sql_columns())
+    create_results(con, schema)
+    n = 200_000
+    values = ", ".join(
+        "range" if name == "seq" else ("'H' || range" if name == "id" else "NULL")
+        for name in ["seq", *(name for name, _ in schema)]
+    )
+    con.execute(f"INSERT INTO results SELECT {values} FROM range({n})")
+    out = tmp_path / "out.csv"
+    output.write_results(con, schema, list(result_columns(RULESET)), out, "csv", in_order=True)
+    with out.open(encoding="utf-8-sig", newline="") as handle:
+        ids = [row["id"] for row in csv.DictReader(handle)]
+    assert ids == [f"H{i}" for i in range(n)]
