@@ -631,17 +631,8 @@ class Register:
             select(rh).where(and_(rh.c.round_id == info.id, rh.c.household_id == household_id))
         ).first()
         values = dict(**_row_values(record, digest), updated_at=_now(), updated_by=who)
-        if row is None:
-            if expected_version is not None:
-                raise RegisterError(f"household {code} is not in round {info.name}")
-            try:
-                conn.execute(
-                    insert(rh).values(round_id=info.id, household_id=household_id, version=1, **values)
-                )
-            except IntegrityError:  # another writer added it first
-                raise StaleVersionError(code, 0, 1) from None
-            self._log(conn, who, info.id, household_id, "household", None, record["id"], reason)
-            return "added"
+        if row is None:  # a household new to the round is added by _add_many, never here
+            raise RegisterError(f"household {code} is not in round {info.name}")
         if expected_version is not None and row.version != expected_version:
             raise StaleVersionError(code, expected_version, row.version)
         if row.answers_digest == digest:
