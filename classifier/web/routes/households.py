@@ -258,32 +258,14 @@ def record_meeting(
         old = conn.execute(
             sa.select(MEETINGS).where(MEETINGS.c.round_id == info.id, MEETINGS.c.household_code == code)
         ).first()
+        stamped = {"recorded_by": user.username, "recorded_at": utc_now(), **values}
         if old is None:
-            conn.execute(
-                MEETINGS.insert().values(
-                    round_id=info.id,
-                    household_code=code,
-                    recorded_by=user.username,
-                    recorded_at=utc_now(),
-                    **values,
-                )
-            )
+            conn.execute(MEETINGS.insert().values(round_id=info.id, household_code=code, **stamped))
         else:
-            conn.execute(
-                MEETINGS.update()
-                .where(MEETINGS.c.id == old.id)
-                .values(recorded_by=user.username, recorded_at=utc_now(), **values)
-            )
-        before = (
-            None
-            if old is None
-            else {
-                "meeting_date": old.meeting_date.isoformat(),
-                "participants": old.participants,
-                "agreed": old.agreed,
-                "note": old.note,
-            }
-        )
+            conn.execute(MEETINGS.update().where(MEETINGS.c.id == old.id).values(**stamped))
+        before = None
+        if old is not None:
+            before = {**{k: getattr(old, k) for k in values}, "meeting_date": old.meeting_date.isoformat()}
         _log(conn, user, info, code, "meeting", before, new, "village meeting")
     return RedirectResponse(f"/rounds/{name}/households/{code}#meeting", status_code=303)
 
