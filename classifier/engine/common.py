@@ -203,9 +203,10 @@ def _param_values(ruleset: RuleSet, names: Sequence[str]) -> dict[str, Any]:
 class _StaticParts:
     """The parts of trace steps that depend only on the rule set (computed once per digest)."""
 
-    # Per indicator, the rule-set half of its IndicatorStep: id, number, labels, citations, verified,
-    # params, wording (build_trace fills in the household half, positionally).
-    steps: Mapping[str, tuple[Any, ...]]
+    # Per indicator, its IndicatorStep's attribute dict with the rule-set half filled in (id, number,
+    # labels, citations, verified, params, wording), in field order; build_trace copies it and fills in
+    # the household half.
+    steps: Mapping[str, dict[str, Any]]
     rules: Mapping[str, Mapping[str, Any]]
     # Per rule, the distinct order comparisons its margins are measured against.
     thresholds: Mapping[str, tuple[Compare, ...]]
@@ -215,7 +216,7 @@ def _static_parts(ruleset: RuleSet) -> _StaticParts:
     return plan_for(ruleset).part("trace", lambda: _build_static_parts(ruleset))
 
 
-#: IndicatorStep's fields in the order build_trace passes them (checked when the static parts are built).
+#: IndicatorStep's fields, in order (checked when the static parts are built).
 _STEP_FIELDS = (
     "id",
     "number",
@@ -234,21 +235,39 @@ _STEP_FIELDS = (
 )
 
 
+def _check_step_class(cls: type = IndicatorStep) -> None:
+    """build_trace fills an IndicatorStep's attribute dict itself (twelve steps per household are the
+    hot part of a trace; attrs' __init__ costs half as much again): that is the same object only while
+    the class is a dict-based attrs class with exactly these fields and nothing run at construction."""
+    fields = attrs.fields(cls)
+    if (
+        tuple(f.name for f in fields) != _STEP_FIELDS
+        or any(f.validator is not None or f.converter is not None for f in fields)
+        or "__slots__" in vars(cls)
+        or hasattr(cls, "__attrs_post_init__")
+    ):
+        raise RuntimeError(f"{cls.__name__} changed: update _STEP_FIELDS and build_trace")
+
+
 def _build_static_parts(ruleset: RuleSet) -> _StaticParts:
-    if tuple(f.name for f in attrs.fields(IndicatorStep)) != _STEP_FIELDS:
-        raise RuntimeError("IndicatorStep's fields changed: update _STEP_FIELDS and build_trace")
+    _check_step_class()
     steps = {
-        ind.id: (
-            ind.id,
-            ind.number,
-            ind.label_vi,
-            ind.label_en,
-            ind.citation.short("vi"),
-            ind.citation.short("en"),
-            ind.verified,
-            _param_values(ruleset, ind.params),
-            ind.wording_vi,
-        )
+        ind.id: {
+            "id": ind.id,
+            "number": ind.number,
+            "label_vi": ind.label_vi,
+            "label_en": ind.label_en,
+            "deprived": None,
+            "source": "",
+            "citation_vi": ind.citation.short("vi"),
+            "citation_en": ind.citation.short("en"),
+            "verified": ind.verified,
+            "triggered_by": (),
+            "missing": (),
+            "facts_read": {},
+            "params": _param_values(ruleset, ind.params),
+            "wording_vi": ind.wording_vi,
+        }
         for ind in ruleset.indicators
     }
     rules = {
@@ -292,14 +311,16 @@ def build_trace(
     static = _static_parts(ruleset)
     steps = []
     for r in indicators:
-        # Positional, in _STEP_FIELDS order: twelve steps per household are the hot part of a trace.
-        i, number, label_vi, label_en, cite_vi, cite_en, verified, params, wording = static.steps[r.id]
-        steps.append(
-            IndicatorStep(
-                i, number, label_vi, label_en, r.deprived, r.source, cite_vi, cite_en, verified,
-                r.triggered_by, r.missing, r.facts_read, params, wording,
-            )
-        )  # fmt: skip
+        # IndicatorStep's attributes: the rule-set half copied, the household half from the result.
+        values = static.steps[r.id].copy()
+        values["deprived"] = r.deprived
+        values["source"] = r.source
+        values["triggered_by"] = r.triggered_by
+        values["missing"] = r.missing
+        values["facts_read"] = r.facts_read
+        step = _new(IndicatorStep)
+        _set_attribute(step, "__dict__", values)
+        steps.append(step)
     rule_steps = []
     margins: list[Margin] = []
     facts = dict(facts) if facts is not None else classification_facts(household, ruleset.facts)
@@ -341,6 +362,10 @@ def build_trace(
         score_b=b_values,
         score_b_source=score_b_source,
     )
+
+
+_new = object.__new__
+_set_attribute = object.__setattr__  # how attrs itself sets a frozen instance's attributes
 
 
 def _threshold_nodes(condition: Any) -> tuple[Compare, ...]:
