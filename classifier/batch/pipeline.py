@@ -47,6 +47,11 @@ OUTPUT_FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parque
 
 Progress = Callable[[int, int | None], None]
 
+#: Input files of at most this many bytes together (about 2,000 households of the CSV sample) are a
+#: small run: one thread and no query optimizer (engine/batch.py SMALL_RUN), which for so few rows
+#: cost more than they save. Results are the same either way.
+SMALL_INPUT_BYTES = 1 << 20
+
 
 @attrs.frozen
 class BatchSummary:
@@ -118,6 +123,7 @@ def run_batch(
             temp_directory=str(folder / "spill"),
             threads=threads,
             database=str(folder / "work.duckdb"),
+            small=_input_bytes(paths, members_path) <= SMALL_INPUT_BYTES,
         )
         sink = write_stage.ErrorSink(err_tmp)
         try:
@@ -243,6 +249,10 @@ def _by_chunks(
                 progress(done, total)
             start += chunk_rows
     return high or 0, total
+
+
+def _input_bytes(paths: Sequence[Path], members_path: str | Path | None) -> int:
+    return sum(p.stat().st_size for p in [*paths, *([Path(members_path)] if members_path else [])])
 
 
 def _output_format(path: Path, fmt: str | None) -> str:
