@@ -20,7 +20,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import child
+from run import child, ids_in_input_order
 
 FLOOR = """
 import sys, duckdb
@@ -81,6 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         batch_s, batch_rss, out = child(
             BATCH, str(source), str(Path(work) / "out.csv"), str(Path(work) / "out.errors.csv")
         )
+        in_order = ids_in_input_order(source, Path(work) / "out.csv")
     read, classified, errored, _ = json.loads(out.strip().splitlines()[-1])
     print(
         json.dumps(
@@ -96,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
                 "read": read,
                 "classified": classified,
                 "errored": errored,
+                "output_in_input_order": in_order,
             }
         )
     )

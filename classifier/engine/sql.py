@@ -383,29 +383,26 @@ iv0 AS (SELECT {", ".join(iv0_select)} FROM hq),
 iv AS (SELECT {", ".join(iv_select)} FROM iv0),
 sc AS (SELECT iv.*, {known} AS known, {unknown} AS unknown FROM iv),
 cand AS (
-  -- Households without unknown indicators have one candidate count (the usual case: no join);
-  -- the others get one row per count in [known, known + unknown].
-  SELECT sc.rid, sc.known AS {q("deprivation_count")}, TRUE AS single, sc.{q(COL_AREA)} AS {q("area")},
+  -- A household's candidate deprivation counts: its known count, or with unknown indicators every
+  -- count in [known, known + unknown], as a list the rules are mapped over (no join, no grouping).
+  SELECT sc.rid, sc.unknown = 0 AS single, sc.known AS {q("deprivation_count")},
+         range(sc.known, sc.known + sc.unknown + 1) AS counts, sc.{q(COL_AREA)} AS {q("area")},
          sc.{q(COL_INCOME)} AS {q("income_per_capita_month")}{c_derived}
-  FROM sc WHERE sc.unknown = 0
-  UNION ALL
-  SELECT sc.rid, c.range AS {q("deprivation_count")}, FALSE AS single, sc.{q(COL_AREA)} AS {q("area")},
-         sc.{q(COL_INCOME)} AS {q("income_per_capita_month")}{c_derived}
-  FROM sc JOIN range(0, {n_ind + 1}) AS c ON c.range BETWEEN sc.known AND sc.known + sc.unknown
-  WHERE sc.unknown > 0
+  FROM sc
 ),
 fired AS (
-  SELECT rid, single, {q("deprivation_count")}, {first_rule} AS fired_ix_one, {n_match} AS n_match FROM cand
+  SELECT rid, [{first_rule}] AS fired_ix, {n_match} AS min_match, {n_match} AS max_match
+  FROM cand WHERE single
+  UNION ALL
+  SELECT rid, fired_ix, list_min(n_matches) AS min_match, list_max(n_matches) AS max_match FROM (
+    SELECT rid, list_transform(counts, lambda {q("deprivation_count")}: {first_rule}) AS fired_ix,
+           list_transform(counts, lambda {q("deprivation_count")}: {n_match}) AS n_matches
+    FROM cand WHERE NOT single)
 ),
 fa AS (
-  SELECT rid, [fired_ix_one] AS fired_ix, n_match AS min_match, n_match AS max_match,
-         [{rule_class}] AS class_pos
-  FROM fired WHERE single
-  UNION ALL
-  SELECT rid, list(fired_ix_one ORDER BY {q("deprivation_count")}) AS fired_ix,
-         min(n_match) AS min_match, max(n_match) AS max_match,
-         list_sort(list_distinct(list({rule_class}))) AS class_pos
-  FROM fired WHERE NOT single GROUP BY rid
+  SELECT rid, fired_ix, min_match, max_match,
+         list_sort(list_distinct(list_transform(fired_ix, lambda fired_ix_one: {rule_class}))) AS class_pos
+  FROM fired
 )
 {final}
 """

@@ -32,7 +32,7 @@ from classifier.io.outputs import check_members_file
 from classifier.io.records import RawRecord
 from classifier.io.values import BadValue, WrittenNumber, is_empty, to_text
 
-__all__ = ["FORMATS", "detect_format", "json_line_record", "read_records"]
+__all__ = ["FORMATS", "csv_delimiter", "detect_format", "find_sheet", "json_line_record", "read_records"]
 
 #: ``.xlsm`` is a workbook with macros: read like ``.xlsx``; its macros are neither kept nor run.
 FORMATS = {
@@ -214,6 +214,11 @@ def _bad_line(line: str, expected: str, line_no: int, source: str) -> RawRecord:
 # -- tables (CSV and XLSX) --------------------------------------------------------------------------
 
 
+def csv_delimiter(header_line: str) -> str:
+    """``;`` when the header line has more of them than commas (Excel, comma-decimal locales), else ``,``."""
+    return ";" if header_line.count(";") > header_line.count(",") else ","
+
+
 def _csv_rows(path: Path) -> Iterator[tuple[int, Cells]]:
     """(spreadsheet row number, cells), header first. ``;`` is accepted for Excel in locales whose
     decimal mark is a comma."""
@@ -221,9 +226,8 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, Cells]]:
     with path.open(encoding="utf-8-sig", newline="") as handle:
         try:
             first = handle.readline()
-            delimiter = ";" if first.count(";") > first.count(",") else ","
             lines = itertools.chain([first], handle)  # no seek: a pipe cannot rewind
-            for row_no, cells in enumerate(csv.reader(lines, delimiter=delimiter), start=1):
+            for row_no, cells in enumerate(csv.reader(lines, delimiter=csv_delimiter(first)), start=1):
                 yield row_no, cells
         except UnicodeDecodeError:
             raise InputError(
@@ -464,7 +468,7 @@ def _header_row(
     rows: Iterator[tuple[int, Cells]], names: Any, search: int, source: str, wanted: str, accepted: str
 ) -> tuple[int, Cells] | None:
     """The header: the first row (of the first ``search``) with a column that ``names`` resolves to the
-    field ``wanted``; rows above it are title rows. None for an empty table."""
+    field ``wanted``; rows above it are title rows (``search`` 1: the first row). None for an empty table."""
     seen = 0
     for row_no, cells in rows:
         if all(is_empty(c) for c in cells) and search > 1:
@@ -499,18 +503,10 @@ def _households_from_rows(
     rows: Iterator[tuple[int, Cells]], source: str, columns: ColumnMap, search: int = 1
 ) -> Iterator[RawRecord]:
     """Household records; ``search`` > 1 (Excel) looks for the header below title rows."""
-    if search > 1:
-        found = _header_row(
-            rows, columns.household_resolver, search, source, "id", "household id (id, household_id, mã hộ)"
-        )
-        if found is None:
-            return
-        header_row = found
-    else:
-        first = next(rows, None)
-        if first is None:
-            return
-        header_row = first
+    accepted = "household id (id, household_id, mã hộ)"
+    header_row = _header_row(rows, columns.household_resolver, search, source, "id", accepted)
+    if header_row is None:
+        return
     header = _Header(header_row[1], source, columns.household_resolver(header_row[1]), "households")
     if not header.has("id"):
         raise InputError(f"{source}: no household id column (accepted headers: id, household_id, mã hộ)")
@@ -534,17 +530,10 @@ def _members_from_rows(
     engine handles national-scale joins (sorted or keyed on disk) separately.
     """
     groups: dict[str, list[tuple[dict[str, Any], int]]] = {}
-    if search > 1:
-        header_row = _header_row(
-            rows,
-            lambda cells: columns.member_target,
-            search,
-            source,
-            "household_id",
-            "household_id (household_id, mã hộ)",
-        )
-    else:
-        header_row = next(rows, None)
+    accepted = "household_id (household_id, mã hộ)"
+    header_row = _header_row(
+        rows, lambda cells: columns.member_target, search, source, "household_id", accepted
+    )
     if header_row is None:
         return groups
     header = _Header(header_row[1], source, columns.member_target, "members")
@@ -608,7 +597,7 @@ def _read_members_file(path: Path, columns: ColumnMap, notices: list[str] | None
     if fmt == "xlsx":
         workbook = _open_workbook(path)
         try:
-            sheet = _find_sheet(workbook, MEMBER_SHEETS) or workbook.worksheets[0]
+            sheet = find_sheet(workbook, MEMBER_SHEETS) or workbook.worksheets[0]
             source = f"{path.name} [{sheet.title}]"
             return _sheet_members(sheet, source, columns, notices)
         finally:
@@ -686,7 +675,8 @@ def _open_workbook(path: Path) -> Any:
         raise InputError(f"{path.name} cannot be opened as an Excel workbook: {exc}") from None
 
 
-def _find_sheet(workbook: Any, names: Sequence[str]) -> Any:
+def find_sheet(workbook: Any, names: Sequence[str]) -> Any:
+    """The first sheet whose title is one of ``names`` (headers' normalisation), else None."""
     wanted = {normalise_header(n) for n in names}
     for sheet in workbook.worksheets:
         if normalise_header(sheet.title) in wanted:
@@ -699,8 +689,8 @@ def _read_workbook(
 ) -> Iterator[RawRecord]:
     workbook = _open_workbook(path)
     try:
-        households = _find_sheet(workbook, HOUSEHOLD_SHEETS)
-        member_sheet = _find_sheet(workbook, MEMBER_SHEETS)
+        households = find_sheet(workbook, HOUSEHOLD_SHEETS)
+        member_sheet = find_sheet(workbook, MEMBER_SHEETS)
         if households is None:
             households = workbook.worksheets[0]
             if households is member_sheet:

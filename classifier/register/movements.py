@@ -38,7 +38,8 @@ from typing import Any
 
 import attrs
 
-from classifier.report.vocabulary import ABOVE, NEAR_POOR_CLASS, POOR_CLASS
+from classifier.model import CANNOT_CLASSIFY
+from classifier.report.vocabulary import ABOVE, ERROR, NEAR_POOR_CLASS, POOR_CLASS
 
 __all__ = [
     "LABELS",
@@ -215,7 +216,7 @@ class _Table:
         return table
 
 
-_UNKNOWN = ("khong_du_du_lieu", "loi", UNCLASSIFIED)
+_UNKNOWN = (CANNOT_CLASSIFY, ERROR, UNCLASSIFIED)
 
 
 def _count(table: _Table, cls: str, other: str, p: Presence, no_unit: str) -> tuple[str | None, str | None]:
@@ -326,7 +327,7 @@ def status_of(outcome: str | None) -> str:
     """The movement status of a result's outcome (None: the household has no result yet)."""
     if outcome is None:
         return UNCLASSIFIED
-    if outcome in (POOR_CLASS, NEAR_POOR_CLASS, "khong_du_du_lieu"):
+    if outcome in (POOR_CLASS, NEAR_POOR_CLASS, CANNOT_CLASSIFY):
         return outcome
     return ABOVE
 

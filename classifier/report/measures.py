@@ -28,6 +28,7 @@ from typing import Any
 import attrs
 
 from classifier.errors import InputError
+from classifier.model import CANNOT_CLASSIFY
 from classifier.report.tables import Column, Report, Table
 from classifier.report.vocabulary import NEAR_POOR_CLASS, POOR_CLASS
 from classifier.rules.ruleset import RuleSet
@@ -98,7 +99,7 @@ def _unit_measures(
         else sum(r.persons or 0 for r in classified),
         "poor": sum(r.outcome == POOR_CLASS for r in classified),
         "near_poor": sum(r.outcome == NEAR_POOR_CLASS for r in classified),
-        "cannot_classify": sum(r.outcome == "khong_du_du_lieu" for r in classified),
+        "cannot_classify": sum(r.outcome == CANNOT_CLASSIFY for r in classified),
         "errors": len(rows) - len(classified),
     }
     total = sum(w(r) for r in classified)

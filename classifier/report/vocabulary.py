@@ -15,11 +15,9 @@ from __future__ import annotations
 import attrs
 
 from classifier.model import CANNOT_CLASSIFY
-from classifier.model import CANNOT_CLASSIFY_LABELS as MODEL_CANNOT_CLASSIFY_LABELS
 
 __all__ = [
     "ABOVE",
-    "CANNOT_CLASSIFY_LABELS",
     "CATEGORIES",
     "ERROR",
     "NEAR_POOR_CLASS",
@@ -37,9 +35,6 @@ NEAR_POOR_CLASS = "can_ngheo"
 ABOVE = "tren_can_ngheo"
 #: Status of a row that carries an error instead of a class.
 ERROR = "loi"
-
-#: Labels of the "cannot classify" outcome, which is not a class of any standard.
-CANNOT_CLASSIFY_LABELS = MODEL_CANNOT_CLASSIFY_LABELS
 
 
 @attrs.frozen

@@ -3,6 +3,11 @@
 PyYAML's SafeLoader never executes code, but it silently keeps the last of two duplicate keys and
 forgets line numbers. We compose the node graph with SafeLoader and build the Python values
 ourselves, so that duplicate keys become problems and every mapping knows the line of each key.
+
+The text is scanned and parsed by libyaml (PyYAML's C parser, when PyYAML was built with it) and
+composed in Python by the same composer either way; a file libyaml refuses is read again with the
+pure-Python parser, so every problem is reported in that parser's words. Scanning and parsing were
+about four fifths of loading a rule set.
 """
 
 from __future__ import annotations
@@ -75,21 +80,21 @@ _ALLOWED_TAGS = {
 }
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader that remembers where each alias (``*name``) is written: the composer hands back the
-    anchored node itself, whose position is the anchor's, so a problem could not point at the alias."""
+class _Locating(yaml.composer.Composer):
+    """A composer that remembers where each alias (``*name``) is written: the composer hands back the
+    anchored node itself, whose position is the anchor's, so a problem could not point at the alias.
+    It also refuses nesting deeper than :data:`MAX_DEPTH`."""
 
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        # (id of the parent node, id of the key node or the item index) -> line of the alias
-        self.alias_lines: dict[tuple[int, Any], int] = {}
-        self.depth = 0
+    # (id of the parent node, id of the key node or the item index) -> line of the alias
+    alias_lines: dict[tuple[int, Any], int]
+    depth: int
 
     def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
         self.depth += 1
         try:
             if self.depth > MAX_DEPTH:
-                mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+                events: Any = self  # the parser's methods come from the other base (Python or libyaml)
+                mark = events.peek_event().start_mark
                 raise yaml.composer.ComposerError(
                     None, None, f"nested more than {MAX_DEPTH} levels deep (rule data needs a few)", mark
                 )
@@ -98,16 +103,46 @@ class _Loader(yaml.SafeLoader):
             self.depth -= 1
 
     def _compose(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
-        if self.check_event(yaml.AliasEvent):
+        events: Any = self
+        if events.check_event(yaml.AliasEvent):
             where = id(index) if isinstance(index, yaml.Node) else index
-            event = self.peek_event()  # type: ignore[no-untyped-call]
+            event = events.peek_event()
             self.alias_lines[(id(parent), where)] = event.start_mark.line + 1
         # Only None at the end of the stream, which a node inside a document never is.
         return cast(yaml.Node, super().compose_node(parent, index))
 
 
+class _Loader(_Locating, yaml.SafeLoader):
+    """The pure-Python SafeLoader with the locating composer."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.alias_lines = {}
+        self.depth = 0
+
+
+try:  # PyYAML built without libyaml has no C parser: every file then takes the pure-Python one
+    from yaml._yaml import CParser
+except ImportError:  # pragma: no cover
+    _FAST = False
+else:
+    _FAST = True
+
+    class _FastLoader(_Locating, CParser, yaml.constructor.SafeConstructor, yaml.resolver.Resolver):
+        """libyaml's scanner and parser under the same locating composer (the composer's own
+        ``get_single_node`` comes first in the method order, so composing stays in Python)."""
+
+        def __init__(self, stream: str) -> None:
+            CParser.__init__(self, stream)
+            yaml.composer.Composer.__init__(self)
+            yaml.constructor.SafeConstructor.__init__(self)
+            yaml.resolver.Resolver.__init__(self)
+            self.alias_lines = {}
+            self.depth = 0
+
+
 class _Builder:
-    def __init__(self, file: str, loader: _Loader) -> None:
+    def __init__(self, file: str, loader: Any) -> None:
         self.file = file
         self.loader = loader
         self.problems: list[RuleProblem] = []
@@ -288,7 +323,22 @@ def load_yaml_file(path: Path, display_name: str | None = None) -> tuple[Any, li
         bad_line = data[: exc.start].count(b"\n") + 1
         not_utf8 = RuleProblem(name, bad_line, "cannot read file: not UTF-8 text", hint="save it as UTF-8")
         return None, [not_utf8]
-    loader = _Loader(text)
+    if _FAST:
+        try:
+            return _load_text(name, _FastLoader(text))
+        except yaml.YAMLError:
+            pass  # read again below, so the problem is worded and placed as the Python parser does
+    try:
+        return _load_text(name, _Loader(text))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problem = getattr(exc, "problem", None) or str(exc)
+        return None, [RuleProblem(name, line, f"invalid YAML: {problem}")]
+
+
+def _load_text(name: str, loader: _Locating) -> tuple[Any, list[RuleProblem]]:
+    """Compose and build one document with ``loader`` (a YAMLError propagates)."""
     try:
         node = loader.get_single_node()
         if node is None:
@@ -296,10 +346,5 @@ def load_yaml_file(path: Path, display_name: str | None = None) -> tuple[Any, li
         builder = _Builder(name, loader)
         value = builder.build(node)
         return (None if builder.fatal else value), builder.problems
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        problem = getattr(exc, "problem", None) or str(exc)
-        return None, [RuleProblem(name, line, f"invalid YAML: {problem}")]
     finally:
-        loader.dispose()
+        loader.dispose()  # type: ignore[attr-defined]  # both parsers have it

@@ -24,8 +24,8 @@ false and the engine must say when it cannot decide.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, TypeVar
 
 import attrs
 from hypothesis import strategies as st
@@ -36,6 +36,7 @@ from classifier.indicators.evaluate import evaluate_indicators
 from classifier.model import Household, Member
 from classifier.rules import load_ruleset
 from classifier.rules.conditions import compare_values, comparisons
+from classifier.rules.plan import plan_for
 from classifier.rules.ruleset import FactSpec, RuleSet
 
 __all__ = [
@@ -83,8 +84,21 @@ _OPEN_ENDED_YEARS = 5
 _MAX_DIVISOR = 8
 
 
+T = TypeVar("T")
+
+
 def _load(standard: str | RuleSet) -> RuleSet:
     return standard if isinstance(standard, RuleSet) else load_ruleset(standard)
+
+
+def _kept(rs: RuleSet, key: str, build: Callable[[], T]) -> T:
+    """The strategy ``build`` makes, built once per rule set (kept on its compiled plan, rules/plan.py).
+
+    The composite strategies below run their body on every draw; hypothesis validates a strategy on its
+    first draw, so building the answer dictionaries (and the income, age and flag strategies) anew per
+    draw spent most of the drawing time validating them. A kept strategy draws exactly the same values.
+    """
+    return plan_for(rs).part(f"testing.strategies:{key}", build)
 
 
 def _compared_values(conditions: Iterable[Any], fact: str) -> tuple[Any, ...]:
@@ -368,10 +382,15 @@ def members(
     ``with_unknowns`` any answer, the age included, may be absent. ``lean`` is one of LEANS.
     """
     rs = _load(standard)
-    facts = draw(_answers(rs.facts.member, _AGE_FACTS, with_unknowns, rs, lean))
+    answers = _kept(
+        rs,
+        f"member answers {with_unknowns} {lean}",
+        lambda: _answers(rs.facts.member, _AGE_FACTS, with_unknowns, rs, lean),
+    )
+    facts = draw(answers)
     age_known = not with_unknowns or draw(st.booleans())
     if age_known:
-        age = draw(ages(rs, min_age=min_age, max_age=max_age))
+        age = draw(_kept(rs, f"ages {min_age} {max_age}", lambda: ages(rs, min_age=min_age, max_age=max_age)))
         if reference_date is not None and draw(st.booleans()):
             facts["birth_date"] = draw(_birth_dates(age, reference_date))
         else:
@@ -390,6 +409,13 @@ def _floor_areas(rs: RuleSet, member_count: int) -> st.SearchStrategy[float | in
     return st.one_of(at_boundary, just_under, uniform).filter(lambda a: a >= 0)
 
 
+def _deprived_counts(rs: RuleSet) -> st.SearchStrategy[int]:
+    """How many indicators are flagged deprived: half the time at a cut-off or one either side."""
+    near = _near(deprivation_cutoffs(rs), 0, len(rs.indicator_ids))
+    uniform = st.integers(0, len(rs.indicator_ids))
+    return st.one_of(st.sampled_from(sorted(near)), uniform) if near else uniform
+
+
 @st.composite
 def flag_sets(
     draw: st.DrawFn,
@@ -405,13 +431,11 @@ def flag_sets(
     """
     rs = _load(standard)
     ids = rs.indicator_ids
-    near = _near(deprivation_cutoffs(rs), 0, len(ids))
-    uniform = st.integers(0, len(ids))
-    deprived = draw(st.one_of(st.sampled_from(sorted(near)), uniform) if near else uniform)
-    order = draw(st.permutations(ids))
+    deprived = draw(_kept(rs, "deprived counts", lambda: _deprived_counts(rs)))
+    order = draw(_kept(rs, "indicator orders", lambda: st.permutations(ids)))
     flags = {indicator_id: position < deprived for position, indicator_id in enumerate(order)}
     if partial:
-        kept = draw(st.sets(st.sampled_from(ids)))
+        kept = draw(_kept(rs, "indicator subsets", lambda: st.sets(st.sampled_from(ids))))
         flags = {k: v for k, v in flags.items() if k in kept}
     return flags
 
@@ -444,9 +468,14 @@ def households(
     if min_members < 1 or max_members < min_members:
         raise ValueError(f"need 1 <= min_members <= max_members, got {min_members}..{max_members}")
     rs = _load(standard)
-    ref = reference_date or draw(reference_dates(rs))
-    chosen_area = area if area is not None else draw(areas(rs))
-    income = draw(incomes(rs, min_income=min_income, max_income=max_income))
+    ref = reference_date or draw(_kept(rs, "reference dates", lambda: reference_dates(rs)))
+    chosen_area = area if area is not None else draw(_kept(rs, "areas", lambda: areas(rs)))
+    drawn_incomes = _kept(
+        rs,
+        f"incomes {min_income} {max_income}",
+        lambda: incomes(rs, min_income=min_income, max_income=max_income),
+    )
+    income = draw(drawn_incomes)
     household_id = f"H{draw(st.integers(1, 99_999)):05d}"
     count = draw(st.integers(min_members, max_members))
 
@@ -475,9 +504,14 @@ def households(
         )
         for i in range(1, count + 1)
     )
-    facts = draw(_answers(rs.facts.household, _SPECIAL_HOUSEHOLD_FACTS, with_unknowns, rs, lean))
+    answers = _kept(
+        rs,
+        f"household answers {with_unknowns} {lean}",
+        lambda: _answers(rs.facts.household, _SPECIAL_HOUSEHOLD_FACTS, with_unknowns, rs, lean),
+    )
+    facts = draw(answers)
     if "floor_area_m2" in rs.facts.household and (not with_unknowns or draw(st.booleans())):
-        facts["floor_area_m2"] = draw(_floor_areas(rs, count))
+        facts["floor_area_m2"] = draw(_kept(rs, f"floor areas {count}", lambda: _floor_areas(rs, count)))
     flags = draw(flag_sets(rs, partial=True)) if some_flags else {}
     return Household(
         id=household_id,
@@ -503,12 +537,16 @@ def completions(draw: st.DrawFn, household: Household, standard: str | RuleSet =
     rs = _load(standard)
     people = []
     for member in household.members:
-        facts = dict(draw(_answers(rs.facts.member, _AGE_FACTS, with_unknowns=False)))
+        every = _kept(rs, "all member answers", lambda: _answers(rs.facts.member, _AGE_FACTS, False))
+        facts = dict(draw(every))
         facts.update(member.facts)
         if "age" not in facts and "birth_date" not in facts:
-            facts["age"] = draw(ages(rs))
+            facts["age"] = draw(_kept(rs, "ages 0 None", lambda: ages(rs)))
         people.append(attrs.evolve(member, facts=facts))
-    facts = dict(draw(_answers(rs.facts.household, ("area", *_SCORE_FACTS), with_unknowns=False)))
+    every_household = _kept(
+        rs, "all household answers", lambda: _answers(rs.facts.household, ("area", *_SCORE_FACTS), False)
+    )
+    facts = dict(draw(every_household))
     facts.update(household.facts)
     flags = dict(household.flags)
     if not household.members:
@@ -620,5 +658,9 @@ def score_households(
     b_cutoffs = _compared_values((rule.condition for rule in rs.score_rules), "score_b")
     near = _near([int(b) // step for b in b_cutoffs], low // step, high // step)
     count = draw(st.one_of(st.sampled_from(near), counts) if near else counts)
-    facts = {**base.facts, "score_a": draw(scores_a(rs)), "score_b": step * count}
+    facts = {
+        **base.facts,
+        "score_a": draw(_kept(rs, "scores a", lambda: scores_a(rs))),
+        "score_b": step * count,
+    }
     return attrs.evolve(base, facts=facts)

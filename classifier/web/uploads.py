@@ -15,14 +15,13 @@ import secrets
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import attrs
 
 from classifier.errors import InputError
 from classifier.io.admin import admin_catalogue
 from classifier.io.columns import FLAG_PREFIX, STRUCTURAL_HOUSEHOLD, default_column_map, known_indicator_keys
-from classifier.io.readers import HOUSEHOLD_SHEETS
+from classifier.io.readers import HOUSEHOLD_SHEETS, csv_delimiter, find_sheet
 from classifier.rules.ruleset import RuleSet
 
 __all__ = ["IGNORE", "MAX_BYTES", "Upload", "choices", "read_headers", "rewrite", "save_upload"]
@@ -88,36 +87,21 @@ def find_upload(data_dir: Path, token: str) -> Upload:
     return Upload(token, folder, households, members)
 
 
-def _csv_dialect(text: str) -> str:
-    first = text.split("\n", 1)[0]
-    return ";" if first.count(";") > first.count(",") else ","
-
-
 def read_headers(upload: Upload) -> list[str]:
     """The header row of the households table."""
     path = upload.households
     if path.suffix.lower() == ".csv":
         text = path.read_text(encoding="utf-8-sig")
-        return next(csv.reader(io.StringIO(text), delimiter=_csv_dialect(text)), [])
+        return next(csv.reader(io.StringIO(text), delimiter=csv_delimiter(text.split("\n", 1)[0])), [])
     from openpyxl import load_workbook
 
     workbook = load_workbook(path, read_only=True, data_only=True)
     try:
-        sheet = _households_sheet(workbook)
+        sheet = find_sheet(workbook, HOUSEHOLD_SHEETS) or workbook.worksheets[0]
         first = next(sheet.iter_rows(min_row=1, max_row=1, values_only=True), ())
         return ["" if cell is None else str(cell) for cell in first]
     finally:
         workbook.close()
-
-
-def _households_sheet(workbook: Any) -> Any:
-    from classifier.io.columns import normalise_header
-
-    wanted = {normalise_header(n) for n in HOUSEHOLD_SHEETS}
-    for sheet in workbook.worksheets:
-        if normalise_header(sheet.title) in wanted:
-            return sheet
-    return workbook.worksheets[0]
 
 
 def choices(ruleset: RuleSet) -> list[tuple[str, str]]:
@@ -158,7 +142,7 @@ def rewrite(upload: Upload, mapping: Sequence[str]) -> Path:
     target = upload.folder / f"mapped{source.suffix.lower()}"
     if source.suffix.lower() == ".csv":
         text = source.read_text(encoding="utf-8-sig")
-        rows = list(csv.reader(io.StringIO(text), delimiter=_csv_dialect(text)))
+        rows = list(csv.reader(io.StringIO(text), delimiter=csv_delimiter(text.split("\n", 1)[0])))
         with target.open("w", encoding="utf-8", newline="") as handle:
             writer = csv.writer(handle)
             writer.writerow(headers)
@@ -170,7 +154,7 @@ def rewrite(upload: Upload, mapping: Sequence[str]) -> Path:
     workbook = load_workbook(source, read_only=True, data_only=True)
     out = Workbook(write_only=True)
     try:
-        households = _households_sheet(workbook)
+        households = find_sheet(workbook, HOUSEHOLD_SHEETS) or workbook.worksheets[0]
         for sheet in workbook.worksheets:
             copy = out.create_sheet(sheet.title)
             for index, row in enumerate(sheet.iter_rows(values_only=True)):
