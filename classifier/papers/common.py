@@ -125,7 +125,7 @@ def household_details(household: Household, pseudonym: Pseudonym | None = None) 
         )
     ethnicity = admin.get("ethnicity")
     return {
-        "code": admin.get("household_code") or household.id,
+        "code": household.code,
         "head_name": name(admin.get("head_name")),
         "head_id_number": head_id,
         "ethnicity": _labels("ethnicity").get(ethnicity or "", ethnicity),

@@ -295,10 +295,6 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def _code(household: Household) -> str:
-    return str(household.admin.get("household_code") or household.id)
-
-
 def _json_text(value: Any) -> str | None:
     return None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
 
@@ -496,7 +492,7 @@ class Register:
                 )
             }
             for done, household in enumerate(households, start=1):
-                code = _code(household)
+                code = household.code
                 if code in seen:
                     errors.append(
                         RecordError(

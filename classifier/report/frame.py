@@ -186,7 +186,7 @@ def _household_row(
     row: dict[str, Any] = {
         "household": 1,
         "id": household.id,
-        "code": admin.get("household_code") or household.id,
+        "code": household.code,
         "province": household.place.get("province"),
         "commune": household.place.get("commune"),
         "village": household.place.get("village"),
@@ -312,10 +312,7 @@ def build_frame(
     for household, result in previous:
         old = _household_row(household, result, indicators, minority)
         before[old["code"]] = old
-    history = [
-        {_admin(h).get("household_code") or h.id: r.outcome if r is not None else None for h, r in rnd}
-        for rnd in earlier
-    ]
+    history = [{h.code: r.outcome if r is not None else None for h, r in rnd} for rnd in earlier]
 
     def presence(code: str, now: dict[str, Any] | None, old: dict[str, Any] | None) -> Presence:
         return Presence(
