@@ -95,10 +95,12 @@ def assemble(
     with_trace: bool = True,
     *,
     facts: Mapping[str, Any] | None = None,
+    counts: tuple[int, int] | None = None,
 ) -> Classification:
     """Build the Classification from ``(candidate count, rule id that fired)`` pairs. ``facts``: the
-    household's classification_facts when the caller already has them (the trace's margins read them)."""
-    known, unknown = candidate_counts(indicators)
+    household's classification_facts when the caller already has them (the trace's margins read them);
+    ``counts``, its candidate_counts likewise."""
+    known, unknown = counts if counts is not None else candidate_counts(indicators)
     outcomes: dict[str, None] = {}
     rules: dict[str, list[int]] = {}
     rule_facts = _static_parts(ruleset).rules

@@ -164,10 +164,10 @@ class DurableEngine:
         """Post one event (to the score rules with ``score``); return the id of the rule durable_rules
         matched it with (see the module's docstring for the calls)."""
         event_id = next(self._event_ids)
-        event = {k: v for k, v in facts.items() if v is not None}  # an absent score is no event field
-        for key, value in event.items():
-            if isinstance(value, float):  # the only values durable_rules may refuse (see _json_safe)
-                event[key] = self._json_safe(key, value)
+        # An absent score is no event field; a float is the only value durable_rules may refuse.
+        event = {
+            k: self._json_safe(k, v) if isinstance(v, float) else v for k, v in facts.items() if v is not None
+        }
         event["id"] = event_id
         rules = self._score_rules if score else self._rules
         if rules is None:
@@ -215,7 +215,15 @@ class DurableEngine:
             for count in range(known, known + unknown + 1):
                 fired.append((count, self.fire(dict(base, deprivation_count=count))))
         return assemble(
-            household, self.ruleset, reference_date, indicators, fired, self.name, with_trace, facts=base
+            household,
+            self.ruleset,
+            reference_date,
+            indicators,
+            fired,
+            self.name,
+            with_trace,
+            facts=base,
+            counts=(known, unknown),
         )
 
     def _classify_by_score(

@@ -33,12 +33,17 @@ __all__ = [
 _CACHE: dict[tuple[str, str], tuple[tuple[tuple[str, int, int, int, str], ...], RuleSet, str]] = {}
 
 
+#: The ``rules/`` folder beside the package, resolved once (the record parser asks for the root per record,
+#: and resolving walks every directory of the path).
+_BESIDE_PACKAGE = Path(__file__).resolve().parent.parent.parent / "rules"
+
+
 def default_rules_root() -> Path:
     """``$CHUAN_NGHEO_RULES`` if set, else the ``rules/`` folder beside the package."""
     env = os.environ.get("CHUAN_NGHEO_RULES")
     if env:
         return Path(env)
-    return Path(__file__).resolve().parent.parent.parent / "rules"
+    return _BESIDE_PACKAGE
 
 
 def list_standards(rules_root: Path | None = None) -> list[str]:

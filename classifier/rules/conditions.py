@@ -478,8 +478,11 @@ def _kleene(parts: Sequence[Compiled], stop: bool, member_level: bool) -> Fn:
                 continue
             else:
                 read[label + suffix] = actual
-            if bool(test(actual, value)) is stop:
-                return stop
+            if test(actual, value):
+                if stop:
+                    return True
+            elif not stop:
+                return False
         return result
 
     return verdict
