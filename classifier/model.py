@@ -79,6 +79,11 @@ class Household:
             return len(self.members)
         return self.member_count
 
+    @property
+    def code(self) -> str:
+        """The household code of the register (``admin.household_code``), else the record id."""
+        return str(self.admin.get("household_code") or self.id)
+
 
 # Without __slots__: attrs then fills the instance dict directly, a third faster to build (twelve per
 # household on the durable path); still frozen.

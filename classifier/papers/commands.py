@@ -103,7 +103,7 @@ def cmd_papers(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     pairs = current.pairs()
     if args.kind in ("letter", "certificate"):
         build = hp.result_letter if args.kind == "letter" else hp.certificate
-        codes = {(getattr(h, "admin", {}) or {}).get("household_code") or h.id: (h, r) for h, r in pairs}
+        codes = {h.code: (h, r) for h, r in pairs}
         if args.household is not None:
             if args.household not in codes:
                 raise InputError(
@@ -125,14 +125,7 @@ def cmd_papers(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             written += 1
         out.write(f"wrote {written} {args.kind} file(s) to {args.output}\n")
         return 0
-    before = (
-        {
-            (getattr(h, "admin", {}) or {}).get("household_code") or h.id: r.outcome
-            for h, r in previous.pairs()
-        }
-        if previous is not None
-        else None
-    )
+    before = {h.code: r.outcome for h, r in previous.pairs()} if previous is not None else None
     entries = cp.entries(pairs, before, pseudonym)
     has_previous = previous is not None
     if args.kind == "meeting-list":

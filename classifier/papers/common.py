@@ -20,6 +20,7 @@ from classifier.model import Classification, Household
 from classifier.papers.document import NationalHeader, Para
 from classifier.rules import default_rules_root
 from classifier.rules.ruleset import RuleSet
+from classifier.rules.yamlload import safe_load_text
 
 __all__ = [
     "BLANK",
@@ -62,7 +63,7 @@ def texts() -> dict[str, Any]:
 def procedures(rules_root: Path | None = None) -> dict[str, Any]:
     """The procedure facts (review period, answer days, approval share, certificate bases), cited."""
     path = (rules_root or default_rules_root()) / "procedures" / "review-round.yaml"
-    data: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data: dict[str, Any] = safe_load_text(path.read_text(encoding="utf-8"))
     return data
 
 
@@ -84,10 +85,6 @@ def fill(frame: str, values: Mapping[str, Any]) -> str:
     return string.Formatter().vformat(frame, (), clean)
 
 
-def _admin(obj: Any) -> Mapping[str, Any]:
-    return getattr(obj, "admin", None) or {}
-
-
 def _labels(field: str) -> Mapping[str, str]:
     catalogue = admin_catalogue()
     if field == "ethnicity":
@@ -98,7 +95,7 @@ def _labels(field: str) -> Mapping[str, str]:
 
 def household_details(household: Household, pseudonym: Pseudonym | None = None) -> dict[str, Any]:
     """Names, code, place, ethnicity and members of a household (pseudonymised when asked)."""
-    admin = _admin(household)
+    admin = household.admin
 
     def name(value: Any, kind: str = "name") -> Any:
         return pseudonym(kind, str(value)) if pseudonym is not None and value else value
@@ -107,7 +104,7 @@ def household_details(household: Household, pseudonym: Pseudonym | None = None) 
     head_id = None
     genders, relations = _labels("gender"), _labels("relation")
     for no, m in enumerate(household.members, start=1):
-        ma = _admin(m)
+        ma = m.admin
         birth = m.facts.get("birth_date")
         year = birth.year if isinstance(birth, dt.date) else ma.get("birth_year")
         ident = name(ma.get("id_number"), "id_number")
@@ -125,7 +122,7 @@ def household_details(household: Household, pseudonym: Pseudonym | None = None) 
         )
     ethnicity = admin.get("ethnicity")
     return {
-        "code": admin.get("household_code") or household.id,
+        "code": household.code,
         "head_name": name(admin.get("head_name")),
         "head_id_number": head_id,
         "ethnicity": _labels("ethnicity").get(ethnicity or "", ethnicity),

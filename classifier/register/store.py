@@ -295,10 +295,6 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def _code(household: Household) -> str:
-    return str(household.admin.get("household_code") or household.id)
-
-
 def _json_text(value: Any) -> str | None:
     return None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
 
@@ -367,7 +363,7 @@ class Register:
                     created_by=who,
                 )
             )
-            self._log(
+            log_change(
                 conn,
                 who,
                 self._round_id(conn, name),
@@ -397,8 +393,7 @@ class Register:
     def round(self, name: str) -> RoundInfo:
         """The round named ``name`` (RegisterError if there is none)."""
         with self.engine.connect() as conn:
-            row = conn.execute(select(s.rounds).where(s.rounds.c.id == self._round_id(conn, name))).one()
-        return _round_info(row)
+            return self._round_row(conn, name)
 
     def rounds(self) -> list[RoundInfo]:
         """Every round, oldest first (by year, then by creation)."""
@@ -413,7 +408,7 @@ class Register:
         with self.engine.begin() as conn:
             info = self._round_row(conn, name)
             conn.execute(update(s.rounds).where(s.rounds.c.id == info.id).values(status=status))
-            self._log(conn, who, info.id, None, "round.status", info.status, status, reason)
+            log_change(conn, who, info.id, None, "round.status", info.status, status, reason)
         return self.round(name)
 
     def _round_row(self, conn: Connection, name: str) -> RoundInfo:
@@ -428,30 +423,6 @@ class Register:
         return info
 
     # -- the change log -------------------------------------------------------------------------------
-
-    def _log(
-        self,
-        conn: Connection,
-        who: str,
-        round_id: int | None,
-        household_id: int | None,
-        field: str,
-        old: Any,
-        new: Any,
-        reason: str,
-    ) -> None:
-        conn.execute(
-            insert(s.change_log).values(
-                at=_now(),
-                who=who,
-                round_id=round_id,
-                household_id=household_id,
-                field=field,
-                old=_json_text(old),
-                new=_json_text(new),
-                reason=reason,
-            )
-        )
 
     def change_log(self, round_name: str | None = None, code: str | None = None) -> list[ChangeEntry]:
         """The change log, oldest first, optionally of one round and/or one household."""
@@ -521,7 +492,7 @@ class Register:
                 )
             }
             for done, household in enumerate(households, start=1):
-                code = _code(household)
+                code = household.code
                 if code in seen:
                     errors.append(
                         RecordError(
@@ -558,7 +529,7 @@ class Register:
         """A classified round whose answers changed is open again until it is classified again."""
         if info.status == "classified":
             conn.execute(update(s.rounds).where(s.rounds.c.id == info.id).values(status="open"))
-            self._log(conn, who, info.id, None, "round.status", "classified", "open", reason)
+            log_change(conn, who, info.id, None, "round.status", "classified", "open", reason)
 
     def _add_many(
         self,
@@ -631,17 +602,8 @@ class Register:
             select(rh).where(and_(rh.c.round_id == info.id, rh.c.household_id == household_id))
         ).first()
         values = dict(**_row_values(record, digest), updated_at=_now(), updated_by=who)
-        if row is None:
-            if expected_version is not None:
-                raise RegisterError(f"household {code} is not in round {info.name}")
-            try:
-                conn.execute(
-                    insert(rh).values(round_id=info.id, household_id=household_id, version=1, **values)
-                )
-            except IntegrityError:  # another writer added it first
-                raise StaleVersionError(code, 0, 1) from None
-            self._log(conn, who, info.id, household_id, "household", None, record["id"], reason)
-            return "added"
+        if row is None:  # a household new to the round is added by _add_many, never here
+            raise RegisterError(f"household {code} is not in round {info.name}")
         if expected_version is not None and row.version != expected_version:
             raise StaleVersionError(code, expected_version, row.version)
         if row.answers_digest == digest:
@@ -657,7 +619,7 @@ class Register:
         before, after = _flatten(row.answers), _flatten(record)
         for field in sorted(set(before) | set(after)):
             if before.get(field) != after.get(field):
-                self._log(
+                log_change(
                     conn, who, info.id, household_id, field, before.get(field), after.get(field), reason
                 )
         return "changed"
@@ -832,7 +794,7 @@ class Register:
                         recorded_by=who,
                     )
                 )
-            self._log(
+            log_change(
                 conn,
                 who,
                 info.id,
@@ -941,7 +903,7 @@ class Register:
                 conn.execute(
                     update(s.rounds).where(s.rounds.c.id == info.id).values(rules_digest=ruleset.digest)
                 )
-                self._log(
+                log_change(
                     conn,
                     who,
                     info.id,
@@ -1015,6 +977,31 @@ class Register:
             with contextlib.suppress(IntegrityError):  # two first exports at once: the other key stays
                 conn.execute(insert(s.settings).values(key="pseudonym_key", value=key))
         return self.pseudonym_key()
+
+
+def log_change(
+    conn: Connection,
+    who: str,
+    round_id: int | None,
+    household_id: int | None,
+    field: str,
+    old: Any,
+    new: Any,
+    reason: str,
+) -> None:
+    """A line in the register's append-only change log (old and new values as JSON text)."""
+    conn.execute(
+        insert(s.change_log).values(
+            at=_now(),
+            who=who,
+            round_id=round_id,
+            household_id=household_id,
+            field=field,
+            old=_json_text(old),
+            new=_json_text(new),
+            reason=reason,
+        )
+    )
 
 
 def _round_info(row: Any) -> RoundInfo:

@@ -116,19 +116,19 @@ class _Parser:
             raise ExpressionError(f"formula {self.text!r}: unexpected {self.toks[self.i][1]!r}")
         return node
 
-    def or_(self) -> Node:
-        node = self.and_()
-        while self.peek() == "or":
-            self.take()
-            node = Op("or", (node, self.and_()))
+    def _chain(self, ops: tuple[str, ...], operand: Callable[[], Node]) -> Node:
+        """``operand (op operand)*`` for the operators ``ops``, grouped from the left."""
+        node = operand()
+        while self.peek() in ops:
+            op = self.take()[1]
+            node = Op(op, (node, operand()))
         return node
 
+    def or_(self) -> Node:
+        return self._chain(("or",), self.and_)
+
     def and_(self) -> Node:
-        node = self.not_()
-        while self.peek() == "and":
-            self.take()
-            node = Op("and", (node, self.not_()))
-        return node
+        return self._chain(("and",), self.not_)
 
     def not_(self) -> Node:
         if self.peek() == "not":
@@ -144,18 +144,10 @@ class _Parser:
         return node
 
     def sum(self) -> Node:
-        node = self.term()
-        while self.peek() in ("+", "-"):
-            op = self.take()[1]
-            node = Op(op, (node, self.term()))
-        return node
+        return self._chain(("+", "-"), self.term)
 
     def term(self) -> Node:
-        node = self.unary()
-        while self.peek() in ("*", "/"):
-            op = self.take()[1]
-            node = Op(op, (node, self.unary()))
-        return node
+        return self._chain(("*", "/"), self.unary)
 
     def unary(self) -> Node:
         if self.peek() == "-":

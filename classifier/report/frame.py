@@ -152,10 +152,6 @@ def _status(outcome: str | None) -> str | None:
     return outcome if outcome in (POOR_CLASS, NEAR_POOR_CLASS, CANNOT_CLASSIFY) else "above"
 
 
-def _admin(obj: Household | Member) -> Mapping[str, Any]:
-    return getattr(obj, "admin", None) or {}
-
-
 def _bool(value: Any) -> int | None:
     return None if value is None else int(bool(value))
 
@@ -164,7 +160,7 @@ def _age(member: Member, ref: dt.date) -> int | None:
     birth = member.facts.get("birth_date")
     if isinstance(birth, dt.date):
         return ref.year - birth.year - ((ref.month, ref.day) < (birth.month, birth.day))
-    year = _admin(member).get("birth_year")
+    year = member.admin.get("birth_year")
     return ref.year - int(year) if year is not None else None
 
 
@@ -180,13 +176,13 @@ def _household_row(
     indicators: Sequence[str],
     ethnic_minority: Callable[[str | None], bool | None],
 ) -> dict[str, Any]:
-    admin = _admin(household)
+    admin = household.admin
     outcome = result.outcome if result is not None else None
     status = _status(outcome)
     row: dict[str, Any] = {
         "household": 1,
         "id": household.id,
-        "code": admin.get("household_code") or household.id,
+        "code": household.code,
         "province": household.place.get("province"),
         "commune": household.place.get("commune"),
         "village": household.place.get("village"),
@@ -232,7 +228,7 @@ def _member_rows(household: Household, row: Mapping[str, Any], household_no: int
     ref = household.reference_date or dt.date.today()
     out = []
     for no, member in enumerate(household.members, start=1):
-        admin = _admin(member)
+        admin = member.admin
         birth = member.facts.get("birth_date")
         gender = admin.get("gender")
         out.append(
@@ -307,15 +303,12 @@ def build_frame(
             row.update({f"mv_{m}": None for m in MOVEMENTS}, status=None, previous_outcome=None)
             row.update({f"mvp_{m}": None for m in MOVEMENTS})
         return Frame(tuple(rows), member_rows(), tuple(indicators), False, tuple(notes))
-    movements_of = {h.id: _admin(h).get("movement") for h, _ in pairs}
+    movements_of = {h.id: h.admin.get("movement") for h, _ in pairs}
     before: dict[str, dict[str, Any]] = {}
     for household, result in previous:
         old = _household_row(household, result, indicators, minority)
         before[old["code"]] = old
-    history = [
-        {_admin(h).get("household_code") or h.id: r.outcome if r is not None else None for h, r in rnd}
-        for rnd in earlier
-    ]
+    history = [{h.code: r.outcome if r is not None else None for h, r in rnd} for rnd in earlier]
 
     def presence(code: str, now: dict[str, Any] | None, old: dict[str, Any] | None) -> Presence:
         return Presence(

@@ -18,7 +18,7 @@ from classifier.io import known_indicator_keys
 from classifier.model import Household
 from classifier.register import RegisterError, RoundHousehold, RoundInfo
 from classifier.register import schema as s
-from classifier.register.store import stored_household
+from classifier.register.store import log_change, stored_household
 from classifier.report.vocabulary import NEAR_POOR_CLASS, POOR_CLASS
 from classifier.web.auth import User, utc_now
 from classifier.web.db import MEETINGS, REQUESTS
@@ -216,21 +216,8 @@ def _log(
     conn: sa.Connection, user: User, info: RoundInfo, code: str, field: str, old: Any, new: Any, reason: str
 ) -> None:
     """A line in the register's append-only change log for a write the register does not make itself."""
-    import json
-
     household_id = conn.execute(sa.select(s.households.c.id).where(s.households.c.code == code)).scalar()
-    conn.execute(
-        s.change_log.insert().values(
-            at=utc_now(),
-            who=user.username,
-            round_id=info.id,
-            household_id=household_id,
-            field=field,
-            old=None if old is None else json.dumps(old, ensure_ascii=False, sort_keys=True),
-            new=None if new is None else json.dumps(new, ensure_ascii=False, sort_keys=True),
-            reason=reason,
-        )
-    )
+    log_change(conn, user.username, info.id, household_id, field, old, new, reason)
 
 
 @router.post("/rounds/{name}/households/{code}/meeting", dependencies=[Depends(check_csrf)])
@@ -271,32 +258,14 @@ def record_meeting(
         old = conn.execute(
             sa.select(MEETINGS).where(MEETINGS.c.round_id == info.id, MEETINGS.c.household_code == code)
         ).first()
+        stamped = {"recorded_by": user.username, "recorded_at": utc_now(), **values}
         if old is None:
-            conn.execute(
-                MEETINGS.insert().values(
-                    round_id=info.id,
-                    household_code=code,
-                    recorded_by=user.username,
-                    recorded_at=utc_now(),
-                    **values,
-                )
-            )
+            conn.execute(MEETINGS.insert().values(round_id=info.id, household_code=code, **stamped))
         else:
-            conn.execute(
-                MEETINGS.update()
-                .where(MEETINGS.c.id == old.id)
-                .values(recorded_by=user.username, recorded_at=utc_now(), **values)
-            )
-        before = (
-            None
-            if old is None
-            else {
-                "meeting_date": old.meeting_date.isoformat(),
-                "participants": old.participants,
-                "agreed": old.agreed,
-                "note": old.note,
-            }
-        )
+            conn.execute(MEETINGS.update().where(MEETINGS.c.id == old.id).values(**stamped))
+        before = None
+        if old is not None:
+            before = {**{k: getattr(old, k) for k in values}, "meeting_date": old.meeting_date.isoformat()}
         _log(conn, user, info, code, "meeting", before, new, "village meeting")
     return RedirectResponse(f"/rounds/{name}/households/{code}#meeting", status_code=303)
 

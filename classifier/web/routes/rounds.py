@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from classifier.api import DEFAULT_STANDARD
+from classifier.io.records import PLACE_KEYS
 from classifier.register import KINDS
 from classifier.web.auth import User
 from classifier.web.deps import check_csrf, current_user, get_lang, get_state, render, require_officer
@@ -122,9 +123,7 @@ def export_round(request: Request, name: str, user: Annotated[User, Depends(curr
         [
             "household_code",
             "id",
-            "province",
-            "commune",
-            "village",
+            *PLACE_KEYS,
             "area",
             "member_count",
             "outcome",
@@ -141,9 +140,7 @@ def export_round(request: Request, name: str, user: Annotated[User, Depends(curr
             [
                 h.code,
                 h.record_id,
-                h.place.get("province"),
-                h.place.get("commune"),
-                h.place.get("village"),
+                *(h.place.get(k) for k in PLACE_KEYS),
                 h.area,
                 h.member_count,
                 h.outcome,
