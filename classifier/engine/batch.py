@@ -168,6 +168,18 @@ class BatchEngine:
             self._con.execute(statement)
         # A DuckDB connection is not safe to share between threads.
         self._lock = threading.Lock()
+        # On a connection of its own (the object API: one household, a list from Python) a small call
+        # refills the engine's tables and runs the rule query prepared once: refilling changes no schema,
+        # so the prepared plan stays valid, and binding the 26 KB query was most of such a call. On a
+        # connection it is lent (run_batch's work database) it re-creates its tables per call, as the
+        # stages do (see small_run).
+        self._own = connection is None
+        self._defaults = self._con.execute(
+            "SELECT current_setting('enable_optimizer'), current_setting('threads')"
+        ).fetchone()
+        self._small: bool | None = None  # the own connection's settings: small-run or its defaults
+        self._filled: set[str] = set()  # tables created on the own connection (refilled since)
+        self._prepared: set[str] = set()
 
     # -- public API -------------------------------------------------------------------------------
 
@@ -310,9 +322,8 @@ class BatchEngine:
                 cols["score_a"].append(float(items[i].facts["score_a"]))
                 cols["score_b"].append(float(b))
         schema = [("rid", "BIGINT"), ("area", "VARCHAR"), ("score_a", "DOUBLE"), ("score_b", "DOUBLE")]
-        with self._lock, small_run(self._con, len(owners)):
-            _load_table(self._con, "sc", schema, cols)
-            found = self._con.execute(score_rules_query(self.ruleset, "sc")).fetchall()
+        sql = score_rules_query(self.ruleset, "sc")
+        _, found = self._query("cn_score_rules", sql, [("sc", schema, cols)], len(owners))
         fired: dict[int, list[str]] = {i: [] for i in todo}
         for rid, ix, n_match in found:
             if n_match != 1:
@@ -328,15 +339,59 @@ class BatchEngine:
 
     def _run(self, households: Sequence[Household], dates: Sequence[dt.date]) -> list[BatchRow]:
         hh_cols, mem_cols = load_columns(self.compiled, households, dates)
-        with self._lock, small_run(self._con, len(households)):
-            _load_table(self._con, "hh", self.compiled.household_columns, hh_cols)
-            _load_table(self._con, "mem", self.compiled.member_columns, mem_cols)
-            cursor = self._con.execute(self.compiled.query("hh", "mem"))
-            names = [d[0] for d in cursor.description]
-            rows = [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
+        tables = [
+            ("hh", self.compiled.household_columns, hh_cols),
+            ("mem", self.compiled.member_columns, mem_cols),
+        ]
+        names, found = self._query("cn_rules", self.compiled.query("hh", "mem"), tables, len(households))
+        rows = [dict(zip(names, r, strict=True)) for r in found]
         if len(rows) != len(households):
             raise EngineError(f"the batch query returned {len(rows)} rows for {len(households)} households")
         return rows
+
+    def _query(
+        self,
+        name: str,
+        sql: str,
+        tables: Sequence[tuple[str, Sequence[tuple[str, str]], dict[str, list[Any]]]],
+        rows: int,
+    ) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """Fill ``tables`` (name, schema, columns) and run ``sql`` over them: column names and rows."""
+        con = self._con
+        with self._lock:
+            if not self._own:
+                with small_run(con, rows):
+                    for table, schema, columns in tables:
+                        _load_table(con, table, schema, columns)
+                    cursor = con.execute(sql)
+                    return [d[0] for d in cursor.description], cursor.fetchall()
+            small = rows <= SMALL_RUN
+            self._settings(small)
+            for table, schema, columns in tables:
+                if small and table in self._filled:
+                    con.execute(f"DELETE FROM {table}")
+                    _insert(con, table, schema, columns)
+                else:
+                    _load_table(con, table, schema, columns)
+                    self._filled.add(table)
+            if small:
+                if name not in self._prepared:
+                    con.execute(f"PREPARE {name} AS {sql}")
+                    self._prepared.add(name)
+                cursor = con.execute(f"EXECUTE {name}")
+            else:
+                cursor = con.execute(sql)
+            return [d[0] for d in cursor.description], cursor.fetchall()
+
+    def _settings(self, small: bool) -> None:
+        """The own connection's settings for a small call or an ordinary one, changed only when needed."""
+        if self._small == small:
+            return
+        assert self._defaults is not None
+        optimizer, threads = (False, 1) if small else (bool(self._defaults[0]), int(self._defaults[1]))
+        self._con.execute(f"SET enable_optimizer = {'true' if optimizer else 'false'}")
+        self._con.execute(f"SET threads = {threads}")
+        self._small = small
 
     def _indicators(self, row: BatchRow) -> tuple[IndicatorResult, ...]:
         return rows_to_results(self.compiled, row)
@@ -455,6 +510,16 @@ def _load_table(
     """(Re)create ``table`` and fill it from column lists in one statement (one unnest per column)."""
     ddl = ", ".join(f"{quote_ident(name)} {sql_type}" for name, sql_type in schema)
     con.execute(f"CREATE OR REPLACE TEMP TABLE {table} ({ddl})")
+    _insert(con, table, schema, columns)
+
+
+def _insert(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    schema: Sequence[tuple[str, str]],
+    columns: dict[str, list[Any]],
+) -> None:
+    """Append the rows of ``columns`` to ``table`` in one statement (one unnest per column)."""
     if not columns["rid"]:
         return
     selects = ", ".join(f"unnest(${i}::{sql_type}[])" for i, (_, sql_type) in enumerate(schema, start=1))

@@ -20,6 +20,7 @@ from classifier.model import Classification, Household
 from classifier.papers.document import NationalHeader, Para
 from classifier.rules import default_rules_root
 from classifier.rules.ruleset import RuleSet
+from classifier.rules.yamlload import safe_load_text
 
 __all__ = [
     "BLANK",
@@ -62,7 +63,7 @@ def texts() -> dict[str, Any]:
 def procedures(rules_root: Path | None = None) -> dict[str, Any]:
     """The procedure facts (review period, answer days, approval share, certificate bases), cited."""
     path = (rules_root or default_rules_root()) / "procedures" / "review-round.yaml"
-    data: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data: dict[str, Any] = safe_load_text(path.read_text(encoding="utf-8"))
     return data
 
 

@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-import yaml
 
 from classifier.report.describe import describe_labelled, format_value
 from classifier.rules.ruleset import Citation, Parameter, RuleSet
+from classifier.rules.yamlload import safe_load_text
 
 __all__ = ["DocItem", "DocSection", "build_sections", "render_html", "render_markdown"]
 
@@ -95,7 +95,7 @@ def _cases(
     if cases_dir is None or not cases_dir.is_dir():
         return out
     for path in sorted(cases_dir.glob("*.yaml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+        data = safe_load_text(path.read_text(encoding="utf-8")) or []
         for case in data if isinstance(data, list) else []:
             if not isinstance(case, dict) or not isinstance(case.get("clause"), str):
                 continue

@@ -41,6 +41,7 @@ import yaml
 from classifier.errors import ChuanNgheoError, InputError
 from classifier.report import expr
 from classifier.report.frame import Frame
+from classifier.rules.yamlload import safe_load_text
 
 __all__ = [
     "ComputedRow",
@@ -224,7 +225,7 @@ def load_templates(folder: Path | None = None) -> list[TableTemplate]:
     out = []
     for path in sorted(folder.glob("*.yaml")):
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            data = safe_load_text(path.read_text(encoding="utf-8"))
         except yaml.YAMLError as exc:
             raise _err(path.name, f"not valid YAML: {exc}") from None
         out.append(parse_template(data, path.name))

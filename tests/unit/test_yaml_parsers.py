@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 import classifier.rules.yamlload as yamlload
-from classifier.rules.yamlload import LocatedDict, LocatedList, load_yaml_file
+from classifier.rules.yamlload import LocatedDict, LocatedList, load_yaml_file, safe_load_text
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -88,3 +89,21 @@ def test_edge_texts_read_alike(name: str, tmp_path: Path, monkeypatch: pytest.Mo
     path.write_text(TEXTS[name], encoding="utf-8", newline="")
     fast, python = _both(path, monkeypatch)
     assert fast == python
+
+
+def _safe_load(text: str, loader: Any) -> Any:
+    try:
+        return ("value", repr(loader(text)))
+    except (yaml.YAMLError, ValueError) as exc:  # ValueError: a huge integer, 2025-02-30
+        return ("error", type(exc).__name__, str(exc))
+
+
+@pytest.mark.parametrize("name", ["repository files", *TEXTS])
+def test_safe_load_text_is_yaml_safe_load(name: str) -> None:
+    """``safe_load_text`` (the package's own data files) gives yaml.safe_load's value or its error."""
+    if name == "repository files":
+        texts = [p.read_text(encoding="utf-8") for p in REPO.rglob("*.yaml") if ".venv" not in p.parts]
+    else:
+        texts = [TEXTS[name]]
+    for text in texts:
+        assert _safe_load(text, safe_load_text) == _safe_load(text, yaml.safe_load)
