@@ -133,12 +133,16 @@ def load_rounds(args: argparse.Namespace):  # type: ignore[no-untyped-def]
         from classifier.errors import InputError
 
         raise InputError("give a households file, or --round NAME to report on a round of the register")
-    current = load_round(args.input, args.members, ruleset, args.commune)
+    root = args.rules_dir
+    current = load_round(args.input, args.members, ruleset, args.commune, rules_root=root)
     commune = current.households[0].place.get("commune")
     previous = None
     if getattr(args, "previous", None) is not None:
-        previous = load_round(args.previous, args.previous_members, ruleset, commune)
-    earlier = [load_round(path, None, ruleset, commune) for path in getattr(args, "earlier", None) or ()]
+        previous = load_round(args.previous, args.previous_members, ruleset, commune, rules_root=root)
+    earlier = [
+        load_round(path, None, ruleset, commune, rules_root=root)
+        for path in getattr(args, "earlier", None) or ()
+    ]
     if earlier and previous is None:
         from classifier.errors import InputError
 

@@ -16,7 +16,8 @@ import attrs
 
 from classifier.api import classify_many, load_standard
 from classifier.errors import InputError
-from classifier.io import known_indicator_keys, parse_records, read_records
+from classifier.io import known_indicator_keys, parse_records
+from classifier.io.survey import read_survey
 from classifier.model import Classification, Household
 from classifier.report.frame import Frame, build_frame, pseudonymise_frame
 from classifier.report.templates import ComputedTable, TableTemplate, compute_table, load_templates
@@ -62,15 +63,13 @@ def load_round(
     ruleset: RuleSet,
     commune: str | None,
     reference_date: dt.date | None = None,
+    rules_root: Path | None = None,
 ) -> Round:
-    """Read, type and classify a households file; records with errors stop the report (listed by id)."""
+    """Read (with the columns of ``rules_root``, the folder ``ruleset`` comes from), type and classify a
+    households file; records with errors stop the report (listed by id)."""
     households: list[Household] = []
     errors = []
-    for _record, result in parse_records(
-        read_records(path, members_path=members),
-        catalogue=ruleset.facts,
-        indicator_keys=known_indicator_keys(),
-    ):
+    for _record, result in read_survey(path, ruleset, rules_root=rules_root, members_path=members):
         if isinstance(result, list):
             errors.extend(result)
             continue
