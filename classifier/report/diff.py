@@ -735,17 +735,9 @@ def impact_report(impact: Impact, lang: str = "vi") -> Report:
     if impact.by is not None:
         tables.append(_by_area_table(impact, lang))
     tables.append(_errors_table(impact))
+    sides = {"from_standard": impact.from_standard, "to_standard": impact.to_standard}
     meta = {
-        "from_standard": {
-            "id": impact.from_standard.id,
-            "digest": impact.from_standard.digest,
-            "provisional": impact.from_standard.provisional,
-        },
-        "to_standard": {
-            "id": impact.to_standard.id,
-            "digest": impact.to_standard.digest,
-            "provisional": impact.to_standard.provisional,
-        },
+        **{key: {"id": r.id, "digest": r.digest, "provisional": r.provisional} for key, r in sides.items()},
         "provisional": impact.provisional,
         "counts": {
             "read": impact.read,

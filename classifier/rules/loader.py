@@ -186,6 +186,23 @@ def _display(path: Path) -> str:
         return str(path)
 
 
+def _cited(
+    spec: LocatedDict, citation: Any, verified: Any, start: Any, end: Any, cond: Any, used: set[str]
+) -> dict[str, Any]:
+    """The fields an indicator, a classification rule and a group share, from their checked parts."""
+    return {
+        "citation": citation,
+        "verified": bool(verified),
+        "valid_from": start,
+        "valid_to": end,
+        "condition": cond,
+        "wording_vi": spec.get("wording_vi"),
+        "note": spec.get("note"),
+        "provisional": bool(spec.get("provisional", False)),
+        "params": tuple(sorted(used)),
+    }
+
+
 # --------------------------------------------------------------------------------------------------
 # Rule folders
 
@@ -569,6 +586,16 @@ class _FolderLoader:
         """Parse one condition tree (each kind parses itself, see conditions.KINDS)."""
         return _ConditionParser(self, params, p, rule_id, used).condition(node, level, line)
 
+    def _when(
+        self, spec: LocatedDict, key: str, level: str, params: Mapping[str, Parameter], p: Problems, eid: str
+    ) -> tuple[Condition | None, set[str]]:
+        """The condition under ``key`` (None when absent: the required-key check reports it) and the
+        parameters it reads."""
+        used: set[str] = set()
+        if key not in spec:
+            return None, used
+        return self._condition(spec[key], level, params, p, eid, line_of(spec, key), used), used
+
     def _operand(
         self,
         data: LocatedDict,
@@ -665,20 +692,7 @@ class _FolderLoader:
                 verified = p.boolean(spec, "verified", iid)
                 number = p.integer(spec, "number", iid)
                 start, end = self._validity(spec, p, iid, self.std_from, self.std_to)
-                used: set[str] = set()
-                cond = (
-                    self._condition(
-                        spec.get("deprived_when"),
-                        "household",
-                        params,
-                        p,
-                        iid,
-                        line_of(spec, "deprived_when"),
-                        used,
-                    )
-                    if "deprived_when" in spec
-                    else None
-                )
+                cond, used = self._when(spec, "deprived_when", "household", params, p, iid)
                 if citation is None or verified is None or number is None or start is None or cond is None:
                     self._not_dropped_silently(p, before, at, "indicator", iid)
                     continue
@@ -689,15 +703,7 @@ class _FolderLoader:
                     service_en=str(spec["service_en"]),
                     label_vi=str(spec["label_vi"]),
                     label_en=str(spec["label_en"]),
-                    citation=citation,
-                    verified=bool(verified),
-                    valid_from=start,
-                    valid_to=end,
-                    condition=cond,
-                    wording_vi=spec.get("wording_vi"),
-                    note=spec.get("note"),
-                    provisional=bool(spec.get("provisional", False)),
-                    params=tuple(sorted(used)),
+                    **_cited(spec, citation, verified, start, end, cond, used),
                 )
             numbers: dict[int, str] = {}
             for ind in indicators.values():
@@ -830,14 +836,7 @@ class _FolderLoader:
             start, end = self._validity(
                 spec, p, gid, None if spec.get("amendment") else self.std_from, self.std_to
             )
-            used: set[str] = set()
-            cond = (
-                self._condition(
-                    spec.get("when"), "classification", params, p, gid, line_of(spec, "when"), used
-                )
-                if "when" in spec
-                else None
-            )
+            cond, used = self._when(spec, "when", "classification", params, p, gid)
             broken = len(p.items) > before[0]
             if citation is None or verified is None or start is None or cond is None or broken:
                 self._not_dropped_silently(p, before, at, "group", gid)
@@ -848,15 +847,8 @@ class _FolderLoader:
                 label_vi=str(spec["label_vi"]),
                 label_en=str(spec["label_en"]),
                 classes=wanted,
-                condition=cond,
-                citation=citation,
-                verified=bool(verified),
-                valid_from=start,
-                valid_to=end,
                 answer=str(answer) if answer is not None else None,
-                wording_vi=spec.get("wording_vi"),
-                note=spec.get("note"),
-                params=tuple(sorted(used)),
+                **_cited(spec, citation, verified, start, end, cond, used),
             )
 
     def _rule_section(
@@ -927,29 +919,14 @@ class _FolderLoader:
             citation = self._citation(spec, p, rid, at)
             verified = p.boolean(spec, "verified", rid)
             start, end = self._validity(spec, p, rid, self.std_from, self.std_to)
-            used: set[str] = set()
-            cond = (
-                self._condition(
-                    spec.get("when"), "classification", params, p, rid, line_of(spec, "when"), used
-                )
-                if "when" in spec
-                else None
-            )
+            cond, used = self._when(spec, "when", "classification", params, p, rid)
             if outcome is None or citation is None or verified is None or start is None or cond is None:
                 self._not_dropped_silently(p, before, at, "rule", rid)
                 continue
             rules[rid] = ClassRule(
                 id=rid,
                 outcome=str(outcome),
-                citation=citation,
-                verified=bool(verified),
-                valid_from=start,
-                valid_to=end,
-                condition=cond,
-                wording_vi=spec.get("wording_vi"),
-                note=spec.get("note"),
-                provisional=bool(spec.get("provisional", False)),
-                params=tuple(sorted(used)),
+                **_cited(spec, citation, verified, start, end, cond, used),
                 possible=possible,
             )
 
