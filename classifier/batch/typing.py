@@ -51,8 +51,13 @@ _AMBIGUOUS_RE = CONTRACT.ambiguous
 
 #: Every character Python's str.strip() removes. DuckDB's one-argument trim() keeps tabs and line
 #: breaks, so a cell " H1\t" would keep its tab in SQL and lose it in classifier/io: ids, place
-#: names and blank-cell checks strip exactly this set instead.
-PY_WHITESPACE = "".join(chr(c) for c in range(0x110000) if chr(c).isspace())
+#: names and blank-cell checks strip exactly this set instead. Written out (scanning every code point
+#: for str.isspace() cost each process ~0.1 s at import); tests/unit/test_batch_typing.py holds it equal
+#: to that scan.
+PY_WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007"
+    "\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
 _WS = literal(PY_WHITESPACE)
 
 

@@ -99,3 +99,8 @@ def test_fast_typing_never_reads_a_cell_differently_from_the_general_typing() ->
                 continue
             assert got == want, (spec.name, cell, got, want)
             assert not ok_fast or ok_general, (spec.name, cell)
+
+
+def test_py_whitespace_is_every_character_str_strip_removes() -> None:
+    """The written-out PY_WHITESPACE is exactly the characters for which str.isspace() holds."""
+    assert "".join(chr(c) for c in range(0x110000) if chr(c).isspace()) == PY_WHITESPACE
