@@ -83,16 +83,20 @@ def load_round(
     return classify_round(households, ruleset, commune, reference_date)
 
 
-def register_round(register: Any, name: str, ruleset: RuleSet, commune: str | None) -> Round:
-    """A round of the register (``chuan-ngheo round …``): its records typed again and classified with
-    traces; refused when a result differs from the one the register keeps (the rules changed since
-    ``round classify``: classify the round again first), so reports never contradict the register."""
+def register_round(
+    register: Any, name: str, ruleset: RuleSet, commune: str | None, rules_root: Path | None = None
+) -> Round:
+    """A round of the register (``chuan-ngheo round …``): its records typed again (flags: of every
+    standard under ``rules_root``, the folder ``ruleset`` comes from) and classified with traces; refused
+    when a result differs from the one the register keeps (the rules changed since ``round classify``:
+    classify the round again first), so reports never contradict the register."""
     from classifier.io.records import RawRecord
 
     stored = register.households(name)
     raws = [RawRecord(raw=dict(h.answers), row=i, source=f"round {name}") for i, h in enumerate(stored, 1)]
     households = []
-    for _raw, result in parse_records(raws, catalogue=ruleset.facts, indicator_keys=known_indicator_keys()):
+    keys = known_indicator_keys(rules_root)
+    for _raw, result in parse_records(raws, catalogue=ruleset.facts, indicator_keys=keys):
         if isinstance(result, list):
             raise InputError(f"round {name}: a stored record no longer reads ({result[0]})", result)
         households.append(result)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import shutil
 from pathlib import Path
 
 import pytest
@@ -110,3 +111,50 @@ def test_the_web_mapping_step_proposes_the_rules_folders_alias(folder: Path) -> 
     assert default_target(ALIAS, root) == "floor_area_m2"
     assert default_target(ALIAS, None) is None
     assert survey_columns(root)[0].household_target(ALIAS) is not None
+
+
+def test_a_report_on_a_round_rereads_its_records_with_the_rules_folders_indicators(
+    folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`report --round` types the kept records again: with the bundled indicator keys a flag of an
+    indicator only the `--rules-dir` standards have (here the Ho Chi Minh City overlay's 13th indicator
+    under another id) made every kept record "no longer read"."""
+    root = tmp_path / "rules"
+    shutil.copytree(folder / "rules", root)
+    shutil.copytree(root / "hcm-2024", root / "my-city")
+    for name, old, new in (
+        ("standard.yaml", "\nid: hcm-2024\n", "\nid: my-city\n"),
+        ("indicators.yaml", "\n  social_insurance:\n", "\n  bao_hiem_xh:\n"),
+    ):
+        text = (root / "my-city" / name).read_text(encoding="utf-8")
+        assert text.count(old) == 1
+        (root / "my-city" / name).write_text(text.replace(old, new), encoding="utf-8")
+    lines = (folder / "ho.csv").read_text(encoding="utf-8").splitlines()
+    flagged = [lines[0] + ",deprivations.bao_hiem_xh", *(line + ",false" for line in lines[1:])]
+    (tmp_path / "ho.csv").write_text("\n".join(flagged) + "\n", encoding="utf-8")
+    (tmp_path / "tv.csv").write_bytes((folder / "tv.csv").read_bytes())
+    monkeypatch.chdir(tmp_path)
+    rules, db = ["--rules-dir", str(root)], ["--db", "so.sqlite"]
+    quiet = io.StringIO()
+    assert (
+        main(
+            ["round", "new", "r", "--year", "2026", *DATE, "--standard", "my-city", *db, *rules], quiet, quiet
+        )
+        == 0
+    )
+    assert main(["round", "import", "r", *READ, "--quiet", *db, *rules], quiet, quiet) == 0, quiet.getvalue()
+    assert main(["round", "classify", "r", "--quiet", *db, *rules], quiet, quiet) == 0, quiet.getvalue()
+    err = io.StringIO()
+    report = [
+        "report",
+        "html",
+        "--round",
+        "r",
+        "--standard",
+        "my-city",
+        "--commune",
+        "Xã Hợp Hưng",
+        "-o",
+        "bc.html",
+    ]
+    assert main([*report, *db, *rules], io.StringIO(), err) == 0, err.getvalue()
