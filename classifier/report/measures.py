@@ -236,11 +236,20 @@ def inputs_from_results(
     if input_path is not None:
         from classifier.io.survey import read_survey
 
+        errors = []
         for _raw, parsed in read_survey(
             input_path, ruleset, rules_root=rules_root, members_path=members_path
         ):
-            if not isinstance(parsed, list):
+            if isinstance(parsed, list):
+                errors.extend(parsed)
+            else:
                 persons[parsed.id] = parsed.effective_member_count
+        if errors:  # a household left out would silently count as one without members
+            raise InputError(
+                f"{Path(input_path).name}: {len(errors)} error(s) in the records; fix them before the "
+                f"measures (`chuan-ngheo classify` writes them all): {errors[0]}",
+                errors,
+            )
     out = []
     for row in results.rows:
         hid = None if row.get("id") is None else str(row["id"])

@@ -142,3 +142,22 @@ def test_the_command_gives_the_same_figures_from_a_result_file_and_from_the_regi
     from_file = (tmp_path / "from-file.csv").read_text(encoding="utf-8")
     assert from_file == (tmp_path / "from-register.csv").read_text(encoding="utf-8")
     assert "rate_multidimensional" in from_file and "contribution_information_access" in from_file
+
+
+def test_an_unreadable_household_of_the_input_file_is_refused_not_left_without_members(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`report measures --input`: a record of the households file that does not read used to be
+    skipped, so that household silently counted as one without a member count; now the command
+    stops and names the record's error, as `report` does."""
+    monkeypatch.chdir(tmp_path)
+    households = tmp_path / "ho.csv"
+    households.write_text(
+        "id,area,income_per_capita_month,member_count\nH1,rural,1000000,3\nH2,rural,not-a-number,2\n",
+        encoding="utf-8",
+    )
+    assert main(["classify", str(households), "-o", "results.csv", "--quiet"]) != 2
+    code = main(["report", "measures", "results.csv", "--input", str(households), "--weight", "persons"])
+    assert code != 0
+    err = capsys.readouterr().err
+    assert "1 error(s) in the records" in err and "H2" in err and "income_per_capita_month" in err
