@@ -114,9 +114,8 @@ def groups_file(
     Returns (households written, records with errors, members file)."""
     from classifier.api import classify
     from classifier.engine.score import check_method
-    from classifier.io import known_indicator_keys, parse_records, read_records
-    from classifier.io.columns import default_column_map
     from classifier.io.outputs import OutputFiles
+    from classifier.io.survey import read_survey
     from classifier.io.writers import excel_safe as neutralize_formula
 
     check_method(method, ruleset)
@@ -129,11 +128,11 @@ def groups_file(
     written = errored = 0
     # Same-path refusal, lock, unique temporary files, umask mode: as classify (classifier/io/outputs.py).
     with OutputFiles([output_path, members_out], [input_path, members_path]) as files:
-        records = read_records(input_path, members_path=members_path, columns=default_column_map(rules_root))
-        parsed = parse_records(
-            records,
-            catalogue=ruleset.facts,
-            indicator_keys=known_indicator_keys(rules_root),
+        parsed = read_survey(
+            input_path,
+            ruleset,
+            rules_root=rules_root,
+            members_path=members_path,
             reference_date=reference_date,
         )
         with (

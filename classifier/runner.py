@@ -25,16 +25,10 @@ import attrs
 from classifier.api import resolve_reference_date
 from classifier.engine import get_engine
 from classifier.errors import InputError, RecordError
-from classifier.io import (
-    RawRecord,
-    ResultWriter,
-    default_column_map,
-    known_indicator_keys,
-    parse_records,
-    read_records,
-)
+from classifier.io import RawRecord, ResultWriter
 from classifier.io.outputs import OutputFiles, check_input_file, check_members_file
 from classifier.io.readers import detect_format
+from classifier.io.survey import read_survey
 from classifier.io.writers import ERROR_COLUMNS, error_file_row
 from classifier.model import Classification, Household
 from classifier.progress import Progress
@@ -193,14 +187,15 @@ def classify_file(
         )
     started = time.monotonic()
     summary = RunSummary(output=output_path, errors_path=errors_path, engine=mode)
-    keys = known_indicator_keys(rules_root)
     progress = Progress(_count_hint(input_path), quiet=quiet, stream=err)
     notices: list[str] = []
-    records = read_records(
-        input_path, members_path=members_path, columns=default_column_map(rules_root), notices=notices
-    )
-    parsed = parse_records(
-        records, catalogue=ruleset.facts, indicator_keys=keys, reference_date=reference_date
+    parsed = read_survey(
+        input_path,
+        ruleset,
+        rules_root=rules_root,
+        members_path=members_path,
+        reference_date=reference_date,
+        notices=notices,
     )
     results = (
         _classify_durable(parsed, ruleset, reference_date, with_trace, method)
@@ -359,11 +354,9 @@ def find_household(
     reference_date: dt.date | None = None,
 ) -> Household:
     """The typed household ``household_id`` of a file; a clear error when absent or invalid."""
-    keys = known_indicator_keys(rules_root)
     seen: list[str] = []
-    records = read_records(input_path, members_path=members_path, columns=default_column_map(rules_root))
-    for record, parsed in parse_records(
-        records, catalogue=ruleset.facts, indicator_keys=keys, reference_date=reference_date
+    for record, parsed in read_survey(
+        input_path, ruleset, rules_root=rules_root, members_path=members_path, reference_date=reference_date
     ):
         raw_id = str((record.raw or {}).get("id", "")).strip()
         if raw_id != household_id:

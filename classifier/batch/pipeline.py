@@ -35,9 +35,10 @@ from classifier.batch.tables import CHECKED, HH_ROWS, RESULTS
 from classifier.batch.typed import TypingPlan, type_file
 from classifier.engine.batch import BatchEngine, connect
 from classifier.errors import EngineError, InputError
-from classifier.io.columns import ColumnMap, default_column_map, known_indicator_keys
+from classifier.io.columns import ColumnMap
 from classifier.io.outputs import OutputFiles, WorkFolder, check_input_file, check_members_file
 from classifier.io.results import result_schema
+from classifier.io.survey import survey_columns
 from classifier.io.writers import result_columns
 from classifier.rules.ruleset import RuleSet
 
@@ -127,14 +128,12 @@ def run_batch(
         )
         sink = write_stage.ErrorSink(err_tmp)
         try:
-            root = Path(rules_root) if rules_root else None
             work = Work(
                 con,
                 ruleset,
                 reference_date,
                 method,
-                default_column_map(root),
-                known_indicator_keys(root),
+                *survey_columns(Path(rules_root) if rules_root else None),
                 BatchEngine(ruleset, connection=con),
                 sink,
             )

@@ -540,7 +540,12 @@ def cmd_measures(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             standard = str(first["standard"]) if first else "nd-07-2021"
         ruleset = load_standard(standard, args.rules_dir)
         rows = inputs_from_results(
-            args.results, ruleset, by=args.by, input_path=args.input, members_path=args.members
+            args.results,
+            ruleset,
+            by=args.by,
+            input_path=args.input,
+            members_path=args.members,
+            rules_root=args.rules_dir,
         )
     measures = compute_measures(
         rows,

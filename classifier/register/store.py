@@ -32,8 +32,9 @@ from classifier.api import load_standard, resolve_reference_date
 from classifier.engine import get_engine
 from classifier.errors import ChuanNgheoError, InputError, RecordError
 from classifier.explain.json import render_json
-from classifier.io import known_indicator_keys, parse_record, parse_records, read_records
+from classifier.io import known_indicator_keys, parse_record
 from classifier.io.admin import admin_catalogue
+from classifier.io.survey import read_survey
 from classifier.model import Household
 from classifier.register import schema as s
 from classifier.register.db import database_url, make_engine, upgrade
@@ -641,12 +642,11 @@ class Register:
         """
         info = self.round(round_name)
         ruleset = load_standard(info.standard, rules_root)
-        keys = known_indicator_keys(rules_root)
         errors: list[RecordError] = []
 
         def good() -> Iterator[Household]:
-            for _record, result in parse_records(
-                read_records(path, members_path=members_path), catalogue=ruleset.facts, indicator_keys=keys
+            for _record, result in read_survey(
+                path, ruleset, rules_root=rules_root, members_path=members_path
             ):
                 if isinstance(result, list):
                     errors.extend(result)

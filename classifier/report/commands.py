@@ -133,12 +133,16 @@ def load_rounds(args: argparse.Namespace):  # type: ignore[no-untyped-def]
         from classifier.errors import InputError
 
         raise InputError("give a households file, or --round NAME to report on a round of the register")
-    current = load_round(args.input, args.members, ruleset, args.commune)
+    root = args.rules_dir
+    current = load_round(args.input, args.members, ruleset, args.commune, rules_root=root)
     commune = current.households[0].place.get("commune")
     previous = None
     if getattr(args, "previous", None) is not None:
-        previous = load_round(args.previous, args.previous_members, ruleset, commune)
-    earlier = [load_round(path, None, ruleset, commune) for path in getattr(args, "earlier", None) or ()]
+        previous = load_round(args.previous, args.previous_members, ruleset, commune, rules_root=root)
+    earlier = [
+        load_round(path, None, ruleset, commune, rules_root=root)
+        for path in getattr(args, "earlier", None) or ()
+    ]
     if earlier and previous is None:
         from classifier.errors import InputError
 
@@ -159,7 +163,8 @@ def _register_rounds(args: argparse.Namespace, ruleset: Any) -> tuple[Any, Any, 
             f"no register file {args.db or 'register.sqlite'} (create one with `chuan-ngheo round new`)"
         )
     with Register.open(db=args.db, db_url=args.db_url) as reg:
-        current = register_round(reg, args.round_name, ruleset, args.commune)
+        root = args.rules_dir
+        current = register_round(reg, args.round_name, ruleset, args.commune, root)
         commune = current.households[0].place.get("commune")
         if getattr(args, "previous", None) is None:
             return current, None, [], {}
@@ -167,8 +172,10 @@ def _register_rounds(args: argparse.Namespace, ruleset: Any) -> tuple[Any, Any, 
         names = [r.name for r in reg.rounds()]
         if previous_name not in names:
             raise InputError(f"no round {previous_name!r} in the register (rounds: {', '.join(names)})")
-        previous = register_round(reg, previous_name, ruleset, commune)
-        earlier = [register_round(reg, n, ruleset, commune) for n in names[: names.index(previous_name)]]
+        previous = register_round(reg, previous_name, ruleset, commune, root)
+        earlier = [
+            register_round(reg, n, ruleset, commune, root) for n in names[: names.index(previous_name)]
+        ]
         return current, previous, earlier, dict(reg.departures(args.round_name))
 
 

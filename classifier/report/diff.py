@@ -29,7 +29,8 @@ import attrs
 
 from classifier.api import classify
 from classifier.errors import InputError, RecordError
-from classifier.io import RawRecord, default_column_map, known_indicator_keys, parse_records, read_records
+from classifier.io import RawRecord
+from classifier.io.survey import read_survey
 from classifier.model import CANNOT_CLASSIFY, Classification, Household
 from classifier.progress import Progress
 from classifier.report.describe import format_value
@@ -482,10 +483,12 @@ def diff_file(
     """Read ``input_path`` once (with its members file) and compare the two standards on it."""
     if by is not None and by not in AREA_LEVELS:
         raise InputError(f"cannot group by {by!r}: use one of {', '.join(AREA_LEVELS)}")
-    records = read_records(input_path, members_path=members_path, columns=default_column_map(rules_root))
-    keys = known_indicator_keys(rules_root)
-    parsed = parse_records(
-        records, catalogue=from_standard.facts, indicator_keys=keys, reference_date=reference_date
+    parsed = read_survey(
+        input_path,
+        from_standard,
+        rules_root=rules_root,
+        members_path=members_path,
+        reference_date=reference_date,
     )
     progress = Progress(None, label="diff", stream=err, quiet=quiet)
     return compare_households(

@@ -213,8 +213,10 @@ def inputs_from_results(
     by: str | None,
     input_path: str | Path | None = None,
     members_path: str | Path | None = None,
+    rules_root: Path | None = None,
 ) -> list[MeasureInput]:
-    """Households from a result file of ``chuan-ngheo classify``; member counts from ``input_path``.
+    """Households from a result file of ``chuan-ngheo classify``; member counts from ``input_path``
+    (read with the columns of ``rules_root``, the folder ``ruleset`` comes from).
 
     The result file has no member count: give the households file it was made from (``--input``) for
     the ``persons`` column and ``--weight persons``; without it ``persons`` is left empty.
@@ -232,12 +234,10 @@ def inputs_from_results(
         raise InputError(f"{Path(path).name} has no {by!r} column for --by {by}")
     persons: dict[str, int | None] = {}
     if input_path is not None:
-        from classifier.io import known_indicator_keys, parse_records, read_records
+        from classifier.io.survey import read_survey
 
-        for _raw, parsed in parse_records(
-            read_records(input_path, members_path=members_path),
-            catalogue=ruleset.facts,
-            indicator_keys=known_indicator_keys(),
+        for _raw, parsed in read_survey(
+            input_path, ruleset, rules_root=rules_root, members_path=members_path
         ):
             if not isinstance(parsed, list):
                 persons[parsed.id] = parsed.effective_member_count

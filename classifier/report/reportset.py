@@ -16,7 +16,8 @@ import attrs
 
 from classifier.api import classify_many, load_standard
 from classifier.errors import InputError
-from classifier.io import known_indicator_keys, parse_records, read_records
+from classifier.io import known_indicator_keys, parse_records
+from classifier.io.survey import read_survey
 from classifier.model import Classification, Household
 from classifier.report.frame import Frame, build_frame, pseudonymise_frame
 from classifier.report.templates import ComputedTable, TableTemplate, compute_table, load_templates
@@ -62,15 +63,13 @@ def load_round(
     ruleset: RuleSet,
     commune: str | None,
     reference_date: dt.date | None = None,
+    rules_root: Path | None = None,
 ) -> Round:
-    """Read, type and classify a households file; records with errors stop the report (listed by id)."""
+    """Read (with the columns of ``rules_root``, the folder ``ruleset`` comes from), type and classify a
+    households file; records with errors stop the report (listed by id)."""
     households: list[Household] = []
     errors = []
-    for _record, result in parse_records(
-        read_records(path, members_path=members),
-        catalogue=ruleset.facts,
-        indicator_keys=known_indicator_keys(),
-    ):
+    for _record, result in read_survey(path, ruleset, rules_root=rules_root, members_path=members):
         if isinstance(result, list):
             errors.extend(result)
             continue
@@ -84,16 +83,20 @@ def load_round(
     return classify_round(households, ruleset, commune, reference_date)
 
 
-def register_round(register: Any, name: str, ruleset: RuleSet, commune: str | None) -> Round:
-    """A round of the register (``chuan-ngheo round …``): its records typed again and classified with
-    traces; refused when a result differs from the one the register keeps (the rules changed since
-    ``round classify``: classify the round again first), so reports never contradict the register."""
+def register_round(
+    register: Any, name: str, ruleset: RuleSet, commune: str | None, rules_root: Path | None = None
+) -> Round:
+    """A round of the register (``chuan-ngheo round …``): its records typed again (flags: of every
+    standard under ``rules_root``, the folder ``ruleset`` comes from) and classified with traces; refused
+    when a result differs from the one the register keeps (the rules changed since ``round classify``:
+    classify the round again first), so reports never contradict the register."""
     from classifier.io.records import RawRecord
 
     stored = register.households(name)
     raws = [RawRecord(raw=dict(h.answers), row=i, source=f"round {name}") for i, h in enumerate(stored, 1)]
     households = []
-    for _raw, result in parse_records(raws, catalogue=ruleset.facts, indicator_keys=known_indicator_keys()):
+    keys = known_indicator_keys(rules_root)
+    for _raw, result in parse_records(raws, catalogue=ruleset.facts, indicator_keys=keys):
         if isinstance(result, list):
             raise InputError(f"round {name}: a stored record no longer reads ({result[0]})", result)
         households.append(result)

@@ -20,8 +20,9 @@ import attrs
 
 from classifier.errors import InputError
 from classifier.io.admin import admin_catalogue
-from classifier.io.columns import FLAG_PREFIX, STRUCTURAL_HOUSEHOLD, default_column_map, known_indicator_keys
+from classifier.io.columns import FLAG_PREFIX, STRUCTURAL_HOUSEHOLD
 from classifier.io.readers import HOUSEHOLD_SHEETS, csv_delimiter, find_sheet
+from classifier.io.survey import survey_columns
 from classifier.rules.ruleset import RuleSet
 
 __all__ = ["IGNORE", "MAX_BYTES", "Upload", "choices", "read_headers", "rewrite", "save_upload"]
@@ -104,13 +105,14 @@ def read_headers(upload: Upload) -> list[str]:
         workbook.close()
 
 
-def choices(ruleset: RuleSet) -> list[tuple[str, str]]:
-    """(canonical header, label) of every field a households column may fill."""
+def choices(ruleset: RuleSet, rules_root: Path | None = None) -> list[tuple[str, str]]:
+    """(canonical header, label) of every field a households column may fill (flags: of every standard
+    under ``rules_root``, the folder ``ruleset`` comes from)."""
     out: list[tuple[str, str]] = [(name, name) for name in STRUCTURAL_HOUSEHOLD]
     out += [(n, f"{n} — {s.label_vi or ''}") for n, s in ruleset.facts.household.items() if not s.derived]
     out += [(n, f"{n} — {s.label_vi or ''}") for n, s in admin_catalogue().household.items()]
     out += [("area", "area — khu vực (rural/urban)")] if "area" not in dict(out) else []
-    out += [(FLAG_PREFIX + k, FLAG_PREFIX + k) for k in sorted(known_indicator_keys())]
+    out += [(FLAG_PREFIX + k, FLAG_PREFIX + k) for k in sorted(survey_columns(rules_root)[1])]
     seen: set[str] = set()
     unique = []
     for value, label in out:
@@ -120,9 +122,10 @@ def choices(ruleset: RuleSet) -> list[tuple[str, str]]:
     return unique
 
 
-def default_target(header: str) -> str | None:
-    """The canonical header the command line would read ``header`` as (None: not a known field)."""
-    target = default_column_map().household_target(header)
+def default_target(header: str, rules_root: Path | None = None) -> str | None:
+    """The canonical header the command line would read ``header`` as under ``rules_root`` (None: not a
+    known field)."""
+    target = survey_columns(rules_root)[0].household_target(header)
     if target is None:
         return None
     return FLAG_PREFIX + target.name if target.kind == "flag" else target.name

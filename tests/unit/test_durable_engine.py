@@ -175,3 +175,16 @@ def test_engines_are_kept_on_the_rule_sets_plan_not_in_a_module_cache() -> None:
     assert gone() is None
     with pytest.raises(ValueError, match="unknown engine 'sql'"):
         get_engine("sql", load_ruleset("nd-07-2021"))
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [{}, {"note": 'Hộ "nghèo" \\ e\u0301 \U0001f600'}, {"flag": True, "absent": None}, {"big": 10**30}],
+)
+def test_the_started_action_echoes_any_event_text(extra: dict[str, object]) -> None:
+    """The rule is read from the started action's text, which must echo the posted event exactly: so it
+    does for non-ASCII text, quotes, backslashes, booleans, absent values and very large integers."""
+    engine = DurableEngine(load_ruleset("nd-07-2021"))
+    facts = {"area": "rural", "income_per_capita_month": 1_000_000, "deprivation_count": 3, **extra}
+    assert engine.fire(facts) == "ngheo_nong_thon"
+    assert engine.fire(dict(facts, deprivation_count=2)) == "can_ngheo_nong_thon"

@@ -61,8 +61,8 @@ async def upload(
         "import_map.html",
         info=info,
         token=kept.token,
-        columns=[(h, default_target(h)) for h in headers],
-        choices=choices(ruleset),
+        columns=[(h, default_target(h, state.settings.rules_root)) for h in headers],
+        choices=choices(ruleset, state.settings.rules_root),
         ignore=IGNORE,
     )
 
@@ -83,7 +83,9 @@ def _import(request: Request, name: str, token: str, user: User, mapping: list[s
     # A mapping refused (two columns on one field) keeps the upload: the officer goes back and fixes it.
     path = rewrite(kept, mapping) if mapping is not None else kept.households
     try:
-        summary = state.register.import_file(name, path, members_path=kept.members, who=user.username)
+        summary = state.register.import_file(
+            name, path, members_path=kept.members, who=user.username, rules_root=state.settings.rules_root
+        )
     finally:
         discard(kept)  # imported or refused: the file (personal data) is not kept on disk
     classified = state.register.classify(name, who=user.username)

@@ -207,16 +207,18 @@ def round_report(
     state = get_state(request)
     info = state.register.round(name)
     ruleset = request.app.state.rulesets.get(info.standard)
-    current = register_round(state.register, name, ruleset, commune or None)
+    root = state.settings.rules_root
+    current = register_round(state.register, name, ruleset, commune or None, root)
     names = [r.name for r in state.register.rounds()]
     previous = None
     earlier = []
     if names.index(name) > 0:
         place = current.households[0].place.get("commune")
         try:
-            previous = register_round(state.register, names[names.index(name) - 1], ruleset, place)
+            previous = register_round(state.register, names[names.index(name) - 1], ruleset, place, root)
             earlier = [
-                register_round(state.register, n, ruleset, place) for n in names[: names.index(name) - 1]
+                register_round(state.register, n, ruleset, place, root)
+                for n in names[: names.index(name) - 1]
             ]
         except InputError:
             previous, earlier = None, []  # an earlier round without this commune: no movement tables
