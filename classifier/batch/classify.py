@@ -39,7 +39,8 @@ __all__ = ["classify_chunk", "create_results"]
 def create_results(con: Any, schema: list[tuple[str, str]]) -> None:
     """RESULTS, empty: ``seq`` (output position) and the result schema's columns."""
     ddl = ", ".join(f"{quote_ident(n)} {t}" for n, t in schema)
-    con.execute(f"CREATE OR REPLACE TABLE {RESULTS} (seq BIGINT, {ddl})")
+    temp = "TEMP " if RESULTS.kind == "temp" else ""
+    con.execute(f"CREATE OR REPLACE {temp}TABLE {RESULTS} (seq BIGINT, {ddl})")
 
 
 def classify_chunk(

@@ -118,7 +118,7 @@ def run_batch(
         notices += files.notices + workfolder.notices
         out_tmp = files.temp(output)
         err_tmp = files.temp(errors) if errors is not None else None
-        # An on-disk work database: typed input and results live on disk, DuckDB keeps to memory_limit.
+        # An on-disk work database; its TEMP tables spill to the work folder beyond memory_limit.
         con = connect(
             memory_limit=memory_limit,
             temp_directory=str(folder / "spill"),

@@ -136,6 +136,7 @@ RESULTS = _table(
     "run",
     "one output row (result or error) keyed by its output position ``seq``; the columns of "
     "classifier/io/results.py",
+    "temp",
 )
 
 WORK_TABLES: tuple[WorkTable, ...] = (
