@@ -23,7 +23,7 @@ __all__ = ["check_chunk", "create_bad"]
 
 def create_bad(con: Any) -> None:
     """An empty BAD for one file."""
-    con.execute(f'CREATE OR REPLACE TEMP TABLE {BAD} (rid BIGINT, "row" BIGINT, first_row BIGINT)')
+    con.execute(f'{BAD.create} (rid BIGINT, "row" BIGINT, first_row BIGINT)')
 
 
 def check_chunk(
@@ -40,7 +40,7 @@ def check_chunk(
 def _chunk_households_sql(plan: TypingPlan, start: int, stop: int) -> str:
     base = plan.base
     return (
-        f"CREATE OR REPLACE TEMP TABLE {CHUNK_HH} AS SELECT t.*, coalesce(d.first_rid, t.rid) AS first_row "
+        f"{CHUNK_HH.create} AS SELECT t.*, coalesce(d.first_rid, t.rid) AS first_row "
         f'FROM (SELECT rowid + {base} AS rid, rowid + {base} AS "row", * EXCLUDE (blank) FROM {HH_TYPED} '
         f"WHERE rowid >= {int(start) - base} AND rowid < {int(stop) - base} AND NOT blank) AS t "
         f"LEFT JOIN {DUPS} AS d USING (rid)"
@@ -55,7 +55,7 @@ def _chunk_members_sql(con: Any, start: int, stop: int) -> str:
     ).fetchone()
     low, high = span if span and span[0] is not None else (MEMBER_BASE, MEMBER_BASE - 1)
     return (
-        f"CREATE OR REPLACE TEMP TABLE {CHUNK_MEM} AS SELECT j.rid, m.* EXCLUDE (hid, owner, blank) FROM "
+        f"{CHUNK_MEM.create} AS SELECT j.rid, m.* EXCLUDE (hid, owner, blank) FROM "
         f"(SELECT rid, mrow FROM {MEM_LINKS} WHERE rid >= {int(start)} AND rid < {int(stop)}) AS j JOIN "
         f"(SELECT rowid + {MEMBER_BASE} AS mrow, * FROM {MEM_TYPED} WHERE rowid >= {int(low) - MEMBER_BASE} "
         f"AND rowid <= {int(high) - MEMBER_BASE}) AS m USING (mrow)"
@@ -89,7 +89,7 @@ def _checked_sql(plan: TypingPlan, reference_date: dt.date, method: str) -> str:
         ),
     }[method]
     return f"""
-CREATE OR REPLACE TEMP TABLE {CHECKED} AS
+{CHECKED.create} AS
   WITH mc AS (SELECT m.rid, count(*) AS n,
                      bool_and(m.cells_ok) AND count(m.mid) = count(DISTINCT m.mid)  -- ids unique
                      AND bool_and({_birth_dates_ok(plan)}) AS members_ok

@@ -39,8 +39,7 @@ __all__ = ["classify_chunk", "create_results"]
 def create_results(con: Any, schema: list[tuple[str, str]]) -> None:
     """RESULTS, empty: ``seq`` (output position) and the result schema's columns."""
     ddl = ", ".join(f"{quote_ident(n)} {t}" for n, t in schema)
-    temp = "TEMP " if RESULTS.kind == "temp" else ""
-    con.execute(f"CREATE OR REPLACE {temp}TABLE {RESULTS} (seq BIGINT, {ddl})")
+    con.execute(f"{RESULTS.create} (seq BIGINT, {ddl})")
 
 
 def classify_chunk(
@@ -53,15 +52,15 @@ def classify_chunk(
 ) -> None:
     """Classify the clean rows of CHECKED and append them to RESULTS at ``offset`` + rid."""
     hh_cols = ", ".join(_engine_households(plan, reference_date))
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {ENGINE_HH} AS SELECT {hh_cols} FROM {CHECKED} WHERE clean")
+    con.execute(f"{ENGINE_HH.create} AS SELECT {hh_cols} FROM {CHECKED} WHERE clean")
     mem_cols = ", ".join(_engine_members(plan))
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {ENGINE_MEM} AS SELECT {mem_cols} FROM {CHUNK_MEM} "
+        f"{ENGINE_MEM.create} AS SELECT {mem_cols} FROM {CHUNK_MEM} "
         f"WHERE rid IN (SELECT rid FROM {ENGINE_HH})"
     )
     compiled = engine.compiled
     verdicts = compiled.query(str(ENGINE_HH), str(ENGINE_MEM), explain=False)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {VERDICTS} AS {verdicts}")
+    con.execute(f"{VERDICTS.create} AS {verdicts}")
     # The missing answers are listed only for households left with unknown indicators (few).
     open_rids = f"(SELECT rid FROM {VERDICTS} WHERE unknown > 0)"
     idx = quote_ident(COL_IDX)
@@ -71,7 +70,7 @@ def classify_chunk(
         f"AS {idx}) FROM {ENGINE_MEM} WHERE rid IN {open_rids})"
     )
     missing = compiled.missing_query(f"(SELECT * FROM {ENGINE_HH} WHERE rid IN {open_rids})", numbered)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {MISSING} AS {missing}")
+    con.execute(f"{MISSING.create} AS {missing}")
     bad = con.execute(f"SELECT count(*) FROM {VERDICTS} WHERE min_match <> 1 OR max_match <> 1").fetchone()
     if bad and bad[0]:
         raise EngineError(

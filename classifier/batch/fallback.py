@@ -35,12 +35,11 @@ def fall_back(work: Work, plan: TypingPlan, offset: int, chunk_rows: int) -> int
     staged = plan.staged
     hh, mem = staged.households, staged.members
     con.execute(
-        f"CREATE OR REPLACE TABLE {BAD_TEXT} AS SELECT b.first_row, r.* FROM {hh.rows} AS r "
-        f"JOIN {BAD} AS b USING (rid)"
+        f"{BAD_TEXT.create} AS SELECT b.first_row, r.* FROM {hh.rows} AS r JOIN {BAD} AS b USING (rid)"
     )
     if mem is not None:
         con.execute(
-            f"CREATE OR REPLACE TABLE {BAD_MEMBER_TEXT} AS SELECT j.rid, r.* FROM {mem.rows} AS r "
+            f"{BAD_MEMBER_TEXT.create} AS SELECT j.rid, r.* FROM {mem.rows} AS r "
             f"JOIN (SELECT rid, mrow FROM {MEM_LINKS} WHERE rid IN (SELECT rid FROM {BAD})) AS j USING (mrow)"
         )
     cols = ", ".join(f"r.{c}" for c in hh.columns)

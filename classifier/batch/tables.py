@@ -59,6 +59,12 @@ class WorkTable:
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def create(self) -> str:
+        """``CREATE OR REPLACE [TEMP] TABLE <name>``, as its kind says (not for views)."""
+        assert self.kind != "view"
+        return f"CREATE OR REPLACE {'TEMP ' if self.kind == 'temp' else ''}TABLE {self.name}"
+
 
 def _table(name: str, stage: str, lifetime: str, row: str, kind: str = "table") -> WorkTable:
     assert stage in STAGES and lifetime in ("run", "file", "chunk") and kind in ("table", "temp", "view")
@@ -166,8 +172,7 @@ def in_file_order(con: Any, table: WorkTable, select_sql: str) -> None:
     """Create ``table`` from ``select_sql`` (a scan of a file or of an ordered table) so that the
     table's rowid order is the scan's order. Row numbers are taken from the rowid, so this is what
     makes them right."""
-    temp = "TEMP " if table.kind == "temp" else ""
-    run_in_order(con, f"CREATE OR REPLACE {temp}TABLE {table} AS {select_sql}")
+    run_in_order(con, f"{table.create} AS {select_sql}")
 
 
 def run_in_order(con: Any, statement: str) -> None:

@@ -380,11 +380,9 @@ class TypingPlan:
             f"* EXCLUDE (blank) FROM {HH_TYPED} WHERE NOT blank"
         )
         fid = quote_ident("f$id")
+        con.execute(f"{HH_IDS.create} AS SELECT rid, {fid} AS hid FROM {HH_ROWS} WHERE {fid} <> ''")
         con.execute(
-            f"CREATE OR REPLACE TABLE {HH_IDS} AS SELECT rid, {fid} AS hid FROM {HH_ROWS} WHERE {fid} <> ''"
-        )
-        con.execute(
-            f"CREATE OR REPLACE TABLE {DUPS} AS SELECT rid, first_rid FROM "
+            f"{DUPS.create} AS SELECT rid, first_rid FROM "
             "(SELECT rid, min(rid) OVER (PARTITION BY k) AS first_rid FROM "
             f" (SELECT rid, nfc_normalize(hid) AS k FROM {HH_IDS}) "
             f" WHERE k IN (SELECT nfc_normalize(hid) FROM {HH_IDS} GROUP BY 1 HAVING count(*) > 1)) "
@@ -392,10 +390,10 @@ class TypingPlan:
         )
         members = f"(SELECT rowid + {MEMBER_BASE} AS mrow, hid, owner FROM {MEM_TYPED} WHERE NOT blank)"
         if self.json:
-            con.execute(f"CREATE OR REPLACE TABLE {MEM_LINKS} AS SELECT owner AS rid, mrow FROM {members}")
+            con.execute(f"{MEM_LINKS.create} AS SELECT owner AS rid, mrow FROM {members}")
         else:
             con.execute(
-                f"CREATE OR REPLACE TABLE {MEM_LINKS} AS SELECT i.rid, m.mrow FROM {members} AS m "
+                f"{MEM_LINKS.create} AS SELECT i.rid, m.mrow FROM {members} AS m "
                 f"JOIN {HH_IDS} AS i USING (hid)"
             )
 
