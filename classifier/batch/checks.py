@@ -13,7 +13,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from classifier.batch.tables import BAD, CHECKED, CHUNK_HH, CHUNK_MEM, DUPS, HH_TYPED, MEM_LINKS, MEM_TYPED
+from classifier.batch.tables import (
+    BAD,
+    CHECKED,
+    CHUNK_HH,
+    CHUNK_MEM,
+    DUPS,
+    HH_CELLS,
+    HH_TYPED,
+    MEM_LINKS,
+    MEM_TYPED,
+)
 from classifier.batch.typed import MEMBER_BASE, TypingPlan
 from classifier.engine.sql import literal, quote_ident
 from classifier.io.contract import CONTRACT
@@ -41,7 +51,8 @@ def _chunk_households_sql(plan: TypingPlan, start: int, stop: int) -> str:
     base = plan.base
     return (
         f"{CHUNK_HH.create} AS SELECT t.*, coalesce(d.first_rid, t.rid) AS first_row "
-        f'FROM (SELECT rowid + {base} AS rid, rowid + {base} AS "row", * EXCLUDE (blank) FROM {HH_TYPED} '
+        f'FROM (SELECT rowid + {base} AS rid, rowid + {base} AS "row", cells_ok, {HH_CELLS}.* '
+        f"FROM {HH_TYPED} "
         f"WHERE rowid >= {int(start) - base} AND rowid < {int(stop) - base} AND NOT blank) AS t "
         f"LEFT JOIN {DUPS} AS d USING (rid)"
     )

@@ -78,10 +78,12 @@ HH_TYPED = _table(
     "t_hh_typed",
     "type",
     "file",
-    "one line of the households file in file order: typed cells ``f$<field>``, ``f$flag.<key>``, "
-    "``f$id``, ``shape_ok``, ``cells_ok``, ``blank``",
+    "one line of the households file in file order: ``blank``, ``cells_ok`` and the STRUCT ``cells`` of "
+    "its typed cells ``f$<field>``, ``f$flag.<key>``, ``f$id`` (read them through HH_ROWS)",
     "temp",
 )
+#: HH_TYPED's STRUCT column of typed cells (one column keeps the typing insert parallel: typed.py).
+HH_CELLS = "cells"
 MEM_TYPED = _table(
     "t_mem_typed",
     "type",

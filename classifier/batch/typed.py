@@ -27,6 +27,7 @@ from classifier.batch.sources import (
 )
 from classifier.batch.tables import (
     DUPS,
+    HH_CELLS,
     HH_IDS,
     HH_ROWS,
     HH_TYPED,
@@ -188,9 +189,13 @@ class TypingPlan:
         with ``cells_ok``; no raw text kept (the cells typed once in the inner query, acceptance
         decided from the typed column and the raw text in the outer one)."""
         sel, ok = self._household_cells()
+        # The typed cells travel as one STRUCT column: DuckDB gives an order-keeping insert one thread
+        # per ~4 MB × columns of its memory budget (duckdb/duckdb#11655), so 43 separate columns were
+        # typed on one thread at 512MB; three columns run on every thread. HH_ROWS unpacks them.
+        cells = [name for name in _names(sel) if not name.startswith('"e$') and name != "shape_ok"]
         return (
-            f"SELECT *{_exclude(_raw_cols(sel))}, "
-            f"({' AND '.join(['shape_ok', *ok])}) AS cells_ok "
+            f"SELECT blank, ({' AND '.join(['shape_ok', *ok])}) AS cells_ok, "
+            f"struct_pack({', '.join(f'{name} := typed.{name}' for name in cells)}) AS {HH_CELLS} "
             f"FROM (SELECT {', '.join(sel)}, {self._hh_blank()} AS blank FROM {self._hh_scan()}) AS typed"
         )
 
@@ -376,8 +381,7 @@ class TypingPlan:
         forms of one id counted as one: classifier/io/records.py id_key) and MEM_LINKS."""
         con.execute(
             f"CREATE OR REPLACE VIEW {HH_ROWS} AS SELECT rowid + {self.base} AS rid, "
-            f'rowid + {self.base} AS "row", '
-            f"* EXCLUDE (blank) FROM {HH_TYPED} WHERE NOT blank"
+            f'rowid + {self.base} AS "row", cells_ok, {HH_CELLS}.* FROM {HH_TYPED} WHERE NOT blank'
         )
         fid = quote_ident("f$id")
         con.execute(f"{HH_IDS.create} AS SELECT rid, {fid} AS hid FROM {HH_ROWS} WHERE {fid} <> ''")
@@ -407,9 +411,14 @@ def _add_fast(sel: list[str], ok: list[str], name: str, spec: FactSpec, cell: st
         ok.append(accepted_sql(quote_ident("e$" + name), quote_ident("f$" + name)))
 
 
+def _names(sel: list[str]) -> list[str]:
+    """The output names of a select list (as quoted there)."""
+    return [s.rsplit(" AS ", 1)[-1] for s in sel]
+
+
 def _raw_cols(sel: list[str]) -> list[str]:
     """The e$ (raw text) columns of a typed select list, dropped once acceptance is known."""
-    return [s.rsplit(" AS ", 1)[-1] for s in sel if s.rsplit(" AS ", 1)[-1].startswith('"e$')]
+    return [name for name in _names(sel) if name.startswith('"e$')]
 
 
 def _exclude(columns: list[str]) -> str:
