@@ -54,10 +54,10 @@ def classify_chunk(
     hh_cols = ", ".join(_engine_households(plan, reference_date))
     con.execute(f"{ENGINE_HH.create} AS SELECT {hh_cols} FROM {CHECKED} WHERE clean")
     mem_cols = ", ".join(_engine_members(plan))
-    con.execute(
-        f"{ENGINE_MEM.create} AS SELECT {mem_cols} FROM {CHUNK_MEM} "
-        f"WHERE rid IN (SELECT rid FROM {ENGINE_HH})"
-    )
+    # A view, not a copy: the rule query reads the few member columns it needs straight from
+    # CHUNK_MEM. It joins members to ENGINE_HH, so the members of unclean households that CHUNK_MEM
+    # also holds drop out there.
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {ENGINE_MEM} AS SELECT {mem_cols} FROM {CHUNK_MEM}")
     compiled = engine.compiled
     verdicts = compiled.query(str(ENGINE_HH), str(ENGINE_MEM), explain=False)
     con.execute(f"{VERDICTS.create} AS {verdicts}")

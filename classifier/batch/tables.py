@@ -118,7 +118,11 @@ ENGINE_HH = _table(
     "hh", "classify", "chunk", "a clean household, as the compiled rule query reads it", "temp"
 )
 ENGINE_MEM = _table(
-    "mem", "classify", "chunk", "a member of a clean household, as the rule query reads it", "temp"
+    "mem_q",
+    "classify",
+    "chunk",
+    "a member of the chunk, as the rule query reads it (a view of CHUNK_MEM)",
+    "view",
 )
 VERDICTS = _table(
     "r", "classify", "chunk", "a clean household's verdicts: outcome, indicators, counts", "temp"
@@ -134,9 +138,12 @@ SCORE_INPUT = _table(
     "sc",
     "fall back",
     "chunk",
-    "a score-method household for BatchEngine's score rules (the engine also reuses ENGINE_HH and "
-    "ENGINE_MEM for the households the per-record parser typed)",
+    "a score-method household for BatchEngine's score rules (the engine also reuses ENGINE_HH, and "
+    "FALLBACK_MEM, for the households the per-record parser typed)",
     "temp",
+)
+FALLBACK_MEM = _table(
+    "mem", "fall back", "chunk", "a member of a household the per-record parser typed (BatchEngine's)", "temp"
 )
 RESULTS = _table(
     "results",
@@ -166,6 +173,7 @@ WORK_TABLES: tuple[WorkTable, ...] = (
     BAD_TEXT,
     BAD_MEMBER_TEXT,
     SCORE_INPUT,
+    FALLBACK_MEM,
     RESULTS,
 )
 
