@@ -31,7 +31,7 @@ from classifier.batch.checks import check_chunk, create_bad
 from classifier.batch.classify import classify_chunk, create_results
 from classifier.batch.fallback import fall_back, orphan_members
 from classifier.batch.sources import Staged, detect_input_format
-from classifier.batch.tables import CHECKED, HH_ROWS, RESULTS
+from classifier.batch.tables import CHECKED, HH_ROWS, RESULTS, drop_file_tables
 from classifier.batch.typed import TypingPlan, type_file
 from classifier.engine.batch import BatchEngine, connect
 from classifier.errors import EngineError, InputError
@@ -227,6 +227,7 @@ def process_file(
         raise EngineError(f"{path.name}: {total} records read but {written and written[0]} written")
     orphans = orphan_members(work, plan, offset + high + 1)
     work.appended += orphans
+    drop_file_tables(con)
     return offset + high + 1 + orphans
 
 

@@ -37,7 +37,15 @@ from typing import Any
 
 import attrs
 
-__all__ = ["STAGES", "WORK_TABLES", "WorkTable", "in_file_order", "keeps_order", "run_in_order"]
+__all__ = [
+    "STAGES",
+    "WORK_TABLES",
+    "WorkTable",
+    "drop_file_tables",
+    "in_file_order",
+    "keeps_order",
+    "run_in_order",
+]
 
 #: The stage names, in the order a run goes through them.
 STAGES = ("read", "type", "check", "classify", "fall back", "write")
@@ -176,6 +184,14 @@ WORK_TABLES: tuple[WorkTable, ...] = (
     FALLBACK_MEM,
     RESULTS,
 )
+
+
+def drop_file_tables(con: Any) -> None:
+    """Drop the tables and views that live for one file or one chunk, once a file is done: the
+    memory they hold goes to RESULTS, which the write stage then reads without spilling."""
+    for table in sorted(WORK_TABLES, key=lambda t: t.kind != "view"):  # views before what they read
+        if table.lifetime != "run":
+            con.execute(f"DROP {'VIEW' if table.kind == 'view' else 'TABLE'} IF EXISTS {table.name}")
 
 
 def in_file_order(con: Any, table: WorkTable, select_sql: str) -> None:
