@@ -255,10 +255,6 @@ def _parse_children(data: LocatedDict, key: str, parser: Parser, level: str) -> 
     return [c for c in children if c is not None]
 
 
-def _empty(ctx: EvalContext, member: MemberFacts, label: str) -> list[str]:
-    return []
-
-
 # --------------------------------------------------------------------------------------------------
 # Logical kinds
 
@@ -919,11 +915,6 @@ def walk(cond: Condition) -> Sequence[Condition]:
 def comparisons(cond: Condition) -> list[Compare]:
     """The comparisons of a tree, depth first (thresholds for margins, test grids, generators)."""
     return [node for node in walk(cond) if isinstance(node, Compare)]
-
-
-def params_of(cond: Condition) -> set[str]:
-    """Names of the parameters a condition reads."""
-    return {param for node in walk(cond) if (param := getattr(node, "param", None))}
 
 
 def evaluate(
