@@ -735,10 +735,8 @@ def _environment_problem(exc: BaseException) -> tuple[int, str] | None:
     if isinstance(exc, OSError) and exc.errno in _ENVIRONMENT_HINTS:
         where = f" ({exc.filename})" if exc.filename else ""
         return EXIT_USAGE, f"{_ENVIRONMENT_HINTS[exc.errno]}{where}"
-    try:
-        import duckdb
-    except ImportError:  # pragma: no cover - duckdb is a dependency
-        return None
+    import duckdb
+
     if isinstance(exc, duckdb.InterruptException):
         return 130, "interrupted"
     if type(exc) is RuntimeError and str(exc) == "Query interrupted":
