@@ -24,7 +24,7 @@ from classifier.explain._format import (
     split_path,
 )
 from classifier.model import CANNOT_CLASSIFY, Classification
-from classifier.rules.conditions import comparisons
+from classifier.rules.conditions import OPERATORS, comparisons
 from classifier.rules.ruleset import RuleSet
 from classifier.trace import IndicatorStep, Margin, Trace
 
@@ -228,21 +228,17 @@ def _headline(trace: Trace, ruleset: RuleSet, p: dict[str, str], lang: str) -> l
     ]
 
 
-_SYMBOLS = {"lt": "<", "lte": "≤", "gt": ">", "gte": "≥", "eq": "=", "ne": "≠"}
-
-
 def method_sentence(trace: Trace, p: Mapping[str, str]) -> str:
     """Which method decided, e.g. "decided by score A = 132 ≤ 140 and B = 40 ≥ 30" (from the margins)."""
     if trace.method != "score":
         return p["method_income"]
-    shown: dict[tuple[str, Any], Margin] = {}
-    for m in trace.margins:
-        if m.fact in ("score_a", "score_b") and m.holds is not False:
-            shown.setdefault((m.fact, m.threshold), m)
+    shown = _unique_margins(
+        trace.margins, lambda m: m.fact in ("score_a", "score_b") and m.holds is not False
+    )
     parts = []
-    for m in sorted(shown.values(), key=lambda m: m.fact):
+    for m in sorted(shown, key=lambda m: m.fact):
         value = "?" if m.value is None else f"{m.value:g}"
-        parts.append(f"{p[m.fact]} = {value} {_SYMBOLS.get(m.op, m.op)} {m.threshold:g}")
+        parts.append(f"{p[m.fact]} = {value} {OPERATORS[m.op]} {m.threshold:g}")
     text = p["method_score"].format(basis=p["and"].join(parts) or "?")
     if trace.score_b_source == "indicators":
         text = text[:-1] + p["score_b_from_indicators"] + "."
