@@ -143,21 +143,13 @@ def groups_file(
             mem = csv.writer(mem_file, lineterminator="\r\n")
             hh.writerow(head)
             mem.writerow(["household_id", "member_id", "group", "label_vi"])
+            no_result = ["", "", *[""] * (2 * len(groups))]  # classification, method, the group cells
             for record, item in parsed:
                 written += 1
                 raw_id = str((record.raw or {}).get("id", "")) if isinstance(record.raw, dict) else ""
                 if not isinstance(item, Household):
                     errored += 1
-                    hh.writerow(
-                        [
-                            neutralize_formula(raw_id),
-                            record.row,
-                            "",
-                            "",
-                            *[""] * (2 * len(groups)),
-                            str(item[0]),
-                        ]
-                    )
+                    hh.writerow([neutralize_formula(raw_id), record.row, *no_result, str(item[0])])
                     continue
                 try:
                     result = classify(
@@ -170,16 +162,8 @@ def groups_file(
                     )
                 except InputError as exc:
                     errored += 1
-                    hh.writerow(
-                        [
-                            neutralize_formula(item.id),
-                            record.row,
-                            "",
-                            "",
-                            *[""] * (2 * len(groups)),
-                            str(exc.errors[0] if exc.errors else exc),
-                        ]
-                    )
+                    error = exc.errors[0] if exc.errors else exc
+                    hh.writerow([neutralize_formula(item.id), record.row, *no_result, str(error)])
                     continue
                 cells: list[object] = [neutralize_formula(item.id), record.row, result.outcome, result.method]
                 for found in evaluate_groups(item, result, ruleset):
