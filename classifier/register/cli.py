@@ -296,22 +296,8 @@ def _status(reg: Any, args: argparse.Namespace, out: TextIO) -> int:
             )
             for r in reg.rounds()
         ]
-        out.write(
-            tabulate(
-                rows,
-                headers=(
-                    "round",
-                    "year",
-                    "kind",
-                    "standard",
-                    "rules",
-                    "reference date",
-                    "status",
-                    "households",
-                ),
-            )
-            + "\n"
-        )
+        headers = ("round", "year", "kind", "standard", "rules", "reference date", "status", "households")
+        out.write(tabulate(rows, headers=headers) + "\n")
         return 0
     info = reg.round(args.name)
     households = reg.households(args.name)
