@@ -510,16 +510,15 @@ def _rules_doc(args: argparse.Namespace, ruleset: Any, out: TextIO, err: TextIO)
 
     cases = args.cases_dir or ruleset.source_dir.parent.parent / "cases" / ruleset.id
     sections = build_sections(ruleset, cases)
-    if args.output is not None:
-        from classifier.io.outputs import write_file
-
-        html = args.output.suffix.lower() in (".html", ".htm")
-        text = render_html(ruleset, sections) if html else render_markdown(ruleset, sections)
-        write_file(args.output, lambda tmp: tmp.write_text(text, encoding="utf-8"))
-    else:
+    if args.output is None:
         out.write(render_markdown(ruleset, sections))
-    if args.output is not None:
-        err.write(f"{ruleset.id}: {len(sections)} article(s) / appendix item(s) -> {args.output}\n")
+        return EXIT_OK
+    from classifier.io.outputs import write_file
+
+    html = args.output.suffix.lower() in (".html", ".htm")
+    text = render_html(ruleset, sections) if html else render_markdown(ruleset, sections)
+    write_file(args.output, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    err.write(f"{ruleset.id}: {len(sections)} article(s) / appendix item(s) -> {args.output}\n")
     return EXIT_OK
 
 

@@ -37,22 +37,23 @@ __all__ = [
 
 def validate_for_classification(household: Household, ruleset: RuleSet) -> None:
     """Area and income are required: without them no rule can even be tried."""
-    errors: list[RecordError] = []
-    area_spec = ruleset.facts.classification["area"]
-    if household.area not in area_spec.values:
-        errors.append(
-            RecordError(household.id, "area", household.area, f"one of {', '.join(area_spec.values)}")
-        )
     income = household.income_per_capita_month
-    if not isinstance(income, int | float) or isinstance(income, bool) or income < 0 or income != income:
-        errors.append(
-            RecordError(
-                household.id,
-                "income_per_capita_month",
-                income,
-                "a number of VND per person per month, 0 or more",
-            )
-        )
+    bad = not isinstance(income, int | float) or isinstance(income, bool) or income < 0 or income != income
+    expected = "a number of VND per person per month, 0 or more"
+    check_required(household, ruleset, "income_per_capita_month", income, bad, expected)
+
+
+def check_required(
+    household: Household, ruleset: RuleSet, field: str, value: Any, bad: bool, expected: str
+) -> None:
+    """InputError listing every problem: an area that is not one of the standard's, then (when ``bad``)
+    the ``field`` the method needs (income, or the score method's điểm A) with its ``value``."""
+    errors: list[RecordError] = []
+    areas = ruleset.facts.classification["area"].values
+    if household.area not in areas:
+        errors.append(RecordError(household.id, "area", household.area, f"one of {', '.join(areas)}"))
+    if bad:
+        errors.append(RecordError(household.id, field, value, expected))
     if errors:
         raise InputError(errors[0].message, errors)
 

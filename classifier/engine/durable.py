@@ -84,12 +84,12 @@ def _not_dispatched(c: Any) -> None:
 _encode = json.JSONEncoder(ensure_ascii=False).encode
 
 
-def to_durable_json(cond: Condition, negate: bool = False) -> dict[str, Any]:
+def to_durable_json(cond: Condition) -> dict[str, Any]:
     """A classification condition tree in durable_rules' JSON operators (each node maps itself; ``not`` is
     pushed down to the leaves). Member quantifiers never appear here: the loader keeps them out of
     classification rules."""
     try:
-        return cond.to_durable(negate)
+        return cond.to_durable()
     except TypeError as exc:
         raise EngineError(
             f"condition {type(cond).__name__} cannot be compiled for durable_rules: {exc}"

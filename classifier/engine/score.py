@@ -25,7 +25,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any, Final
 
-from classifier.engine.common import candidate_counts, finish
+from classifier.engine.common import candidate_counts, check_required, finish
 from classifier.errors import InputError, RecordError
 from classifier.model import CANNOT_CLASSIFY, Classification, Household, IndicatorResult
 from classifier.rules.ruleset import RuleSet
@@ -68,24 +68,10 @@ def resolve_method(method: str, household: Household, ruleset: RuleSet) -> str:
 
 def validate_for_score(household: Household, ruleset: RuleSet) -> None:
     """Area and điểm A are required by the score method (income is not)."""
-    errors: list[RecordError] = []
-    area_spec = ruleset.facts.classification["area"]
-    if household.area not in area_spec.values:
-        errors.append(
-            RecordError(household.id, "area", household.area, f"one of {', '.join(area_spec.values)}")
-        )
     score_a = household.facts.get("score_a")
-    if not isinstance(score_a, int | float) or isinstance(score_a, bool) or score_a < 0:
-        errors.append(
-            RecordError(
-                household.id,
-                "score_a",
-                score_a,
-                "điểm A: the points of form B1, 0 or more (needed by the score method)",
-            )
-        )
-    if errors:
-        raise InputError(errors[0].message, errors)
+    bad = not isinstance(score_a, int | float) or isinstance(score_a, bool) or score_a < 0
+    expected = "điểm A: the points of form B1, 0 or more (needed by the score method)"
+    check_required(household, ruleset, "score_a", score_a, bad, expected)
 
 
 def score_b_candidates(

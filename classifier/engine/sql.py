@@ -169,7 +169,6 @@ class CompiledRuleSet:
     outcome columns ``outcome``, ``possible_outcomes``, ``fired_rules``, ``missing_fields``.
     """
 
-    ruleset_digest: str
     indicator_ids: tuple[str, ...]
     rule_ids: tuple[str, ...]
     setup: tuple[str, ...]
@@ -200,7 +199,6 @@ def compile_ruleset(ruleset: RuleSet) -> CompiledRuleSet:
     comp = _Compiler(ruleset.facts)
     indicators = [(ind.id, ind.condition.sql(comp.household)) for ind in ruleset.indicators]
     return CompiledRuleSet(
-        ruleset_digest=ruleset.digest,
         indicator_ids=tuple(i for i, _ in indicators),
         rule_ids=tuple(r.id for r in ruleset.rules),
         setup=(_UNIQUE_MACRO,),

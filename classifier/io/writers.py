@@ -180,7 +180,6 @@ class ResultWriter:
         self.format = _output_format(self.path, format)
         self.trace = trace
         self.columns = result_columns(ruleset)
-        self.rows_written = 0
         #: XLSX cells longer than Excel's limit, written cut with a notice in the cell.
         self.cut_cells = 0
         self._closed = False
@@ -288,7 +287,6 @@ class ResultWriter:
             )
         else:
             self._sheet.append([self._xlsx_cell(values.get(column)) for column in self.columns])
-        self.rows_written += 1
 
     def _xlsx_cell(self, value: Any) -> Any:
         from openpyxl.cell import WriteOnlyCell

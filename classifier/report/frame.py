@@ -174,7 +174,6 @@ def _household_row(
     household: Household,
     result: Classification | None,
     indicators: Sequence[str],
-    ethnic_minority: Callable[[str | None], bool | None],
 ) -> dict[str, Any]:
     admin = household.admin
     outcome = result.outcome if result is not None else None
@@ -206,7 +205,7 @@ def _household_row(
         "meritorious": _bool(admin.get("meritorious_service")),
         "no_work_capacity": _bool(admin.get("no_working_capacity")),
     }
-    minority = ethnic_minority(admin.get("ethnicity"))
+    minority = is_ethnic_minority(admin.get("ethnicity"))
     row["minority"] = _bool(minority)
     row["kinh"] = None if minority is None else int(not minority)
     verdicts = {r.id: r.deprived for r in result.indicators} if result is not None else {}
@@ -275,7 +274,6 @@ def build_frame(
     *,
     earlier: Sequence[Iterable[tuple[Household, Classification | None]]] = (),
     departures: Mapping[str, str] | None = None,
-    ethnic_minority: Callable[[str | None], bool | None] | None = None,
 ) -> Frame:
     """Rows for the current round, with movement variables when ``previous`` is given.
 
@@ -286,9 +284,8 @@ def build_frame(
     reason (default ``missing``); a household's ``movement`` field (moved_in, split) makes it an "other
     increase".
     """
-    minority = ethnic_minority or _default_minority
     pairs = list(current)
-    rows = [_household_row(household, result, indicators, minority) for household, result in pairs]
+    rows = [_household_row(household, result, indicators) for household, result in pairs]
 
     def member_rows() -> tuple[dict[str, Any], ...]:
         return tuple(
@@ -306,7 +303,7 @@ def build_frame(
     movements_of = {h.id: h.admin.get("movement") for h, _ in pairs}
     before: dict[str, dict[str, Any]] = {}
     for household, result in previous:
-        old = _household_row(household, result, indicators, minority)
+        old = _household_row(household, result, indicators)
         before[old["code"]] = old
     history = [{h.code: r.outcome if r is not None else None for h, r in rnd} for rnd in earlier]
 
@@ -356,10 +353,6 @@ def _label(field: str, code: Any) -> str | None:
         spec = catalogue.member.get(field) or catalogue.household.get(field)
         labels = spec.value_labels_vi if spec is not None else {}
     return str(labels.get(code, code))
-
-
-def _default_minority(ethnicity: str | None) -> bool | None:
-    return is_ethnic_minority(ethnicity)
 
 
 def pseudonymise_frame(frame: Frame, pseudonym: Callable[[str, str], str]) -> Frame:

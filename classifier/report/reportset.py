@@ -50,7 +50,6 @@ class ReportSet:
 
     tables: tuple[ComputedTable, ...]
     skipped: tuple[tuple[str, str], ...]  # (template id, why)
-    province: str | None
     commune: str | None
     reference_date: dt.date | None
     standard: RuleSet
@@ -171,7 +170,6 @@ def compute_report_set(
     return ReportSet(
         tuple(tables),
         tuple(skipped),
-        first.place.get("province"),
         first.place.get("commune"),
         max(dates) if dates else None,
         ruleset,

@@ -397,7 +397,7 @@ def _compute_list(template: TableTemplate, frame: Frame, selected: list[Mapping[
         for h in chosen:  # numbered in print order: village by village
             no += 1
             members = by_household.get(h["id"]) or [
-                {**h, **dict.fromkeys(_member_keys(frame), None), "member_no": 0}
+                {**h, **dict.fromkeys(_member_keys(), None), "member_no": 0}
             ]
             lines.extend({**m, "household_no": no} for m in members)
     out: list[ComputedRow] = []
@@ -425,7 +425,7 @@ def _compute_list(template: TableTemplate, frame: Frame, selected: list[Mapping[
     return ComputedTable(template, tuple(out), tuple(notes), ("mọi hộ được chọn đều có trong danh sách",))
 
 
-def _member_keys(frame: Frame) -> set[str]:
+def _member_keys() -> set[str]:
     from classifier.report.frame import MEMBER_VARIABLES
 
     return set(MEMBER_VARIABLES) - {"household_no"}

@@ -26,7 +26,7 @@ from __future__ import annotations
 import itertools
 import operator
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self
 
 import attrs
 
@@ -255,29 +255,32 @@ def _parse_children(data: LocatedDict, key: str, parser: Parser, level: str) -> 
     return [c for c in children if c is not None]
 
 
-def _empty(ctx: EvalContext, member: MemberFacts, label: str) -> list[str]:
-    return []
-
-
 # --------------------------------------------------------------------------------------------------
 # Logical kinds
 
 
 @attrs.frozen
-class AllOf:
-    """``all: [...]``: Kleene AND."""
+class _Junction:
+    """``<key>: [...]``: the children joined by one Kleene connective (AllOf, AnyOf)."""
 
     children: tuple[Condition, ...]
-    key: ClassVar[str] = "all"
+    key: ClassVar[str]
 
     @classmethod
-    def parse(cls, data: LocatedDict, parser: Parser, level: str) -> AllOf | None:
+    def parse(cls, data: LocatedDict, parser: Parser, level: str) -> Self | None:
         parser.problems.keys(data, (cls.key,), (cls.key,), f"'{cls.key}' condition", parser.rule_id)
         children = _parse_children(data, cls.key, parser, level)
         return cls(tuple(children)) if children is not None else None
 
     def nodes(self) -> tuple[Condition, ...]:
         return self.children
+
+
+@attrs.frozen
+class AllOf(_Junction):
+    """``all: [...]``: Kleene AND."""
+
+    key: ClassVar[str] = "all"
 
     def compile(self, scope: Scope) -> Compiled:
         parts = [c.compile(scope) for c in self.children]
@@ -297,20 +300,10 @@ class AllOf:
 
 
 @attrs.frozen
-class AnyOf:
+class AnyOf(_Junction):
     """``any: [...]``: Kleene OR."""
 
-    children: tuple[Condition, ...]
     key: ClassVar[str] = "any"
-
-    @classmethod
-    def parse(cls, data: LocatedDict, parser: Parser, level: str) -> AnyOf | None:
-        parser.problems.keys(data, (cls.key,), (cls.key,), f"'{cls.key}' condition", parser.rule_id)
-        children = _parse_children(data, cls.key, parser, level)
-        return cls(tuple(children)) if children is not None else None
-
-    def nodes(self) -> tuple[Condition, ...]:
-        return self.children
 
     def compile(self, scope: Scope) -> Compiled:
         parts = [c.compile(scope) for c in self.children]
@@ -919,11 +912,6 @@ def walk(cond: Condition) -> Sequence[Condition]:
 def comparisons(cond: Condition) -> list[Compare]:
     """The comparisons of a tree, depth first (thresholds for margins, test grids, generators)."""
     return [node for node in walk(cond) if isinstance(node, Compare)]
-
-
-def params_of(cond: Condition) -> set[str]:
-    """Names of the parameters a condition reads."""
-    return {param for node in walk(cond) if (param := getattr(node, "param", None))}
 
 
 def evaluate(

@@ -49,7 +49,6 @@ RULE_FILES = ("standard.yaml", "parameters.yaml", "indicators.yaml", "classifica
 STATUSES = ("in_force", "provisional")
 FACT_TYPES = ("bool", "integer", "number", "enum", "date", "string")
 CITATION_KEYS = ("instrument", "article", "clause", "point", "appendix", "item", "wording_vi", "source")
-VALIDITY_KEYS = ("valid_from", "valid_to")
 
 
 def _canonical(value: Any) -> Any:
