@@ -122,14 +122,13 @@ def _unit_measures(
     out["A"] = _ratio(intensity, q)
     m0 = None if base == 0 else intensity / base
     out["M0"] = None if m0 is None else round(m0, _DIGITS)
+    censored = {key: sum(w(r) for r in af_poor if r.deprived[key]) for key in indicators}
     for key in indicators:
         out[f"uncensored_{key}"] = _ratio(sum(w(r) for r in known if r.deprived[key]), base)
     for key in indicators:
-        censored = sum(w(r) for r in af_poor if r.deprived[key])
-        out[f"censored_{key}"] = _ratio(censored, base)
+        out[f"censored_{key}"] = _ratio(censored[key], base)
     for key in indicators:
-        censored = sum(w(r) for r in af_poor if r.deprived[key])
-        out[f"contribution_{key}"] = None if not m0 or base == 0 else round(censored / base / d / m0, _DIGITS)
+        out[f"contribution_{key}"] = None if not m0 else round(censored[key] / base / d / m0, _DIGITS)
     return out
 
 
