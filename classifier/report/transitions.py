@@ -269,37 +269,22 @@ def _index(rnd: Round, t: Transitions, lang: str) -> dict[str, Mapping[str, Any]
     lines = rnd.lines or tuple(range(2, len(rnd.rows) + 2))
     for line, row in zip(lines, rnd.rows, strict=True):
         hid = row.get("id")
+        where = (rnd.name, rnd.path.name, line, row.get("row"))  # the first four columns of an error
         if row.get("error"):
-            t.errors.append((rnd.name, rnd.path.name, line, row.get("row"), hid, str(row["error"])))
+            t.errors.append((*where, hid, str(row["error"])))
         if hid is None:
             t.unlinkable[rnd.name] += 1
             if not row.get("error"):
+                vi_text = "không có mã hộ: không nối được giữa các vòng"
                 t.errors.append(
-                    (
-                        rnd.name,
-                        rnd.path.name,
-                        line,
-                        row.get("row"),
-                        None,
-                        "không có mã hộ: không nối được giữa các vòng"
-                        if vi
-                        else "no household id: cannot be linked between rounds",
-                    )
+                    (*where, None, vi_text if vi else "no household id: cannot be linked between rounds")
                 )
             continue
         if hid in by_id:
             t.unlinkable[rnd.name] += 1
+            vi_text = f"mã hộ trùng với dòng {first_line[hid]}; dòng này không được nối"
             t.errors.append(
-                (
-                    rnd.name,
-                    rnd.path.name,
-                    line,
-                    row.get("row"),
-                    hid,
-                    f"mã hộ trùng với dòng {first_line[hid]}; dòng này không được nối"
-                    if vi
-                    else f"id repeats line {first_line[hid]}; this row is not linked",
-                )
+                (*where, hid, vi_text if vi else f"id repeats line {first_line[hid]}; this row is not linked")
             )
             continue
         by_id[hid] = row
