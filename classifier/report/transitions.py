@@ -497,51 +497,47 @@ def _errors_table(t: Transitions) -> Table:
 def _summary_table(t: Transitions, lang: str) -> Table:
     vi = lang == "vi"
     items: list[tuple[str, str, Any]] = []
+
+    def add(key: str, label_vi: str, label_en: str, value: Any) -> None:
+        items.append((key, label_vi if vi else label_en, value))
+
     for rnd in t.rounds:
         std = ", ".join(t.standards(rnd)) or "?"
-        items.append(
-            (
-                "round",
-                "Vòng" if vi else "Round",
-                f"{rnd.name}: {rnd.path.name}, {len(rnd.rows):,} {'dòng' if vi else 'rows'}, {std}",
-            )
+        add(
+            "round",
+            "Vòng",
+            "Round",
+            f"{rnd.name}: {rnd.path.name}, {len(rnd.rows):,} {'dòng' if vi else 'rows'}, {std}",
         )
     for pair in t.pairs:
         counts = t.counts(pair)
         linked = sum(n for c, n in counts.items() if not c.startswith("chi_co_o"))
-        items.append(
-            (
-                "pair",
-                "Các vòng" if vi else "Rounds",
-                f"{pair}: {'nối được' if vi else 'linked'} {linked:,}, "
-                f"{'chỉ có ở vòng trước' if vi else 'only earlier'} {counts['chi_co_o_vong_truoc']:,}, "
-                f"{'chỉ có ở vòng sau' if vi else 'only later'} {counts['chi_co_o_vong_sau']:,}",
-            )
+        add(
+            "pair",
+            "Các vòng",
+            "Rounds",
+            f"{pair}: {'nối được' if vi else 'linked'} {linked:,}, "
+            f"{'chỉ có ở vòng trước' if vi else 'only earlier'} {counts['chi_co_o_vong_truoc']:,}, "
+            f"{'chỉ có ở vòng sau' if vi else 'only later'} {counts['chi_co_o_vong_sau']:,}",
         )
         if not t.history[pair]:
-            items.append(("history", "Tái nghèo" if vi else "Re-poverty", f"{pair}: {_history_note(lang)}"))
+            add("history", "Tái nghèo", "Re-poverty", f"{pair}: {_history_note(lang)}")
     for rnd in t.rounds:
         if t.unlinkable[rnd.name]:
             see = "xem bảng Lỗi" if vi else "see Errors"
-            items.append(
-                (
-                    "unlinkable",
-                    "Dòng không nối được" if vi else "Rows not linked",
-                    f"{rnd.name}: {t.unlinkable[rnd.name]:,} ({see})",
-                )
+            add(
+                "unlinkable",
+                "Dòng không nối được",
+                "Rows not linked",
+                f"{rnd.name}: {t.unlinkable[rnd.name]:,} ({see})",
             )
     for cat in CATEGORIES:
         if not cat.verified:
-            items.append(
-                (
-                    "unverified",
-                    "Chưa xác minh" if vi else "Unverified",
-                    f"{cat.label(lang)}: {cat.note(lang)}",
-                )
-            )
+            add("unverified", "Chưa xác minh", "Unverified", f"{cat.label(lang)}: {cat.note(lang)}")
     if t.by:
-        items.append(("by", "Nhóm theo địa bàn" if vi else "Grouped by", t.by))
-    items += [("warning", "Cảnh báo" if vi else "Warning", w) for w in t.warnings(lang)]
+        add("by", "Nhóm theo địa bàn", "Grouped by", t.by)
+    for warning in t.warnings(lang):
+        add("warning", "Cảnh báo", "Warning", warning)
     columns = (
         Column("item", "Mục", "Item"),
         Column("label", "Nội dung", "Description"),
