@@ -678,10 +678,7 @@ def _open_workbook(path: Path) -> Any:
 def find_sheet(workbook: Any, names: Sequence[str]) -> Any:
     """The first sheet whose title is one of ``names`` (headers' normalisation), else None."""
     wanted = {normalise_header(n) for n in names}
-    for sheet in workbook.worksheets:
-        if normalise_header(sheet.title) in wanted:
-            return sheet
-    return None
+    return next((sheet for sheet in workbook.worksheets if normalise_header(sheet.title) in wanted), None)
 
 
 def _read_workbook(
