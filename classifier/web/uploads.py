@@ -113,13 +113,10 @@ def choices(ruleset: RuleSet, rules_root: Path | None = None) -> list[tuple[str,
     out += [(n, f"{n} — {s.label_vi or ''}") for n, s in admin_catalogue().household.items()]
     out += [("area", "area — khu vực (rural/urban)")] if "area" not in dict(out) else []
     out += [(FLAG_PREFIX + k, FLAG_PREFIX + k) for k in sorted(survey_columns(rules_root)[1])]
-    seen: set[str] = set()
-    unique = []
+    first: dict[str, str] = {}  # each field once, with its first label
     for value, label in out:
-        if value not in seen:
-            seen.add(value)
-            unique.append((value, label))
-    return unique
+        first.setdefault(value, label)
+    return list(first.items())
 
 
 def default_target(header: str, rules_root: Path | None = None) -> str | None:
