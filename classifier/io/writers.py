@@ -47,6 +47,7 @@ __all__ = [
     "record_place",
     "result_columns",
     "result_values",
+    "xlsx_text",
 ]
 
 OUTPUT_FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".xlsx": "xlsx"}
@@ -289,8 +290,6 @@ class ResultWriter:
             self._sheet.append([self._xlsx_cell(values.get(column)) for column in self.columns])
 
     def _xlsx_cell(self, value: Any) -> Any:
-        from openpyxl.cell import WriteOnlyCell
-
         value = _flat(value)
         if isinstance(value, str) and len(value) > XLSX_CELL_LIMIT:
             # Excel cannot hold more in one cell (and would cut it silently): cut here, and say so.
@@ -300,12 +299,7 @@ class ResultWriter:
                 "CSV or JSON Lines output keeps the full text, the errors file each problem]"
             )
             value = value[: XLSX_CELL_LIMIT - len(notice)] + notice
-        if isinstance(value, str) and value.startswith("="):
-            # openpyxl would store text starting with "=" as a formula; keep it text.
-            cell = WriteOnlyCell(self._sheet, value=value)
-            cell.data_type = "s"
-            return cell
-        return value
+        return xlsx_text(self._sheet, value)
 
     # -- finishing -------------------------------------------------------------------------------
 
@@ -355,6 +349,18 @@ class ResultWriter:
             self.close()
         else:
             self.abort()
+
+
+def xlsx_text(sheet: Any, value: Any) -> Any:
+    """``value`` for a row of a write-only openpyxl ``sheet``: text starting with "=" as a text cell
+    (openpyxl would store it as a formula), anything else as it is."""
+    if isinstance(value, str) and value.startswith("="):
+        from openpyxl.cell import WriteOnlyCell
+
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type = "s"
+        return cell
+    return value
 
 
 def _place_values(place: Mapping[str, str] | None) -> dict[str, str]:

@@ -31,7 +31,7 @@ from tabulate import tabulate
 from classifier.errors import InputError
 from classifier.io.formats import format_from_name
 from classifier.io.outputs import OutputFiles
-from classifier.io.writers import excel_safe
+from classifier.io.writers import excel_safe, xlsx_text
 from classifier.report.describe import format_value
 
 __all__ = [
@@ -273,20 +273,10 @@ def _xlsx_writer(report: Report, lang: str) -> Any:
                 header.append(cell)
             sheet.append(header)
             for row in table.rows:
-                sheet.append([_xlsx_cell(sheet, cell, WriteOnlyCell) for cell in row])
+                sheet.append([xlsx_text(sheet, flat_cell(cell)) for cell in row])
         workbook.save(tmp)
 
     return write
-
-
-def _xlsx_cell(sheet: Any, value: Any, cell_type: Any) -> Any:
-    value = flat_cell(value)
-    if isinstance(value, str) and value.startswith("="):
-        # openpyxl would store text starting with "=" as a formula; keep it text.
-        cell = cell_type(sheet, value=value)
-        cell.data_type = "s"
-        return cell
-    return value
 
 
 def _sheet_name(title: str, used: set[str]) -> str:
