@@ -110,7 +110,6 @@ class OutputFiles:
         self._temps: dict[Path, Path] = {}
         self._dropped: list[Path] = []
         self._locks: list[tuple[Path, int]] = []
-        self._committed = False
 
     # -- checks ------------------------------------------------------------------------------------
 
@@ -246,7 +245,6 @@ class OutputFiles:
             os.replace(self._temps.pop(target), target)
         for folder in {t.parent for t in order}:
             _fsync_dir(folder)
-        self._committed = True
 
     def abort(self) -> None:
         """Remove the temporary files; the targets stay as they were."""
