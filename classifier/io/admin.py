@@ -74,7 +74,6 @@ class AdminCatalogue:
     member: Mapping[str, AdminField]
     ethnic_groups: Mapping[str, str]  # id -> label_vi, in the official order
     departure_reasons: Mapping[str, str]  # id -> label_vi
-    default_departure: str
     #: Survey facts (facts.yaml) that are personal data: errors about them withhold the value.
     private_facts: frozenset[str] = frozenset()
 
@@ -124,7 +123,7 @@ def _catalogue(root: Path) -> AdminCatalogue:
     path = root / ADMIN_FILE
     if not path.is_file():
         # A rules root without admin.yaml (a test's own rules) has no administrative fields.
-        return AdminCatalogue({}, {}, {}, {"missing": "missing"}, "missing")
+        return AdminCatalogue({}, {}, {}, {"missing": "missing"})
     data, problems = load_yaml_file(path)
     if problems or not isinstance(data, Mapping):
         raise RuleFileError(problems or [RuleProblem(str(path), None, "expected a mapping")])
@@ -135,7 +134,6 @@ def _catalogue(root: Path) -> AdminCatalogue:
         member={str(n): _field(str(n), s, lists) for n, s in (data.get("member") or {}).items()},
         ethnic_groups={str(k): str(v["label_vi"]) for k, v in lists["ethnic_groups"].items()},
         departure_reasons={str(k): str(v) for k, v in (departures.get("value_labels_vi") or {}).items()},
-        default_departure=str(departures.get("default", "missing")),
         private_facts=frozenset(str(f) for f in data.get("private_facts") or ()),
     )
 
