@@ -35,16 +35,10 @@ def household_view(
     facts["area"] = household.area
     env = DerivedEnv(reference_date, len(household.members), household.member_count)
     catalogue.derive("household", facts, env)
-    member_formulas = catalogue.formulas("member")
     members: list[tuple[str, Mapping[str, Any]]] = []
     for index, member in enumerate(household.members, start=1):
-        m_facts = dict(member.facts)
-        for name, formula in member_formulas:
-            value = formula.python(m_facts, env)
-            if value is not None:
-                m_facts[name] = value
         label = f"member {member.member_id}" if member.member_id else f"member #{index}"
-        members.append((label, m_facts))
+        members.append((label, catalogue.derive("member", dict(member.facts), env)))
     return facts, members
 
 
