@@ -23,6 +23,7 @@ from classifier.batch.tables import (
     HH_TYPED,
     MEM_LINKS,
     MEM_TYPED,
+    order_free,
 )
 from classifier.batch.typed import MEMBER_BASE, TypingPlan
 from classifier.engine.sql import literal, quote_ident
@@ -41,9 +42,10 @@ def check_chunk(
 ) -> None:
     """Rows ``start`` ≤ rid < ``stop``: CHUNK_HH, CHUNK_MEM, then CHECKED with ``clean``; the unclean
     rows are added to BAD."""
-    con.execute(_chunk_households_sql(plan, start, stop))
-    con.execute(_chunk_members_sql(con, start, stop))
-    con.execute(_checked_sql(plan, reference_date, method))
+    with order_free(con):
+        con.execute(_chunk_households_sql(plan, start, stop))
+        con.execute(_chunk_members_sql(con, start, stop))
+        con.execute(_checked_sql(plan, reference_date, method))
     con.execute(f'INSERT INTO {BAD} SELECT rid, "row", first_row FROM {CHECKED} WHERE NOT clean')
 
 

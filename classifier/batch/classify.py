@@ -11,7 +11,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from classifier.batch.tables import CHECKED, CHUNK_MEM, ENGINE_HH, ENGINE_MEM, MISSING, RESULTS, VERDICTS
+from classifier.batch.tables import (
+    CHECKED,
+    CHUNK_MEM,
+    ENGINE_HH,
+    ENGINE_MEM,
+    MISSING,
+    RESULTS,
+    VERDICTS,
+    order_free,
+)
 from classifier.batch.typed import TypingPlan
 from classifier.batch.typing import income_text_sql
 from classifier.engine.batch import BatchEngine
@@ -51,26 +60,28 @@ def classify_chunk(
     offset: int,
 ) -> None:
     """Classify the clean rows of CHECKED and append them to RESULTS at ``offset`` + rid."""
-    hh_cols = ", ".join(_engine_households(plan, reference_date))
-    con.execute(f"{ENGINE_HH.create} AS SELECT {hh_cols} FROM {CHECKED} WHERE clean")
-    mem_cols = ", ".join(_engine_members(plan))
-    # A view, not a copy: the rule query reads the few member columns it needs straight from
-    # CHUNK_MEM. It joins members to ENGINE_HH, so the members of unclean households that CHUNK_MEM
-    # also holds drop out there.
-    con.execute(f"CREATE OR REPLACE TEMP VIEW {ENGINE_MEM} AS SELECT {mem_cols} FROM {CHUNK_MEM}")
-    compiled = engine.compiled
-    verdicts = compiled.query(str(ENGINE_HH), str(ENGINE_MEM), explain=False)
-    con.execute(f"{VERDICTS.create} AS {verdicts}")
-    # The missing answers are listed only for households left with unknown indicators (few).
-    open_rids = f"(SELECT rid FROM {VERDICTS} WHERE unknown > 0)"
-    idx = quote_ident(COL_IDX)
-    # Members numbered 1, 2, ... within their household (member labels "member #2" need it).
-    numbered = (
-        f"(SELECT * REPLACE (CAST(row_number() OVER (PARTITION BY rid ORDER BY {idx}) AS INTEGER) "
-        f"AS {idx}) FROM {ENGINE_MEM} WHERE rid IN {open_rids})"
-    )
-    missing = compiled.missing_query(f"(SELECT * FROM {ENGINE_HH} WHERE rid IN {open_rids})", numbered)
-    con.execute(f"{MISSING.create} AS {missing}")
+    # Joined on rid from here on; RESULTS gets its order from the INSERT's ORDER BY below.
+    with order_free(con):
+        hh_cols = ", ".join(_engine_households(plan, reference_date))
+        con.execute(f"{ENGINE_HH.create} AS SELECT {hh_cols} FROM {CHECKED} WHERE clean")
+        mem_cols = ", ".join(_engine_members(plan))
+        # A view, not a copy: the rule query reads the few member columns it needs straight from
+        # CHUNK_MEM. It joins members to ENGINE_HH, so the members of unclean households that CHUNK_MEM
+        # also holds drop out there.
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {ENGINE_MEM} AS SELECT {mem_cols} FROM {CHUNK_MEM}")
+        compiled = engine.compiled
+        verdicts = compiled.query(str(ENGINE_HH), str(ENGINE_MEM), explain=False)
+        con.execute(f"{VERDICTS.create} AS {verdicts}")
+        # The missing answers are listed only for households left with unknown indicators (few).
+        open_rids = f"(SELECT rid FROM {VERDICTS} WHERE unknown > 0)"
+        idx = quote_ident(COL_IDX)
+        # Members numbered 1, 2, ... within their household (member labels "member #2" need it).
+        numbered = (
+            f"(SELECT * REPLACE (CAST(row_number() OVER (PARTITION BY rid ORDER BY {idx}) AS INTEGER) "
+            f"AS {idx}) FROM {ENGINE_MEM} WHERE rid IN {open_rids})"
+        )
+        missing = compiled.missing_query(f"(SELECT * FROM {ENGINE_HH} WHERE rid IN {open_rids})", numbered)
+        con.execute(f"{MISSING.create} AS {missing}")
     bad = con.execute(f"SELECT count(*) FROM {VERDICTS} WHERE min_match <> 1 OR max_match <> 1").fetchone()
     if bad and bad[0]:
         raise EngineError(

@@ -33,6 +33,8 @@ file (spacer lines kept and flagged ``blank``), so a record's row number is ``ro
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 import attrs
@@ -44,6 +46,7 @@ __all__ = [
     "drop_file_tables",
     "in_file_order",
     "keeps_order",
+    "order_free",
     "run_in_order",
 ]
 
@@ -192,6 +195,21 @@ def drop_file_tables(con: Any) -> None:
     for table in sorted(WORK_TABLES, key=lambda t: t.kind != "view"):  # views before what they read
         if table.lifetime != "run":
             con.execute(f"DROP {'VIEW' if table.kind == 'view' else 'TABLE'} IF EXISTS {table.name}")
+
+
+@contextlib.contextmanager
+def order_free(con: Any) -> Iterator[None]:
+    """Statements whose tables nobody reads in insertion order (they are joined on ``rid``/``mrow``, and
+    every read that needs an order says ORDER BY). Without ``preserve_insertion_order`` DuckDB writes
+    them on every thread; with it, a CREATE TABLE AS is an order-keeping insert, held to one thread per
+    about 4 MiB × column of free memory: at 10 million households, once the typed tables fill the
+    memory limit, the rule query and the chunk tables all ran on one thread."""
+    before = con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()
+    con.execute("SET preserve_insertion_order = false")
+    try:
+        yield
+    finally:
+        con.execute(f"SET preserve_insertion_order = {bool(before and before[0])}")
 
 
 def in_file_order(con: Any, table: WorkTable, select_sql: str) -> None:

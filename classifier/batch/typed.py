@@ -35,6 +35,7 @@ from classifier.batch.tables import (
     MEM_LINKS,
     MEM_TYPED,
     in_file_order,
+    order_free,
 )
 from classifier.batch.typing import accepted_sql, empty_sql, fast_text_sql, fast_typed_cell, text_ok_sql
 from classifier.engine.sql import SQL_TYPES, literal, quote_ident
@@ -383,23 +384,25 @@ class TypingPlan:
             f"CREATE OR REPLACE VIEW {HH_ROWS} AS SELECT rowid + {self.base} AS rid, "
             f'rowid + {self.base} AS "row", cells_ok, {HH_CELLS}.* FROM {HH_TYPED} WHERE NOT blank'
         )
-        fid = quote_ident("f$id")
-        con.execute(f"{HH_IDS.create} AS SELECT rid, {fid} AS hid FROM {HH_ROWS} WHERE {fid} <> ''")
-        con.execute(
-            f"{DUPS.create} AS SELECT rid, first_rid FROM "
-            "(SELECT rid, min(rid) OVER (PARTITION BY k) AS first_rid FROM "
-            f" (SELECT rid, nfc_normalize(hid) AS k FROM {HH_IDS}) "
-            f" WHERE k IN (SELECT nfc_normalize(hid) FROM {HH_IDS} GROUP BY 1 HAVING count(*) > 1)) "
-            "WHERE rid <> first_rid"
-        )
-        members = f"(SELECT rowid + {MEMBER_BASE} AS mrow, hid, owner FROM {MEM_TYPED} WHERE NOT blank)"
-        if self.json:
-            con.execute(f"{MEM_LINKS.create} AS SELECT owner AS rid, mrow FROM {members}")
-        else:
+        # Lookup tables, joined on rid / hid / mrow: written on every thread, in no particular order.
+        with order_free(con):
+            fid = quote_ident("f$id")
+            con.execute(f"{HH_IDS.create} AS SELECT rid, {fid} AS hid FROM {HH_ROWS} WHERE {fid} <> ''")
             con.execute(
-                f"{MEM_LINKS.create} AS SELECT i.rid, m.mrow FROM {members} AS m "
-                f"JOIN {HH_IDS} AS i USING (hid)"
+                f"{DUPS.create} AS SELECT rid, first_rid FROM "
+                "(SELECT rid, min(rid) OVER (PARTITION BY k) AS first_rid FROM "
+                f" (SELECT rid, nfc_normalize(hid) AS k FROM {HH_IDS}) "
+                f" WHERE k IN (SELECT nfc_normalize(hid) FROM {HH_IDS} GROUP BY 1 HAVING count(*) > 1)) "
+                "WHERE rid <> first_rid"
             )
+            members = f"(SELECT rowid + {MEMBER_BASE} AS mrow, hid, owner FROM {MEM_TYPED} WHERE NOT blank)"
+            if self.json:
+                con.execute(f"{MEM_LINKS.create} AS SELECT owner AS rid, mrow FROM {members}")
+            else:
+                con.execute(
+                    f"{MEM_LINKS.create} AS SELECT i.rid, m.mrow FROM {members} AS m "
+                    f"JOIN {HH_IDS} AS i USING (hid)"
+                )
 
 
 def _add_fast(sel: list[str], ok: list[str], name: str, spec: FactSpec, cell: str) -> None:

@@ -194,7 +194,8 @@ def test_json_lines_and_csv_end_in_the_same_typed_tables(tmp_path: Path, chunk: 
         for start in range(plan.base, plan.base + 4, chunk):
             check_chunk(con, plan, start, start + chunk, REF)
             checked += [
-                (r["id"], r["clean"]) for r in _rows(con, f'SELECT "f$id" AS id, clean FROM {CHECKED}')
+                (r["id"], r["clean"])
+                for r in _rows(con, f'SELECT "f$id" AS id, clean FROM {CHECKED} ORDER BY rid')
             ]
         tables[form] = (
             _rows(con, f"SELECT * EXCLUDE (blank) FROM {HH_TYPED}"),
