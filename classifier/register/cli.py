@@ -411,6 +411,7 @@ def export_round(
     """Write the export to ``output`` (.xlsx with two sheets, or .csv plus ``<stem>.members.csv``),
     guarded like classify's outputs (not over one of ``inputs``, locked, written together)."""
     from classifier.io.outputs import OutputFiles
+    from classifier.io.writers import excel_safe, xlsx_text
 
     households, members = export_rows(reg, round_name, previous=previous, pseudonymise=pseudonymise)
     suffix = output.suffix.lower()
@@ -421,24 +422,27 @@ def export_round(
     tables = [("households", households), ("members", members)]
     targets = [output] if suffix == ".xlsx" else [output, output.with_name(f"{output.stem}.members.csv")]
     with OutputFiles(targets, inputs) as files:
+        # Survey text (ids, names, villages) may start like a formula: Excel must show it, not run it.
         if suffix == ".xlsx":
             from openpyxl import Workbook
 
-            workbook = Workbook()
-            workbook.remove(workbook.active)
+            workbook = Workbook(write_only=True)
             for title, rows in tables:
                 sheet = workbook.create_sheet(title)
                 columns = _columns(rows)
                 sheet.append(columns)
                 for row in rows:
-                    sheet.append([row.get(c) for c in columns])
+                    sheet.append([xlsx_text(sheet, row.get(c)) for c in columns])
             workbook.save(files.temp(output))
         else:
             for (_, rows), path in zip(tables, targets, strict=True):
                 with files.temp(path).open("w", encoding="utf-8", newline="") as handle:
                     writer = csv.DictWriter(handle, fieldnames=_columns(rows))
                     writer.writeheader()
-                    writer.writerows(rows)
+                    writer.writerows(
+                        {k: excel_safe(v) if isinstance(v, str) else v for k, v in row.items()}
+                        for row in rows
+                    )
         files.commit()
     return targets
 

@@ -306,3 +306,41 @@ def test_browser_screenshots_go_to_docs_only_when_asked(tmp_path: Path) -> None:
     assert screenshot_folder({}, tmp_path) == tmp_path
     assert screenshot_folder({"CHUAN_NGHEO_UPDATE_SCREENSHOTS": "0"}, tmp_path) == tmp_path
     assert screenshot_folder({"CHUAN_NGHEO_UPDATE_SCREENSHOTS": "1"}, tmp_path) == DOCS_SCREENSHOTS
+
+
+# -- 5. exports of a round: survey text that looks like a formula stays text ---------------------------
+
+
+def test_round_exports_keep_formula_like_survey_text_as_text(tmp_path: Path) -> None:
+    """A record id, village and member name starting with "=", "+" or "@" (OWASP's CSV injection) reach
+    `round export`'s CSV with the leading "'" every other CSV output gets, and its XLSX as text cells,
+    never as formulas Excel would run."""
+    import json
+
+    from openpyxl import load_workbook
+
+    record = json.loads((SAMPLE_DIR / "rounds" / "ho-2026.json").read_text(encoding="utf-8"))[0]
+    record |= {"id": '=HYPERLINK("http://x.example","xem")', "village": "+1+cmd", "household_code": "=2+3"}
+    record["members"][0]["name"] = "@SUM(1+1)"
+    source = tmp_path / "ho.json"
+    source.write_text(json.dumps([record], ensure_ascii=False), encoding="utf-8")
+    db = ("--db", str(tmp_path / "so.sqlite"))
+    assert run("round", "new", "2026", "--year", "2026", "--reference-date", "2026-11-01", *db)[0] == 0
+    code, _, err = run("round", "import", "2026", str(source), "--quiet", *db)
+    assert code == 0, err
+    for name in ("so.csv", "so.xlsx"):
+        code, _, err = run("round", "export", "2026", "-o", str(tmp_path / name), *db)
+        assert code == 0, err
+    households = (tmp_path / "so.csv").read_text(encoding="utf-8")
+    members = (tmp_path / "so.members.csv").read_text(encoding="utf-8")
+    assert '"\'=HYPERLINK(""http://x.example"",""xem"")"' in households and ",'+1+cmd," in households
+    assert "'@SUM(1+1)" in members and "\n'=2+3,1," in members
+    workbook = load_workbook(tmp_path / "so.xlsx")
+    cells = [c for sheet in workbook.worksheets for row in sheet.iter_rows() for c in row]
+    texts = {c.value: c.data_type for c in cells if isinstance(c.value, str) and c.value[:1] in "=+@"}
+    assert texts == {
+        '=HYPERLINK("http://x.example","xem")': "s",
+        "+1+cmd": "s",
+        "=2+3": "s",
+        "@SUM(1+1)": "s",
+    }

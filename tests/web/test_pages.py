@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -14,7 +15,7 @@ from classifier import classify, load_standard
 from classifier.explain import render_text
 from classifier.io import known_indicator_keys, parse_record
 from classifier.model import Household
-from tests.web.conftest import form_token
+from tests.web.conftest import form_token, sample_records
 
 POOR = "H000042"
 
@@ -248,6 +249,27 @@ def test_export_is_an_excel_workbook_without_personal_data(viewer: TestClient, s
     assert "outcome" in header and not {"head_name", "name", "id_number", "ethnicity"} & set(header)
     assert len(rows) - 1 == len(set(r[0] for r in rows[1:]))
     assert any(r[0] == POOR and r[header.index("outcome")] == "ngheo" for r in rows[1:])
+
+
+def test_export_keeps_formula_like_survey_text_as_text(
+    app: FastAPI, viewer: TestClient, tmp_path: Path
+) -> None:
+    """A record id and village starting with "=" or "+" reach the workbook as text cells, not as
+    formulas Excel would run (OWASP's CSV/spreadsheet injection)."""
+    import json
+
+    record = {**sample_records(1)[0], "id": '=HYPERLINK("http://x.example","xem")', "village": "=1+2"}
+    path = tmp_path / "ho.json"
+    path.write_text(json.dumps([record], ensure_ascii=False), encoding="utf-8")
+    register = app.state.web.register
+    register.new_round("2027", year=2027, reference_date=dt.date(2027, 11, 1), who="test")
+    register.import_file("2027", path, who="test")
+    register.classify("2027", who="test")
+    response = viewer.get("/rounds/2027/export.xlsx")
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    cells = {c.value: c.data_type for row in sheet.iter_rows(min_row=2) for c in row}
+    assert cells['=HYPERLINK("http://x.example","xem")'] == "s" and cells["=1+2"] == "s"
 
 
 def test_papers_of_a_poor_household_print_as_pdf_and_docx(

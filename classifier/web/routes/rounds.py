@@ -112,6 +112,8 @@ def export_round(request: Request, name: str, user: Annotated[User, Depends(curr
     """Every household's result as an Excel workbook (codes and results only: no personal data)."""
     from openpyxl import Workbook
 
+    from classifier.io.writers import xlsx_text
+
     state = get_state(request)
     info = state.register.round(name)
     ruleset = request.app.state.rulesets.get(info.standard)
@@ -136,22 +138,22 @@ def export_round(request: Request, name: str, user: Annotated[User, Depends(curr
         ]
     )
     for h in households:
-        sheet.append(
-            [
-                h.code,
-                h.record_id,
-                *(h.place.get(k) for k in PLACE_KEYS),
-                h.area,
-                h.member_count,
-                h.outcome,
-                outcome_label(request, info.standard, h.outcome, "vi") if h.outcome else None,
-                h.deprivation_count,
-                h.unknown_count,
-                *(h.indicators.get(i) for i in indicator_ids),
-                h.rules_digest,
-                h.version,
-            ]
-        )
+        row = [
+            h.code,
+            h.record_id,
+            *(h.place.get(k) for k in PLACE_KEYS),
+            h.area,
+            h.member_count,
+            h.outcome,
+            outcome_label(request, info.standard, h.outcome, "vi") if h.outcome else None,
+            h.deprivation_count,
+            h.unknown_count,
+            *(h.indicators.get(i) for i in indicator_ids),
+            h.rules_digest,
+            h.version,
+        ]
+        # A record id or village from the survey may start with "=": Excel must show it, not run it.
+        sheet.append([xlsx_text(sheet, value) for value in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     filename = f"ket-qua-{info.name}.xlsx"
