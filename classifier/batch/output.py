@@ -81,15 +81,17 @@ def write_results(
         form = "parquet" if fmt == "parquet" else "json"
         run(f"COPY (SELECT {cols} FROM {RESULTS}{order}) TO '{target}' (FORMAT {form})")
         return
-    flat = [_csv_cell(name, sql_type) for name, sql_type in schema]
+    cells = ", ".join(["seq", *(f"{_csv_cell(n, t)} AS {quote_ident(n)}" for n, t in schema)])
+    line = f"concat_ws(',', {', '.join(_csv_field(quote_ident(n), t) for n, t in schema)})"
     body = path.with_name(path.name + ".body")
     try:
+        # Each row is rendered to its CSV line in the (parallel) projection and written as one
+        # column, unquoted: DuckDB's ordered COPY gets one thread per about 4 MiB x column of its
+        # memory budget, so the 31 columns themselves were written on one thread (tables.py).
         run(
-            f"COPY (SELECT {', '.join(flat)} FROM {RESULTS}{order}) TO "
+            f"COPY (SELECT {line} AS line FROM (SELECT {cells} FROM {RESULTS}){order}) TO "
             f"'{str(body).replace(chr(39), chr(39) * 2)}' "
-            # As Python's csv writer: CRLF lines, quotes only around separators, quotes and
-            # line breaks (DuckDB would also quote any '#' as a comment character).
-            "(FORMAT csv, HEADER false, NEW_LINE '\r\n', COMMENT '')"
+            "(FORMAT csv, HEADER false, NEW_LINE '\r\n', QUOTE '', ESCAPE '', DELIMITER '\x01')"
         )
         with path.open("w", encoding="utf-8-sig", newline="") as handle:
             csv.writer(handle, lineterminator="\r\n").writerow(out_columns)
@@ -99,20 +101,40 @@ def write_results(
         body.unlink(missing_ok=True)
 
 
+def _csv_field(text: str, sql_type: str) -> str:
+    """A cell (``text``, already as _csv_cell made it) as a field of a CSV line, as DuckDB's CSV
+    writer wrote it (a test compares the two byte for byte) and Python's csv reader reads it back:
+    NULL empty; text in double quotes, inner ones doubled, when it is empty or holds a comma, a quote
+    or a line break."""
+    if sql_type not in ("VARCHAR", "VARCHAR[]"):  # numbers, 1/0, ISO dates: never quoted
+        return f"coalesce(CAST({text} AS VARCHAR), '')"
+    needs_quotes = " OR ".join(f"contains({text}, {literal(c)})" for c in _NEEDS_QUOTES)
+    return (
+        f"(CASE WHEN {text} IS NULL THEN '' WHEN {text} = '' OR {needs_quotes} "
+        f"THEN '\"' || replace({text}, '\"', '\"\"') || '\"' ELSE {text} END)"
+    )
+
+
+#: What makes a CSV field need quotes (the delimiter, the quote, a line break).
+_NEEDS_QUOTES = (",", '"', "\r", "\n")
+
+
 def _csv_cell(name: str, sql_type: str) -> str:
+    """A RESULTS column as its CSV text: 1/0 for booleans, ';'-joined lists, text Excel would evaluate
+    prefixed with "'"."""
     col = quote_ident(name)
     if sql_type == "BOOLEAN":
-        return f"CAST({col} AS INTEGER) AS {col}"
+        return f"CAST({col} AS INTEGER)"
     if sql_type == "VARCHAR[]":
-        return f"NULLIF(array_to_string({col}, ';'), '') AS {col}"
+        return f"NULLIF(array_to_string({col}, ';'), '')"
     if sql_type == "VARCHAR" and name != "income_per_capita_month":
         # As writers.excel_safe: text Excel would evaluate gets a leading "'".
         # The first character settles almost every cell (one comparison); the regular expressions run
         # only on cells that start like a formula.
         return (
-            f"CASE WHEN left({col}, 1) NOT IN ({_TRIGGER_CHARS}) THEN {col} "
+            f"(CASE WHEN left({col}, 1) NOT IN ({_TRIGGER_CHARS}) THEN {col} "
             f"WHEN regexp_matches({col}, {literal(FORMULA_TRIGGERS_SQL)}) AND NOT "
             f"regexp_matches({col}, {literal(PLAIN_NUMBER_SQL)}) THEN {literal(QUOTE)} || {col} "
-            f"ELSE {col} END AS {col}"
+            f"ELSE {col} END)"
         )
     return col

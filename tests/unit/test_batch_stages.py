@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from classifier.batch import output
 from classifier.batch.checks import check_chunk, create_bad
@@ -218,6 +220,50 @@ def test_the_write_stage_first_character_test_covers_every_formula_trigger() -> 
 
     starts = {chr(c) for c in range(0x3000) if re.match(FORMULA_TRIGGERS_SQL, chr(c) + "1")}
     assert starts == set(output.TRIGGER_CHARS)
+
+
+_CSV_TEXT = st.text(
+    st.sampled_from(["a", "Đ", " ", ",", '"', "\r", "\n", "\x01", "'", "=", ";", "#"]), max_size=6
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.none() | _CSV_TEXT, st.none() | st.lists(_CSV_TEXT, max_size=3), st.none() | st.booleans()
+        ),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_the_write_stage_renders_csv_lines_as_duckdbs_csv_writer_does(
+    tmp_path_factory: Any, rows: Any
+) -> None:
+    """The CSV lines the write stage renders in SQL (one column, written unquoted: output._csv_field)
+    are byte for byte what DuckDB's own CSV writer writes for the same cells, for any text with
+    commas, quotes, line breaks, empty strings and NULLs; and Python's csv module reads them back."""
+    folder = tmp_path_factory.mktemp("csvline")
+    con = connect()
+    con.execute("CREATE TABLE t (seq BIGINT, x VARCHAR, l VARCHAR[], b BOOLEAN)")
+    con.executemany("INSERT INTO t VALUES (?, ?, ?, ?)", [(i, *row) for i, row in enumerate(rows)])
+    schema = [("x", "VARCHAR"), ("l", "VARCHAR[]"), ("b", "BOOLEAN")]
+    cells = ", ".join(f"{output._csv_cell(n, t)} AS {n}" for n, t in schema)
+    line = f"concat_ws(',', {', '.join(output._csv_field(n, t) for n, t in schema)})"
+    native, ours = folder / "native.csv", folder / "ours.csv"
+    con.execute(
+        f"COPY (SELECT {cells} FROM t ORDER BY seq) TO '{native}' "
+        "(FORMAT csv, HEADER false, NEW_LINE '\r\n', COMMENT '')"
+    )
+    con.execute(
+        f"COPY (SELECT {line} FROM (SELECT seq, {cells} FROM t) ORDER BY seq) TO '{ours}' "
+        "(FORMAT csv, HEADER false, NEW_LINE '\r\n', QUOTE '', ESCAPE '', DELIMITER '\x01')"
+    )
+    assert ours.read_bytes() == native.read_bytes()
+    texts = con.execute(f"SELECT {cells} FROM t ORDER BY seq").fetchall()
+    with ours.open(encoding="utf-8", newline="") as handle:
+        assert list(csv.reader(handle)) == [["" if v is None else str(v) for v in row] for row in texts]
+    con.close()
 
 
 @pytest.mark.parametrize(
