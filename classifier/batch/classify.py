@@ -17,8 +17,8 @@ from classifier.batch.tables import (
     ENGINE_HH,
     ENGINE_MEM,
     MISSING,
-    RESULTS,
     VERDICTS,
+    insert_results,
     order_free,
 )
 from classifier.batch.typed import TypingPlan
@@ -39,16 +39,11 @@ from classifier.engine.sql import (
 )
 from classifier.errors import EngineError
 from classifier.io.records import PLACE_KEYS
+from classifier.io.results import result_schema
 from classifier.io.writers import CANNOT_CLASSIFY_VI
 from classifier.model import CANNOT_CLASSIFY
 
-__all__ = ["classify_chunk", "create_results"]
-
-
-def create_results(con: Any, schema: list[tuple[str, str]]) -> None:
-    """RESULTS, empty: ``seq`` (output position) and the result schema's columns."""
-    ddl = ", ".join(f"{quote_ident(n)} {t}" for n, t in schema)
-    con.execute(f"{RESULTS.create} (seq BIGINT, {ddl})")
+__all__ = ["classify_chunk"]
 
 
 def classify_chunk(
@@ -90,7 +85,7 @@ def classify_chunk(
         )
     # In output order, so that a run without fall-back rows needs no final sort (output.write_results).
     select = _result_select(plan, engine, out_columns, offset)
-    con.execute(f"INSERT INTO {RESULTS} {select} ORDER BY seq")
+    insert_results(con, list(result_schema(plan.rs.indicator_ids).sql_columns()), select, " ORDER BY r.seq")
 
 
 def _result_select(plan: TypingPlan, engine: BatchEngine, out_columns: list[str], offset: int) -> str:

@@ -12,8 +12,17 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from classifier.batch.sources import Staged, raw_record
-from classifier.batch.tables import BAD, BAD_MEMBER_TEXT, BAD_TEXT, HH_IDS, MEM_LINKS, MEM_TYPED, RESULTS
+from classifier.batch.tables import (
+    BAD,
+    BAD_MEMBER_TEXT,
+    BAD_TEXT,
+    HH_IDS,
+    MEM_LINKS,
+    MEM_TYPED,
+    insert_results,
+)
 from classifier.batch.typed import MEMBER_BASE, TypingPlan
+from classifier.engine.sql import quote_ident
 from classifier.errors import InputError, RecordError
 from classifier.io.records import id_key, parse_record
 from classifier.io.writers import format_income, record_place, result_values
@@ -174,5 +183,5 @@ def insert_rows(work: Work, rows: Sequence[tuple[Any, ...]]) -> None:
         return
     types = [("seq", "BIGINT"), *work.schema]
     columns = list(zip(*rows, strict=True))
-    selects = ", ".join(f"unnest(${i}::{t}[])" for i, (_, t) in enumerate(types, start=1))
-    work.con.execute(f"INSERT INTO {RESULTS} SELECT {selects}", [list(c) for c in columns])
+    selects = ", ".join(f"unnest(${i}::{t}[]) AS {quote_ident(n)}" for i, (n, t) in enumerate(types, start=1))
+    insert_results(work.con, work.schema, f"SELECT {selects}", params=[list(c) for c in columns])

@@ -28,10 +28,10 @@ import attrs
 from classifier.batch import output as write_stage
 from classifier.batch.blanklines import without_empty_lines
 from classifier.batch.checks import check_chunk, create_bad
-from classifier.batch.classify import classify_chunk, create_results
+from classifier.batch.classify import classify_chunk
 from classifier.batch.fallback import fall_back, orphan_members
 from classifier.batch.sources import Staged, detect_input_format
-from classifier.batch.tables import CHECKED, HH_ROWS, RESULTS, drop_file_tables
+from classifier.batch.tables import CHECKED, HH_ROWS, RESULTS, create_results, drop_file_tables
 from classifier.batch.typed import TypingPlan, type_file
 from classifier.engine.batch import BatchEngine, connect
 from classifier.errors import EngineError, InputError

@@ -34,7 +34,7 @@ file (spacer lines kept and flagged ``blank``), so a record's row number is ``ro
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import attrs
@@ -43,8 +43,10 @@ __all__ = [
     "STAGES",
     "WORK_TABLES",
     "WorkTable",
+    "create_results",
     "drop_file_tables",
     "in_file_order",
+    "insert_results",
     "keeps_order",
     "order_free",
     "run_in_order",
@@ -156,14 +158,17 @@ SCORE_INPUT = _table(
 FALLBACK_MEM = _table(
     "mem", "fall back", "chunk", "a member of a household the per-record parser typed (BatchEngine's)", "temp"
 )
-RESULTS = _table(
-    "results",
+RESULT_ROWS = _table(
+    "result_rows",
     "classify",
     "run",
-    "one output row (result or error) keyed by its output position ``seq``; the columns of "
-    "classifier/io/results.py",
+    "one output row (result or error): its output position ``seq`` and the STRUCT ``res`` of the "
+    "columns of classifier/io/results.py (write it with insert_results, read it through RESULTS)",
     "temp",
 )
+RESULTS = _table("results", "classify", "run", "RESULT_ROWS unpacked: ``seq`` and the result columns", "view")
+#: RESULT_ROWS' STRUCT column (one column keeps its ordered insert on every thread, as HH_CELLS).
+RESULT_CELLS = "res"
 
 WORK_TABLES: tuple[WorkTable, ...] = (
     JSON_LINES,
@@ -185,8 +190,30 @@ WORK_TABLES: tuple[WorkTable, ...] = (
     BAD_MEMBER_TEXT,
     SCORE_INPUT,
     FALLBACK_MEM,
+    RESULT_ROWS,
     RESULTS,
 )
+
+
+def create_results(con: Any, schema: Sequence[tuple[str, str]]) -> None:
+    """RESULT_ROWS, empty, and the RESULTS view of it (``seq`` and the result schema's columns)."""
+    fields = ", ".join(f"{_quote(n)} {t}" for n, t in schema)
+    con.execute(f"{RESULT_ROWS.create} (seq BIGINT, {RESULT_CELLS} STRUCT({fields}))")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {RESULTS} AS SELECT seq, {RESULT_CELLS}.* FROM {RESULT_ROWS}")
+
+
+def insert_results(
+    con: Any, schema: Sequence[tuple[str, str]], rows_sql: str, order: str = "", params: Any = None
+) -> None:
+    """Append the rows of ``rows_sql`` (``seq`` and the schema's columns, by name; ``params`` its
+    parameters) to RESULT_ROWS, ``order`` (e.g. `` ORDER BY r.seq``) kept."""
+    fields = ", ".join(f"{_quote(n)} := CAST(r.{_quote(n)} AS {t})" for n, t in schema)
+    sql = f"INSERT INTO {RESULT_ROWS} SELECT r.seq, struct_pack({fields}) FROM ({rows_sql}) AS r{order}"
+    con.execute(sql, params) if params is not None else con.execute(sql)
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def drop_file_tables(con: Any) -> None:

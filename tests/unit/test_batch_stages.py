@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from classifier.batch import output
 from classifier.batch.checks import check_chunk, create_bad
-from classifier.batch.classify import classify_chunk, create_results
+from classifier.batch.classify import classify_chunk
 from classifier.batch.fallback import fall_back, orphan_members
 from classifier.batch.pipeline import Work
 from classifier.batch.tables import (
@@ -31,6 +31,8 @@ from classifier.batch.tables import (
     RESULTS,
     STAGES,
     WORK_TABLES,
+    create_results,
+    insert_results,
 )
 from classifier.batch.typed import type_file
 from classifier.engine.batch import BatchEngine, connect
@@ -348,10 +350,10 @@ def test_the_write_stage_keeps_table_order_without_a_sort(tmp_path: Path) -> Non
     create_results(con, schema)
     n = 200_000
     values = ", ".join(
-        "range" if name == "seq" else ("'H' || range" if name == "id" else "NULL")
+        ("range" if name == "seq" else ("'H' || range" if name == "id" else "NULL")) + f' AS "{name}"'
         for name in ["seq", *(name for name, _ in schema)]
     )
-    con.execute(f"INSERT INTO results SELECT {values} FROM range({n})")
+    insert_results(con, schema, f"SELECT {values} FROM range({n})")
     out = tmp_path / "out.csv"
     output.write_results(con, schema, list(result_columns(RULESET)), out, "csv", in_order=True)
     with out.open(encoding="utf-8-sig", newline="") as handle:
