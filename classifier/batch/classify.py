@@ -39,7 +39,6 @@ from classifier.engine.sql import (
 )
 from classifier.errors import EngineError
 from classifier.io.records import PLACE_KEYS
-from classifier.io.results import result_schema
 from classifier.io.writers import CANNOT_CLASSIFY_VI
 from classifier.model import CANNOT_CLASSIFY
 
@@ -50,11 +49,12 @@ def classify_chunk(
     con: Any,
     plan: TypingPlan,
     engine: BatchEngine,
-    out_columns: list[str],
+    schema: list[tuple[str, str]],
     reference_date: dt.date,
     offset: int,
 ) -> None:
-    """Classify the clean rows of CHECKED and append them to RESULTS at ``offset`` + rid."""
+    """Classify the clean rows of CHECKED and append them to RESULTS at ``offset`` + rid, in the
+    result schema ``schema`` (Work.schema: column, SQL type)."""
     # Joined on rid from here on; RESULTS gets its order from the INSERT's ORDER BY below.
     with order_free(con):
         hh_cols = ", ".join(_engine_households(plan, reference_date))
@@ -84,8 +84,8 @@ def classify_chunk(
             f"{plan.rs.id}; the rule checks should have found this"
         )
     # In output order, so that a run without fall-back rows needs no final sort (output.write_results).
-    select = _result_select(plan, engine, out_columns, offset)
-    insert_results(con, list(result_schema(plan.rs.indicator_ids).sql_columns()), select, " ORDER BY r.seq")
+    select = _result_select(plan, engine, [name for name, _ in schema], offset)
+    insert_results(con, schema, select, " ORDER BY r.seq")
 
 
 def _result_select(plan: TypingPlan, engine: BatchEngine, out_columns: list[str], offset: int) -> str:

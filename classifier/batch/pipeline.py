@@ -214,7 +214,7 @@ def process_file(
 
     def check_and_classify(start: int, stop: int) -> int:
         check_chunk(con, plan, start, stop, work.reference_date, work.method)
-        classify_chunk(con, plan, work.engine, work.out_columns, work.reference_date, offset)
+        classify_chunk(con, plan, work.engine, work.schema, work.reference_date, offset)
         counted = con.execute(f"SELECT count(*) FROM {CHECKED}").fetchone()
         return int(counted[0]) if counted else 0
 

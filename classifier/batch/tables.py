@@ -39,6 +39,8 @@ from typing import Any
 
 import attrs
 
+from classifier.rules.sqltext import quote_ident
+
 __all__ = [
     "STAGES",
     "WORK_TABLES",
@@ -197,7 +199,7 @@ WORK_TABLES: tuple[WorkTable, ...] = (
 
 def create_results(con: Any, schema: Sequence[tuple[str, str]]) -> None:
     """RESULT_ROWS, empty, and the RESULTS view of it (``seq`` and the result schema's columns)."""
-    fields = ", ".join(f"{_quote(n)} {t}" for n, t in schema)
+    fields = ", ".join(f"{quote_ident(n)} {t}" for n, t in schema)
     con.execute(f"{RESULT_ROWS.create} (seq BIGINT, {RESULT_CELLS} STRUCT({fields}))")
     con.execute(f"CREATE OR REPLACE TEMP VIEW {RESULTS} AS SELECT seq, {RESULT_CELLS}.* FROM {RESULT_ROWS}")
 
@@ -207,13 +209,9 @@ def insert_results(
 ) -> None:
     """Append the rows of ``rows_sql`` (``seq`` and the schema's columns, by name; ``params`` its
     parameters) to RESULT_ROWS, ``order`` (e.g. `` ORDER BY r.seq``) kept."""
-    fields = ", ".join(f"{_quote(n)} := CAST(r.{_quote(n)} AS {t})" for n, t in schema)
+    fields = ", ".join(f"{quote_ident(n)} := CAST(r.{quote_ident(n)} AS {t})" for n, t in schema)
     sql = f"INSERT INTO {RESULT_ROWS} SELECT r.seq, struct_pack({fields}) FROM ({rows_sql}) AS r{order}"
-    con.execute(sql, params) if params is not None else con.execute(sql)
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+    con.execute(sql, params)
 
 
 def drop_file_tables(con: Any) -> None:

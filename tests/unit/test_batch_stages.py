@@ -122,7 +122,7 @@ def test_each_stage_runs_alone_and_leaves_its_declared_tables(tmp_path: Path) ->
     assert clean == {2: True, 3: False, 4: True, 5: False}  # A2 not typed, the second A1 repeated
     assert [r["rid"] for r in _rows(con, f"SELECT rid FROM {BAD} ORDER BY rid")] == [3, 5]
 
-    classify_chunk(con, plan, work.engine, work.out_columns, REF, 0)
+    classify_chunk(con, plan, work.engine, work.schema, REF, 0)
     done = _rows(con, f"SELECT seq, id, classification, error FROM {RESULTS} ORDER BY seq")
     assert [(r["seq"], r["id"]) for r in done] == [(2, "A1"), (4, "A3")]
     assert all(r["classification"] and r["error"] is None for r in done)
@@ -167,7 +167,7 @@ def test_score_records_go_through_the_fall_back_stage_with_declared_tables(tmp_p
     create_bad(con)
     check_chunk(con, plan, 2, 100, REF, "score")
     assert _rows(con, f"SELECT rid, clean FROM {CHECKED}") == [{"rid": 2, "clean": False}]
-    classify_chunk(con, plan, work.engine, work.out_columns, REF, 0)
+    classify_chunk(con, plan, work.engine, work.schema, REF, 0)
     fall_back(work, plan, 0, 100)
     done = _rows(con, f"SELECT id, method, classification, error FROM {RESULTS}")
     assert [(r["id"], r["method"], r["error"]) for r in done] == [("S1", "score", None)]
