@@ -9,6 +9,7 @@ one run, each in a child process with its peak RSS:
 * ratio — batch / floor.
 
     python benchmarks/flags.py --households 1000000
+    python benchmarks/flags.py --households 1000000 --repeat 3   # medians of 3 alternated runs
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import child, ids_in_input_order
+from run import alternate, ids_in_input_order
 
 FLOOR = """
 import sys, duckdb
@@ -74,26 +75,26 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--households", type=int, default=1_000_000)
     parser.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "chuan-ngheo-bench")
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="floor and batch runs, alternated; medians reported (default 1)"
+    )
     args = parser.parse_args(argv)
     source = ensure_flags_file(args.households, args.data)
     with tempfile.TemporaryDirectory() as work:
-        floor_s, floor_rss, _ = child(FLOOR, str(source), str(Path(work) / "copy.csv"))
-        batch_s, batch_rss, out = child(
-            BATCH, str(source), str(Path(work) / "out.csv"), str(Path(work) / "out.errors.csv")
+        runs = alternate(
+            args.repeat,
+            (FLOOR, str(source), str(Path(work) / "copy.csv")),
+            (BATCH, str(source), str(Path(work) / "out.csv"), str(Path(work) / "out.errors.csv")),
         )
         in_order = ids_in_input_order(source, Path(work) / "out.csv")
-    read, classified, errored, _ = json.loads(out.strip().splitlines()[-1])
+    read, classified, errored, _ = json.loads(runs.pop("printed").strip().splitlines()[-1])
     print(
         json.dumps(
             {
                 "form": "one-file flags CSV",
                 "households": args.households,
                 "input_mb": round(source.stat().st_size / 2**20),
-                "floor_s": round(floor_s, 1),
-                "floor_peak_mb": floor_rss // 2**20,
-                "batch_s": round(batch_s, 1),
-                "batch_peak_mb": batch_rss // 2**20,
-                "ratio": round(batch_s / floor_s, 2),
+                **runs,
                 "read": read,
                 "classified": classified,
                 "errored": errored,

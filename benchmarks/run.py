@@ -14,6 +14,7 @@ does only that step (DuckDB allocates outside Python, so tracemalloc would not s
 
     python benchmarks/run.py --households 1000000 --households 3000000 --durable 20000
     python benchmarks/run.py --households 0 --durable 20000    # the durable rate alone
+    python benchmarks/run.py --households 1000000 --durable 0 --repeat 3   # medians of 3 alternated runs
 """
 
 from __future__ import annotations
@@ -24,10 +25,13 @@ import datetime as dt
 import itertools
 import json
 import os
+import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 REF = dt.date(2025, 11, 1)
 SEED = 2026
@@ -139,6 +143,36 @@ def durable_rate(n: int, data: Path) -> tuple[int, float]:
     return len(typed), len(typed) / (time.perf_counter() - started)
 
 
+def alternate(repeat: int, floor: Sequence[str], batch: Sequence[str]) -> dict[str, Any]:
+    """Run the child processes ``floor`` and ``batch`` (``child``'s arguments) alternately ``repeat``
+    times (the machine's speed drifts: on a
+    shared 2-core machine one floor run varied by 25 % within an hour) and report the medians, every
+    run's seconds, the highest peak RSS of each, and what the last batch run printed."""
+    floors: list[tuple[float, int, str]] = []
+    batches: list[tuple[float, int, str]] = []
+    for _ in range(repeat):
+        floors.append(child(*floor))
+        batches.append(child(*batch))
+    floor_s = statistics.median(f[0] for f in floors)
+    batch_s = statistics.median(b[0] for b in batches)
+    return {
+        "floor_s": round(floor_s, 1),
+        "floor_peak_mb": round(max(f[1] for f in floors) / 2**20),
+        "batch_s": round(batch_s, 1),
+        "batch_peak_mb": round(max(b[1] for b in batches) / 2**20),
+        "ratio": round(batch_s / floor_s, 2),
+        **(
+            {
+                "floor_runs_s": [round(f[0], 1) for f in floors],
+                "batch_runs_s": [round(b[0], 1) for b in batches],
+            }
+            if repeat > 1
+            else {}
+        ),
+        "printed": batches[-1][2],
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -151,6 +185,9 @@ def main(argv: list[str] | None = None) -> int:
         "--data", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "chuan-ngheo-bench"
     )
     parser.add_argument("--memory-limit", default="512MB", help="DuckDB memory_limit for the batch run")
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="floor and batch runs, alternated; medians reported (default 1)"
+    )
     args = parser.parse_args(argv)
     # --households 0 measures the durable rate alone.
     sizes = [n for n in (args.households or [1_000_000]) if n > 0]
@@ -158,24 +195,22 @@ def main(argv: list[str] | None = None) -> int:
     for n in sizes:
         households, members = ensure_population(n, args.data)
         size_mb = (households.stat().st_size + members.stat().st_size) / 1e6
-        floor_s, floor_rss, _ = child(FLOOR, str(households), str(members), str(args.data / f"floor-{n}"))
-        read_s, _, _ = child(READ_ONLY, str(households), str(members))
         out, err = args.data / f"out-{n}.csv", args.data / f"err-{n}.csv"
-        batch_s, batch_rss, printed = child(
-            BATCH, str(households), str(members), str(out), str(err), args.memory_limit
+        runs = alternate(
+            args.repeat,
+            (FLOOR, str(households), str(members), str(args.data / f"floor-{n}")),
+            (BATCH, str(households), str(members), str(out), str(err), args.memory_limit),
         )
+        read_s, _, _ = child(READ_ONLY, str(households), str(members))
+        printed = runs.pop("printed")
         read, classified, errored, _ = json.loads(printed.strip().splitlines()[-1])
         row = {
             "households": n,
             "input_mb": round(size_mb),
-            "floor_s": round(floor_s, 1),
-            "floor_peak_mb": round(floor_rss / 2**20),
-            "batch_s": round(batch_s, 1),
-            "batch_peak_mb": round(batch_rss / 2**20),
-            "ratio": round(batch_s / floor_s, 2),
+            **runs,
             "read_only_s": round(read_s, 1),
-            "ratio_to_read_only": round(batch_s / read_s, 2),
-            "batch_hh_per_s": round(n / batch_s),
+            "ratio_to_read_only": round(runs["batch_s"] / read_s, 2),
+            "batch_hh_per_s": round(n / runs["batch_s"]),
             "read": read,
             "classified": classified,
             "errored": errored,
