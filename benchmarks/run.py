@@ -145,9 +145,9 @@ def durable_rate(n: int, data: Path) -> tuple[int, float]:
 
 def alternate(repeat: int, floor: Sequence[str], batch: Sequence[str]) -> dict[str, Any]:
     """Run the child processes ``floor`` and ``batch`` (``child``'s arguments) alternately ``repeat``
-    times (the machine's speed drifts: on a
-    shared 2-core machine one floor run varied by 25 % within an hour) and report the medians, every
-    run's seconds, the highest peak RSS of each, and what the last batch run printed."""
+    times (the machine's speed drifts: on a shared 2-core machine one floor run varied by 25 % within
+    an hour) and report the medians, every run's seconds, the highest peak RSS of each, and what the
+    last batch run printed."""
     floors: list[tuple[float, int, str]] = []
     batches: list[tuple[float, int, str]] = []
     for _ in range(repeat):

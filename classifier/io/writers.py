@@ -43,6 +43,7 @@ __all__ = [
     "ResultWriter",
     "error_file_row",
     "excel_safe",
+    "excel_safe_cell",
     "format_income",
     "record_place",
     "result_columns",
@@ -114,6 +115,13 @@ def excel_safe(text: str) -> str:
     if text.startswith(FORMULA_TRIGGERS) and not _PLAIN_NUMBER.fullmatch(text):
         return "'" + text
     return text
+
+
+def excel_safe_cell(value: Any) -> Any:
+    """A cell for a CSV meant for Excel: None empty, text made excel_safe, anything else as it is."""
+    if value is None:
+        return ""
+    return excel_safe(value) if isinstance(value, str) else value
 
 
 def error_file_row(error: RecordError) -> list[Any]:

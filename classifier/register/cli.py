@@ -411,7 +411,7 @@ def export_round(
     """Write the export to ``output`` (.xlsx with two sheets, or .csv plus ``<stem>.members.csv``),
     guarded like classify's outputs (not over one of ``inputs``, locked, written together)."""
     from classifier.io.outputs import OutputFiles
-    from classifier.io.writers import excel_safe, xlsx_text
+    from classifier.io.writers import excel_safe_cell, xlsx_text
 
     households, members = export_rows(reg, round_name, previous=previous, pseudonymise=pseudonymise)
     suffix = output.suffix.lower()
@@ -439,10 +439,7 @@ def export_round(
                 with files.temp(path).open("w", encoding="utf-8", newline="") as handle:
                     writer = csv.DictWriter(handle, fieldnames=_columns(rows))
                     writer.writeheader()
-                    writer.writerows(
-                        {k: excel_safe(v) if isinstance(v, str) else v for k, v in row.items()}
-                        for row in rows
-                    )
+                    writer.writerows({k: excel_safe_cell(v) for k, v in row.items()} for row in rows)
         files.commit()
     return targets
 

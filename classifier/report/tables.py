@@ -31,7 +31,7 @@ from tabulate import tabulate
 from classifier.errors import InputError
 from classifier.io.formats import format_from_name
 from classifier.io.outputs import OutputFiles
-from classifier.io.writers import excel_safe, xlsx_text
+from classifier.io.writers import excel_safe_cell, xlsx_text
 from classifier.report.describe import format_value
 
 __all__ = [
@@ -222,13 +222,6 @@ def _write_atomically(jobs: Sequence[tuple[Path, Any]], inputs: Sequence[Path | 
         files.commit()
 
 
-def _csv_text(value: Any) -> Any:
-    """A report cell for a CSV meant for Excel: text that Excel would evaluate is neutralised."""
-    if value is None:
-        return ""
-    return excel_safe(value) if isinstance(value, str) else value
-
-
 def _csv_writer(table: Table, warnings: Iterable[str]) -> Any:
     def write(tmp: Path) -> None:
         with tmp.open("w", encoding="utf-8-sig", newline="") as handle:
@@ -237,7 +230,7 @@ def _csv_writer(table: Table, warnings: Iterable[str]) -> Any:
             writer = csv.writer(handle, lineterminator="\r\n")
             writer.writerow([c.id for c in table.columns])
             for row in table.rows:
-                writer.writerow([_csv_text(flat_cell(cell)) for cell in row])
+                writer.writerow([excel_safe_cell(flat_cell(cell)) for cell in row])
 
     return write
 
