@@ -312,8 +312,11 @@ def _template(
         if not explain:
             continue
         iv0_select += [f"{expr.miss or EMPTY} AS {miss}", f"{expr.trig or EMPTY} AS {trig}"]
+        # Alone, the missing answers are deduplicated once, over all indicators (all_missing below):
+        # first occurrences in the joined lists are the same with or without the per-indicator pass.
+        own_missing = miss if missing_only else f"cn_unique({miss})"
         iv_select += [
-            f"CASE WHEN {flag} IS NULL AND {val} IS NULL THEN cn_unique({miss}) ELSE {EMPTY} END "
+            f"CASE WHEN {flag} IS NULL AND {val} IS NULL THEN {own_missing} ELSE {EMPTY} END "
             f"AS {q('m$' + ind_id)}",
             f"CASE WHEN {flag} IS NOT NULL THEN (CASE WHEN {flag} THEN ['flag'] ELSE {EMPTY} END) "
             f"WHEN {val} THEN cn_unique({trig}) ELSE {EMPTY} END AS {q('t$' + ind_id)}",
