@@ -18,7 +18,7 @@ from classifier.batch.tables import (
     ENGINE_MEM,
     MISSING,
     VERDICTS,
-    insert_results,
+    ResultRows,
     order_free,
 )
 from classifier.batch.typed import TypingPlan
@@ -49,12 +49,12 @@ def classify_chunk(
     con: Any,
     plan: TypingPlan,
     engine: BatchEngine,
-    schema: list[tuple[str, str]],
+    rows: ResultRows,
     reference_date: dt.date,
     offset: int,
 ) -> None:
-    """Classify the clean rows of CHECKED and append them to RESULTS at ``offset`` + rid, in the
-    result schema ``schema`` (Work.schema: column, SQL type)."""
+    """Classify the clean rows of CHECKED and append them to RESULTS (through ``rows``, Work.rows) at
+    ``offset`` + rid."""
     # Joined on rid from here on; RESULTS gets its order from the INSERT's ORDER BY below.
     with order_free(con):
         hh_cols = ", ".join(_engine_households(plan, reference_date))
@@ -84,8 +84,8 @@ def classify_chunk(
             f"{plan.rs.id}; the rule checks should have found this"
         )
     # In output order, so that a run without fall-back rows needs no final sort (output.write_results).
-    select = _result_select(plan, engine, [name for name, _ in schema], offset)
-    insert_results(con, schema, select, " ORDER BY r.seq")
+    select = _result_select(plan, engine, [name for name, _ in rows.schema], offset)
+    rows.insert(con, select, ordered=True)
 
 
 def _result_select(plan: TypingPlan, engine: BatchEngine, out_columns: list[str], offset: int) -> str:

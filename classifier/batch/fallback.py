@@ -19,7 +19,6 @@ from classifier.batch.tables import (
     HH_IDS,
     MEM_LINKS,
     MEM_TYPED,
-    insert_results,
 )
 from classifier.batch.typed import MEMBER_BASE, TypingPlan
 from classifier.engine.sql import quote_ident
@@ -184,4 +183,4 @@ def insert_rows(work: Work, rows: Sequence[tuple[Any, ...]]) -> None:
     types = [("seq", "BIGINT"), *work.schema]
     columns = list(zip(*rows, strict=True))
     selects = ", ".join(f"unnest(${i}::{t}[]) AS {quote_ident(n)}" for i, (n, t) in enumerate(types, start=1))
-    insert_results(work.con, work.schema, f"SELECT {selects}", params=[list(c) for c in columns])
+    work.rows.insert(work.con, f"SELECT {selects}", params=[list(c) for c in columns])

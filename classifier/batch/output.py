@@ -1,5 +1,7 @@
 """The write stage: RESULTS → the output file in one ordered COPY; the errors file as rows come.
 
+For CSV the rows are rendered as they are inserted into RESULT_ROWS (csv_line, tables.ResultRows).
+
 CSV output is written as the per-record CSV writer writes it (a UTF-8 BOM, CRLF lines, 1/0 for
 booleans, ';'-joined lists, text Excel would evaluate prefixed with ``'``); JSON Lines and Parquet
 keep the schema's types (the income as a number).
@@ -13,12 +15,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from classifier.batch.tables import RESULTS, run_in_order
+from classifier.batch.tables import RESULTS, ResultRows, run_in_order
 from classifier.engine.sql import literal, quote_ident
-from classifier.errors import RecordError
+from classifier.errors import EngineError, RecordError
 from classifier.io.writers import ERROR_COLUMNS, FORMULA_TRIGGERS_SQL, PLAIN_NUMBER_SQL, error_file_row
 
-__all__ = ["ErrorSink", "write_results"]
+__all__ = ["ErrorSink", "csv_line", "write_results"]
 
 QUOTE = "'"
 # The characters FORMULA_TRIGGERS_SQL can start with (a test pins that it matches nothing else).
@@ -49,17 +51,20 @@ class ErrorSink:
 
 def write_results(
     con: Any,
-    schema: Sequence[tuple[str, str]],
+    rows: ResultRows,
     out_columns: Sequence[str],
     path: Path,
     fmt: str,
     in_order: bool = False,
 ) -> None:
-    """One ordered COPY of RESULTS into ``path`` (``csv``, ``jsonl`` or ``parquet``).
+    """One ordered COPY of RESULTS into ``path`` (``csv``, ``jsonl`` or ``parquet``); ``rows`` says how
+    RESULT_ROWS holds them (CSV lines for ``csv``, typed rows otherwise).
 
     ``in_order``: RESULTS was inserted in output order (no fall-back rows), so the COPY writes it in
     table order (``preserve_insertion_order``) instead of sorting every row again; at 10 million
     households that sort spilled and took most of the write stage."""
+    if (fmt == "csv") != (rows.csv is not None):
+        raise EngineError(f"{fmt} output from result rows held {'as CSV lines' if rows.csv else 'typed'}")
     order = "" if in_order else " ORDER BY seq"
 
     def run(copy_sql: str) -> None:
@@ -76,21 +81,17 @@ def write_results(
         as_number = f"CAST({income} AS DOUBLE)" if fmt == "parquet" else f"CAST({income} AS JSON)"
         cols = ", ".join(
             f"{as_number} AS {income}" if n == "income_per_capita_month" else quote_ident(n)
-            for n, _ in schema
+            for n, _ in rows.schema
         )
         form = "parquet" if fmt == "parquet" else "json"
         run(f"COPY (SELECT {cols} FROM {RESULTS}{order}) TO '{target}' (FORMAT {form})")
         return
-    cells = ", ".join(["seq", *(f"{_csv_cell(n, t)} AS {quote_ident(n)}" for n, t in schema)])
-    line = f"concat_ws(',', {', '.join(_csv_field(quote_ident(n), t) for n, t in schema)})"
     body = path.with_name(path.name + ".body")
     try:
-        # Each row is rendered to its CSV line in the (parallel) projection and written as one
-        # column, unquoted: DuckDB's ordered COPY gets one thread per about 4 MiB x column of its
-        # memory budget, so the 31 columns themselves were written on one thread (tables.py).
+        # The lines were rendered as the rows were inserted (csv_line): written as one column,
+        # unquoted, they are the file's lines.
         run(
-            f"COPY (SELECT {line} AS line FROM (SELECT {cells} FROM {RESULTS}){order}) TO "
-            f"'{str(body).replace(chr(39), chr(39) * 2)}' "
+            f"COPY (SELECT line FROM {RESULTS}{order}) TO '{str(body).replace(chr(39), chr(39) * 2)}' "
             "(FORMAT csv, HEADER false, NEW_LINE '\r\n', QUOTE '', ESCAPE '', DELIMITER '\x01')"
         )
         with path.open("w", encoding="utf-8-sig", newline="") as handle:
@@ -99,6 +100,18 @@ def write_results(
             shutil.copyfileobj(src, dst, 1 << 20)
     finally:
         body.unlink(missing_ok=True)
+
+
+def csv_line(schema: Sequence[tuple[str, str]]) -> tuple[str, str]:
+    """(the cells' CSV text as select-list items over the typed columns of ``schema``, the row's CSV
+    line as one expression over those cells), for ResultRows: the line as the per-record CSV
+    writer writes the row, less the line break.
+
+    One column, written unquoted: DuckDB's ordered COPY gets one thread per about 4 MiB × column of
+    its memory budget, so the 31 columns themselves were written on one thread (tables.py)."""
+    cells = ", ".join(f"{_csv_cell(n, t)} AS {quote_ident(n)}" for n, t in schema)
+    line = f"concat_ws(',', {', '.join(_csv_field(quote_ident(n), t) for n, t in schema)})"
+    return cells, line
 
 
 def _csv_field(text: str, sql_type: str) -> str:

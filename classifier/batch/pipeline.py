@@ -31,7 +31,7 @@ from classifier.batch.checks import check_chunk, create_bad
 from classifier.batch.classify import classify_chunk
 from classifier.batch.fallback import fall_back, orphan_members
 from classifier.batch.sources import Staged, detect_input_format
-from classifier.batch.tables import CHECKED, HH_ROWS, RESULTS, create_results, drop_file_tables
+from classifier.batch.tables import CHECKED, HH_ROWS, RESULTS, ResultRows, drop_file_tables
 from classifier.batch.typed import TypingPlan, type_file
 from classifier.engine.batch import BatchEngine, connect
 from classifier.errors import EngineError, InputError
@@ -136,8 +136,9 @@ def run_batch(
                 *survey_columns(Path(rules_root) if rules_root else None),
                 BatchEngine(ruleset, connection=con),
                 sink,
+                output_format=out_fmt,
             )
-            create_results(con, work.schema)
+            work.rows.create(con)
             offset = 0
             for given in paths:
                 fmt = detect_input_format(given, input_format)
@@ -146,7 +147,7 @@ def run_batch(
                 mpath = without_empty_lines(Path(members_path), folder) if members_path else None
                 offset = process_file(work, path, mpath, fmt, offset, chunk_rows, progress)
             write_stage.write_results(
-                con, work.schema, work.out_columns, out_tmp, out_fmt, in_order=work.appended == 0
+                con, work.rows, work.out_columns, out_tmp, out_fmt, in_order=work.appended == 0
             )
             outcomes = dict(
                 con.execute(
@@ -182,16 +183,22 @@ class Work:
     indicator_keys: frozenset[str]
     engine: BatchEngine
     errors: write_stage.ErrorSink
+    #: csv, jsonl or parquet: CSV rows are rendered as they are stored (ResultRows).
+    output_format: str = attrs.field(default="csv", kw_only=True)
     #: RESULTS rows added after the chunks (fall-back and orphan rows): while 0, RESULTS is in output
     #: order (each chunk is inserted ordered, chunks in order) and the write stage needs no sort.
     appended: int = 0
     out_columns: list[str] = attrs.field(init=False)
     #: (column, SQL type) of RESULTS, from the one declared result schema (classifier/io/results.py).
     schema: list[tuple[str, str]] = attrs.field(init=False)
+    #: How RESULT_ROWS holds the rows of this run's output format; every stage inserts through it.
+    rows: ResultRows = attrs.field(init=False)
 
     def __attrs_post_init__(self) -> None:
         self.out_columns = list(result_columns(self.ruleset))
         self.schema = list(result_schema(self.ruleset.indicator_ids).sql_columns())
+        csv = write_stage.csv_line(self.schema) if self.output_format == "csv" else None
+        self.rows = ResultRows(tuple(self.schema), csv)
 
     def plan_for(self, staged: Staged) -> TypingPlan:
         return TypingPlan(self.ruleset, staged, self.indicator_keys)
@@ -214,7 +221,7 @@ def process_file(
 
     def check_and_classify(start: int, stop: int) -> int:
         check_chunk(con, plan, start, stop, work.reference_date, work.method)
-        classify_chunk(con, plan, work.engine, work.schema, work.reference_date, offset)
+        classify_chunk(con, plan, work.engine, work.rows, work.reference_date, offset)
         counted = con.execute(f"SELECT count(*) FROM {CHECKED}").fetchone()
         return int(counted[0]) if counted else 0
 

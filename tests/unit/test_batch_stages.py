@@ -31,8 +31,7 @@ from classifier.batch.tables import (
     RESULTS,
     STAGES,
     WORK_TABLES,
-    create_results,
-    insert_results,
+    ResultRows,
 )
 from classifier.batch.typed import type_file
 from classifier.engine.batch import BatchEngine, connect
@@ -58,7 +57,8 @@ MEMBERS = [
 ]
 
 
-def _work(con: Any) -> Work:
+def _work(con: Any, output_format: str = "jsonl") -> Work:
+    """A run's Work; its result rows typed (JSON Lines output) unless ``output_format`` is csv."""
     return Work(
         con,
         RULESET,
@@ -68,6 +68,7 @@ def _work(con: Any) -> Work:
         known_indicator_keys(None),
         BatchEngine(RULESET, connection=con),
         output.ErrorSink(None),
+        output_format=output_format,
     )
 
 
@@ -103,7 +104,7 @@ def test_each_stage_runs_alone_and_leaves_its_declared_tables(tmp_path: Path) ->
     members = _csv(tmp_path / "tv.csv", MEMBERS)
     con = connect()
     work = _work(con)
-    create_results(con, work.schema)
+    work.rows.create(con)
 
     plan = type_file(con, work.plan_for, households, members, "csv", work.columns)
     typed = _rows(con, f"SELECT cells_ok, {HH_CELLS}.* FROM {HH_TYPED}")
@@ -122,7 +123,7 @@ def test_each_stage_runs_alone_and_leaves_its_declared_tables(tmp_path: Path) ->
     assert clean == {2: True, 3: False, 4: True, 5: False}  # A2 not typed, the second A1 repeated
     assert [r["rid"] for r in _rows(con, f"SELECT rid FROM {BAD} ORDER BY rid")] == [3, 5]
 
-    classify_chunk(con, plan, work.engine, work.schema, REF, 0)
+    classify_chunk(con, plan, work.engine, work.rows, REF, 0)
     done = _rows(con, f"SELECT seq, id, classification, error FROM {RESULTS} ORDER BY seq")
     assert [(r["seq"], r["id"]) for r in done] == [(2, "A1"), (4, "A3")]
     assert all(r["classification"] and r["error"] is None for r in done)
@@ -134,10 +135,10 @@ def test_each_stage_runs_alone_and_leaves_its_declared_tables(tmp_path: Path) ->
     assert "income_per_capita_month" in errors[0]["error"]
     assert "first used at row 2" in errors[1]["error"]
 
-    out = tmp_path / "out.csv"
-    output.write_results(con, work.schema, work.out_columns, out, "csv")
-    with out.open(encoding="utf-8-sig", newline="") as handle:
-        assert [r["id"] for r in csv.DictReader(handle)] == ["A1", "A2", "A3", "A1", "ZZ"]
+    out = tmp_path / "out.jsonl"
+    output.write_results(con, work.rows, work.out_columns, out, "jsonl")
+    with out.open(encoding="utf-8") as handle:
+        assert [json.loads(line)["id"] for line in handle] == ["A1", "A2", "A3", "A1", "ZZ"]
 
     _assert_only_declared_tables(con)
     assert {t.stage for t in WORK_TABLES} <= set(STAGES)
@@ -162,12 +163,12 @@ def test_score_records_go_through_the_fall_back_stage_with_declared_tables(tmp_p
     con = connect()
     work = _work(con)
     work.method = "score"
-    create_results(con, work.schema)
+    work.rows.create(con)
     plan = type_file(con, work.plan_for, households, None, "csv", work.columns)
     create_bad(con)
     check_chunk(con, plan, 2, 100, REF, "score")
     assert _rows(con, f"SELECT rid, clean FROM {CHECKED}") == [{"rid": 2, "clean": False}]
-    classify_chunk(con, plan, work.engine, work.schema, REF, 0)
+    classify_chunk(con, plan, work.engine, work.rows, REF, 0)
     fall_back(work, plan, 0, 100)
     done = _rows(con, f"SELECT id, method, classification, error FROM {RESULTS}")
     assert [(r["id"], r["method"], r["error"]) for r in done] == [("S1", "score", None)]
@@ -347,15 +348,16 @@ def test_the_write_stage_keeps_table_order_without_a_sort(tmp_path: Path) -> Non
 
     con = connect(threads=2, memory_limit="512MB")
     schema = list(result_schema(RULESET.indicator_ids).sql_columns())
-    create_results(con, schema)
+    rows = ResultRows(tuple(schema), output.csv_line(schema))
+    rows.create(con)
     n = 200_000
     values = ", ".join(
         ("range" if name == "seq" else ("'H' || range" if name == "id" else "NULL")) + f' AS "{name}"'
         for name in ["seq", *(name for name, _ in schema)]
     )
-    insert_results(con, schema, f"SELECT {values} FROM range({n})")
+    rows.insert(con, f"SELECT {values} FROM range({n})", ordered=True)
     out = tmp_path / "out.csv"
-    output.write_results(con, schema, list(result_columns(RULESET)), out, "csv", in_order=True)
+    output.write_results(con, rows, list(result_columns(RULESET)), out, "csv", in_order=True)
     with out.open(encoding="utf-8-sig", newline="") as handle:
         ids = [row["id"] for row in csv.DictReader(handle)]
     assert ids == [f"H{i}" for i in range(n)]
