@@ -29,6 +29,7 @@ from run import READ_ONLY, alternate, child, ids_in_input_order, write_output_s
 FLOOR = """
 import sys, duckdb
 con = duckdb.connect()
+con.execute("SET enable_progress_bar = false")  # DuckDB would draw it on our stdout
 con.execute(f"COPY (SELECT * FROM read_csv('{sys.argv[1]}', all_varchar = true)) TO '{sys.argv[2]}' "
             "(FORMAT csv, HEADER true)")
 """

@@ -91,6 +91,7 @@ def ids_in_input_order(source: Path, output: Path) -> bool:
 FLOOR = """
 import sys, duckdb
 con = duckdb.connect()
+con.execute("SET enable_progress_bar = false")  # DuckDB would draw it on our stdout
 # Issue 7 item 10: the floor is DuckDB reading and writing the same files (every cell read as text
 # and written back to a CSV), the least any CSV-to-CSV tool must do with them.
 for i, path in enumerate(sys.argv[1:3]):
@@ -102,6 +103,7 @@ for i, path in enumerate(sys.argv[1:3]):
 READ_ONLY = """
 import sys, duckdb
 con = duckdb.connect()
+con.execute("SET enable_progress_bar = false")  # DuckDB would draw it on our stdout
 for path in sys.argv[1:]:
     probe = con.execute(f"SELECT * FROM read_csv('{path}', all_varchar = true) LIMIT 0")
     cols = [d[0] for d in probe.description]
@@ -113,6 +115,7 @@ for path in sys.argv[1:]:
 WRITE_OUTPUT = """
 import sys, time, duckdb
 con = duckdb.connect()
+con.execute("SET enable_progress_bar = false")  # DuckDB would draw it on our stdout
 con.execute(f"CREATE TABLE o AS SELECT * FROM read_csv('{sys.argv[1]}', all_varchar = true)")
 started = time.perf_counter()
 con.execute(f"COPY o TO '{sys.argv[2]}' (FORMAT csv, HEADER true)")
@@ -124,7 +127,7 @@ def write_output_s(output: Path) -> float:
     """Seconds DuckDB takes to write the rows of ``output`` (our result CSV) to a CSV of its own."""
     copy = output.with_name(output.name + ".copy.csv")
     try:
-        return float(child(WRITE_OUTPUT, str(output), str(copy))[2].strip())
+        return float(child(WRITE_OUTPUT, str(output), str(copy))[2].strip().splitlines()[-1])
     finally:
         copy.unlink(missing_ok=True)
 

@@ -83,6 +83,10 @@ def connect(
         con.execute(f"SET threads = {int(threads)}")
     # Input order is the contract of every output: keep it even in parallel scans.
     con.execute("SET preserve_insertion_order = true")
+    # DuckDB draws its own progress bar on standard output for a query running over 2 s, whatever
+    # the terminal: at millions of households it broke into the output of `classify --quiet` and of
+    # anything reading our standard output. Progress is ours to report (run_batch's ``progress``).
+    con.execute("SET enable_progress_bar = false")
     return con
 
 

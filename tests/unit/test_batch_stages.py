@@ -361,3 +361,28 @@ def test_the_write_stage_keeps_table_order_without_a_sort(tmp_path: Path) -> Non
     with out.open(encoding="utf-8-sig", newline="") as handle:
         ids = [row["id"] for row in csv.DictReader(handle)]
     assert ids == [f"H{i}" for i in range(n)]
+
+
+def test_the_batch_connection_draws_no_progress_bar() -> None:
+    """DuckDB draws its own progress bar on standard output (to a pipe too) for a query running past
+    ``progress_bar_time`` (2 s): at millions of households it broke into the output of
+    ``classify --quiet`` and of programs reading ours. The batch connection switches it off. (Checked
+    on the setting: a query long enough to show the bar takes seconds, and setting a shorter delay
+    switches the bar back on.)"""
+    import subprocess
+    import sys
+
+    # In a child process: DuckDB decides its default from how the interpreter's output looks, and
+    # pytest's capture makes the default differ from a real run's.
+    setting = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from classifier.engine.batch import connect; "
+            "print(connect().execute(\"SELECT current_setting('enable_progress_bar')\").fetchone()[0])",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert setting == "False"
