@@ -74,6 +74,8 @@ class AdminCatalogue:
     member: Mapping[str, AdminField]
     ethnic_groups: Mapping[str, str]  # id -> label_vi, in the official order
     departure_reasons: Mapping[str, str]  # id -> label_vi
+    #: The reason of a household missing from the later round with no departure recorded.
+    default_departure: str = "missing"
     #: Survey facts (facts.yaml) that are personal data: errors about them withhold the value.
     private_facts: frozenset[str] = frozenset()
 
@@ -123,17 +125,31 @@ def _catalogue(root: Path) -> AdminCatalogue:
     path = root / ADMIN_FILE
     if not path.is_file():
         # A rules root without admin.yaml (a test's own rules) has no administrative fields.
-        return AdminCatalogue({}, {}, {}, {"missing": "missing"})
+        return AdminCatalogue({}, {}, {}, {"missing": "missing"}, "missing")
     data, problems = load_yaml_file(path)
     if problems or not isinstance(data, Mapping):
         raise RuleFileError(problems or [RuleProblem(str(path), None, "expected a mapping")])
     lists = {"ethnic_groups": data.get("ethnic_groups") or {}}
     departures = data.get("departure_reasons") or {}
+    reasons = {str(k): str(v) for k, v in (departures.get("value_labels_vi") or {}).items()}
+    default = str(departures.get("default") or "")
+    if default not in reasons:
+        raise RuleFileError(
+            [
+                RuleProblem(
+                    str(path),
+                    None,
+                    f"departure_reasons.default {default!r}: expected one of "
+                    f"{', '.join(reasons) or '(none)'}",
+                )
+            ]
+        )
     return AdminCatalogue(
         household={str(n): _field(str(n), s, lists) for n, s in (data.get("household") or {}).items()},
         member={str(n): _field(str(n), s, lists) for n, s in (data.get("member") or {}).items()},
         ethnic_groups={str(k): str(v["label_vi"]) for k, v in lists["ethnic_groups"].items()},
-        departure_reasons={str(k): str(v) for k, v in (departures.get("value_labels_vi") or {}).items()},
+        departure_reasons=reasons,
+        default_departure=default,
         private_facts=frozenset(str(f) for f in data.get("private_facts") or ()),
     )
 

@@ -38,6 +38,7 @@ from typing import Any
 
 import attrs
 
+from classifier.io.admin import admin_catalogue
 from classifier.model import CANNOT_CLASSIFY
 from classifier.report.vocabulary import ABOVE, ERROR, NEAR_POOR_CLASS, POOR_CLASS
 
@@ -219,7 +220,9 @@ class _Table:
 _UNKNOWN = (CANNOT_CLASSIFY, ERROR, UNCLASSIFIED)
 
 
-def _count(table: _Table, cls: str, other: str, p: Presence, no_unit: str) -> tuple[str | None, str | None]:
+def _count(
+    table: _Table, cls: str, other: str, p: Presence, no_unit: str, default_departure: str
+) -> tuple[str | None, str | None]:
     """Count one household in the table of class ``cls`` (``other``: the other listed class)."""
     s0, s1 = p.start, p.end
     cols = table.columns
@@ -245,7 +248,7 @@ def _count(table: _Table, cls: str, other: str, p: Presence, no_unit: str) -> tu
         if s1 == ABOVE:
             table.add(start_unit, cols[2], p.persons_start)
             return cols[2], None
-        reason = (p.departure or "missing") if s1 is None else UNCLASSIFIED
+        reason = (p.departure or default_departure) if s1 is None else UNCLASSIFIED
         table.add(start_unit, cols[3], p.persons_start, reason)
         return cols[3], reason
     if s1 != cls:
@@ -272,16 +275,21 @@ def count_movements(
     start_round: str = "start",
     end_round: str = "end",
     by: str | None = None,
+    default_departure: str | None = None,
 ) -> RoundMovements:
-    """Count the poor and near-poor movement tables from each household's presence in the two rounds."""
+    """Count the poor and near-poor movement tables from each household's presence in the two rounds.
+
+    A household gone from the later round with no departure recorded gets ``default_departure``
+    (by default ``departure_reasons.default`` of rules/admin.yaml)."""
+    default_departure = default_departure or admin_catalogue().default_departure
     poor = _Table("poor", POOR_COLUMNS)
     near = _Table("near_poor", NEAR_POOR_COLUMNS)
     out: list[HouseholdMovement] = []
     warnings: list[str] = []
     no_unit = TOTAL if by is None else "-"  # without --by there is only the total row
     for p in sorted(presences, key=lambda x: x.code):
-        pc, preason = _count(poor, POOR_CLASS, NEAR_POOR_CLASS, p, no_unit)
-        nc, nreason = _count(near, NEAR_POOR_CLASS, POOR_CLASS, p, no_unit)
+        pc, preason = _count(poor, POOR_CLASS, NEAR_POOR_CLASS, p, no_unit, default_departure)
+        nc, nreason = _count(near, NEAR_POOR_CLASS, POOR_CLASS, p, no_unit, default_departure)
         label = None
         if p.end == POOR_CLASS:
             label = "ngheo_cu" if p.start == POOR_CLASS else "tai_ngheo" if pc == "re_poor" else "ngheo_moi"
@@ -367,7 +375,7 @@ def round_movements(
 
     History for re-poverty is every round of the register older than ``start_round`` (by year, then by
     creation). Households missing from ``end_round`` without a recorded departure get the default
-    reason ``missing`` (see ``rules/admin.yaml``, ``departure_reasons.default``).
+    reason (``departure_reasons.default`` of ``rules/admin.yaml``: ``missing``).
     """
     if by not in (None, "province", "commune", "village"):
         raise ValueError(f"by {by!r}: expected province, commune or village")

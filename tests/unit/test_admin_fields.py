@@ -132,3 +132,21 @@ def test_errors_on_health_answers_withhold_the_value(tmp_path: Path) -> None:
     text = "\n".join(str(e) for e in errors)
     assert "members[1].stunted" in text and "SECRET" not in text
     assert "perhaps" in text  # schooling is not a health answer: its value is shown to help fix the cell
+
+
+def test_a_default_departure_reason_that_is_not_a_reason_is_a_rule_file_error(tmp_path: Path) -> None:
+    """admin.yaml's departure_reasons.default must name one of its reasons: a typo fails loading,
+    naming the file and the value, instead of counting households under a reason no table has."""
+    import pytest
+
+    from classifier.errors import RuleFileError
+    from classifier.rules import default_rules_root
+
+    text = (default_rules_root() / "admin.yaml").read_text(encoding="utf-8")
+    assert "  default: missing\n" in text
+    (tmp_path / "admin.yaml").write_text(
+        text.replace("  default: missing\n", "  default: gone\n"), encoding="utf-8"
+    )
+    with pytest.raises(RuleFileError) as caught:
+        admin_catalogue(tmp_path)
+    assert "admin.yaml" in str(caught.value) and "'gone'" in str(caught.value)

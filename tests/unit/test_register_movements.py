@@ -76,6 +76,18 @@ def test_other_movements_carry_their_reasons() -> None:
     assert reasons[(TOTAL, "other_increase", "members")] == (0, 1)
 
 
+def test_the_default_departure_reason_comes_from_admin_yaml() -> None:
+    """A household gone without a recorded departure gets ``departure_reasons.default`` of
+    rules/admin.yaml (``missing``), or the reason a caller names; a recorded one is kept."""
+    from classifier.io.admin import admin_catalogue
+
+    assert admin_catalogue().default_departure == "missing"
+    reasons = count_movements(POPULATION, default_departure="dissolved").poor.reasons
+    assert reasons[(TOTAL, "other_decrease", "dissolved")] == (1, 1)
+    assert reasons[(TOTAL, "other_decrease", "moved_out")] == (1, 5)
+    assert (TOTAL, "other_decrease", "missing") not in reasons
+
+
 def test_households_are_labelled_old_new_or_re_poor() -> None:
     """End-of-period labels: nghèo cũ / nghèo mới / tái nghèo and the near-poor mirror."""
     labels = {m.code: m.label for m in count_movements(POPULATION).households}
