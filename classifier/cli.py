@@ -555,26 +555,36 @@ def _cmd_template(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
+def _report_inputs(args: argparse.Namespace) -> list[Path | None]:
+    """The files a diff or transitions report was read from: its ``-o`` may not overwrite them."""
+    return [*getattr(args, "results", []), getattr(args, "input", None), getattr(args, "members", None)]
+
+
+def _check_report_output(args: argparse.Namespace) -> None:
+    """A bad ``-o`` (unknown format, one of the inputs, a folder...) fails before the long run."""
+    from classifier.io.outputs import OutputFiles
+    from classifier.report.tables import report_format
+
+    if args.output is not None:
+        report_format(args.output, args.format)
+        OutputFiles([args.output], _report_inputs(args)).check()
+
+
 def _write_report(report, args: argparse.Namespace, err: TextIO) -> None:  # type: ignore[no-untyped-def]
     from classifier.report.tables import write_report
 
     for warning in report.warnings:
         err.write(f"warning: {warning}\n")
     if args.output is not None:
-        inputs = [*getattr(args, "results", []), getattr(args, "input", None), getattr(args, "members", None)]
+        inputs = _report_inputs(args)
         written = write_report(report, args.output, fmt=args.format, lang=args.lang, inputs=inputs)
         err.write(f"wrote {', '.join(str(p) for p in written)}\n")
 
 
 def _cmd_diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from classifier.report.diff import diff_file, impact_report, render_impact
-    from classifier.report.tables import report_format
 
-    if args.output is not None:
-        report_format(args.output, args.format)  # a bad output name fails before the long run
-        from classifier.io.outputs import OutputFiles
-
-        OutputFiles([args.output], [args.input, args.members]).check()
+    _check_report_output(args)
     before = _ruleset_arg(args.from_standard, args.rules_dir)
     after = _ruleset_arg(args.to_standard, args.rules_dir)
     impact = diff_file(
@@ -597,16 +607,11 @@ def _cmd_diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _cmd_transitions(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from classifier.report.tables import report_format
     from classifier.report.transitions import render_transitions, transitions_files, transitions_report
 
     if len(args.results) < 2:
         raise InputError("transitions needs at least two result files, oldest first")
-    if args.output is not None:
-        report_format(args.output, args.format)
-        from classifier.io.outputs import OutputFiles
-
-        OutputFiles([args.output], args.results).check()
+    _check_report_output(args)
     result = transitions_files(args.results, by=args.by, rules_root=args.rules_dir, lang=args.lang)
     out.write(render_transitions(result, lang=args.lang) + "\n")
     _write_report(transitions_report(result, lang=args.lang), args, err)
