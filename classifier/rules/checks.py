@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from itertools import pairwise
-from pathlib import Path
 from typing import Any
 
 from classifier.errors import RuleProblem
 from classifier.rules.conditions import EvalContext, Scope, comparisons
 from classifier.rules.derived import DerivedEnv, Scale
 from classifier.rules.ruleset import RuleSet
-from classifier.rules.yamlload import line_of
+from classifier.rules.yamlload import display_path, line_of
 
 __all__ = ["MAX_REPORTED_PER_KIND", "check_ruleset", "classification_grid"]
 
@@ -82,7 +81,7 @@ def _rule_sections(root: Any) -> list[Mapping[str, Any]]:
 def check_ruleset(ruleset: RuleSet, raw: Mapping[str, Any]) -> list[RuleProblem]:
     """Gaps and overlaps between classification rules, as problems pointing at classification.yaml."""
     problems: list[RuleProblem] = []
-    file = _display(ruleset.source_dir / "classification.yaml")
+    file = display_path(ruleset.source_dir / "classification.yaml")
     root = raw.get("classification.yaml")
     line = (line_of(root, "table") or line_of(root, "rules")) if root is not None else None
     compiled = [(rule, rule.condition.compile(Scope("classification")).verdict) for rule in ruleset.rules]
@@ -166,10 +165,3 @@ def _check_score_rules(ruleset: RuleSet, file: str, root: Any) -> list[RuleProbl
                     if len(problems) >= MAX_REPORTED_PER_KIND:
                         return problems
     return problems
-
-
-def _display(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)

@@ -41,7 +41,7 @@ from classifier.rules.ruleset import (
 )
 from classifier.rules.schema import Problems, did_you_mean
 from classifier.rules.table import expand_table
-from classifier.rules.yamlload import LocatedDict, LocatedList, line_of, load_yaml_file
+from classifier.rules.yamlload import LocatedDict, LocatedList, display_path, line_of, load_yaml_file
 
 __all__ = ["load_facts", "load_ruleset_dir"]
 
@@ -73,8 +73,8 @@ def _digest(parts: Mapping[str, Any]) -> str:
 
 def load_facts(path: Path) -> FactCatalogue:
     """Load ``rules/facts.yaml`` (the data contract). Raises RuleFileError listing every problem."""
-    data, found = load_yaml_file(path, _display(path))
-    problems = Problems(_display(path))
+    data, found = load_yaml_file(path, display_path(path))
+    problems = Problems(display_path(path))
     problems.items.extend(found)
     tables: dict[str, dict[str, FactSpec]] = {"household": {}, "member": {}, "classification": {}}
     root = problems.mapping(data, "the fact catalogue", 1) if data is not None else None
@@ -177,14 +177,6 @@ def _fact_spec(name: str, level: str, spec: Any, problems: Problems, derived: bo
     )
 
 
-def _display(path: Path) -> str:
-    """Paths in messages relative to the working directory when possible (clickable in editors)."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except (ValueError, OSError, RuntimeError):  # RuntimeError: a symbolic link loop (Python 3.11)
-        return str(path)
-
-
 def _cited(
     spec: LocatedDict, citation: Any, verified: Any, start: Any, end: Any, cond: Any, used: set[str]
 ) -> dict[str, Any]:
@@ -225,7 +217,7 @@ class _FolderLoader:
 
     def _file(self, name: str, required: bool) -> tuple[LocatedDict | None, Problems]:
         path = self.folder / name
-        problems = Problems(_display(path))
+        problems = Problems(display_path(path))
         if not path.exists() and not path.is_symlink():  # a looping or dangling link is read (and reported)
             if required:
                 problems.add(None, f"missing file {name} (a rule folder needs {', '.join(RULE_FILES)})")
@@ -333,7 +325,7 @@ class _FolderLoader:
         not be ignored silently)."""
         for gone in removed - {entry.id for entry in inherited}:
             message = f"remove: {kind} {gone!r} is not in the parent standard"
-            self.problems.append(RuleProblem(_display(self.folder / "standard.yaml"), None, message))
+            self.problems.append(RuleProblem(display_path(self.folder / "standard.yaml"), None, message))
 
     # -- standard.yaml ---------------------------------------------------------------------------
 

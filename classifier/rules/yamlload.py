@@ -28,6 +28,7 @@ __all__ = [
     "MAX_RULE_FILE_BYTES",
     "LocatedDict",
     "LocatedList",
+    "display_path",
     "line_of",
     "load_yaml_file",
     "read_rule_file",
@@ -304,6 +305,15 @@ def read_rule_file(path: Path) -> tuple[bytes | None, str | None]:
         return None, f"cannot read file: {exc.strerror or exc}"
     finally:
         os.close(fd)
+
+
+def display_path(path: Path) -> str:
+    """A rule file's path as messages name it: relative to the working directory when possible
+    (clickable in editors), else as given. Shared by the loader and the whole-set checks."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except (ValueError, OSError, RuntimeError):  # RuntimeError: a symbolic link loop (Python 3.11)
+        return str(path)
 
 
 def load_yaml_file(path: Path, display_name: str | None = None) -> tuple[Any, list[RuleProblem]]:
