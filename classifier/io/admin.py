@@ -130,9 +130,14 @@ def _catalogue(root: Path) -> AdminCatalogue:
     if problems or not isinstance(data, Mapping):
         raise RuleFileError(problems or [RuleProblem(str(path), None, "expected a mapping")])
     lists = {"ethnic_groups": data.get("ethnic_groups") or {}}
-    departures = data.get("departure_reasons") or {}
-    reasons = {str(k): str(v) for k, v in (departures.get("value_labels_vi") or {}).items()}
-    default = str(departures.get("default") or "")
+    departures = data.get("departure_reasons")
+    if departures is None:  # no reasons declared: as without admin.yaml
+        reasons, default = {"missing": "missing"}, "missing"
+    elif not isinstance(departures, Mapping):
+        raise RuleFileError([RuleProblem(str(path), None, "departure_reasons: expected a mapping")])
+    else:
+        reasons = {str(k): str(v) for k, v in (departures.get("value_labels_vi") or {}).items()}
+        default = str(departures.get("default") or "")
     if default not in reasons:
         raise RuleFileError(
             [

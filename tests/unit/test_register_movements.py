@@ -76,16 +76,23 @@ def test_other_movements_carry_their_reasons() -> None:
     assert reasons[(TOTAL, "other_increase", "members")] == (0, 1)
 
 
-def test_the_default_departure_reason_comes_from_admin_yaml() -> None:
+def test_the_default_departure_reason_comes_from_admin_yaml(monkeypatch: pytest.MonkeyPatch) -> None:
     """A household gone without a recorded departure gets ``departure_reasons.default`` of
-    rules/admin.yaml (``missing``), or the reason a caller names; a recorded one is kept."""
+    rules/admin.yaml (``missing``), read from the catalogue, not written into the code; a caller may
+    name another; a recorded departure is kept."""
+    import attrs
+
     from classifier.io.admin import admin_catalogue
+    from classifier.register import movements
 
     assert admin_catalogue().default_departure == "missing"
     reasons = count_movements(POPULATION, default_departure="dissolved").poor.reasons
     assert reasons[(TOTAL, "other_decrease", "dissolved")] == (1, 1)
     assert reasons[(TOTAL, "other_decrease", "moved_out")] == (1, 5)
     assert (TOTAL, "other_decrease", "missing") not in reasons
+    merged = attrs.evolve(admin_catalogue(), default_departure="merged")
+    monkeypatch.setattr(movements, "admin_catalogue", lambda: merged)
+    assert count_movements(POPULATION).poor.reasons[(TOTAL, "other_decrease", "merged")] == (1, 1)
 
 
 def test_households_are_labelled_old_new_or_re_poor() -> None:
