@@ -59,17 +59,11 @@ def add_papers_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[
 
 
 def _write(doc: Any, path: Path, args: argparse.Namespace) -> None:
-    """Write one paper, never over a file the command read (classifier.io.outputs.write_file)."""
+    """Write one paper (DOCX for a .docx name, else PDF), never over a file the command read."""
+    from classifier.papers.document import write_document
     from classifier.report.commands import input_files
 
-    if path.suffix.lower() == ".docx":
-        from classifier.papers.word import write_docx
-
-        write_docx(doc, path, input_files(args))
-    else:
-        from classifier.papers.pdf import write_pdf
-
-        write_pdf(doc, path, input_files(args))
+    write_document(doc, path, input_files(args))
 
 
 def cmd_papers(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

@@ -8,6 +8,9 @@ from page 2. The numbers used are in :data:`MARGINS_MM`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from pathlib import Path
+
 import attrs
 
 __all__ = [
@@ -22,6 +25,8 @@ __all__ = [
     "Signature",
     "TableBlock",
     "Title",
+    "render_document",
+    "write_document",
 ]
 
 #: top, bottom, left, right (mm): inside the ranges of Nghị định 30/2020/NĐ-CP (20–25, 20–25, 30–35, 15–20).
@@ -104,3 +109,28 @@ class Document:
     page: str = "A4"
     landscape: bool = False
     title: str = ""
+
+
+def render_document(doc: Document, fmt: str) -> bytes:
+    """The bytes of ``doc`` as ``fmt``: ``docx`` (python-docx, for an official to edit), else PDF
+    (reportlab). The one place that picks the renderer; each library loads only when used."""
+    if fmt == "docx":
+        from classifier.papers.word import render_docx
+
+        return render_docx(doc)
+    from classifier.papers.pdf import render_pdf
+
+    return render_pdf(doc)
+
+
+def write_document(
+    doc: Document, path: Path, inputs: Sequence[Path | None] = (), fmt: str | None = None
+) -> None:
+    """Write ``doc`` to ``path`` as ``fmt`` (default: DOCX for a .docx name, else PDF), its folder
+    created, with classify's output guarantees (classifier.io.outputs.write_file: not over one of
+    ``inputs``, locked, unique temporary file, umask mode, nothing half-written)."""
+    from classifier.io.outputs import write_file
+
+    data = render_document(doc, fmt or ("docx" if path.suffix.lower() == ".docx" else "pdf"))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_file(path, lambda tmp: tmp.write_bytes(data), inputs)

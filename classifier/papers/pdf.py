@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -33,7 +32,6 @@ from reportlab.platypus import (
 from reportlab.platypus import Image as RLImage
 from reportlab.platypus import PageBreak as RLPageBreak
 
-from classifier.io.outputs import write_file
 from classifier.papers.document import (
     BODY_SIZE,
     MARGINS_MM,
@@ -50,7 +48,7 @@ from classifier.papers.document import (
 )
 from classifier.papers.fonts import register_reportlab_fonts
 
-__all__ = ["render_pdf", "write_pdf"]
+__all__ = ["render_pdf"]
 
 _ALIGN = {"left": TA_LEFT, "center": TA_CENTER, "right": TA_RIGHT, "justify": TA_JUSTIFY}
 _SIZES = {"A4": A4, "A3": A3}
@@ -314,11 +312,3 @@ def render_pdf(doc: Document) -> bytes:
     pdf.addPageTemplates(templates)
     pdf.build(_flowables(doc))
     return buf.getvalue()
-
-
-def write_pdf(doc: Document, path: Path, inputs: Sequence[Path | None] = ()) -> None:
-    """Write ``doc`` to ``path`` with classify's output guarantees (classifier.io.outputs.write_file:
-    not over one of ``inputs``, locked, unique temporary file, umask mode, nothing half-written)."""
-    data = render_pdf(doc)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_file(path, lambda tmp: tmp.write_bytes(data), inputs)

@@ -9,8 +9,6 @@ Liberation Serif the PDF uses).
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from docx import Document as new_docx
@@ -21,7 +19,6 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
-from classifier.io.outputs import write_file
 from classifier.papers.document import (
     BODY_SIZE,
     MARGINS_MM,
@@ -37,7 +34,7 @@ from classifier.papers.document import (
     Title,
 )
 
-__all__ = ["render_docx", "write_docx"]
+__all__ = ["render_docx"]
 
 FONT = "Times New Roman"
 _ALIGN = {
@@ -256,11 +253,3 @@ def render_docx(doc: Document) -> bytes:
     buf = io.BytesIO()
     out.save(buf)
     return buf.getvalue()
-
-
-def write_docx(doc: Document, path: Path, inputs: Sequence[Path | None] = ()) -> None:
-    """Write ``doc`` to ``path`` with classify's output guarantees (classifier.io.outputs.write_file:
-    not over one of ``inputs``, locked, unique temporary file, umask mode, nothing half-written)."""
-    data = render_docx(doc)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_file(path, lambda tmp: tmp.write_bytes(data), inputs)

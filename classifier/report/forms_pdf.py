@@ -17,8 +17,8 @@ from classifier.papers.document import (
     Signature,
     TableBlock,
     Title,
+    write_document,
 )
-from classifier.papers.pdf import write_pdf
 from classifier.report.forms_xlsx import header_rows, sheet_rows, visible
 from classifier.report.reportset import UNCONFIRMED, ReportSet
 from classifier.report.templates import ComputedTable
@@ -143,5 +143,5 @@ def report_document(report: ReportSet) -> Document:
 
 
 def write_report_pdf(report: ReportSet, path: Path, inputs: Sequence[Path | None] = ()) -> None:
-    """Write the report set to ``path`` (.pdf), never over one of ``inputs`` (see write_pdf)."""
-    write_pdf(report_document(report), path, inputs)
+    """Write the report set to ``path`` (.pdf), never over one of ``inputs`` (see write_document)."""
+    write_document(report_document(report), path, inputs, fmt="pdf")

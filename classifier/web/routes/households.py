@@ -390,6 +390,7 @@ def household_paper(
 ) -> Response:
     """The household's result letter or certificate from the papers generators, as PDF or DOCX."""
     from classifier.papers import household as papers
+    from classifier.papers.document import render_document
 
     if not user.sees_personal_data:
         raise Forbidden()
@@ -402,16 +403,8 @@ def household_paper(
     household, ruleset = _household(request, info, one_household(state.engine, info, code))
     result = classify(household, ruleset, reference_date=info.reference_date, engine="durable", trace=True)
     document = getattr(papers, _PAPERS[kind])(household, result, ruleset)
-    if fmt == "pdf":
-        from classifier.papers.pdf import render_pdf
-
-        content = render_pdf(document)
-    else:
-        from classifier.papers.word import render_docx
-
-        content = render_docx(document)
     return Response(
-        content,
+        render_document(document, fmt),
         media_type=_MEDIA[fmt],
         headers={"Content-Disposition": f'inline; filename="{kind}-{code}.{fmt}"'},
     )
