@@ -40,7 +40,7 @@ import attrs
 
 from classifier.io.admin import admin_catalogue
 from classifier.model import CANNOT_CLASSIFY
-from classifier.report.vocabulary import ABOVE, ERROR, NEAR_POOR_CLASS, POOR_CLASS
+from classifier.report.vocabulary import ABOVE, ERROR, NEAR_POOR_CLASS, POOR_CLASS, poverty_status
 
 __all__ = [
     "LABELS",
@@ -332,12 +332,9 @@ def table_rows(table: MovementTable, lang: str = "vi") -> list[dict[str, Any]]:
 
 
 def status_of(outcome: str | None) -> str:
-    """The movement status of a result's outcome (None: the household has no result yet)."""
-    if outcome is None:
-        return UNCLASSIFIED
-    if outcome in (POOR_CLASS, NEAR_POOR_CLASS, CANNOT_CLASSIFY):
-        return outcome
-    return ABOVE
+    """The movement status of a result's outcome: the report vocabulary's poverty_status, and
+    ``unclassified`` for None (the household has no result yet)."""
+    return UNCLASSIFIED if outcome is None else poverty_status(outcome)
 
 
 def presences_from(
