@@ -531,7 +531,8 @@ def place_columns(keys: Sequence[str]) -> list[Column]:
     return [Column(k, PLACE_LABELS[k][0], PLACE_LABELS[k][1]) for k in keys]
 
 
-def _place_cells(values: Sequence[str], lang: str) -> list[str]:
+def place_cells(values: Sequence[str], lang: str) -> list[str]:
+    """The cells of a unit's place values, an empty one shown as unknown (in ``lang``)."""
     return [v or UNKNOWN_PLACE[lang] for v in values]
 
 
@@ -607,7 +608,7 @@ def _by_area_table(impact: Impact, lang: str) -> Table:
         for x, y in sorted(cells, key=lambda k: (order_a[k[0]], order_b[k[1]])):
             rows.append(
                 (
-                    *_place_cells(unit, lang),
+                    *place_cells(unit, lang),
                     x,
                     a.class_label(x, lang),
                     y,
@@ -634,7 +635,7 @@ def _unit_summary_table(impact: Impact, lang: str) -> Table:
         cells = impact.by_unit[unit]
         rows.append(
             (
-                *_place_cells(unit, lang),
+                *place_cells(unit, lang),
                 sum(cells.values()),
                 sum(
                     n

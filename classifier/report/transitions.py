@@ -31,7 +31,7 @@ from classifier.io import known_indicator_keys
 from classifier.io.results import read_results
 from classifier.model import CANNOT_CLASSIFY
 from classifier.report.describe import format_value
-from classifier.report.diff import AREA_LEVELS, UNKNOWN_PLACE, place_columns
+from classifier.report.diff import AREA_LEVELS, place_cells, place_columns
 from classifier.report.tables import Column, Report, Table, render_table
 from classifier.report.vocabulary import (
     ABOVE,
@@ -430,7 +430,7 @@ def _by_area_table(t: Transitions, lang: str) -> Table:
     )
     pair_order = {p: i for i, p in enumerate(t.pairs)}
     rows = [
-        (*(v or UNKNOWN_PLACE[lang] for v in unit), pair, cat, category(cat).label(lang), n)
+        (*place_cells(unit, lang), pair, cat, category(cat).label(lang), n)
         for (unit, pair, cat), n in sorted(
             cells.items(), key=lambda kv: (kv[0][0], pair_order[kv[0][1]], order[kv[0][2]])
         )
