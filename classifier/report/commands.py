@@ -182,7 +182,7 @@ def _register_rounds(args: argparse.Namespace, ruleset: Any) -> tuple[Any, Any, 
 def cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Compute the report set and write it in the format the output's extension names."""
     from classifier.errors import InputError
-    from classifier.report.reportset import compute_report_set
+    from classifier.report.reportset import compute_report_set, write_report_set
     from classifier.report.templates import load_templates
 
     if args.report_command == "measures":
@@ -203,18 +203,7 @@ def cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     report = compute_report_set(
         current, previous, templates, pseudonym=pseudonym, earlier=earlier, departures=departures
     )
-    if suffix == ".xlsx":
-        from classifier.report.forms_xlsx import write_report_xlsx
-
-        write_report_xlsx(report, args.output, input_files(args))
-    elif suffix == ".pdf":
-        from classifier.report.forms_pdf import write_report_pdf
-
-        write_report_pdf(report, args.output, input_files(args))
-    else:
-        from classifier.report.html import write_report_html
-
-        write_report_html(report, args.output, input_files(args))
+    write_report_set(report, args.output, input_files(args))
     for tid, why in report.skipped:
         err.write(f"skipped table {tid}: {why}\n")
     out.write(f"wrote {args.output} ({len(report.tables)} tables, {len(current.households)} households)\n")

@@ -23,7 +23,7 @@ from classifier.report.frame import Frame, build_frame, pseudonymise_frame
 from classifier.report.templates import ComputedTable, TableTemplate, compute_table, load_templates
 from classifier.rules.ruleset import RuleSet
 
-__all__ = ["ReportSet", "Round", "classify_round", "compute_report_set", "load_round"]
+__all__ = ["ReportSet", "Round", "classify_round", "compute_report_set", "load_round", "write_report_set"]
 
 UNCONFIRMED = (
     "Các biểu được dựng lại theo mẫu Excel của một tỉnh; việc đối chiếu với số hiệu biểu mẫu "
@@ -185,3 +185,23 @@ def standard_of(name: str | None, rules_dir: Path | None) -> RuleSet:
 def describe(report: ReportSet) -> dict[str, Any]:
     """A small summary for the command line: tables and their row counts (no personal data)."""
     return {"tables": [(t.template.id, len(t.rows)) for t in report.tables], "skipped": list(report.skipped)}
+
+
+def write_report_set(report: ReportSet, path: Path, inputs: Sequence[Path | None] = ()) -> None:
+    """Write ``report`` as ``path``'s suffix says: .xlsx (the tables with the column-code row), .pdf
+    (print-ready) or else the HTML report with charts; never over one of ``inputs``. The one place that
+    picks the writer for `report tables|html` and the web's report download; each library loads only
+    when used."""
+    suffix = path.suffix.lower()
+    if suffix == ".xlsx":
+        from classifier.report.forms_xlsx import write_report_xlsx
+
+        write_report_xlsx(report, path, inputs)
+    elif suffix == ".pdf":
+        from classifier.report.forms_pdf import write_report_pdf
+
+        write_report_pdf(report, path, inputs)
+    else:
+        from classifier.report.html import write_report_html
+
+        write_report_html(report, path, inputs)

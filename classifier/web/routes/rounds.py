@@ -201,7 +201,7 @@ def round_report(
 
     from classifier.errors import InputError
     from classifier.register import RegisterError
-    from classifier.report.reportset import compute_report_set, register_round
+    from classifier.report.reportset import compute_report_set, register_round, write_report_set
     from classifier.report.templates import load_templates
 
     if fmt not in _REPORT_MEDIA:
@@ -230,18 +230,7 @@ def round_report(
     )
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"report.{fmt}"
-        if fmt == "pdf":
-            from classifier.report.forms_pdf import write_report_pdf
-
-            write_report_pdf(report, path)
-        elif fmt == "xlsx":
-            from classifier.report.forms_xlsx import write_report_xlsx
-
-            write_report_xlsx(report, path)
-        else:
-            from classifier.report.html import write_report_html
-
-            write_report_html(report, path)
+        write_report_set(report, path)
         content = path.read_bytes()
     disposition = "inline" if fmt != "xlsx" else "attachment"
     return Response(
