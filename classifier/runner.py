@@ -11,12 +11,11 @@ files through the batch pipeline and uses durable for Excel and JSON files or wh
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
@@ -29,7 +28,7 @@ from classifier.io import RawRecord, ResultWriter
 from classifier.io.outputs import OutputFiles, check_input_file, check_members_file
 from classifier.io.readers import detect_format
 from classifier.io.survey import read_survey
-from classifier.io.writers import ERROR_COLUMNS, error_file_row
+from classifier.io.writers import ErrorsFile
 from classifier.model import Classification, Household
 from classifier.progress import Progress
 from classifier.rules.ruleset import RuleSet
@@ -128,22 +127,6 @@ def _count_hint(path: Path) -> int | None:
     return max(lines - (1 if path.suffix.lower() == ".csv" else 0), 0)
 
 
-class _ErrorsFile:
-    """The errors CSV of the per-record path, written to the temporary file OutputFiles gave it."""
-
-    def __init__(self, tmp: Path) -> None:
-        self._handle = tmp.open("w", encoding="utf-8-sig", newline="")
-        self._csv = csv.writer(self._handle, lineterminator="\r\n")
-        self._csv.writerow(ERROR_COLUMNS)
-
-    def write(self, errors: Sequence[RecordError]) -> None:
-        for e in errors:
-            self._csv.writerow(error_file_row(e))
-
-    def close(self) -> None:
-        self._handle.close()
-
-
 def classify_file(
     input_path: Path,
     output_path: Path,
@@ -205,7 +188,7 @@ def classify_file(
     with OutputFiles([output_path, errors_path], [input_path, members_path]) as files:
         for notice in files.notices:
             (err or sys.stderr).write(f"note: {notice}\n")
-        errors_file = _ErrorsFile(files.temp(errors_path))
+        errors_file = ErrorsFile(files.temp(errors_path))
         try:
             with ResultWriter(
                 output_path, ruleset, format=fmt, trace=with_trace, temp_path=files.temp(output_path)

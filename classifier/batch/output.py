@@ -1,4 +1,5 @@
-"""The write stage: RESULTS → the output file in one ordered COPY; the errors file as rows come.
+"""The write stage: RESULTS → the output file in one ordered COPY (the errors file is written as rows
+come, through classifier.io.writers.ErrorsFile).
 
 For CSV the rows are rendered as they are inserted into RESULT_ROWS (csv_line, tables.ResultRows).
 
@@ -17,36 +18,15 @@ from typing import Any
 
 from classifier.batch.tables import RESULTS, ResultRows, run_in_order
 from classifier.engine.sql import literal, quote_ident
-from classifier.errors import EngineError, RecordError
-from classifier.io.writers import ERROR_COLUMNS, FORMULA_TRIGGERS_SQL, PLAIN_NUMBER_SQL, error_file_row
+from classifier.errors import EngineError
+from classifier.io.writers import FORMULA_TRIGGERS_SQL, PLAIN_NUMBER_SQL
 
-__all__ = ["ErrorSink", "csv_line", "write_results"]
+__all__ = ["csv_line", "write_results"]
 
 QUOTE = "'"
 # The characters FORMULA_TRIGGERS_SQL can start with (a test pins that it matches nothing else).
 TRIGGER_CHARS = ("=", "+", "-", "@", "\t", "\r")
 _TRIGGER_CHARS = ", ".join(literal(c) for c in TRIGGER_CHARS)
-
-
-class ErrorSink:
-    """The errors file (one line per problem: record id, row, source, field, value, expected), or
-    nothing when the run has no errors file."""
-
-    def __init__(self, path: Path | None) -> None:
-        self._handle = path.open("w", encoding="utf-8-sig", newline="") if path is not None else None
-        self._csv: Any = None
-        if self._handle is not None:
-            self._csv = csv.writer(self._handle, lineterminator="\r\n")
-            self._csv.writerow(ERROR_COLUMNS)
-
-    def write(self, errors: Sequence[RecordError]) -> None:
-        if self._csv is not None:
-            for e in errors:
-                self._csv.writerow(error_file_row(e))
-
-    def close(self) -> None:
-        if self._handle is not None:
-            self._handle.close()
 
 
 def write_results(

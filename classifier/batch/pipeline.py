@@ -39,7 +39,7 @@ from classifier.io.columns import ColumnMap
 from classifier.io.outputs import OutputFiles, WorkFolder, check_input_file, check_members_file
 from classifier.io.results import result_schema
 from classifier.io.survey import survey_columns
-from classifier.io.writers import result_columns
+from classifier.io.writers import ErrorsFile, result_columns
 from classifier.rules.ruleset import RuleSet
 
 __all__ = ["BatchSummary", "Work", "run_batch"]
@@ -126,7 +126,7 @@ def run_batch(
             database=str(folder / "work.duckdb"),
             small=_input_bytes(paths, members_path) <= SMALL_INPUT_BYTES,
         )
-        sink = write_stage.ErrorSink(err_tmp)
+        sink = ErrorsFile(err_tmp)
         try:
             work = Work(
                 con,
@@ -182,7 +182,7 @@ class Work:
     columns: ColumnMap
     indicator_keys: frozenset[str]
     engine: BatchEngine
-    errors: write_stage.ErrorSink
+    errors: ErrorsFile
     #: csv, jsonl or parquet: CSV rows are rendered as they are stored (ResultRows).
     output_format: str = attrs.field(default="csv", kw_only=True)
     #: RESULTS rows added after the chunks (fall-back and orphan rows): while 0, RESULTS is in output

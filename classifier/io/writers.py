@@ -18,6 +18,7 @@ an interrupted run never leaves a half-written file presented as complete.
 from __future__ import annotations
 
 import contextlib
+import csv
 import json
 import os
 import re
@@ -40,6 +41,7 @@ __all__ = [
     "CANNOT_CLASSIFY_VI",
     "ERROR_COLUMNS",
     "OUTPUT_FORMATS",
+    "ErrorsFile",
     "ResultWriter",
     "error_file_row",
     "excel_safe",
@@ -135,6 +137,28 @@ def error_file_row(error: RecordError) -> list[Any]:
         error.expected,
     ]
     return [c if isinstance(c, int) and not isinstance(c, bool) else excel_safe(str(c)) for c in cells]
+
+
+class ErrorsFile:
+    """The errors file: a CSV for Excel (UTF-8 with BOM, CRLF lines), the ERROR_COLUMNS header, then
+    one line per problem (:func:`error_file_row`). Every command writes its errors file through this
+    class (classify on both paths, round import); with ``path`` None it writes nothing."""
+
+    def __init__(self, path: Path | None) -> None:
+        self._handle = path.open("w", encoding="utf-8-sig", newline="") if path is not None else None
+        self._csv: Any = None
+        if self._handle is not None:
+            self._csv = csv.writer(self._handle, lineterminator="\r\n")
+            self._csv.writerow(ERROR_COLUMNS)
+
+    def write(self, errors: Sequence[RecordError]) -> None:
+        if self._csv is not None:
+            for e in errors:
+                self._csv.writerow(error_file_row(e))
+
+    def close(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
 
 
 def result_values(

@@ -262,13 +262,14 @@ def _report_errors(
         err.write(f"  ... and {len(errors) - 20} more{'' if path else ' (see --errors FILE)'}\n")
     if path is not None:
         from classifier.io.outputs import write_file
-        from classifier.io.writers import ERROR_COLUMNS, error_file_row
+        from classifier.io.writers import ErrorsFile
 
         def write(tmp: Path) -> None:
-            with tmp.open("w", encoding="utf-8", newline="") as handle:
-                writer = csv.writer(handle)
-                writer.writerow(ERROR_COLUMNS)
-                writer.writerows(error_file_row(e) for e in errors)
+            errors_file = ErrorsFile(tmp)  # the same file classify writes (BOM, CRLF: Excel reads it)
+            try:
+                errors_file.write(errors)
+            finally:
+                errors_file.close()
 
         write_file(path, write, inputs)
         err.write(f"wrote {path}\n")

@@ -36,6 +36,7 @@ from classifier.batch.tables import (
 from classifier.batch.typed import type_file
 from classifier.engine.batch import BatchEngine, connect
 from classifier.io import default_column_map, known_indicator_keys
+from classifier.io.writers import ErrorsFile
 from classifier.rules import load_ruleset
 
 REF = dt.date(2025, 11, 1)
@@ -67,7 +68,7 @@ def _work(con: Any, output_format: str = "jsonl") -> Work:
         default_column_map(None),
         known_indicator_keys(None),
         BatchEngine(RULESET, connection=con),
-        output.ErrorSink(None),
+        ErrorsFile(None),
         output_format=output_format,
     )
 

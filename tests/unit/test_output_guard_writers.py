@@ -344,3 +344,24 @@ def test_round_exports_keep_formula_like_survey_text_as_text(tmp_path: Path) -> 
         "=2+3": "s",
         "@SUM(1+1)": "s",
     }
+
+
+def test_round_import_writes_the_same_errors_file_as_classify(tmp_path: Path) -> None:
+    """`round import --errors` and `classify --errors` write one errors file, byte for byte: UTF-8
+    with a BOM and CRLF lines, so that Excel shows Vietnamese values right (round import wrote plain
+    UTF-8 with LF lines, which Excel opens as mojibake)."""
+    source = tmp_path / "ho.csv"
+    source.write_text(
+        "id,area,income_per_capita_month,member_count,village\n"
+        "H1,nông thôn,1400000,3,Bản Lầy\nH2,thành thị,nhiều,2,Bản Lầy\n",
+        encoding="utf-8",
+    )
+    db = ("--db", str(tmp_path / "so.sqlite"))
+    assert run("round", "new", "2026", "--year", "2026", "--reference-date", "2026-11-01", *db)[0] == 0
+    imported, classified = tmp_path / "import-errors.csv", tmp_path / "classify-errors.csv"
+    assert run("round", "import", "2026", str(source), "--errors", str(imported), "--quiet", *db)[0] == 1
+    code, _, err = run("classify", str(source), "-o", str(tmp_path / "kq.csv"), "--errors", str(classified))
+    assert code == 1, err
+    assert imported.read_bytes() == classified.read_bytes()
+    assert imported.read_bytes().startswith(b"\xef\xbb\xbfrecord_id,row,source,field,value,expected\r\n")
+    assert "nhiều".encode() in imported.read_bytes()
