@@ -255,7 +255,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rs.add_argument("standard", help="standard id or rule folder")
     rs.add_argument("--lang", choices=("vi", "en"), default="vi")
-    rs.add_argument("--rules-dir", type=Path, default=None)
+    _add_rules_dir(rs)
     ra = rsub.add_parser(
         "audit",
         help="every unverified, provisional or not-modelled item of a standard",
@@ -263,7 +263,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     ra.add_argument("standard", help="standard id or rule folder")
-    ra.add_argument("--rules-dir", type=Path, default=None)
+    _add_rules_dir(ra)
     rd = rsub.add_parser(
         "doc",
         help="a standard as one document to review and sign off (wording, rule, parameters, cases)",
@@ -278,7 +278,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="golden cases folder (default: cases/<standard> beside the rules folder)",
     )
-    rd.add_argument("--rules-dir", type=Path, default=None)
+    _add_rules_dir(rd)
     rv = rsub.add_parser(
         "verify",
         help="property checks of a rule set, with minimal counterexamples",
@@ -287,7 +287,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rv.add_argument("standard", help="standard id or rule folder")
     rv.add_argument("--examples", type=int, default=300, help="households tried per property (default 300)")
-    rv.add_argument("--rules-dir", type=Path, default=None)
+    _add_rules_dir(rv)
     rn = rsub.add_parser(
         "new",
         help="start a local overlay that inherits a national standard",
@@ -296,9 +296,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rn.add_argument("name", help="id of the new overlay (a folder name: lower-case, digits, dashes)")
     rn.add_argument("--from", dest="parent", required=True, help="standard to inherit, e.g. nd-07-2021")
-    rn.add_argument("--rules-dir", type=Path, default=None)
+    _add_rules_dir(rn)
     rl = rsub.add_parser("list", help="the standards available")
-    rl.add_argument("--rules-dir", type=Path, default=None)
+    _add_rules_dir(rl)
     from classifier.web.commands import add_parsers as add_web_parsers
 
     add_web_parsers(sub)

@@ -281,8 +281,8 @@ def build_frame(
     movements are counted by :func:`classifier.register.movements.count_movements`, the register's
     reading of the forms: ``earlier`` rounds (oldest first, before ``previous``) are the history that
     tells re-poverty (tái nghèo) from new poverty; ``departures`` maps a code missing now to its recorded
-    reason (default ``missing``); a household's ``movement`` field (moved_in, split) makes it an "other
-    increase".
+    reason (default: ``departure_reasons.default`` of rules/admin.yaml); a household's ``movement``
+    field (moved_in, split) makes it an "other increase".
     """
     pairs = list(current)
     rows = [_household_row(household, result, indicators) for household, result in pairs]
