@@ -437,7 +437,7 @@ def export_round(
             workbook.save(files.temp(output))
         else:
             for (_, rows), path in zip(tables, targets, strict=True):
-                with files.temp(path).open("w", encoding="utf-8", newline="") as handle:
+                with files.temp(path).open("w", encoding="utf-8-sig", newline="") as handle:
                     writer = csv.DictWriter(handle, fieldnames=_columns(rows))
                     writer.writeheader()
                     writer.writerows({k: excel_safe_cell(v) for k, v in row.items()} for row in rows)

@@ -101,9 +101,13 @@ def test_export_pseudonymises_names_and_identity_numbers(walked: Path) -> None:
     assert (walked / "p3.members.csv").read_text(encoding="utf-8") == (walked / "p1.members.csv").read_text(
         encoding="utf-8"
     )
-    with (walked / "plain.csv").open(encoding="utf-8") as handle:
+    with (walked / "plain.csv").open(encoding="utf-8-sig") as handle:
         labels = {row["label"] for row in csv.DictReader(handle)}
     assert {"nghèo cũ", "nghèo mới", "tái nghèo"} <= labels
+    # UTF-8 with a BOM, as every CSV the product writes: Excel then shows the Vietnamese text right.
+    assert all(
+        (walked / name).read_bytes().startswith(b"\xef\xbb\xbf") for name in ("plain.csv", "p1.members.csv")
+    )
 
 
 def test_the_change_log_hides_values_unless_asked(walked: Path) -> None:
