@@ -57,6 +57,13 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
         "(and write its Excel workbook to DATA_DIR/mau-xa-hop-hung.xlsx to try the import page)",
     )
     s.add_argument("--secure-cookies", action="store_true", help="send cookies over HTTPS only (behind TLS)")
+    s.add_argument(
+        "--rules-dir",
+        type=Path,
+        default=None,
+        help="rules root folder, as for classify and round (default: $CHUAN_NGHEO_RULES, else the "
+        "repository's rules/)",
+    )
     _add_place(s)
 
     u = sub.add_parser("user", help="accounts of the web application: add, list, API token")
@@ -89,6 +96,7 @@ def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     return Settings.load(
         database_url=args.database,
         data_dir=args.data_dir,
+        rules_root=getattr(args, "rules_dir", None),
         secure_cookies=getattr(args, "secure_cookies", False),
     )
 
@@ -170,6 +178,8 @@ def run_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         engine.dispose()
         os.environ[ENV_DATABASE] = settings.database_url
         os.environ[ENV_DATA_DIR] = str(settings.data_dir)
+        if settings.rules_root is not None:  # the workers' default rules root (classifier.rules)
+            os.environ["CHUAN_NGHEO_RULES"] = str(settings.rules_root.resolve())
         uvicorn.run(
             "classifier.web.app:app_from_env",
             factory=True,

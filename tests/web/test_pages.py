@@ -15,6 +15,7 @@ from classifier import classify, load_standard
 from classifier.explain import render_text
 from classifier.io import known_indicator_keys, parse_record
 from classifier.model import Household
+from classifier.web import create_app
 from tests.web.conftest import form_token, sample_records
 
 POOR = "H000042"
@@ -352,3 +353,23 @@ def test_a_refused_file_is_not_kept_on_disk(app: FastAPI, officer: TestClient) -
     assert response.status_code == 400 and "array of household records" in response.text
     uploads = app.state.web.settings.data_dir / "uploads"
     assert not uploads.exists() or not any(uploads.iterdir())
+
+
+def test_serve_rules_dir_gives_the_application_that_rules_root(tmp_path: Path) -> None:
+    """`serve --rules-dir DIR` serves the standards of DIR (a province's overlay among them), as
+    classify and round read them with the same option; without it the bundled rules are served."""
+    import shutil
+
+    from classifier.cli import build_parser, main
+    from classifier.rules import default_rules_root
+    from classifier.web import commands
+
+    root = tmp_path / "rules"
+    shutil.copytree(default_rules_root(), root)
+    assert main(["rules", "new", "tinh-thu", "--from", "nd-07-2021", "--rules-dir", str(root)]) == 0
+    data = ["--data-dir", str(tmp_path / "data")]
+    served = commands._settings(build_parser().parse_args(["serve", "--rules-dir", str(root), *data]))
+    assert served.rules_root == root
+    assert "tinh-thu" in create_app(served).state.rulesets.ids()
+    bundled = commands._settings(build_parser().parse_args(["serve", *data]))
+    assert "tinh-thu" not in create_app(bundled).state.rulesets.ids()
