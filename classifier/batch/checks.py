@@ -28,6 +28,7 @@ from classifier.batch.tables import (
 from classifier.batch.typed import MEMBER_BASE, TypingPlan
 from classifier.engine.sql import literal, quote_ident
 from classifier.io.contract import CONTRACT
+from classifier.io.records import PLACE_KEYS
 
 __all__ = ["check_chunk", "create_bad"]
 
@@ -50,13 +51,38 @@ def check_chunk(
 
 
 def _chunk_households_sql(plan: TypingPlan, start: int, stop: int) -> str:
-    base = plan.base
+    # Only the cells the check and the result rows read (checked_cells): the classify stage takes the
+    # clean rows' other cells straight from HH_TYPED (typed_rows), so they are not copied twice.
+    cells = ", ".join(f"{HH_CELLS}.{quote_ident(c)} AS {quote_ident(c)}" for c in checked_cells(plan))
     return (
         f"{CHUNK_HH.create} AS SELECT t.*, coalesce(d.first_rid, t.rid) AS first_row "
-        f'FROM (SELECT rowid + {base} AS rid, rowid + {base} AS "row", cells_ok, {HH_CELLS}.* '
-        f"FROM {HH_TYPED} "
-        f"WHERE rowid >= {int(start) - base} AND rowid < {int(stop) - base} AND NOT blank) AS t "
-        f"LEFT JOIN {DUPS} AS d USING (rid)"
+        f"FROM {typed_rows(plan, start, stop, f'cells_ok, {cells}')} AS t LEFT JOIN {DUPS} AS d USING (rid)"
+    )
+
+
+def checked_cells(plan: TypingPlan) -> list[str]:
+    """The typed cells (``f$<field>``) CHECKED keeps: what the check reads, and the place keys that
+    the classify stage's result rows take from it."""
+    fields = [
+        "id",
+        "area",
+        "income_per_capita_month",
+        "income_total_month",
+        "member_count",
+        "reference_date",
+        *PLACE_KEYS,
+        *(["score_a"] if "score_a" in plan.hh_facts else []),
+    ]
+    return ["f$" + f for f in fields]
+
+
+def typed_rows(plan: TypingPlan, start: int, stop: int, columns: str) -> str:
+    """The non-blank HH_TYPED rows ``start`` <= rid < ``stop`` (a rowid range: no scan of the rest),
+    as ``rid``, ``row`` and ``columns`` (over HH_TYPED's ``cells_ok`` and ``cells``)."""
+    base = plan.base
+    return (
+        f'(SELECT rowid + {base} AS rid, rowid + {base} AS "row", {columns} FROM {HH_TYPED} '
+        f"WHERE rowid >= {int(start) - base} AND rowid < {int(stop) - base} AND NOT blank)"
     )
 
 

@@ -11,11 +11,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from classifier.batch.checks import typed_rows
 from classifier.batch.tables import (
     CHECKED,
     CHUNK_MEM,
     ENGINE_HH,
     ENGINE_MEM,
+    HH_CELLS,
     MISSING,
     VERDICTS,
     ResultRows,
@@ -58,7 +60,11 @@ def classify_chunk(
     # Joined on rid from here on; RESULTS gets its order from the INSERT's ORDER BY below.
     with order_free(con):
         hh_cols = ", ".join(_engine_households(plan, reference_date))
-        con.execute(f"{ENGINE_HH.create} AS SELECT {hh_cols} FROM {CHECKED} WHERE clean")
+        # CHECKED holds only the cells the check read: the clean rows' cells come from HH_TYPED.
+        low, high = con.execute(f"SELECT min(rid), max(rid) FROM {CHECKED} WHERE clean").fetchone() or (0, -1)
+        cells = typed_rows(plan, low or 0, (high or -1) + 1, f"{HH_CELLS}.*")
+        clean = f"(SELECT t.*, c.n_members FROM {cells} AS t JOIN {CHECKED} AS c USING (rid) WHERE c.clean)"
+        con.execute(f"{ENGINE_HH.create} AS SELECT {hh_cols} FROM {clean}")
         mem_cols = ", ".join(_engine_members(plan))
         # A view, not a copy: the rule query reads the few member columns it needs straight from
         # CHUNK_MEM. It joins members to ENGINE_HH, so the members of unclean households that CHUNK_MEM

@@ -113,7 +113,11 @@ HH_IDS = _table("hh_ids", "type", "file", "a household row with an id: ``rid``, 
 DUPS = _table("dups", "type", "file", "a household row repeating an earlier row's id: ``rid``, ``first_rid``")
 MEM_LINKS = _table("mem_j", "type", "file", "a member row of a household of the file: ``rid``, ``mrow``")
 CHUNK_HH = _table(
-    "t_hh0", "check", "chunk", "a household row of the chunk: typed cells, ``first_row``", "temp"
+    "t_hh0",
+    "check",
+    "chunk",
+    "a household row of the chunk: the typed cells the check reads (checks.checked_cells), ``first_row``",
+    "temp",
 )
 CHUNK_MEM = _table(
     "t_mem0", "check", "chunk", "a member of a household of the chunk: ``rid``, ``mrow``", "temp"
