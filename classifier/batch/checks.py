@@ -28,7 +28,7 @@ from classifier.batch.tables import (
 from classifier.batch.typed import MEMBER_BASE, TypingPlan
 from classifier.engine.sql import literal, quote_ident
 from classifier.io.contract import CONTRACT
-from classifier.io.records import PLACE_KEYS
+from classifier.io.records import RECORD_KEYS
 
 __all__ = ["check_chunk", "create_bad"]
 
@@ -61,19 +61,11 @@ def _chunk_households_sql(plan: TypingPlan, start: int, stop: int) -> str:
 
 
 def checked_cells(plan: TypingPlan) -> list[str]:
-    """The typed cells (``f$<field>``) CHECKED keeps: what the check reads, and the place keys that
-    the classify stage's result rows take from it."""
-    fields = [
-        "id",
-        "area",
-        "income_per_capita_month",
-        "income_total_month",
-        "member_count",
-        "reference_date",
-        *PLACE_KEYS,
-        *(["score_a"] if "score_a" in plan.hh_facts else []),
-    ]
-    return ["f$" + f for f in fields]
+    """The typed cells (``f$<field>``) CHECKED keeps: the record's own cells (RECORD_KEYS but the
+    nested lists and the notes: id, area, incomes, member count, reference date, place), which the
+    check and the classify stage's result rows read, and score A where the standard has it."""
+    fields = [k for k in RECORD_KEYS if k not in ("members", "deprivations", "notes")]
+    return ["f$" + f for f in [*fields, *(["score_a"] if "score_a" in plan.hh_facts else [])]]
 
 
 def typed_rows(plan: TypingPlan, start: int, stop: int, columns: str) -> str:
