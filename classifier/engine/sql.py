@@ -277,10 +277,11 @@ def _template(
             # A member's missing answers count only when its verdict is unknown (conditions.py).
             vm = f"CASE WHEN {v} IS NULL THEN {expr.miss} ELSE {EMPTY} END" if expr.miss else EMPTY
             mq_select.append(f"{vm} AS {q(f'vm{k}')}")
-            ma_select += [
-                f"flatten(list({q(f'vm{k}')} ORDER BY {q(COL_IDX)})) AS {q(f'miss{k}')}",
-                f"list({q('$label')} ORDER BY {q(COL_IDX)}) FILTER (WHERE {v}) AS {q(f'hits{k}')}",
-            ]
+            ma_select.append(f"flatten(list({q(f'vm{k}')} ORDER BY {q(COL_IDX)})) AS {q(f'miss{k}')}")
+            if not missing_only:  # the triggering members: the trace's, not the missing answers'
+                ma_select.append(
+                    f"list({q('$label')} ORDER BY {q(COL_IDX)}) FILTER (WHERE {v}) AS {q(f'hits{k}')}"
+                )
 
     # CTE hq: household facts, derived facts, and each quantifier's verdict / missing / triggered.
     hq_select = ["h.*"]
@@ -290,8 +291,9 @@ def _template(
         hq_select.append(f"{val} AS {q(f'q{k}')}")
         if explain:
             miss = f"CASE WHEN {n} = 0 THEN ['members'] ELSE coalesce(ma.{q(f'miss{k}')}, {EMPTY}) END"
-            hits = f"coalesce(ma.{q(f'hits{k}')}, {EMPTY})"
-            hq_select += [f"{miss} AS {q(f'q{k}$miss')}", f"{hits} AS {q(f'q{k}$trig')}"]
+            hq_select.append(f"{miss} AS {q(f'q{k}$miss')}")
+            if not missing_only:
+                hq_select.append(f"coalesce(ma.{q(f'hits{k}')}, {EMPTY}) AS {q(f'q{k}$trig')}")
 
     # CTE iv0: each indicator's tree over the answers; CTE iv: a pre-decided flag wins over them.
     # (Two steps so that every tree is written once and the list macros receive column references.)
@@ -311,12 +313,18 @@ def _template(
         ]
         if not explain:
             continue
-        iv0_select += [f"{expr.miss or EMPTY} AS {miss}", f"{expr.trig or EMPTY} AS {trig}"]
-        # Alone, the missing answers are deduplicated once, over all indicators (all_missing below):
-        # first occurrences in the joined lists are the same with or without the per-indicator pass.
-        own_missing = miss if missing_only else f"cn_unique({miss})"
+        iv0_select.append(f"{expr.miss or EMPTY} AS {miss}")
+        if missing_only:
+            # Alone, the missing answers are deduplicated once, over all indicators (all_missing
+            # below): first occurrences in the joined lists are the same without a per-indicator
+            # pass; and no triggering members are listed (the query is planned for every chunk, and
+            # a small run's time is mostly planning).
+            own = f"CASE WHEN {flag} IS NULL AND {val} IS NULL THEN {miss} ELSE {EMPTY} END"
+            iv_select.append(f"{own} AS {q('m$' + ind_id)}")
+            continue
+        iv0_select.append(f"{expr.trig or EMPTY} AS {trig}")
         iv_select += [
-            f"CASE WHEN {flag} IS NULL AND {val} IS NULL THEN {own_missing} ELSE {EMPTY} END "
+            f"CASE WHEN {flag} IS NULL AND {val} IS NULL THEN cn_unique({miss}) ELSE {EMPTY} END "
             f"AS {q('m$' + ind_id)}",
             f"CASE WHEN {flag} IS NOT NULL THEN (CASE WHEN {flag} THEN ['flag'] ELSE {EMPTY} END) "
             f"WHEN {val} THEN cn_unique({trig}) ELSE {EMPTY} END AS {q('t$' + ind_id)}",
