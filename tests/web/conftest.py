@@ -11,7 +11,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from classifier.web import Settings, create_app
+from classifier.web import Settings, create_app, passwords
 from classifier.web.auth import add_user
 
 PASSWORD = "a long test password"
@@ -28,6 +28,19 @@ village_meeting:
   verified: false
   approval_share_percent: 50
 """
+
+
+#: scrypt's cost in production (classifier/web/passwords.py); test_auth pins it.
+PRODUCTION_SCRYPT_N = passwords._N
+
+
+@pytest.fixture(autouse=True)
+def _quick_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Accounts made by these tests hash their password at a 16 times lower scrypt cost: the tests
+    create and log in to accounts a few hundred times, and at the production cost that hashing was
+    about 3 s of the fast suite's CPU. Verification reads the cost from the stored hash, so nothing
+    else changes; ``test_passwords_are_hashed_at_the_production_cost`` checks the real one."""
+    monkeypatch.setattr(passwords, "_N", PRODUCTION_SCRYPT_N // 16)
 
 
 @pytest.fixture

@@ -28,6 +28,19 @@ def test_password_hashes_are_salted_and_verify() -> None:
         hash_password("short")
 
 
+def test_passwords_are_hashed_at_the_production_cost(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Outside the tests' quicker fixture, a password is hashed with scrypt n=2**14, r=8, p=1 (the
+    cost is stored in the hash), and the hash of an unknown account's check costs the same."""
+    from classifier.web import auth, passwords
+    from tests.web.conftest import PRODUCTION_SCRYPT_N
+
+    monkeypatch.setattr(passwords, "_N", PRODUCTION_SCRYPT_N)
+    stored = hash_password(PASSWORD)
+    assert PRODUCTION_SCRYPT_N == 2**14 and stored.startswith("scrypt$16384$8$1$")
+    assert verify_password(PASSWORD, stored) and not verify_password(PASSWORD + "x", stored)
+    assert auth._DUMMY_HASH.startswith("scrypt$16384$8$1$")
+
+
 def test_accounts_refuse_bad_roles_names_and_reviewers_without_villages(app: FastAPI) -> None:
     """Unknown role, bad user name, taken name and a reviewer with no village are refused."""
     engine = app.state.web.engine
