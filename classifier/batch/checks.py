@@ -30,7 +30,7 @@ from classifier.engine.sql import literal, quote_ident
 from classifier.io.contract import CONTRACT
 from classifier.io.records import RECORD_KEYS
 
-__all__ = ["check_chunk", "create_bad"]
+__all__ = ["check_chunk", "checked_cells", "create_bad", "typed_rows"]
 
 
 def create_bad(con: Any) -> None:

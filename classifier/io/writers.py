@@ -160,6 +160,12 @@ class ErrorsFile:
         if self._handle is not None:
             self._handle.close()
 
+    def __enter__(self) -> ErrorsFile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
 
 def result_values(
     result: Classification, ruleset: RuleSet, row: int | None, place: Mapping[str, str] | None = None

@@ -265,11 +265,8 @@ def _report_errors(
         from classifier.io.writers import ErrorsFile
 
         def write(tmp: Path) -> None:
-            errors_file = ErrorsFile(tmp)  # the same file classify writes (BOM, CRLF: Excel reads it)
-            try:
+            with ErrorsFile(tmp) as errors_file:  # the file classify writes (BOM, CRLF: Excel reads it)
                 errors_file.write(errors)
-            finally:
-                errors_file.close()
 
         write_file(path, write, inputs)
         err.write(f"wrote {path}\n")

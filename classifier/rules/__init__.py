@@ -21,6 +21,7 @@ from classifier.rules.schema import did_you_mean
 from classifier.rules.yamlload import load_yaml_file, read_rule_file
 
 __all__ = [
+    "RULES_ENV",
     "RuleSet",
     "default_rules_root",
     "list_standards",
@@ -38,9 +39,13 @@ _CACHE: dict[tuple[str, str], tuple[tuple[tuple[str, int, int, int, str], ...], 
 _BESIDE_PACKAGE = Path(__file__).resolve().parent.parent.parent / "rules"
 
 
+#: The environment variable naming the default rules root (a province's rules folder).
+RULES_ENV = "CHUAN_NGHEO_RULES"
+
+
 def default_rules_root() -> Path:
     """``$CHUAN_NGHEO_RULES`` if set, else the ``rules/`` folder beside the package."""
-    env = os.environ.get("CHUAN_NGHEO_RULES")
+    env = os.environ.get(RULES_ENV)
     if env:
         return Path(env)
     return _BESIDE_PACKAGE

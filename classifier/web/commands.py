@@ -178,8 +178,10 @@ def run_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         engine.dispose()
         os.environ[ENV_DATABASE] = settings.database_url
         os.environ[ENV_DATA_DIR] = str(settings.data_dir)
-        if settings.rules_root is not None:  # the workers' default rules root (classifier.rules)
-            os.environ["CHUAN_NGHEO_RULES"] = str(settings.rules_root.resolve())
+        if settings.rules_root is not None:  # the workers' default rules root
+            from classifier.rules import RULES_ENV
+
+            os.environ[RULES_ENV] = str(settings.rules_root.resolve())
         uvicorn.run(
             "classifier.web.app:app_from_env",
             factory=True,
